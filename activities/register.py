@@ -1,0 +1,92 @@
+"""Projection of case state into the register, and the append-only ledger.
+
+Every write is a keyed upsert, so a retried activity changes nothing twice, and a row is
+only replaced by a newer projection (by the workflow's action count), so late retries of
+an old projection cannot roll it back.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+
+from fairway.db import dialect_insert
+from models.claims import Claim, ClaimProjection
+from models.common import CaseKind, LedgerEntry
+from models.register import ClaimRow, LedgerRow
+
+log = structlog.get_logger(__name__)
+
+
+def claim_row(workflow_id: str, claim: Claim) -> dict:
+    opening = claim.opening
+    firm = opening.claimant_firm
+    return {
+        "ref": claim.ref,
+        "workflow_id": workflow_id,
+        "stage": claim.stage.value,
+        "handler": claim.handler,
+        "scheme": opening.scheme.value,
+        "claimant_firm_id": firm.firm_id if firm else None,
+        "claimant_firm_name": firm.name if firm else None,
+        "defendant_code": opening.defendant.code,
+        "defendant_name": opening.defendant.name,
+        "specialty": opening.specialty,
+        "incident_date": opening.incident_date,
+        "on_hold": claim.hold is not None,
+        "outcome": claim.outcome.value if claim.outcome else None,
+        "opened_at": claim.opened_at,
+        "updated_at": claim.updated_at,
+        "closed_at": claim.closed_at,
+        "seq": claim.seq,
+    }
+
+
+def ledger_row(kind: CaseKind, ref: str, entry: LedgerEntry) -> dict:
+    return {
+        "case_kind": kind.value,
+        "case_ref": ref,
+        "seq": entry.seq,
+        "action": entry.action,
+        "actor_id": entry.actor_id,
+        "actor_role": entry.actor_role.value,
+        "request_id": entry.request_id,
+        "stage_before": entry.stage_before,
+        "stage_after": entry.stage_after,
+        "summary": entry.summary,
+        "at": entry.at,
+    }
+
+
+def upsert_claim(session: Session, row: dict) -> None:
+    stmt = dialect_insert(session, ClaimRow).values(**row)
+    newer = {k: stmt.excluded[k] for k in row if k != "ref"}
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=["ref"], set_=newer, where=ClaimRow.seq < stmt.excluded.seq)
+    )
+
+
+def append_ledger(session: Session, rows: list[dict]) -> None:
+    for row in rows:
+        stmt = dialect_insert(session, LedgerRow).values(**row)
+        session.execute(stmt.on_conflict_do_nothing())
+
+
+class RegisterActivities:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    @activity.defn
+    def project_claim(self, projection: ClaimProjection) -> None:
+        claim = projection.claim
+        with self.sessions.begin() as session:
+            append_ledger(session, [ledger_row(CaseKind.CLAIM, claim.ref, e) for e in projection.entries])
+            upsert_claim(session, claim_row(projection.workflow_id, claim))
+        log.info(
+            "claim projected",
+            case_id=claim.ref,
+            stage=claim.stage.value,
+            seq=claim.seq,
+            actors=sorted({e.actor_id for e in projection.entries}),
+        )

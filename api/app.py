@@ -1,0 +1,85 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+
+from api import claims, errors, pathways
+from api.auth import Directory
+from fairway import db
+from fairway.client import connect
+from fairway.policies import claim_policy
+from fairway.settings import Settings
+from models.claims import ClaimPolicy
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(
+    settings: Settings,
+    *,
+    client: Client | None = None,
+    sessions: sessionmaker[Session] | None = None,
+    directory: Directory | None = None,
+    policy: ClaimPolicy | None = None,
+) -> FastAPI:
+    """Build the API. Tests pass their own client, sessions and policy; `fairway api` passes none."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = None
+        if sessions is None:
+            db.migrate(settings.database_url)
+            engine = db.make_engine(settings.database_url)
+            app.state.sessions = db.session_factory(engine)
+        if client is None:
+            app.state.client = await connect(settings)
+        try:
+            yield
+        finally:
+            if engine is not None:
+                engine.dispose()
+
+    if directory is None:
+        if settings.token_file is None:
+            raise RuntimeError("FAIRWAY_TOKEN_FILE is required: there are no default tokens")
+        directory = Directory.load(settings.token_file)
+
+    app = FastAPI(
+        title="Fairway",
+        summary="Clinical-negligence claims as durable workflows",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.client = client
+    app.state.sessions = sessions
+    app.state.directory = directory
+    app.state.policy = policy or claim_policy(settings.policy)
+    errors.install(app)
+    app.include_router(claims.router)
+    app.include_router(pathways.router)
+
+    @app.middleware("http")
+    async def bind_request(request: Request, call_next):
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(
+            http_request_id=request.headers.get("Idempotency-Key") or uuid.uuid4().hex,
+            path=request.url.path,
+        )
+        return await call_next(request)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    return app

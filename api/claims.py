@@ -1,0 +1,297 @@
+"""Claims: open, list, read, act, history. One route per pathway step, generated from the table."""
+
+import base64
+import hashlib
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api import history
+from api.deps import (
+    ACTING,
+    ClientDep,
+    CurrentActor,
+    DirectoryDep,
+    IdempotencyKey,
+    PolicyDep,
+    SessionDep,
+    SettingsDep,
+    require,
+)
+from api.errors import ApiError, not_found
+from models import search_attributes as sa
+from models.claims import Claim, ClaimActionResult, ClaimOpening, ClaimView, ClaimWorkflowInput
+from models.common import ActionMeta, Actor, AppliedAction, CaseKind, LedgerEntry, Role
+from models.register import ClaimRow, LedgerRow
+from workflows import claim_pathway as pathway
+from workflows.claim import ClaimWorkflow
+
+log = structlog.get_logger(__name__)
+router = APIRouter(prefix="/claims", tags=["claims"])
+
+REF_PATTERN = r"^CLM-[A-Z2-7]{12}$"
+
+
+def workflow_id(ref: str) -> str:
+    return f"claim-{ref}"
+
+
+def new_ref(actor: Actor, key: str | None) -> str:
+    """A claim reference; the same actor retrying with the same key gets the same one."""
+    seed = f"{actor.id}\x00{key}".encode() if key else uuid.uuid4().bytes
+    return "CLM-" + base64.b32encode(hashlib.sha256(seed).digest()).decode()[:12]
+
+
+def _view(claim: Claim, actor: Actor, applied: AppliedAction | None = None) -> ClaimView:
+    return ClaimView(claim=claim, allowed_actions=pathway.allowed_actions(claim, actor.role), applied=applied)
+
+
+def _bind(ref: str) -> None:
+    structlog.contextvars.bind_contextvars(case_id=ref, workflow_id=workflow_id(ref))
+
+
+def _handle(client: Client, ref: str) -> WorkflowHandle:
+    return client.get_workflow_handle(workflow_id(ref))
+
+
+async def _query_state(client: Client, ref: str) -> Claim:
+    try:
+        return await _handle(client, ref).query(ClaimWorkflow.state)
+    except RPCError as err:
+        if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
+            raise not_found("claim", ref) from err
+        raise
+
+
+# --- open ----------------------------------------------------------------------------------
+
+
+@router.post("", status_code=201, response_model=ClaimView, summary="Open a claim")
+async def open_claim(
+    opening: ClaimOpening,
+    actor: CurrentActor,
+    client: ClientDep,
+    settings: SettingsDep,
+    policy: PolicyDep,
+    directory: DirectoryDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> ClaimView:
+    """Open a claim and get its reference; retrying with the same Idempotency-Key opens one."""
+    require(ACTING, actor, "opening a claim")
+    _check_assignable(directory, opening.handler)
+    ref = new_ref(actor, idempotency_key)
+    _bind(ref)
+    meta = ActionMeta(actor=actor, request_id=idempotency_key or ref)
+    duplicate = False
+    try:
+        handle = await client.start_workflow(
+            ClaimWorkflow.run,
+            ClaimWorkflowInput(ref=ref, opening=opening, opened_by=meta, policy=policy),
+            id=workflow_id(ref),
+            task_queue=settings.temporal_task_queue,
+            search_attributes=_search_attributes(opening),
+        )
+    except WorkflowAlreadyStartedError:
+        handle, duplicate = _handle(client, ref), True
+        response.status_code = 200
+    claim = await handle.query(ClaimWorkflow.state)
+    if duplicate and claim.opening != opening:
+        raise ApiError(409, "request_id_reused", "this Idempotency-Key already opened a different claim")
+    log.info("claim opened", duplicate=duplicate)
+    applied = AppliedAction(
+        seq=1,
+        action="open_claim",
+        request_id=meta.request_id,
+        stage_before=None,
+        stage_after=pathway.S.NOTIFIED,
+        duplicate=duplicate,
+    )
+    return _view(claim, actor, applied)
+
+
+def _search_attributes(opening: ClaimOpening) -> TypedSearchAttributes:
+    pairs = [
+        SearchAttributePair(sa.CASE_KIND, CaseKind.CLAIM.value),
+        SearchAttributePair(sa.STAGE, pathway.S.NOTIFIED.value),
+        SearchAttributePair(sa.HANDLER, opening.handler),
+        SearchAttributePair(sa.SCHEME, opening.scheme.value),
+    ]
+    if opening.claimant_firm:
+        pairs.append(SearchAttributePair(sa.CLAIMANT_FIRM, opening.claimant_firm.firm_id))
+    return TypedSearchAttributes(pairs)
+
+
+def _check_assignable(directory, handler: str) -> None:
+    actor = directory.actor(handler)
+    if actor is None or actor.role not in (Role.HANDLER, Role.SUPERVISOR):
+        raise ApiError(422, "unknown_handler", f"{handler} is not a handler or supervisor")
+
+
+# --- read ----------------------------------------------------------------------------------
+
+
+class ClaimSummary(BaseModel):
+    ref: str
+    stage: str
+    handler: str
+    scheme: str
+    claimant_firm_id: str | None
+    defendant_code: str
+    specialty: str
+    on_hold: bool
+    outcome: str | None
+    opened_at: datetime
+    updated_at: datetime
+
+
+class ClaimPage(BaseModel):
+    items: list[ClaimSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+@router.get("", response_model=ClaimPage, summary="List claims from the register")
+def list_claims(
+    actor: CurrentActor,
+    session: SessionDep,
+    stage: pathway.S | None = None,
+    handler: str | None = None,
+    scheme: str | None = None,
+    claimant_firm: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ClaimPage:
+    """Claims filtered by stage, handler, scheme and claimant firm, newest first."""
+    filters = []
+    if stage:
+        filters.append(ClaimRow.stage == stage.value)
+    if handler:
+        filters.append(ClaimRow.handler == handler)
+    if scheme:
+        filters.append(ClaimRow.scheme == scheme)
+    if claimant_firm:
+        filters.append(ClaimRow.claimant_firm_id == claimant_firm)
+    total = session.scalar(select(func.count()).select_from(ClaimRow).where(*filters))
+    rows = session.scalars(
+        select(ClaimRow)
+        .where(*filters)
+        .order_by(ClaimRow.opened_at.desc(), ClaimRow.ref)
+        .limit(limit)
+        .offset(offset)
+    )
+    items = [ClaimSummary.model_validate(row, from_attributes=True) for row in rows]
+    return ClaimPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/{ref}", response_model=ClaimView, summary="Read a claim's live state")
+async def read_claim(ref: str, actor: CurrentActor, client: ClientDep) -> ClaimView:
+    """The claim as its workflow holds it now, with the actions allowed to you."""
+    _bind(ref)
+    return _view(await _query_state(client, ref), actor)
+
+
+class ClaimHistory(BaseModel):
+    ref: str
+    temporal_available: bool
+    temporal: list[history.TimelineEntry]
+    ledger: list[LedgerEntry]
+
+
+@router.get("/{ref}/history", response_model=ClaimHistory, summary="Read a claim's timeline")
+async def claim_history(
+    ref: str, actor: CurrentActor, client: ClientDep, session: SessionDep
+) -> ClaimHistory:
+    """The timeline from Temporal's event history while it exists, and the ledger always."""
+    _bind(ref)
+    rows = session.scalars(select(LedgerRow).where(LedgerRow.case_ref == ref).order_by(LedgerRow.seq)).all()
+    ledger = [LedgerEntry.model_validate(row, from_attributes=True) for row in rows]
+    try:
+        temporal = await history.timeline(client, workflow_id(ref))
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+        if not ledger:
+            raise not_found("claim", ref) from err
+        temporal = []
+    return ClaimHistory(ref=ref, temporal_available=bool(temporal), temporal=temporal, ledger=ledger)
+
+
+# --- actions -------------------------------------------------------------------------------
+
+
+def _refusal(err: WorkflowUpdateFailedError) -> ApiError:
+    cause = err.cause
+    if not isinstance(cause, ApplicationError):
+        return ApiError(409, "action_failed", str(cause or err))
+    details: dict[str, Any] = cause.details[0] if cause.details else {}
+    if not isinstance(details, dict) or details.get("code") != cause.type:
+        # Not a refusal from the pathway but a fault in the workflow: say so, don't blame the caller.
+        log.error("claim action failed", error=cause.message, error_type=cause.type)
+        return ApiError(500, "internal_error", "the action failed unexpectedly; it has been logged")
+    status = 403 if cause.type == "forbidden_for_role" else 409
+    return ApiError(status, cause.type, cause.message, details)
+
+
+async def take_action(
+    client: Client, ref: str, step: pathway.Step, payload: BaseModel, actor: Actor, key: str | None
+) -> ClaimView:
+    _bind(ref)
+    require(step.roles, actor, step.action)
+    request_id = key or uuid.uuid4().hex
+    try:
+        result = await _handle(client, ref).execute_update(
+            step.action,
+            args=[ActionMeta(actor=actor, request_id=request_id), payload],
+            id=f"{step.action}:{request_id}",
+            result_type=ClaimActionResult,
+        )
+    except WorkflowUpdateFailedError as err:
+        raise _refusal(err) from err
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            await _query_state(client, ref)  # unknown claim: 404
+            raise ApiError(
+                409, "claim_run_ended", f"claim {ref} has ended; it cannot take {step.action}"
+            ) from err
+        raise
+    log.info("claim action", action=step.action, seq=result.applied.seq, duplicate=result.applied.duplicate)
+    return _view(result.claim, actor, result.applied)
+
+
+def _action_route(step: pathway.Step):
+    payload_type = step.payload
+
+    async def route(
+        ref: str,
+        payload: payload_type,
+        actor: CurrentActor,
+        client: ClientDep,
+        idempotency_key: IdempotencyKey = None,
+    ) -> ClaimView:
+        return await take_action(client, ref, step, payload, actor, idempotency_key)
+
+    route.__name__ = step.action
+    route.__doc__ = f"{step.describe}. Allowed at: {', '.join(sorted(step.from_stages))}."
+    return route
+
+
+for _step in pathway.STEPS.values():
+    router.add_api_route(
+        f"/{{ref}}/{_step.action.replace('_', '-')}",
+        _action_route(_step),
+        methods=["POST"],
+        response_model=ClaimView,
+        summary=_step.describe,
+        name=_step.action,
+    )

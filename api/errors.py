@@ -1,0 +1,61 @@
+"""Every error the API returns has a machine-readable `code` and a human `message`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def not_found(kind: str, ref: str) -> ApiError:
+    return ApiError(404, f"{kind}_not_found", f"no {kind} {ref}")
+
+
+def _body(code: str, message: str, details: Any = None) -> dict:
+    body = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    return JSONResponse(_body(exc.code, exc.message, exc.details), status_code=exc.status)
+
+
+async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    message = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return JSONResponse(_body("invalid_request", message, errors), status_code=422)
+
+
+async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    codes = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+    code = codes.get(exc.status_code, "http_error")
+    return JSONResponse(_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error")
+    return JSONResponse(_body("internal_error", "an unexpected error; it has been logged"), status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,55 @@
+"""The pathway tables, published so clients and docs are generated from the same data."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.deps import CurrentActor
+from workflows import claim_pathway
+
+router = APIRouter(prefix="/pathways", tags=["pathways"])
+
+
+class PathwayStep(BaseModel):
+    action: str
+    route: str
+    describe: str
+    from_stages: list[str]
+    leads_to: str | None
+    roles: list[str]
+    hold: str
+    payload_schema: dict
+
+
+class Pathway(BaseModel):
+    case_kind: str
+    stages: list[str]
+    steps: list[PathwayStep]
+    mermaid: str
+
+
+def claim_pathway_view() -> Pathway:
+    order = list(claim_pathway.S)
+    steps = [
+        PathwayStep(
+            action=s.action,
+            route=f"/claims/{{ref}}/{s.action.replace('_', '-')}",
+            describe=s.describe,
+            from_stages=[st.value for st in sorted(s.from_stages, key=order.index)],
+            leads_to=s.leads_to if isinstance(s.leads_to, str) or s.leads_to is None else s.leads_to.value,
+            roles=sorted(r.value for r in s.roles),
+            hold=s.hold,
+            payload_schema=s.payload.model_json_schema(),
+        )
+        for s in claim_pathway.STEPS.values()
+    ]
+    return Pathway(
+        case_kind="claim", stages=[s.value for s in order], steps=steps, mermaid=claim_pathway.mermaid()
+    )
+
+
+@router.get("/claim", response_model=Pathway, summary="The claim pathway")
+def claim(actor: CurrentActor) -> Pathway:
+    """Stages, the actions allowed in each, where each leads, and who may take it."""
+    return claim_pathway_view()

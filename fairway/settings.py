@@ -1,0 +1,40 @@
+"""Runtime settings, all from the environment with the FAIRWAY_ prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FAIRWAY_", env_file=".env", extra="ignore")
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "fairway"
+    temporal_tls: bool = False
+    temporal_tls_cert: Path | None = Field(None, description="client certificate for mTLS")
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_api_key: str | None = Field(None, description="Temporal Cloud API key")
+
+    database_url: str = "sqlite:///data/fairway.db"
+    token_file: Path | None = Field(None, description="JSON file mapping bearer tokens to actors")
+    policy: str = Field("standard", description="deadline policy name given to new cases")
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    data_dir: Path = Path("data")
+    ui_port: int = 8233
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "fairway@localhost"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,354 @@
+"""The claim: what is opened, what each handler action carries, and the claim's state."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from models.common import ActionMeta, AppliedAction, LedgerEntry, Money, Reference
+
+
+class Scheme(StrEnum):
+    """NHS Resolution indemnity schemes (DOMAIN.md 2d)."""
+
+    CNST = "CNST"
+    CNSGP = "CNSGP"
+    ELSGP = "ELSGP"
+    CNSC = "CNSC"
+    DHSC_CLINICAL = "DHSC_CLINICAL"
+    ELS = "ELS"
+    EX_RHAS = "EX_RHAS"
+    LTPS = "LTPS"
+    PES = "PES"
+    DHSC_NON_CLINICAL = "DHSC_NON_CLINICAL"
+
+
+class ClaimStage(StrEnum):
+    NOTIFIED = "notified"
+    LETTER_OF_NOTIFICATION_RECEIVED = "letter_of_notification_received"
+    LETTER_OF_NOTIFICATION_ACKNOWLEDGED = "letter_of_notification_acknowledged"
+    LETTER_OF_CLAIM_RECEIVED = "letter_of_claim_received"
+    LETTER_OF_CLAIM_ACKNOWLEDGED = "letter_of_claim_acknowledged"
+    INVESTIGATING = "investigating"
+    LETTER_OF_RESPONSE_SENT = "letter_of_response_sent"
+    NEGOTIATING = "negotiating"
+    OFFER_ACCEPTED = "offer_accepted"
+    SETTLED = "settled"
+    PAID = "paid"
+    CLOSED = "closed"
+
+
+class ClosureOutcome(StrEnum):
+    SETTLED_WITH_DAMAGES = "settled_with_damages"
+    CLOSED_WITHOUT_PAYMENT = "closed_without_payment"
+    WITHDRAWN = "withdrawn"
+    DISCONTINUED = "discontinued"
+    STRUCK_OUT = "struck_out"
+    JUDGMENT = "judgment"
+
+
+class Defendant(BaseModel):
+    kind: Literal["trust", "gp_practice"]
+    code: Reference = Field(description="ODS code of the trust or practice")
+    name: str = Field(min_length=1, max_length=200)
+
+
+class Claimant(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    date_of_birth: date
+    protected_party: bool = Field(False, description="lacks capacity to conduct proceedings")
+
+
+class ClaimantFirm(BaseModel):
+    firm_id: Reference = Field(description="the firm's reference, e.g. its SRA number")
+    name: str = Field(min_length=1, max_length=200)
+
+
+class ClaimOpening(BaseModel):
+    scheme: Scheme
+    defendant: Defendant
+    specialty: str = Field(min_length=1, max_length=100)
+    incident_date: date
+    date_of_knowledge: date | None = None
+    claimant: Claimant
+    claimant_firm: ClaimantFirm | None = Field(None, description="None for a litigant in person")
+    allegations: str = Field(min_length=1, max_length=10_000)
+    handler: str = Field(min_length=1, max_length=100, description="actor id of the handler")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ClaimOpening:
+        if self.claimant.date_of_birth > self.incident_date:
+            raise ValueError("the claimant's date of birth is after the incident date")
+        if self.date_of_knowledge and self.date_of_knowledge < self.incident_date:
+            raise ValueError("the date of knowledge is before the incident date")
+        return self
+
+
+# --- handler action payloads -------------------------------------------------------------
+
+
+class AddNote(BaseModel):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class Reassign(BaseModel):
+    handler: str = Field(min_length=1, max_length=100)
+    reason: str = Field("", max_length=1_000)
+
+
+class Close(BaseModel):
+    outcome: ClosureOutcome
+    summary: str = Field("", max_length=5_000)
+
+
+class Reopen(BaseModel):
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class PutOnHold(BaseModel):
+    reason: str = Field(min_length=1, max_length=2_000)
+    review_on: date
+
+
+class TakeOffHold(BaseModel):
+    reason: str = Field("", max_length=2_000)
+
+
+class RequestHealthRecords(BaseModel):
+    requested_on: date
+
+
+class SupplyHealthRecords(BaseModel):
+    supplied_on: date
+
+
+class ReceiveLetter(BaseModel):
+    received_on: date
+    copied_to_nhs_resolution: bool = True
+
+
+class AcknowledgeLetter(BaseModel):
+    sent_on: date
+
+
+class ExpertInstruction(BaseModel):
+    discipline: str = Field(min_length=1, max_length=100)
+    issues: list[Literal["breach", "causation", "quantum"]] = Field(min_length=1)
+    expert: str = Field("", max_length=200)
+
+
+class OpenInvestigation(BaseModel):
+    experts: list[ExpertInstruction] = Field(min_length=1)
+
+
+class InstructExperts(BaseModel):
+    experts: list[ExpertInstruction] = Field(min_length=1)
+
+
+class LiabilityPosition(StrEnum):
+    ADMITTED = "admitted"
+    PARTIALLY_ADMITTED = "partially_admitted"
+    DENIED = "denied"
+
+
+class SendLetterOfResponse(BaseModel):
+    sent_on: date
+    liability: LiabilityPosition
+    expert_disciplines_relied_on: list[str] = []
+    apology_given: bool = False
+
+    @model_validator(mode="after")
+    def _denial_names_experts(self) -> SendLetterOfResponse:
+        # PAP 3.25: a denial should say which expert evidence it relies on.
+        if self.liability is LiabilityPosition.DENIED and not self.expert_disciplines_relied_on:
+            raise ValueError("a denial must name the expert disciplines relied on")
+        return self
+
+
+class ExtendResponsePeriod(BaseModel):
+    agreed_by: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=2_000)
+    new_due_date: date
+
+
+class RecordStandstill(BaseModel):
+    agreed_on: date
+    until: date
+    terms: str = Field("", max_length=2_000)
+
+
+class HoldStocktake(BaseModel):
+    held_on: date
+    outcome: str = Field(min_length=1, max_length=5_000)
+
+
+class Side(StrEnum):
+    CLAIMANT = "claimant"
+    DEFENDANT = "defendant"
+
+
+class MakeOffer(BaseModel):
+    by: Side
+    amount: Money
+    heads_of_loss: list[str] = []
+    part_36: bool = False
+    made_on: date
+    responds_to: int | None = Field(None, description="offer number this counters")
+
+
+class WithdrawOffer(BaseModel):
+    offer_no: int
+    withdrawn_on: date
+
+
+class AcceptOffer(BaseModel):
+    offer_no: int
+    accepted_on: date
+
+
+class RecordSettlement(BaseModel):
+    agreed_on: date
+    general_damages: Money
+    special_damages: Money
+    future_losses: Money
+    claimant_costs: Money
+
+
+class RecordPayment(BaseModel):
+    paid_on: date
+    amount: Money = Field(gt=0)
+    payee: Literal["claimant", "claimant_solicitors"]
+    reference: Reference
+
+
+# --- state -----------------------------------------------------------------------------
+
+
+class Note(BaseModel):
+    seq: int
+    text: str
+    author: str
+    at: datetime
+
+
+class Hold(BaseModel):
+    reason: str
+    review_on: date
+    since: datetime
+
+
+class DueDate(BaseModel):
+    """A protocol due date as plain data; the deadline book escalates on these."""
+
+    name: str
+    basis: str
+    due_on: date
+    met_on: date | None = None
+
+
+class Offer(BaseModel):
+    no: int
+    by: Side
+    amount: Money
+    heads_of_loss: list[str]
+    part_36: bool
+    made_on: date
+    responds_to: int | None
+    status: Literal["open", "withdrawn", "accepted", "lapsed"] = "open"
+    closed_on: date | None = None
+
+
+class Settlement(BaseModel):
+    agreed_on: date
+    general_damages: Money
+    special_damages: Money
+    future_losses: Money
+    claimant_costs: Money
+
+    @property
+    def damages(self):
+        return self.general_damages + self.special_damages + self.future_losses
+
+
+class Payment(BaseModel):
+    paid_on: date
+    amount: Money
+    payee: str
+    reference: str
+
+
+class Claim(BaseModel):
+    """Everything the business knows about one claim: the live state a query returns."""
+
+    ref: str
+    opening: ClaimOpening
+    stage: ClaimStage
+    handler: str
+    opened_at: datetime
+    updated_at: datetime
+    notes: list[Note] = []
+    hold: Hold | None = None
+    due_dates: dict[str, DueDate] = {}
+    experts: list[ExpertInstruction] = []
+    liability: LiabilityPosition | None = None
+    apology_given: bool | None = None
+    standstill_until: date | None = None
+    stocktakes: list[HoldStocktake] = []
+    offers: list[Offer] = []
+    settlement: Settlement | None = None
+    payments: list[Payment] = []
+    outcome: ClosureOutcome | None = None
+    closed_at: datetime | None = None
+    stage_before_closure: ClaimStage | None = None
+    seq: int = 0
+
+
+class ClaimPolicy(BaseModel):
+    """The versioned policy a claim runs under, fixed at the claim's start."""
+
+    version: str = "standard-2026-11"
+    reopen_window_seconds: int = 90 * 24 * 3600
+    recent_request_ids: int = 500
+
+
+class ClaimWorkflowInput(BaseModel):
+    """Start input; on continue-as-new `carried` holds the whole state of the previous run."""
+
+    ref: str
+    opening: ClaimOpening | None = None
+    opened_by: ActionMeta | None = None
+    policy: ClaimPolicy = ClaimPolicy()
+    carried: CarriedState | None = None
+
+
+class CarriedState(BaseModel):
+    claim: Claim
+    requests: dict[str, AppliedAction]
+    unprojected: list[LedgerEntry]
+
+
+class ClaimView(BaseModel):
+    """What every claim response carries: the claim and the actions allowed now."""
+
+    claim: Claim
+    allowed_actions: list[str]
+    applied: AppliedAction | None = None
+
+
+class ClaimActionResult(BaseModel):
+    claim: Claim
+    applied: AppliedAction
+
+
+ClaimWorkflowInput.model_rebuild()
+
+
+class ClaimProjection(BaseModel):
+    """What the projection activity writes: the claim's row and its new ledger entries."""
+
+    workflow_id: str
+    claim: Claim
+    entries: list[LedgerEntry]

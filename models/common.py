@@ -1,0 +1,74 @@
+"""Types shared by every case kind: actors, action metadata, money, refusals, the ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Role(StrEnum):
+    HANDLER = "handler"
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class CaseKind(StrEnum):
+    CLAIM = "claim"
+
+
+class Actor(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")
+    role: Role
+
+
+class ActionMeta(BaseModel):
+    """Who asked, and the request id that makes a retry of the same request harmless."""
+
+    actor: Actor
+    request_id: str = Field(min_length=1, max_length=200)
+
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+
+Reference = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9/._-]*$")]
+
+
+class Refusal(BaseModel):
+    """Why an action was refused, in a form a client can act on."""
+
+    code: str
+    message: str
+    stage: str | None = None
+    allowed_actions: list[str] = []
+
+
+class LedgerEntry(BaseModel):
+    """One accepted action, as the register's append-only business ledger keeps it."""
+
+    seq: int
+    action: str
+    actor_id: str
+    actor_role: Role
+    request_id: str
+    stage_before: str | None
+    stage_after: str
+    summary: dict[str, Any]
+    at: datetime
+
+
+class AppliedAction(BaseModel):
+    """What an accepted action did; `duplicate` is true when a retry found it already done."""
+
+    seq: int
+    action: str
+    request_id: str
+    stage_before: str | None
+    stage_after: str
+    duplicate: bool = False

@@ -1,0 +1,87 @@
+"""Register tables: the SQL projection of every case, and the append-only ledger.
+
+Only activities write these (keyed upserts); the API reads them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, Integer, TypeDecorator, MetaData, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class ClaimRow(Base):
+    __tablename__ = "claim"
+
+    ref: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(80), unique=True)
+    stage: Mapped[str] = mapped_column(String(60), index=True)
+    handler: Mapped[str] = mapped_column(String(100), index=True)
+    scheme: Mapped[str] = mapped_column(String(30), index=True)
+    claimant_firm_id: Mapped[str | None] = mapped_column(String(60), index=True)
+    claimant_firm_name: Mapped[str | None] = mapped_column(String(200))
+    defendant_code: Mapped[str] = mapped_column(String(60))
+    defendant_name: Mapped[str] = mapped_column(String(200))
+    specialty: Mapped[str] = mapped_column(String(100))
+    incident_date: Mapped[date] = mapped_column(Date)
+    on_hold: Mapped[bool] = mapped_column(default=False)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    opened_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    # The workflow's action count: a projection older than the row is ignored.
+    seq: Mapped[int] = mapped_column(Integer)
+
+
+class LedgerRow(Base):
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        UniqueConstraint("case_ref", "seq", name="uq_ledger_entry_case_ref_seq"),
+        UniqueConstraint("case_ref", "request_id", name="uq_ledger_entry_case_ref_request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_kind: Mapped[str] = mapped_column(String(30))
+    case_ref: Mapped[str] = mapped_column(String(40), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(60))
+    actor_id: Mapped[str] = mapped_column(String(100), index=True)
+    actor_role: Mapped[str] = mapped_column(String(30))
+    request_id: Mapped[str] = mapped_column(String(200))
+    stage_before: Mapped[str | None] = mapped_column(String(60))
+    stage_after: Mapped[str] = mapped_column(String(60))
+    summary: Mapped[dict] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column()

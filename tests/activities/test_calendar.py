@@ -1,0 +1,486 @@
+"""Worked examples for the legal calendar, each named after the rule it checks.
+
+Dates were checked against the holidays package: Christmas 2026 is a Friday with Boxing
+Day observed on Monday 28 Dec; Easter 2027 runs Good Friday 26 Mar to Easter Monday
+29 Mar; BST runs 29 Mar to 25 Oct 2026 and 28 Mar to 31 Oct 2027.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from activities.calendar import (
+    FLAG_ENDS_ON_NON_BUSINESS_DAY,
+    FLAG_ROLLED_FORWARD,
+    PeriodRule,
+    add_business_days,
+    add_months,
+    bank_holidays,
+    birthday,
+    claim_form_service_deadline,
+    compute_due,
+    deemed_service_claim_form,
+    deemed_service_document,
+    due_instant,
+    is_business_day,
+    is_court_office_open,
+    limitation,
+)
+
+BST = timezone(timedelta(hours=1))
+
+
+def court_days(amount: int, basis: str, direction: str = "after") -> PeriodRule:
+    """A CPR period in days: clear days, the 5-day rule, CPR 2.8(5) roll-forward."""
+    return PeriodRule(
+        amount=amount,
+        unit="days",
+        clear_days=True,
+        short_period_excludes_non_business_days=True,
+        end_rule="court_office_rolls_forward",
+        basis=basis,
+        direction=direction,  # type: ignore[arg-type]
+    )
+
+
+def protocol(amount: int, unit: str, basis: str) -> PeriodRule:
+    return PeriodRule(amount, unit, True, False, "protocol_flag_only", basis)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ business days
+
+
+def test_bank_holidays_come_from_the_holidays_package_for_england_and_wales():
+    assert date(2027, 3, 26) in bank_holidays(2027)  # Good Friday
+    assert date(2027, 3, 29) in bank_holidays(2027)  # Easter Monday
+    assert date(2026, 12, 28) in bank_holidays(2026)  # Boxing Day (substitute)
+    assert date(2023, 5, 8) in bank_holidays(2023)  # coronation, a one-off
+    assert date(2026, 8, 3) not in bank_holidays(2026)  # Scottish summer holiday only
+    assert date(2026, 3, 17) not in bank_holidays(2026)  # St Patrick's Day, NI only
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 12, 24), True),  # Christmas Eve is an ordinary business day
+        (date(2026, 12, 25), False),  # Christmas Day, named in CPR 2.8(4)
+        (date(2026, 12, 28), False),  # Boxing Day substitute bank holiday
+        (date(2027, 3, 26), False),  # Good Friday, named in CPR 2.8(4)
+        (date(2027, 3, 29), False),  # Easter Monday
+        (date(2027, 3, 30), True),
+        (date(2026, 10, 17), False),  # Saturday
+        (date(2026, 10, 18), False),  # Sunday
+    ],
+)
+def test_cpr_6_2_business_day(day, expected):
+    assert is_business_day(day) is expected
+
+
+def test_add_business_days_skips_weekends_and_bank_holidays_both_ways():
+    assert add_business_days(date(2026, 12, 23), 2) == date(2026, 12, 29)
+    assert add_business_days(date(2026, 12, 29), -2) == date(2026, 12, 23)
+    assert add_business_days(date(2026, 10, 17), 0) == date(2026, 10, 17)
+
+
+def test_cpr_2_10_add_months_clamps_to_the_last_day_of_a_shorter_month():
+    assert add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
+    assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
+    assert add_months(date(2026, 10, 31), 4) == date(2027, 2, 28)
+    assert add_months(date(2027, 3, 31), -1) == date(2027, 2, 28)
+    assert add_months(date(2026, 11, 15), 14) == date(2028, 1, 15)
+
+
+# ------------------------------------------------------------------------ CPR 2.8
+
+
+def test_cpr_2_8_3_official_example_3_clear_days_before_a_friday_hearing_is_monday():
+    """CPR 2.8 example (i): heard Friday 20 October, last date for service Monday 16."""
+    result = compute_due(date(2023, 10, 20), court_days(3, "CPR 23.7(1)(b)", "before"))
+    assert result.due_date == date(2023, 10, 16)
+    assert result.flags == []
+
+
+def test_cpr_2_8_4_official_example_3_days_before_a_monday_hearing_is_tuesday():
+    """CPR 2.8(4) example: heard Monday 20 October, last date for service Tuesday 14."""
+    result = compute_due(date(2025, 10, 20), court_days(3, "CPR 23.7(1)(b)", "before"))
+    assert result.due_date == date(2025, 10, 14)
+
+
+def test_cpr_2_8_3_example_iii_particulars_within_14_days_of_service():
+    """CPR 2.8 example (iii): claim form served 2 October, particulars by 16 October."""
+    result = compute_due(date(2026, 10, 2), court_days(14, "CPR 7.4(1)(b)"))
+    assert result.due_date == date(2026, 10, 16)
+    assert "CPR 7.4(1)(b)" in result.explanation
+
+
+def test_cpr_2_8_3_longer_period_before_an_event_counts_calendar_days():
+    """Bundles 7 clear days before a CMC on 30 March: the last day is 22 March."""
+    result = compute_due(date(2027, 3, 30), court_days(7, "court order", "before"))
+    assert result.due_date == date(2027, 3, 22)
+
+
+def test_cpr_2_8_4_five_days_over_christmas_excludes_weekend_and_bank_holidays():
+    """From Tue 22 Dec 2026: 23, 24, (25 Christmas, 26-27 weekend, 28 Boxing Day
+    substitute), 29, 30, 31 -> Thursday 31 December."""
+    result = compute_due(date(2026, 12, 22), court_days(5, "CPR 2.8(4)"))
+    assert result.due_date == date(2026, 12, 31)
+    assert "CPR 2.8(4)" in result.explanation
+
+
+def test_cpr_2_8_4_three_days_over_easter_2027_skip_good_friday_and_easter_monday():
+    """From Wed 24 Mar 2027: Thu 25, (Good Friday, weekend, Easter Monday), Tue 30,
+    Wed 31 -> 31 March."""
+    result = compute_due(date(2027, 3, 24), court_days(3, "CPR 2.8(4)"))
+    assert result.due_date == date(2027, 3, 31)
+
+
+def test_cpr_2_8_4_three_clear_days_before_a_hearing_the_day_after_easter():
+    """Hearing Tue 30 Mar 2027: clear days Thu 25, Wed 24, Tue 23 -> serve by Mon 22."""
+    result = compute_due(date(2027, 3, 30), court_days(3, "CPR 23.7(1)(b)", "before"))
+    assert result.due_date == date(2027, 3, 22)
+
+
+def test_cpr_2_8_4_does_not_apply_to_periods_over_five_days():
+    """A 6-day period counts weekends: Wed 24 Mar 2027 + 6 = Tue 30 Mar."""
+    result = compute_due(date(2027, 3, 24), court_days(6, "court order"))
+    assert result.due_date == date(2027, 3, 30)
+
+
+def test_cpr_2_8_5_fourteen_day_court_period_ending_on_sunday_rolls_to_monday():
+    result = compute_due(date(2026, 10, 4), court_days(14, "CPR 10.3(1)"))
+    assert result.unadjusted_date == date(2026, 10, 18)  # Sunday
+    assert result.due_date == date(2026, 10, 19)
+    assert result.flags == [FLAG_ROLLED_FORWARD]
+    assert "CPR 2.8(5)" in result.explanation
+
+
+def test_cpr_2_8_5_court_period_ending_on_a_bank_holiday_rolls_over_it():
+    """Particulars served Mon 17 Aug 2026: AoS due Mon 31 Aug, a bank holiday -> 1 Sep."""
+    result = compute_due(date(2026, 8, 17), court_days(14, "CPR 10.3(1)(b)"))
+    assert result.unadjusted_date == date(2026, 8, 31)
+    assert result.due_date == date(2026, 9, 1)
+
+
+def test_cpr_2_8_5_court_period_ending_on_christmas_day_rolls_past_boxing_day():
+    result = compute_due(date(2026, 12, 11), court_days(14, "CPR 15.4(1)(a)"))
+    assert result.unadjusted_date == date(2026, 12, 25)
+    assert result.due_date == date(2026, 12, 29)
+
+
+def test_cpr_2_8_5_announced_court_closure_also_rolls_forward():
+    """HMCTS closed the civil courts on Wed 24 Dec 2025, which is not a bank holiday."""
+    closures = [date(2025, 12, 24)]
+    assert not is_court_office_open(date(2025, 12, 24), closures)
+    result = compute_due(date(2025, 12, 10), court_days(14, "CPR 15.4(1)(a)"), court_office_closures=closures)
+    assert result.due_date == date(2025, 12, 29)
+
+
+def test_cpr_2_8_5_period_before_a_hearing_ending_on_sunday_is_flagged_not_moved():
+    """7 clear days before Mon 26 Oct 2026 ends Sun 18 Oct; moving it to Monday would
+    leave only 6 clear days, so it is flagged for the handler instead."""
+    result = compute_due(date(2026, 10, 26), court_days(7, "court order", "before"))
+    assert result.due_date == date(2026, 10, 18)
+    assert result.flags == [FLAG_ENDS_ON_NON_BUSINESS_DAY]
+
+
+def test_pap_fourteen_day_acknowledgment_ending_on_a_weekend_is_flagged_not_moved():
+    """Pre-Action Protocol periods do not roll forward (DOMAIN 'Time engine')."""
+    result = compute_due(date(2026, 10, 3), protocol(14, "days", "PAP Clinical Disputes"))
+    assert result.due_date == date(2026, 10, 17)  # Saturday
+    assert result.unadjusted_date == result.due_date
+    assert result.flags == [FLAG_ENDS_ON_NON_BUSINESS_DAY]
+    assert "not moved" in result.explanation
+
+
+def test_pap_period_ending_on_a_bank_holiday_is_flagged_not_moved():
+    result = compute_due(date(2026, 8, 17), protocol(14, "days", "PAP Clinical Disputes"))
+    assert result.due_date == date(2026, 8, 31)
+    assert result.flags == [FLAG_ENDS_ON_NON_BUSINESS_DAY]
+
+
+def test_pap_letter_of_response_4_months_from_31_october_clamps_to_28_february():
+    """PAP 3.25: 4 months from a Letter of Claim of 31 Oct 2026 -> Sun 28 Feb 2027."""
+    result = compute_due(date(2026, 10, 31), protocol(4, "months", "PAP 3.25"))
+    assert result.due_date == date(2027, 2, 28)
+    assert result.flags == [FLAG_ENDS_ON_NON_BUSINESS_DAY]
+    assert "CPR 2.10" in result.explanation
+
+
+def test_pap_letter_of_response_4_months_from_31_october_clamps_to_29_february_in_leap_year():
+    result = compute_due(date(2027, 10, 31), protocol(4, "months", "PAP 3.25"))
+    assert result.due_date == date(2028, 2, 29)
+    assert result.flags == []
+
+
+def test_period_rule_in_weeks_and_years():
+    weeks = PeriodRule(2, "weeks", True, True, "none", "order")
+    assert compute_due(date(2026, 10, 3), weeks).due_date == date(2026, 10, 17)
+    years = PeriodRule(1, "years", True, False, "none", "order")
+    assert compute_due(date(2028, 2, 29), years).due_date == date(2029, 2, 28)
+
+
+def test_period_rule_rejects_a_negative_amount():
+    with pytest.raises(ValueError):
+        PeriodRule(-1, "days", True, True, "none", "order")
+
+
+def test_due_result_due_at_is_the_end_of_the_london_day():
+    result = compute_due(date(2026, 10, 2), court_days(14, "CPR 7.4(1)(b)"))
+    assert result.due_at == datetime(2026, 10, 16, 22, 59, 59, 999999, tzinfo=UTC)
+
+
+# ------------------------------------------------------------- instants and BST
+
+
+@pytest.mark.parametrize(
+    ("day", "expected_utc_hour"),
+    [
+        (date(2026, 3, 28), 23),  # last GMT day
+        (date(2026, 3, 29), 22),  # clocks go forward at 01:00 GMT: the evening is BST
+        (date(2026, 10, 24), 22),  # last BST evening
+        (date(2026, 10, 25), 23),  # clocks go back at 02:00 BST: the evening is GMT
+    ],
+)
+def test_due_instant_is_end_of_london_day_across_bst_changes(day, expected_utc_hour):
+    instant = due_instant(day)
+    assert instant == datetime.combine(day, datetime.min.time(), UTC).replace(
+        hour=expected_utc_hour, minute=59, second=59, microsecond=999999
+    )
+    assert instant.utcoffset() == timedelta(0)
+
+
+def test_cpr_7_5_claim_form_issued_in_january_served_by_midnight_15_may_bst():
+    result = claim_form_service_deadline(date(2027, 1, 15))
+    assert result.due_date == date(2027, 5, 15)
+    assert result.due_at == datetime(2027, 5, 15, 22, 59, 59, 999999, tzinfo=UTC)
+    assert result.basis == "CPR 7.5(1)"
+    assert result.flags == [FLAG_ENDS_ON_NON_BUSINESS_DAY]  # a Saturday, not moved
+
+
+def test_cpr_7_5_claim_form_issued_30_june_ends_30_october_still_bst():
+    """BST 2027 ends on Sunday 31 October, so Saturday 30 October is still BST."""
+    result = claim_form_service_deadline(date(2027, 6, 30))
+    assert result.due_date == date(2027, 10, 30)
+    assert result.due_at == datetime(2027, 10, 30, 22, 59, 59, 999999, tzinfo=UTC)
+
+
+def test_cpr_7_5_claim_form_deadline_in_winter_is_midnight_gmt():
+    result = claim_form_service_deadline(date(2027, 7, 15))
+    assert result.due_date == date(2027, 11, 15)
+    assert result.due_at == datetime(2027, 11, 15, 23, 59, 59, 999999, tzinfo=UTC)
+    assert result.flags == []
+
+
+def test_cpr_7_5_calendar_day_4_months_after_31_october_is_end_of_february():
+    assert claim_form_service_deadline(date(2027, 10, 31)).due_date == date(2028, 2, 29)
+
+
+def test_cpr_7_5_2_out_of_jurisdiction_allows_6_months():
+    result = claim_form_service_deadline(date(2027, 1, 15), out_of_jurisdiction=True)
+    assert result.due_date == date(2027, 7, 15)
+    assert result.basis == "CPR 7.5(2)"
+
+
+# ---------------------------------------------------------------- deemed service
+
+
+def test_cpr_6_14_claim_form_deemed_served_second_business_day_over_a_weekend():
+    assert deemed_service_claim_form(date(2026, 10, 1)) == date(2026, 10, 5)  # Thu -> Mon
+    assert deemed_service_claim_form(date(2026, 10, 3)) == date(2026, 10, 6)  # Sat -> Tue
+
+
+def test_cpr_6_14_claim_form_deemed_served_second_business_day_over_a_bank_holiday():
+    assert deemed_service_claim_form(date(2026, 8, 27)) == date(2026, 9, 1)
+    assert deemed_service_claim_form(date(2026, 12, 23)) == date(2026, 12, 29)
+
+
+def test_cpr_6_26_email_before_and_after_4_30pm_london_in_bst():
+    """Tue 13 Oct 2026 is BST: 16:29 London is 15:29Z, 16:31 London is 15:31Z."""
+    before = datetime(2026, 10, 13, 15, 29, tzinfo=UTC)
+    after = datetime(2026, 10, 13, 15, 31, tzinfo=UTC)
+    assert deemed_service_document("email", before) == date(2026, 10, 13)
+    assert deemed_service_document("email", after) == date(2026, 10, 14)
+
+
+def test_cpr_6_26_cut_off_is_london_time_not_utc():
+    """15:45Z reads as before 4.30pm in UTC, but it is 16:45 in London during BST."""
+    assert deemed_service_document("email", datetime(2026, 10, 13, 15, 45, tzinfo=UTC)) == date(2026, 10, 14)
+    # In winter London is on UTC, so 16:29Z is before the cut-off.
+    assert deemed_service_document("email", datetime(2026, 12, 1, 16, 29, tzinfo=UTC)) == date(2026, 12, 1)
+
+
+def test_cpr_6_26_cut_off_is_strictly_before_4_30pm():
+    at_cut_off = datetime(2026, 10, 13, 16, 30, tzinfo=BST)
+    assert deemed_service_document("fax", at_cut_off) == date(2026, 10, 14)
+
+
+def test_cpr_6_26_email_on_friday_after_4_30pm_is_served_monday():
+    sent = datetime(2026, 10, 16, 17, 0, tzinfo=BST)
+    assert deemed_service_document("email", sent) == date(2026, 10, 19)
+
+
+def test_cpr_6_26_personal_service_on_christmas_eve_evening_is_served_after_boxing_day():
+    sent = datetime(2026, 12, 24, 17, 0, tzinfo=UTC)
+    assert deemed_service_document("personal", sent) == date(2026, 12, 29)
+
+
+def test_cpr_6_26_email_on_saturday_morning_is_served_monday():
+    sent = datetime(2026, 10, 17, 9, 0, tzinfo=UTC)
+    assert deemed_service_document("email", sent) == date(2026, 10, 19)
+
+
+def test_cpr_6_26_leaving_at_permitted_address_uses_the_4_30pm_rule():
+    sent = datetime(2026, 10, 15, 10, 0, tzinfo=BST)
+    assert deemed_service_document("leaving_at_address", sent) == date(2026, 10, 15)
+
+
+def test_cpr_6_26_first_class_post_on_thursday_second_day_saturday_so_monday():
+    posted = datetime(2026, 10, 15, 18, 0, tzinfo=BST)
+    assert deemed_service_document("first_class_post", posted) == date(2026, 10, 19)
+
+
+def test_cpr_6_26_first_class_post_on_monday_is_served_wednesday():
+    posted = datetime(2026, 10, 12, 9, 0, tzinfo=BST)
+    assert deemed_service_document("first_class_post", posted) == date(2026, 10, 14)
+
+
+def test_cpr_6_26_document_exchange_second_day_christmas_day_goes_to_next_business_day():
+    left = datetime(2026, 12, 23, 12, 0, tzinfo=UTC)
+    assert deemed_service_document("document_exchange", left) == date(2026, 12, 29)
+
+
+def test_cpr_6_26_post_uses_the_london_date_of_posting():
+    """23:30Z on Wed 14 Oct 2026 is 00:30 Thursday in London: second day is Saturday."""
+    posted = datetime(2026, 10, 14, 23, 30, tzinfo=UTC)
+    assert deemed_service_document("first_class_post", posted) == date(2026, 10, 19)
+
+
+def test_cpr_6_26_refuses_a_naive_datetime():
+    with pytest.raises(ValueError):
+        deemed_service_document("email", datetime(2026, 10, 13, 15, 0))
+
+
+# -------------------------------------------------------------------- limitation
+
+
+def test_limitation_zoan_v_rouamba_accrual_day_excluded():
+    """Accident 1 Jan 2017: the limitation date is 1 Jan 2020 (LA 1980 s.11(4)(a))."""
+    result = limitation(date(2017, 1, 1))
+    assert result.status == "date"
+    assert result.limitation_date == date(2020, 1, 1)
+    assert result.basis == "LA 1980 s.11(4)(a)"
+    assert "Zoan" in result.explanation
+    assert "not a business day" in result.explanation  # 1 Jan 2020 is a bank holiday
+
+
+def test_limitation_s_14_date_of_knowledge_later_than_incident():
+    result = limitation(date(2018, 3, 10), date_of_knowledge=date(2020, 6, 15))
+    assert result.limitation_date == date(2023, 6, 15)
+    assert "s.14" in result.basis
+
+
+def test_limitation_s_11_accrual_on_29_february_ends_28_february():
+    assert limitation(date(2024, 2, 29)).limitation_date == date(2027, 2, 28)
+
+
+def test_limitation_s_28_child_at_accrual_runs_to_21st_birthday():
+    result = limitation(date(2015, 6, 1), claimant_date_of_birth=date(2010, 5, 10))
+    assert result.limitation_date == date(2031, 5, 10)
+    assert result.basis == "LA 1980 s.28(1), s.28(6)"
+
+
+def test_limitation_s_28_child_with_knowledge_after_18_uses_the_later_knowledge_date():
+    result = limitation(
+        date(2010, 2, 1),
+        date_of_knowledge=date(2024, 9, 1),  # aged 19
+        claimant_date_of_birth=date(2005, 1, 20),
+    )
+    assert result.limitation_date == date(2027, 9, 1)  # after the 21st birthday, 20 Jan 2026
+
+
+def test_limitation_s_28_child_with_knowledge_during_childhood_still_has_until_21():
+    result = limitation(
+        date(2010, 2, 1),
+        date_of_knowledge=date(2015, 1, 1),
+        claimant_date_of_birth=date(2005, 1, 20),
+    )
+    assert result.limitation_date == date(2026, 1, 20)
+
+
+def test_limitation_s_28_adult_at_accrual_gets_no_extension():
+    result = limitation(date(2024, 1, 20), claimant_date_of_birth=date(2005, 1, 20))
+    assert result.limitation_date == date(2027, 1, 20)
+    assert result.basis == "LA 1980 s.11(4)(a)"
+
+
+def test_limitation_s_28_born_29_february_attains_21_on_1_march():
+    """Family Law Reform Act 1969 s.9: a leap-day birthday falls on 1 March in a common
+    year, so a child born 29 Feb 2008 turns 21 on 1 Mar 2029."""
+    assert birthday(date(2008, 2, 29), 21) == date(2029, 3, 1)
+    assert birthday(date(2008, 2, 29), 16) == date(2024, 2, 29)
+    result = limitation(date(2012, 7, 1), claimant_date_of_birth=date(2008, 2, 29))
+    assert result.limitation_date == date(2029, 3, 1)
+
+
+def test_limitation_s_28_intrapartum_injury_before_birth_accrues_at_birth():
+    """Labour began the day before the birth: the child was a child at accrual."""
+    result = limitation(date(2023, 10, 1), claimant_date_of_birth=date(2023, 10, 2))
+    assert result.limitation_date == date(2044, 10, 2)
+
+
+def test_limitation_s_28_protected_party_lacking_capacity_is_suspended():
+    result = limitation(date(2019, 5, 5), protected_party_lacks_capacity=True)
+    assert result.status == "suspended"
+    assert result.limitation_date is None
+    assert result.basis == "LA 1980 s.28"
+
+
+def test_limitation_standstill_moves_the_date_to_the_agreed_end():
+    result = limitation(date(2020, 1, 1), standstill_until=date(2023, 6, 30))
+    assert result.limitation_date == date(2023, 6, 30)
+    assert "standstill" in result.basis
+
+
+def test_limitation_standstill_ending_earlier_changes_nothing():
+    result = limitation(date(2020, 1, 1), standstill_until=date(2022, 6, 30))
+    assert result.limitation_date == date(2023, 1, 1)
+
+
+def test_limitation_standstill_does_not_start_a_suspended_clock():
+    result = limitation(
+        date(2020, 1, 1), protected_party_lacks_capacity=True, standstill_until=date(2024, 1, 1)
+    )
+    assert result.status == "suspended"
+
+
+def test_limitation_s_11_5_death_within_the_period_gives_3_years_from_death():
+    result = limitation(date(2020, 1, 1), death_date=date(2021, 6, 1))
+    assert result.limitation_date == date(2024, 6, 1)
+    assert result.basis == "LA 1980 s.11(5)"
+
+
+def test_limitation_s_11_5_personal_representative_knowledge_later_than_death():
+    result = limitation(
+        date(2020, 1, 1),
+        death_date=date(2021, 6, 1),
+        personal_representative_knowledge=date(2022, 2, 1),
+    )
+    assert result.limitation_date == date(2025, 2, 1)
+
+
+def test_limitation_s_11_5_death_after_expiry_does_not_revive_the_claim():
+    result = limitation(date(2017, 1, 1), death_date=date(2021, 1, 1))
+    assert result.limitation_date == date(2020, 1, 1)
+
+
+def test_limitation_s_28_protected_party_dies_then_time_runs_from_death():
+    result = limitation(date(2019, 5, 5), protected_party_lacks_capacity=True, death_date=date(2022, 3, 3))
+    assert result.status == "date"
+    assert result.limitation_date == date(2025, 3, 3)
+
+
+def test_limitation_rejects_knowledge_before_the_incident():
+    with pytest.raises(ValueError):
+        limitation(date(2020, 1, 1), date_of_knowledge=date(2019, 1, 1))

@@ -1,0 +1,84 @@
+"""Small helpers used everywhere in the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+TOKENS = {
+    "handler": "test-handler",
+    "handler2": "test-handler-2",
+    "supervisor": "test-supervisor",
+    "auditor": "test-auditor",
+    "admin": "test-admin",
+}
+ACTORS = {
+    "test-handler": {"actor": "hana.handler", "role": "handler"},
+    "test-handler-2": {"actor": "harry.handler", "role": "handler"},
+    "test-supervisor": {"actor": "sam.supervisor", "role": "supervisor"},
+    "test-auditor": {"actor": "ada.auditor", "role": "auditor"},
+    "test-admin": {"actor": "alex.admin", "role": "admin"},
+}
+
+
+def auth(who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKENS[who]}"}
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def opening(**overrides: Any) -> dict[str, Any]:
+    body = {
+        "scheme": "CNST",
+        "defendant": {"kind": "trust", "code": "RX1", "name": "Example Hospitals NHS Trust"},
+        "specialty": "obstetrics",
+        "incident_date": "2024-03-01",
+        "date_of_knowledge": "2024-06-01",
+        "claimant": {"name": "Alex Example", "date_of_birth": "1990-01-01", "protected_party": False},
+        "claimant_firm": {"firm_id": "SRA-100200", "name": "Example & Co LLP"},
+        "allegations": "Delay in recognising fetal distress.",
+        "handler": "hana.handler",
+    }
+    body.update(overrides)
+    return body
+
+
+async def assert_eventually(
+    check: Callable[[], Awaitable[T]] | Callable[[], T], timeout: float = 15.0, interval: float = 0.1
+) -> T:
+    """Retry `check` until it stops raising AssertionError, for eventually consistent reads."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(interval)
+
+
+async def open_claim(http, who: str = "handler", **overrides: Any) -> dict[str, Any]:
+    response = await http.post("/claims", json=opening(**overrides), headers=auth(who) | {"Idempotency-Key": key()})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def act(http, ref: str, action: str, body: dict, who: str = "handler", idempotency_key: str | None = None):
+    headers = auth(who) | {"Idempotency-Key": idempotency_key or key()}
+    return await http.post(f"/claims/{ref}/{action.replace('_', '-')}", json=body, headers=headers)
+
+
+async def ok(http, ref: str, action: str, body: dict, who: str = "handler") -> dict[str, Any]:
+    response = await act(http, ref, action, body, who)
+    assert response.status_code == 200, response.text
+    return response.json()

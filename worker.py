@@ -1,0 +1,83 @@
+"""Builds and runs the Fairway worker: every workflow and activity is registered here."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+import structlog
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.register import RegisterActivities
+from fairway import db
+from fairway.client import connect
+from fairway.settings import Settings
+from workflows.claim import ClaimWorkflow
+
+log = structlog.get_logger(__name__)
+
+WORKFLOWS = [ClaimWorkflow]
+
+# Pure, deterministic modules are shared with the sandbox rather than re-imported for every
+# workflow run: it saves worker CPU and memory (DESIGN.md, "Facts checked").
+PASSTHROUGH = [
+    "models",
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+    "structlog",
+    "workflows.claim_pathway",
+]
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+    )
+
+
+def activities(sessions: sessionmaker[Session]) -> list:
+    register = RegisterActivities(sessions)
+    return [register.project_claim]
+
+
+def build_worker(client: Client, task_queue: str, sessions: sessionmaker[Session], **options) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=activities(sessions),
+        activity_executor=ThreadPoolExecutor(max_workers=32),
+        workflow_runner=workflow_runner(),
+        **options,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    db.migrate(settings.database_url)
+    engine = db.make_engine(settings.database_url)
+    client = await connect(settings)
+    worker = build_worker(client, settings.temporal_task_queue, db.session_factory(engine))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with worker:
+            log.info("worker started", task_queue=settings.temporal_task_queue)
+            await stop.wait()
+            log.info("worker stopping")
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    from fairway.logging import configure_logging
+    from fairway.settings import get_settings
+
+    configure_logging()
+    asyncio.run(run_worker(get_settings()))

@@ -1,0 +1,29 @@
+"""Europe/London dates inside workflows, without the tz database.
+
+The sandbox restricts zoneinfo, and a workflow's view of local time must never change with
+a tzdata update, so British Summer Time is computed from its statutory rule (Summer Time
+Order 2002): from 01:00 UTC on the last Sunday in March to 01:00 UTC on the last Sunday in
+October.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+
+def _last_sunday(year: int, month: int) -> date:
+    first_of_next = date(year + month // 12, month % 12 + 1, 1)
+    last = first_of_next - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() + 1) % 7)
+
+
+def is_british_summer_time(instant: datetime) -> bool:
+    utc = instant.astimezone(UTC)
+    starts = datetime.combine(_last_sunday(utc.year, 3), datetime.min.time(), UTC) + timedelta(hours=1)
+    ends = datetime.combine(_last_sunday(utc.year, 10), datetime.min.time(), UTC) + timedelta(hours=1)
+    return starts <= utc < ends
+
+
+def london_date(instant: datetime) -> date:
+    offset = timedelta(hours=1) if is_british_summer_time(instant) else timedelta(0)
+    return (instant.astimezone(UTC) + offset).date()
