@@ -88,5 +88,6 @@ class RegisterActivities:
             case_id=claim.ref,
             stage=claim.stage.value,
             seq=claim.seq,
+            actor=projection.entries[-1].actor_id if projection.entries else None,
             actors=sorted({e.actor_id for e in projection.entries}),
         )

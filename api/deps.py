@@ -37,7 +37,7 @@ def _session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def _actor(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor:
+async def _actor(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError
 
 log = structlog.get_logger(__name__)
 
@@ -49,6 +50,17 @@ async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
     return JSONResponse(_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
 
+async def _temporal(_request: Request, exc: RPCError) -> JSONResponse:
+    # Reaching here means Temporal itself could not answer: not the caller's fault, and
+    # usually passing (no worker polling yet, or the server restarting).
+    log.warning("temporal unavailable", status=exc.status.name, error=exc.message)
+    return JSONResponse(
+        _body("temporal_unavailable", f"the workflow service could not answer: {exc.message}"),
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error")
     return JSONResponse(_body("internal_error", "an unexpected error; it has been logged"), status_code=500)
@@ -58,4 +70,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(RPCError, _temporal)
     app.add_exception_handler(Exception, _unexpected)

@@ -23,7 +23,9 @@ def temporal_binary() -> str:
     return found
 
 
-def start_dev_args(db_file: Path, *, port: int = 7233, ui_port: int = 8233, extra: list[str] = ()) -> list[str]:
+def start_dev_args(
+    db_file: Path, *, port: int = 7233, ui_port: int = 8233, extra: list[str] = ()
+) -> list[str]:
     return [
         temporal_binary(),
         "server",

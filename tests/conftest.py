@@ -29,11 +29,15 @@ from models.claims import ClaimPolicy
 from tests.helpers import ACTORS
 from worker import build_worker
 
-POSTGRES_URL = os.environ.get("FAIRWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "FAIRWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 TEST_POLICY = ClaimPolicy(version="test", reopen_window_seconds=3600)
 
 
-async def start_dev_server(*extra: str, db_file: str | None = None, port: int | None = None) -> WorkflowEnvironment:
+async def start_dev_server(
+    *extra: str, db_file: str | None = None, port: int | None = None
+) -> WorkflowEnvironment:
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
         data_converter=pydantic_data_converter,
@@ -120,13 +124,19 @@ def directory() -> Directory:
 
 @asynccontextmanager
 async def running_fairway(
-    client: Client, sessions: sessionmaker[Session], policy: ClaimPolicy = TEST_POLICY
+    client: Client,
+    sessions: sessionmaker[Session],
+    policy: ClaimPolicy = TEST_POLICY,
+    task_queue: str | None = None,
 ) -> AsyncIterator[Fairway]:
-    task_queue = f"fairway-test-{uuid.uuid4().hex[:8]}"
+    task_queue = task_queue or f"fairway-test-{uuid.uuid4().hex[:8]}"
     settings = Settings(temporal_task_queue=task_queue)
     app = create_app(settings, client=client, sessions=sessions, directory=directory(), policy=policy)
     worker = build_worker(client, task_queue, sessions)
-    async with worker, httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://fairway") as http:
+    async with (
+        worker,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://fairway") as http,
+    ):
         yield Fairway(http=http, client=client, task_queue=task_queue, sessions=sessions, worker=worker)
 
 

@@ -68,12 +68,16 @@ async def assert_eventually(
 
 
 async def open_claim(http, who: str = "handler", **overrides: Any) -> dict[str, Any]:
-    response = await http.post("/claims", json=opening(**overrides), headers=auth(who) | {"Idempotency-Key": key()})
+    response = await http.post(
+        "/claims", json=opening(**overrides), headers=auth(who) | {"Idempotency-Key": key()}
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
-async def act(http, ref: str, action: str, body: dict, who: str = "handler", idempotency_key: str | None = None):
+async def act(
+    http, ref: str, action: str, body: dict, who: str = "handler", idempotency_key: str | None = None
+):
     headers = auth(who) | {"Idempotency-Key": idempotency_key or key()}
     return await http.post(f"/claims/{ref}/{action.replace('_', '-')}", json=body, headers=headers)
 

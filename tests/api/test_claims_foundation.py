@@ -16,7 +16,9 @@ def _row(fairway, ref: str) -> ClaimRow | None:
 
 def _ledger(fairway, ref: str) -> list[LedgerRow]:
     with fairway.sessions() as session:
-        return list(session.scalars(select(LedgerRow).where(LedgerRow.case_ref == ref).order_by(LedgerRow.seq)))
+        return list(
+            session.scalars(select(LedgerRow).where(LedgerRow.case_ref == ref).order_by(LedgerRow.seq))
+        )
 
 
 async def test_open_note_reassign_close(fairway):
@@ -31,15 +33,23 @@ async def test_open_note_reassign_close(fairway):
     assert noted["claim"]["notes"][0]["text"] == "Records requested from the trust."
     assert noted["claim"]["notes"][0]["author"] == "hana.handler"
     assert noted["applied"] == {
-        "seq": 2, "action": "add_note", "request_id": noted["applied"]["request_id"],
-        "stage_before": "notified", "stage_after": "notified", "duplicate": False,
+        "seq": 2,
+        "action": "add_note",
+        "request_id": noted["applied"]["request_id"],
+        "stage_before": "notified",
+        "stage_after": "notified",
+        "duplicate": False,
     }
 
-    moved = await ok(http, ref, "reassign", {"handler": "harry.handler", "reason": "caseload"}, who="supervisor")
+    moved = await ok(
+        http, ref, "reassign", {"handler": "harry.handler", "reason": "caseload"}, who="supervisor"
+    )
     assert moved["claim"]["handler"] == "harry.handler"
     assert "reassign" in moved["allowed_actions"]
 
-    closed = await ok(http, ref, "close", {"outcome": "withdrawn", "summary": "claimant withdrew"}, who="handler2")
+    closed = await ok(
+        http, ref, "close", {"outcome": "withdrawn", "summary": "claimant withdrew"}, who="handler2"
+    )
     assert closed["claim"]["stage"] == "closed" and closed["claim"]["outcome"] == "withdrawn"
 
     live = (await http.get(f"/claims/{ref}", headers=auth("auditor"))).json()
@@ -52,7 +62,12 @@ async def test_open_note_reassign_close(fairway):
         return row
 
     row = await assert_eventually(projected)
-    assert (row.stage, row.handler, row.outcome, row.claimant_firm_id) == ("closed", "harry.handler", "withdrawn", "SRA-100200")
+    assert (row.stage, row.handler, row.outcome, row.claimant_firm_id) == (
+        "closed",
+        "harry.handler",
+        "withdrawn",
+        "SRA-100200",
+    )
     assert row.closed_at is not None and row.closed_at.tzinfo is not None
 
     timeline = (await http.get(f"/claims/{ref}/history", headers=auth("supervisor"))).json()
@@ -67,7 +82,10 @@ async def test_open_note_reassign_close(fairway):
     ledger = [(e["seq"], e["action"], e["actor_id"]) for e in timeline["ledger"]]
     assert ledger == actions, "the ledger and Temporal's history agree"
     assert [e["request_id"] for e in timeline["ledger"]] == [e["request_id"] for e in timeline["temporal"]]
-    assert timeline["ledger"][3]["stage_before"] == "notified" and timeline["ledger"][3]["stage_after"] == "closed"
+    assert (
+        timeline["ledger"][3]["stage_before"] == "notified"
+        and timeline["ledger"][3]["stage_after"] == "closed"
+    )
 
 
 async def test_list_filters_and_pages(fairway):
@@ -80,7 +98,9 @@ async def test_list_filters_and_pages(fairway):
     await ok(http, refs[0], "reassign", {"handler": "harry.handler"}, who="supervisor")
 
     async def listed(**params):
-        response = await http.get("/claims", params={"claimant_firm": firm, **params}, headers=auth("supervisor"))
+        response = await http.get(
+            "/claims", params={"claimant_firm": firm, **params}, headers=auth("supervisor")
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -114,7 +134,9 @@ async def test_refusals_change_nothing(fairway):
 
     no_token = await http.post(f"/claims/{ref}/add-note", json={"text": "x"})
     assert no_token.status_code == 401 and no_token.json()["code"] == "unauthenticated"
-    bad_token = await http.post(f"/claims/{ref}/add-note", json={"text": "x"}, headers={"Authorization": "Bearer nope"})
+    bad_token = await http.post(
+        f"/claims/{ref}/add-note", json={"text": "x"}, headers={"Authorization": "Bearer nope"}
+    )
     assert bad_token.status_code == 401
 
     auditor = await act(http, ref, "add_note", {"text": "x"}, who="auditor")
@@ -138,7 +160,9 @@ async def test_refusals_change_nothing(fairway):
     malformed = await act(http, ref, "add_note", {"text": ""})
     assert malformed.status_code == 422 and malformed.json()["code"] == "invalid_request"
     not_json = await http.post(
-        f"/claims/{ref}/add-note", content=b"{not json", headers=auth("handler") | {"Content-Type": "application/json"}
+        f"/claims/{ref}/add-note",
+        content=b"{not json",
+        headers=auth("handler") | {"Content-Type": "application/json"},
     )
     assert not_json.status_code == 422
     bad_outcome = await act(http, ref, "close", {"outcome": "vanished"})
@@ -150,7 +174,9 @@ async def test_refusals_change_nothing(fairway):
 async def test_opening_refusals(fairway):
     http = fairway.http
     bad_dates = await http.post(
-        "/claims", json=opening(incident_date="2024-03-01", date_of_knowledge="2023-01-01"), headers=auth("handler")
+        "/claims",
+        json=opening(incident_date="2024-03-01", date_of_knowledge="2023-01-01"),
+        headers=auth("handler"),
     )
     assert bad_dates.status_code == 422 and bad_dates.json()["code"] == "invalid_request"
     unknown_scheme = await http.post("/claims", json=opening(scheme="NOPE"), headers=auth("handler"))
@@ -188,8 +214,16 @@ async def test_search_attributes_carry_references_only(fairway):
 
     attrs = await assert_eventually(upserted)
     assert attrs == {
-        "CaseKind": "claim", "Stage": "notified", "Handler": "harry.handler", "Scheme": "CNST",
+        "CaseKind": "claim",
+        "Stage": "notified",
+        "Handler": "harry.handler",
+        "Scheme": "CNST",
         "ClaimantFirm": "SRA-100200",
     }
-    found = [w.id async for w in fairway.client.list_workflows("ClaimantFirm = 'SRA-100200' AND Handler = 'harry.handler'")]
+    found = [
+        w.id
+        async for w in fairway.client.list_workflows(
+            "ClaimantFirm = 'SRA-100200' AND Handler = 'harry.handler'"
+        )
+    ]
     assert f"claim-{ref}" in found

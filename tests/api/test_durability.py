@@ -1,0 +1,82 @@
+"""A claim survives its worker stopping and the Temporal server restarting."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+
+import httpx
+
+from api.app import create_app
+from fairway.settings import Settings
+from tests.conftest import TEST_POLICY, directory, running_fairway, start_dev_server
+from tests.helpers import act, auth, ok, open_claim
+from worker import build_worker
+
+
+async def test_claim_continues_when_its_worker_is_replaced(client, sqlite_sessions):
+    task_queue = f"durability-{uuid.uuid4().hex[:8]}"
+    app = create_app(
+        Settings(temporal_task_queue=task_queue),
+        client=client,
+        sessions=sqlite_sessions,
+        directory=directory(),
+        policy=TEST_POLICY,
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://fairway") as http:
+        async with build_worker(client, task_queue, sqlite_sessions):
+            ref = (await open_claim(http))["claim"]["ref"]
+            await ok(http, ref, "add_note", {"text": "before the worker stopped"})
+
+        # No worker now: the handler's request waits in Temporal rather than failing.
+        pending = asyncio.create_task(act(http, ref, "add_note", {"text": "while no worker ran"}))
+        await asyncio.sleep(1.5)
+        assert not pending.done()
+
+        async with build_worker(client, task_queue, sqlite_sessions):
+            response = await asyncio.wait_for(pending, timeout=30)
+            assert response.status_code == 200, response.text
+            after = await ok(http, ref, "add_note", {"text": "after the new worker started"})
+    assert [n["text"] for n in after["claim"]["notes"]] == [
+        "before the worker stopped",
+        "while no worker ran",
+        "after the new worker started",
+    ]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_open_claims_survive_a_server_restart(tmp_path, sqlite_sessions):
+    db_file, port, task_queue = str(tmp_path / "temporal.db"), _free_port(), f"restart-{uuid.uuid4().hex[:8]}"
+    env = await start_dev_server(db_file=db_file, port=port)
+    try:
+        async with running_fairway(env.client, sqlite_sessions, task_queue=task_queue) as fairway:
+            refs = [(await open_claim(fairway.http))["claim"]["ref"] for _ in range(3)]
+            for ref in refs:
+                await ok(fairway.http, ref, "add_note", {"text": f"note on {ref}"})
+            await ok(fairway.http, refs[0], "close", {"outcome": "withdrawn"})
+    finally:
+        await env.shutdown()
+
+    env = await start_dev_server(db_file=db_file, port=port)
+    try:
+        async with running_fairway(env.client, sqlite_sessions, task_queue=task_queue) as fairway:
+            for ref in refs:
+                live = await fairway.http.get(f"/claims/{ref}", headers=auth("supervisor"))
+                assert live.status_code == 200, live.text
+                assert live.json()["claim"]["notes"][0]["text"] == f"note on {ref}"
+            assert live.json()["claim"]["stage"] == "notified"
+            reopened = await ok(fairway.http, refs[0], "reopen", {"reason": "new evidence"}, who="supervisor")
+            assert reopened["claim"]["stage"] == "notified"
+            running = [
+                w.id
+                async for w in env.client.list_workflows("CaseKind = 'claim' AND ExecutionStatus = 'Running'")
+            ]
+            assert {f"claim-{r}" for r in refs} <= set(running)
+    finally:
+        await env.shutdown()
