@@ -7,11 +7,22 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -29,7 +40,14 @@ from api.deps import (
 )
 from api.errors import ApiError, not_found
 from models import search_attributes as sa
-from models.claims import Claim, ClaimActionResult, ClaimOpening, ClaimView, ClaimWorkflowInput
+from models.claims import (
+    CarriedState,
+    Claim,
+    ClaimActionResult,
+    ClaimOpening,
+    ClaimView,
+    ClaimWorkflowInput,
+)
 from models.common import ActionMeta, Actor, AppliedAction, CaseKind, LedgerEntry, Role
 from models.register import ClaimRow, LedgerRow
 from workflows import claim_pathway as pathway
@@ -99,7 +117,7 @@ async def open_claim(
             ClaimWorkflowInput(ref=ref, opening=opening, opened_by=meta, policy=policy),
             id=workflow_id(ref),
             task_queue=settings.temporal_task_queue,
-            search_attributes=_search_attributes(opening),
+            search_attributes=_search_attributes(opening, pathway.S.NOTIFIED, opening.handler),
         )
     except WorkflowAlreadyStartedError:
         handle, duplicate = _handle(client, ref), True
@@ -119,11 +137,11 @@ async def open_claim(
     return _view(claim, actor, applied)
 
 
-def _search_attributes(opening: ClaimOpening) -> TypedSearchAttributes:
+def _search_attributes(opening: ClaimOpening, stage: pathway.S, handler: str) -> TypedSearchAttributes:
     pairs = [
         SearchAttributePair(sa.CASE_KIND, CaseKind.CLAIM.value),
-        SearchAttributePair(sa.STAGE, pathway.S.NOTIFIED.value),
-        SearchAttributePair(sa.HANDLER, opening.handler),
+        SearchAttributePair(sa.STAGE, stage.value),
+        SearchAttributePair(sa.HANDLER, handler),
         SearchAttributePair(sa.SCHEME, opening.scheme.value),
     ]
     if opening.claimant_firm:
@@ -243,28 +261,72 @@ def _refusal(err: WorkflowUpdateFailedError) -> ApiError:
     return ApiError(status, cause.type, cause.message, details)
 
 
+async def _update(client: Client, ref: str, step: pathway.Step, meta: ActionMeta, payload: BaseModel):
+    return await _handle(client, ref).execute_update(
+        step.action,
+        args=[meta, payload],
+        id=f"{step.action}:{meta.request_id}",
+        result_type=ClaimActionResult,
+    )
+
+
+async def _reopen_ended_run(
+    client: Client, ref: str, step: pathway.Step, meta: ActionMeta, payload: BaseModel, state
+) -> ClaimActionResult:
+    """Reopen a claim whose run ended after closure: a new run carries its final state.
+
+    A closed claim's run ends once its reopen window passes (its history then ages out under
+    the namespace's retention; the ledger keeps the timeline). Reopening later starts the same
+    workflow id again from the state the last run returned, with the reopen as its first update.
+    """
+    ended = client.get_workflow_handle_for(ClaimWorkflow.run, workflow_id(ref))
+    try:
+        claim = await ended.result()
+    except (RPCError, WorkflowFailureError) as err:
+        raise ApiError(
+            409, "claim_archived", f"claim {ref}'s final state is no longer held by Temporal"
+        ) from err
+    start = WithStartWorkflowOperation(
+        ClaimWorkflow.run,
+        ClaimWorkflowInput(
+            ref=ref, policy=state.policy, carried=CarriedState(claim=claim, requests={}, unprojected=[])
+        ),
+        id=workflow_id(ref),
+        task_queue=state.settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        search_attributes=_search_attributes(claim.opening, claim.stage, claim.handler),
+    )
+    return await client.execute_update_with_start_workflow(
+        step.action,
+        args=[meta, payload],
+        start_workflow_operation=start,
+        id=f"{step.action}:{meta.request_id}",
+        result_type=ClaimActionResult,
+    )
+
+
 async def take_action(
-    client: Client, ref: str, step: pathway.Step, payload: BaseModel, actor: Actor, key: str | None
+    app_state, ref: str, step: pathway.Step, payload: BaseModel, actor: Actor, key: str | None
 ) -> ClaimView:
     _bind(ref)
     require(step.roles, actor, step.action)
-    request_id = key or uuid.uuid4().hex
+    client: Client = app_state.client
+    meta = ActionMeta(actor=actor, request_id=key or uuid.uuid4().hex)
     try:
-        result = await _handle(client, ref).execute_update(
-            step.action,
-            args=[ActionMeta(actor=actor, request_id=request_id), payload],
-            id=f"{step.action}:{request_id}",
-            result_type=ClaimActionResult,
-        )
+        try:
+            result = await _update(client, ref, step, meta, payload)
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+            await _query_state(client, ref)  # an unknown claim is a 404
+            if step.action != "reopen":
+                raise ApiError(
+                    409, "claim_run_ended", f"claim {ref} is closed; a supervisor can reopen it first"
+                ) from err
+            result = await _reopen_ended_run(client, ref, step, meta, payload, app_state)
     except WorkflowUpdateFailedError as err:
         raise _refusal(err) from err
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            await _query_state(client, ref)  # unknown claim: 404
-            raise ApiError(
-                409, "claim_run_ended", f"claim {ref} has ended; it cannot take {step.action}"
-            ) from err
-        raise
     log.info("claim action", action=step.action, seq=result.applied.seq, duplicate=result.applied.duplicate)
     return _view(result.claim, actor, result.applied)
 
@@ -276,10 +338,10 @@ def _action_route(step: pathway.Step):
         ref: str,
         payload: payload_type,
         actor: CurrentActor,
-        client: ClientDep,
+        request: Request,
         idempotency_key: IdempotencyKey = None,
     ) -> ClaimView:
-        return await take_action(client, ref, step, payload, actor, idempotency_key)
+        return await take_action(request.app.state, ref, step, payload, actor, idempotency_key)
 
     route.__name__ = step.action
     route.__doc__ = f"{step.describe}. Allowed at: {', '.join(sorted(step.from_stages))}."

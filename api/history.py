@@ -23,14 +23,33 @@ class TimelineEntry(BaseModel):
 
 
 async def _runs_newest_first(client: Client, workflow_id: str) -> list[WorkflowHistory]:
-    histories, run_id = [], None
-    while True:
+    """Every run of the case, newest first: back along continue-as-new links, and, for a run
+    started again after an earlier one ended (a late reopen), to that earlier run."""
+    run_id = (await client.get_workflow_handle(workflow_id).describe()).run_id
+    histories: list[WorkflowHistory] = []
+    while run_id:
         history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
         histories.append(history)
         started = history.events[0].workflow_execution_started_event_attributes
-        run_id = started.continued_execution_run_id
-        if not run_id:
-            return histories
+        previous = started.continued_execution_run_id
+        if not previous and _is_resumed(client, started):
+            previous = await _run_before(client, workflow_id, run_id)
+        run_id = previous
+    return histories
+
+
+def _is_resumed(client: Client, started) -> bool:
+    (start,) = _decode(client, started.input.payloads, [dict])
+    return not start.get("opened_by")
+
+
+async def _run_before(client: Client, workflow_id: str, run_id: str) -> str | None:
+    runs = sorted(
+        [w async for w in client.list_workflows(f"WorkflowId = '{workflow_id}'")], key=lambda w: w.start_time
+    )
+    ids = [w.run_id for w in runs]
+    position = ids.index(run_id) if run_id in ids else len(ids)
+    return ids[position - 1] if position > 0 else None
 
 
 def _decode(client: Client, payloads, types: list[type]) -> list[Any]:
@@ -76,6 +95,8 @@ def _opening(client: Client, event, at: datetime) -> TimelineEntry | None:
     if attrs.continued_execution_run_id:
         return None
     (start,) = _decode(client, attrs.input.payloads, [dict])
+    if not start.get("opened_by"):
+        return None  # a run resumed from an earlier one's final state
     meta = ActionMeta.model_validate(start["opened_by"])
     return TimelineEntry(
         seq=1,

@@ -188,7 +188,8 @@ class ClaimWorkflow:
         if self.claim.stage is not m.ClaimStage.CLOSED or self.claim.closed_at is None:
             return None
         window = timedelta(seconds=self.policy.reopen_window_seconds)
-        return max(self.claim.closed_at + window - workflow.now(), timedelta(0))
+        # At least a second, so an update delivered with a resumed run is handled first.
+        return max(self.claim.closed_at + window - workflow.now(), timedelta(seconds=1))
 
     def _carried_input(self) -> m.ClaimWorkflowInput:
         return m.ClaimWorkflowInput(

@@ -1,0 +1,91 @@
+"""Every action is refused in every stage the pathway table does not allow it, table-driven from
+the table itself, and each refusal leaves state, ledger and history unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.claims import ClaimStage
+from tests.claim_paths import ROUTES, SAMPLES
+from tests.helpers import act, assert_eventually, auth, ok, open_claim
+from workflows.claim_pathway import STEPS
+
+
+def test_samples_and_routes_cover_the_whole_table():
+    assert set(SAMPLES) == set(STEPS), "every pathway step needs a sample payload"
+    assert set(ROUTES) == set(ClaimStage), "every stage needs a route"
+
+
+async def _reach(http, stage: ClaimStage) -> str:
+    ref = (await open_claim(http))["claim"]["ref"]
+    for action in ROUTES[stage]:
+        await ok(http, ref, action, SAMPLES[action])
+    return ref
+
+
+async def _snapshot(fairway, ref: str, seq: int) -> tuple:
+    async def settled():
+        history = (await fairway.http.get(f"/claims/{ref}/history", headers=auth("supervisor"))).json()
+        assert len(history["ledger"]) == seq
+        return history
+
+    history = await assert_eventually(settled)
+    live = (await fairway.http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()
+    return live["claim"], history["temporal"], history["ledger"]
+
+
+@pytest.mark.parametrize("stage", list(ClaimStage), ids=[s.value for s in ClaimStage])
+async def test_actions_outside_their_stages_are_refused(fairway, stage):
+    ref = await _reach(fairway.http, stage)
+    seq = len(ROUTES[stage]) + 1
+    before = await _snapshot(fairway, ref, seq)
+    assert before[0]["stage"] == stage
+
+    refused = [step for step in STEPS.values() if stage not in step.from_stages]
+    for step in refused:
+        response = await act(fairway.http, ref, step.action, SAMPLES[step.action], who="supervisor")
+        assert response.status_code == 409, (step.action, response.text)
+        body = response.json()
+        assert body["code"] == "action_not_allowed"
+        assert stage.value in body["message"] and body["details"]["stage"] == stage.value
+        allowed = [s.action for s in STEPS.values() if stage in s.from_stages and s.hold != "on"]
+        assert body["details"]["allowed_actions"] == allowed
+
+    assert await _snapshot(fairway, ref, seq) == before
+
+
+async def test_hold_blocks_progress_but_not_notes(fairway):
+    http = fairway.http
+    ref = (await open_claim(http))["claim"]["ref"]
+    held = await ok(http, ref, "put_on_hold", SAMPLES["put_on_hold"])
+    assert held["claim"]["hold"]["reason"] == "awaiting inquest"
+    assert set(held["allowed_actions"]) == {"add_note", "take_off_hold"}
+    blocked = await act(http, ref, "receive_letter_of_claim", SAMPLES["receive_letter_of_claim"])
+    assert blocked.status_code == 409 and blocked.json()["code"] == "on_hold"
+    again = await act(http, ref, "put_on_hold", SAMPLES["put_on_hold"])
+    assert again.status_code == 409 and again.json()["code"] == "on_hold"
+    await ok(http, ref, "add_note", {"text": "chased the coroner"})
+    await ok(http, ref, "reassign", {"handler": "harry.handler"}, who="supervisor")
+    resumed = await ok(http, ref, "take_off_hold", SAMPLES["take_off_hold"])
+    assert resumed["claim"]["hold"] is None
+    off = await act(http, ref, "take_off_hold", SAMPLES["take_off_hold"])
+    assert off.status_code == 409 and off.json()["code"] == "not_on_hold"
+    await ok(http, ref, "receive_letter_of_claim", SAMPLES["receive_letter_of_claim"])
+
+
+async def test_step_specific_refusals(fairway):
+    http = fairway.http
+    ref = await _reach(http, ClaimStage.NEGOTIATING)
+    future = await act(http, ref, "make_offer", SAMPLES["make_offer"] | {"made_on": "2099-01-01"})
+    assert future.status_code == 409 and future.json()["code"] == "date_in_future"
+    unknown = await act(http, ref, "accept_offer", {"offer_no": 9, "accepted_on": "2026-08-25"})
+    assert unknown.status_code == 409 and unknown.json()["code"] == "unknown_offer"
+    await ok(http, ref, "withdraw_offer", SAMPLES["withdraw_offer"])
+    withdrawn = await act(http, ref, "accept_offer", SAMPLES["accept_offer"])
+    assert withdrawn.status_code == 409 and withdrawn.json()["code"] == "offer_not_open"
+    own = await act(http, ref, "make_offer", SAMPLES["make_offer"] | {"responds_to": 1})
+    assert own.status_code == 409 and own.json()["code"] == "offer_not_open"
+    denial = await act(http, ref, "send_letter_of_response", {"sent_on": "2026-07-15", "liability": "denied"})
+    assert denial.status_code == 422, "a denial must name the expert disciplines relied on"
+    early_close = await act(http, ref, "close", {"outcome": "settled_with_damages"})
+    assert early_close.status_code == 409 and early_close.json()["code"] == "no_payment_recorded"
