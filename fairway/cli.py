@@ -48,6 +48,15 @@ def migrate() -> None:
     db.migrate(get_settings().database_url)
 
 
+@app.command()
+def docs() -> None:
+    """Regenerate the documentation pages generated from the pathway tables."""
+    from fairway.docs import write_docs
+
+    for path in write_docs():
+        typer.echo(f"wrote {path}")
+
+
 def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 from fairway import db
+from models.claims import ClaimStage
+from tests.claim_paths import ROUTES, SAMPLES
 from tests.conftest import running_fairway, start_dev_server
 from tests.helpers import ok, open_claim
 
@@ -27,11 +29,37 @@ async def claim_foundation(fairway) -> str:
     return ref
 
 
-SCENARIOS = {"claim_foundation": claim_foundation}
+async def claim_lifecycle(fairway) -> str:
+    http = fairway.http
+    ref = (await open_claim(http))["claim"]["ref"]
+    for action in ROUTES[ClaimStage.PAID]:
+        await ok(http, ref, action, SAMPLES[action])
+    await ok(http, ref, "put_on_hold", SAMPLES["put_on_hold"])
+    await ok(http, ref, "take_off_hold", SAMPLES["take_off_hold"])
+    await ok(http, ref, "close", {"outcome": "settled_with_damages"})
+    await ok(http, ref, "reopen", SAMPLES["reopen"], who="supervisor")
+    return ref
+
+
+async def claim_continued(fairway) -> str:
+    """The run after a continue-as-new: it starts from carried state."""
+    http = fairway.http
+    ref = (await open_claim(http))["claim"]["ref"]
+    await asyncio.gather(*(ok(http, ref, "add_note", {"text": f"note {i}"}) for i in range(30)))
+    await ok(http, ref, "receive_letter_of_claim", SAMPLES["receive_letter_of_claim"])
+    return ref
+
+
+SCENARIOS = {
+    "claim_foundation": claim_foundation,
+    "claim_lifecycle": claim_lifecycle,
+    "claim_continued": claim_continued,
+}
+SERVER_ARGS = {"claim_continued": ["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=60"]}
 
 
 async def record(name: str) -> Path:
-    env = await start_dev_server()
+    env = await start_dev_server(*SERVER_ARGS.get(name, []))
     url = f"sqlite:////tmp/fairway-record-{name}.db"
     db.migrate(url)
     try:

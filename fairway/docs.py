@@ -1,0 +1,51 @@
+"""Generated documentation: the claim pathway page is rendered from the pathway table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workflows import claim_pathway
+
+CLAIM_PATHWAY_DOC = Path(__file__).parent.parent / "docs" / "claim-pathway.md"
+
+
+def claim_pathway_markdown() -> str:
+    order = list(claim_pathway.S)
+    rows = []
+    for step in claim_pathway.STEPS.values():
+        origins = ", ".join(s.value for s in sorted(step.from_stages, key=order.index))
+        if step.from_stages == claim_pathway.EVERY:
+            origins = "any stage"
+        elif step.from_stages == claim_pathway.OPEN:
+            origins = "any open stage"
+        target = "(stays)" if step.leads_to is None else getattr(step.leads_to, "value", step.leads_to)
+        hold = {"off": "off hold", "on": "on hold", "any": "either"}[step.hold]
+        route = f"POST /claims/{{ref}}/{step.action.replace('_', '-')}"
+        rows.append(
+            f"| `{step.action}` | {step.describe} | {origins} | {target} | "
+            f"{', '.join(sorted(step.roles))} | {hold} | `{route}` |"
+        )
+    return "\n".join(
+        [
+            "# The claim pathway",
+            "",
+            "Generated from `workflows/claim_pathway.py` by `fairway docs`; a test fails if it is stale.",
+            "The same table drives the Update validators, the `allowed_actions` in every response",
+            "and `GET /pathways/claim`.",
+            "",
+            "```mermaid",
+            claim_pathway.mermaid().rstrip(),
+            "```",
+            "",
+            "| action | what it records | allowed at | leads to | roles | hold | route |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
+
+
+def write_docs() -> list[Path]:
+    CLAIM_PATHWAY_DOC.parent.mkdir(exist_ok=True)
+    CLAIM_PATHWAY_DOC.write_text(claim_pathway_markdown())
+    return [CLAIM_PATHWAY_DOC]
