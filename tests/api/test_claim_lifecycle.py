@@ -53,27 +53,51 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
     assert [e["discipline"] for e in investigating["claim"]["experts"]] == ["obstetrics", "neonatology"]
     extended = await ok(http, ref, "extend_response_period", SAMPLES["extend_response_period"])
     assert extended["claim"]["due_dates"]["letter_of_response_due"]["due_on"] == "2026-09-30"
-    shorter = await act(http, ref, "extend_response_period", SAMPLES["extend_response_period"] | {"new_due_date": "2026-08-01"})
+    shorter = await act(
+        http,
+        ref,
+        "extend_response_period",
+        SAMPLES["extend_response_period"] | {"new_due_date": "2026-08-01"},
+    )
     assert shorter.status_code == 409 and shorter.json()["code"] == "extension_not_later"
     standstill = await ok(http, ref, "record_standstill_agreement", SAMPLES["record_standstill_agreement"])
     assert standstill["claim"]["standstill_until"] == "2027-12-31"
 
     response = await ok(
-        http, ref, "send_letter_of_response", {"sent_on": "2026-07-15", "liability": "admitted", "apology_given": True}
+        http,
+        ref,
+        "send_letter_of_response",
+        {"sent_on": "2026-07-15", "liability": "admitted", "apology_given": True},
     )
     claim = response["claim"]
-    assert (claim["stage"], claim["liability"], claim["apology_given"]) == ("letter_of_response_sent", "admitted", True)
+    assert (claim["stage"], claim["liability"], claim["apology_given"]) == (
+        "letter_of_response_sent",
+        "admitted",
+        True,
+    )
     assert claim["due_dates"]["letter_of_response_due"]["met_on"] == "2026-07-15"
     await ok(http, ref, "hold_stocktake", SAMPLES["hold_stocktake"])
 
     first = await ok(http, ref, "make_offer", SAMPLES["make_offer"])
     assert first["claim"]["stage"] == "negotiating"
-    counter = {"by": "defendant", "amount": "180000.00", "heads_of_loss": ["pain", "care"], "part_36": False,
-               "made_on": "2026-08-12", "responds_to": 1}
+    counter = {
+        "by": "defendant",
+        "amount": "180000.00",
+        "heads_of_loss": ["pain", "care"],
+        "part_36": False,
+        "made_on": "2026-08-12",
+        "responds_to": 1,
+    }
     countered = await ok(http, ref, "make_offer", counter)
     offers = countered["claim"]["offers"]
     assert offers[0]["status"] == "open", "a counter-offer does not reject a Part 36 offer"
-    answer = {"by": "claimant", "amount": "220000.00", "part_36": False, "made_on": "2026-08-15", "responds_to": 2}
+    answer = {
+        "by": "claimant",
+        "amount": "220000.00",
+        "part_36": False,
+        "made_on": "2026-08-15",
+        "responds_to": 2,
+    }
     answered = await ok(http, ref, "make_offer", answer)
     assert answered["claim"]["offers"][1]["status"] == "lapsed", "a counter-offer rejects an ordinary offer"
     accepted = await ok(http, ref, "accept_offer", {"offer_no": 3, "accepted_on": "2026-08-25"})
@@ -83,16 +107,25 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
 
     mismatch = await act(http, ref, "record_settlement", SAMPLES["record_settlement"])
     assert mismatch.status_code == 409 and mismatch.json()["code"] == "settlement_differs_from_offer"
-    settlement = {"agreed_on": "2026-08-25", "general_damages": "120000.00", "special_damages": "60000.00",
-                  "future_losses": "40000.00", "claimant_costs": "35000.00"}
+    settlement = {
+        "agreed_on": "2026-08-25",
+        "general_damages": "120000.00",
+        "special_damages": "60000.00",
+        "future_losses": "40000.00",
+        "claimant_costs": "35000.00",
+    }
     settled = await ok(http, ref, "record_settlement", settlement)
     assert settled["claim"]["stage"] == "settled"
     too_much = await act(http, ref, "record_payment", SAMPLES["record_payment"] | {"amount": "255000.01"})
     assert too_much.status_code == 409 and too_much.json()["code"] == "overpayment"
     unpaid_close = await act(http, ref, "close", {"outcome": "settled_with_damages"})
     assert unpaid_close.status_code == 409 and unpaid_close.json()["code"] == "payment_outstanding"
-    await ok(http, ref, "record_payment", SAMPLES["record_payment"] | {"amount": "220000.00", "payee": "claimant"})
-    paid = await ok(http, ref, "record_payment", SAMPLES["record_payment"] | {"amount": "35000.00", "reference": "PAY-2"})
+    await ok(
+        http, ref, "record_payment", SAMPLES["record_payment"] | {"amount": "220000.00", "payee": "claimant"}
+    )
+    paid = await ok(
+        http, ref, "record_payment", SAMPLES["record_payment"] | {"amount": "35000.00", "reference": "PAY-2"}
+    )
     assert paid["claim"]["stage"] == "paid" and len(paid["claim"]["payments"]) == 2
     wrong_outcome = await act(http, ref, "close", {"outcome": "withdrawn"})
     assert wrong_outcome.status_code == 409 and wrong_outcome.json()["code"] == "outcome_mismatch"
@@ -101,11 +134,26 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
 
     history = await _history(fairway, ref, 20)
     assert _agree(history) == [
-        "open_claim", "request_health_records", "supply_health_records", "receive_letter_of_notification",
-        "acknowledge_letter_of_notification", "receive_letter_of_claim", "acknowledge_letter_of_claim",
-        "open_investigation", "extend_response_period", "record_standstill_agreement", "send_letter_of_response",
-        "hold_stocktake", "make_offer", "make_offer", "make_offer", "accept_offer", "record_settlement",
-        "record_payment", "record_payment", "close",
+        "open_claim",
+        "request_health_records",
+        "supply_health_records",
+        "receive_letter_of_notification",
+        "acknowledge_letter_of_notification",
+        "receive_letter_of_claim",
+        "acknowledge_letter_of_claim",
+        "open_investigation",
+        "extend_response_period",
+        "record_standstill_agreement",
+        "send_letter_of_response",
+        "hold_stocktake",
+        "make_offer",
+        "make_offer",
+        "make_offer",
+        "accept_offer",
+        "record_settlement",
+        "record_payment",
+        "record_payment",
+        "close",
     ]
     stages = [(e["action"], e["stage_before"], e["stage_after"]) for e in history["ledger"]]
     assert ("accept_offer", "negotiating", "offer_accepted") in stages
@@ -121,11 +169,19 @@ async def test_denied_claim_closed_after_the_claimant_withdraws(fairway):
     for action in ["receive_letter_of_claim", "acknowledge_letter_of_claim", "open_investigation"]:
         await ok(http, ref, action, SAMPLES[action])
     denied = await ok(
-        http, ref, "send_letter_of_response",
-        {"sent_on": "2026-07-15", "liability": "denied", "expert_disciplines_relied_on": ["obstetrics", "neonatology"]},
+        http,
+        ref,
+        "send_letter_of_response",
+        {
+            "sent_on": "2026-07-15",
+            "liability": "denied",
+            "expert_disciplines_relied_on": ["obstetrics", "neonatology"],
+        },
     )
     assert denied["claim"]["liability"] == "denied"
-    closed = await ok(http, ref, "close", {"outcome": "withdrawn", "summary": "claimant discontinued after the denial"})
+    closed = await ok(
+        http, ref, "close", {"outcome": "withdrawn", "summary": "claimant discontinued after the denial"}
+    )
     assert closed["claim"]["outcome"] == "withdrawn"
     history = await _history(fairway, ref, 6)
     assert _agree(history)[-2:] == ["send_letter_of_response", "close"]
@@ -142,7 +198,11 @@ async def test_a_closed_claim_is_reopened_by_a_supervisor(fairway):
     assert by_handler.status_code == 403
     reopened = await ok(http, ref, "reopen", SAMPLES["reopen"], who="supervisor")
     claim = reopened["claim"]
-    assert (claim["stage"], claim["outcome"], claim["closed_at"]) == ("letter_of_claim_acknowledged", None, None)
+    assert (claim["stage"], claim["outcome"], claim["closed_at"]) == (
+        "letter_of_claim_acknowledged",
+        None,
+        None,
+    )
     assert "open_investigation" in reopened["allowed_actions"]
     await ok(http, ref, "open_investigation", SAMPLES["open_investigation"])
 
