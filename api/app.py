@@ -6,7 +6,7 @@ import uuid
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
@@ -18,6 +18,19 @@ from fairway.client import connect
 from fairway.policies import claim_policy
 from fairway.settings import Settings
 from models.claims import ClaimPolicy
+
+
+class BindRequestContext:
+    """Fresh log context per request (plain ASGI: BaseHTTPMiddleware costs a task per request)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            structlog.contextvars.clear_contextvars()
+            structlog.contextvars.bind_contextvars(path=scope["path"], http_request_id=uuid.uuid4().hex)
+        await self.app(scope, receive, send)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -69,14 +82,7 @@ def create_app(
     app.include_router(claims.router)
     app.include_router(pathways.router)
 
-    @app.middleware("http")
-    async def bind_request(request: Request, call_next):
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(
-            http_request_id=request.headers.get("Idempotency-Key") or uuid.uuid4().hex,
-            path=request.url.path,
-        )
-        return await call_next(request)
+    app.add_middleware(BindRequestContext)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict:

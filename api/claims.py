@@ -18,6 +18,7 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import (
+    RawValue,
     SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
@@ -43,12 +44,12 @@ from models import search_attributes as sa
 from models.claims import (
     CarriedState,
     Claim,
-    ClaimActionResult,
     ClaimOpening,
     ClaimView,
     ClaimWorkflowInput,
+    Reassign,
 )
-from models.common import ActionMeta, Actor, AppliedAction, CaseKind, LedgerEntry, Role
+from models.common import ActionMeta, Actor, AppliedAction, CaseKind, LedgerEntry, Role, payload_digest
 from models.register import ClaimRow, LedgerRow
 from workflows import claim_pathway as pathway
 from workflows.claim import ClaimWorkflow
@@ -265,14 +266,21 @@ async def _update(client: Client, ref: str, step: pathway.Step, meta: ActionMeta
     return await _handle(client, ref).execute_update(
         step.action,
         args=[meta, payload],
-        id=f"{step.action}:{meta.request_id}",
-        result_type=ClaimActionResult,
+        id=_update_id(step, meta, payload),
+        result_type=RawValue,
     )
+
+
+def _update_id(step: pathway.Step, meta: ActionMeta, payload: BaseModel) -> str:
+    # The body's digest is part of the id: Temporal answers a retry of the same request from
+    # its own record, and a different body under the same key reaches the validator, which
+    # refuses it.
+    return f"{step.action}:{meta.request_id}:{payload_digest(payload)}"
 
 
 async def _reopen_ended_run(
     client: Client, ref: str, step: pathway.Step, meta: ActionMeta, payload: BaseModel, state
-) -> ClaimActionResult:
+) -> RawValue:
     """Reopen a claim whose run ended after closure: a new run carries its final state.
 
     A closed claim's run ends once its reopen window passes (its history then ages out under
@@ -301,16 +309,18 @@ async def _reopen_ended_run(
         step.action,
         args=[meta, payload],
         start_workflow_operation=start,
-        id=f"{step.action}:{meta.request_id}",
-        result_type=ClaimActionResult,
+        id=_update_id(step, meta, payload),
+        result_type=RawValue,
     )
 
 
 async def take_action(
     app_state, ref: str, step: pathway.Step, payload: BaseModel, actor: Actor, key: str | None
-) -> ClaimView:
+) -> Response:
     _bind(ref)
     require(step.roles, actor, step.action)
+    if isinstance(payload, Reassign):
+        _check_assignable(app_state.directory, payload.handler)
     client: Client = app_state.client
     meta = ActionMeta(actor=actor, request_id=key or uuid.uuid4().hex)
     try:
@@ -327,8 +337,16 @@ async def take_action(
             result = await _reopen_ended_run(client, ref, step, meta, payload, app_state)
     except WorkflowUpdateFailedError as err:
         raise _refusal(err) from err
-    log.info("claim action", action=step.action, seq=result.applied.seq, duplicate=result.applied.duplicate)
-    return _view(result.claim, actor, result.applied)
+    log.info("claim action", action=step.action, request_id=meta.request_id)
+    return _passthrough(result)
+
+
+def _passthrough(result: RawValue) -> Response:
+    """The workflow's answer is already the response body (a ClaimView): send its JSON as is,
+    rather than decoding and re-encoding the whole claim on every action."""
+    if result.payload.metadata.get("encoding") != b"json/plain":
+        raise ApiError(500, "internal_error", "unexpected payload encoding from the workflow")
+    return Response(content=result.payload.data, media_type="application/json")
 
 
 def _action_route(step: pathway.Step):
@@ -340,7 +358,7 @@ def _action_route(step: pathway.Step):
         actor: CurrentActor,
         request: Request,
         idempotency_key: IdempotencyKey = None,
-    ) -> ClaimView:
+    ) -> Response:
         return await take_action(request.app.state, ref, step, payload, actor, idempotency_key)
 
     route.__name__ = step.action

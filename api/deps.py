@@ -16,19 +16,19 @@ from models.claims import ClaimPolicy
 from models.common import Actor, Role
 
 
-def _client(request: Request) -> Client:
+async def _client(request: Request) -> Client:
     return request.app.state.client
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _policy(request: Request) -> ClaimPolicy:
+async def _policy(request: Request) -> ClaimPolicy:
     return request.app.state.policy
 
 
-def _directory(request: Request) -> Directory:
+async def _directory(request: Request) -> Directory:
     return request.app.state.directory
 
 

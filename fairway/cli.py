@@ -37,7 +37,13 @@ def api() -> None:
 
     configure_logging()
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -98,18 +104,22 @@ def dev() -> None:
     port = int(settings.temporal_address.rsplit(":", 1)[1])
     processes: list[subprocess.Popen] = []
     try:
-        temporal = subprocess.Popen(start_dev_args(data / "temporal.db", port=port, ui_port=settings.ui_port))
+        # Children get their own process group so a terminal's Ctrl-C reaches only this process,
+        # which then stops them in order, once each.
+        temporal = subprocess.Popen(
+            start_dev_args(data / "temporal.db", port=port, ui_port=settings.ui_port), process_group=0
+        )
         processes.append(temporal)
         _wait_for_port(port, temporal)
         db.migrate(env["FAIRWAY_DATABASE_URL"])
         fairway = [sys.executable, "-m", "fairway.cli"]
-        processes.append(subprocess.Popen([*fairway, "worker"], env=env))
-        processes.append(subprocess.Popen([*fairway, "api"], env=env))
+        processes.append(subprocess.Popen([*fairway, "worker"], env=env, process_group=0))
+        processes.append(subprocess.Popen([*fairway, "api"], env=env, process_group=0))
         typer.echo(
             f"\nFairway is running.\n  API      http://{settings.api_host}:{settings.api_port}/docs\n"
             f"  Temporal http://127.0.0.1:{settings.ui_port}\n  Tokens   "
             + ", ".join(f"{t} ({e['role']})" for t, e in DEV_TOKENS.items())
-            + "\nCtrl-C stops all three; cases are kept in data/.\n"
+            + f"\nCtrl-C stops all three; cases are kept in {data}/.\n"
         )
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)

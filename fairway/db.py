@@ -59,6 +59,9 @@ def migrate(url: str) -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # The worker and the API both migrate on start: one at a time.
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7243001)")
             config = alembic_config(url)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")

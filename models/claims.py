@@ -311,6 +311,9 @@ class ClaimPolicy(BaseModel):
 
     version: str = "standard-2026-11"
     reopen_window_seconds: int = 90 * 24 * 3600
+    # The register trails the workflow by at most this long, or this many actions.
+    projection_delay_seconds: float = 1.0
+    projection_batch: int = 50
     recent_request_ids: int = 500
 
 
@@ -336,11 +339,6 @@ class ClaimView(BaseModel):
     claim: Claim
     allowed_actions: list[str]
     applied: AppliedAction | None = None
-
-
-class ClaimActionResult(BaseModel):
-    claim: Claim
-    applied: AppliedAction
 
 
 ClaimWorkflowInput.model_rebuild()

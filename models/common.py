@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -64,7 +65,12 @@ class LedgerEntry(BaseModel):
 
 
 class AppliedAction(BaseModel):
-    """What an accepted action did; `duplicate` is true when a retry found it already done."""
+    """What an accepted action did.
+
+    A retry that Temporal itself recognises gets the first answer unchanged; one that reaches
+    the workflow later (after continue-as-new, say) is answered from the workflow's own record
+    with `duplicate` set. Either way the action takes effect once.
+    """
 
     seq: int
     action: str
@@ -72,3 +78,9 @@ class AppliedAction(BaseModel):
     stage_before: str | None
     stage_after: str
     duplicate: bool = False
+    payload_digest: str = ""
+
+
+def payload_digest(payload: BaseModel) -> str:
+    """Identifies a request body, so one idempotency key cannot carry two different requests."""
+    return hashlib.sha256(payload.model_dump_json().encode()).hexdigest()[:16]

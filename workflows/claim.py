@@ -7,6 +7,7 @@ projection into the register, and continue-as-new for claims that live for years
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
 
@@ -18,10 +19,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.register import RegisterActivities
     from models import claims as m
     from models import search_attributes as sa
-    from models.common import ActionMeta, AppliedAction, LedgerEntry
+    from models.common import ActionMeta, AppliedAction, LedgerEntry, payload_digest
     from workflows import claim_pathway as pathway
     from workflows.clock import london_date
 
+# Projections gather for a moment before they are written (added after recorded histories).
+BATCHED_PROJECTION = "batched-projection"
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
@@ -81,7 +84,11 @@ class ClaimWorkflow:
                     return self.claim
                 continue
             if self.unprojected:
-                await self._project()
+                if workflow.patched(BATCHED_PROJECTION):
+                    await self._gather_batch()
+                    await self._project(local=True)
+                else:
+                    await self._project(local=False)
             elif self._continue_as_new_due():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if not self.unprojected:
@@ -101,9 +108,12 @@ class ClaimWorkflow:
         def validate(meta: ActionMeta, payload: Any) -> None:
             earlier = self.requests.get(meta.request_id)
             if earlier is not None:
-                if earlier.action != step.action:
+                if earlier.action != step.action or earlier.payload_digest not in (
+                    "",
+                    payload_digest(payload),
+                ):
                     raise ApplicationError(
-                        f"request id {meta.request_id} was already used for {earlier.action}",
+                        f"request id {meta.request_id} was already used for another request",
                         {"code": "request_id_reused", "stage": self.claim.stage},
                         type="request_id_reused",
                         non_retryable=True,
@@ -119,23 +129,27 @@ class ClaimWorkflow:
         return validate
 
     def _handler(self, step: pathway.Step):
-        def handle(meta: ActionMeta, payload: Any) -> m.ClaimActionResult:
+        def handle(meta: ActionMeta, payload: Any) -> m.ClaimView:
             earlier = self.requests.get(meta.request_id)
             if earlier is not None:
-                return m.ClaimActionResult(
-                    claim=self.claim, applied=earlier.model_copy(update={"duplicate": True})
-                )
+                return self._view(meta, earlier.model_copy(update={"duplicate": True}))
             before = (self.claim.stage, self.claim.handler)
             pathway.apply(self.claim, step, payload, self._context(meta))
             applied = self._record(step.action, meta, before[0], payload.model_dump(mode="json"))
+            applied.payload_digest = payload_digest(payload)
             if before != (self.claim.stage, self.claim.handler):
                 workflow.upsert_search_attributes(
                     [sa.STAGE.value_set(self.claim.stage.value), sa.HANDLER.value_set(self.claim.handler)]
                 )
-            return m.ClaimActionResult(claim=self.claim, applied=applied)
+            return self._view(meta, applied)
 
-        handle.__annotations__ = {"meta": ActionMeta, "payload": step.payload, "return": m.ClaimActionResult}
+        handle.__annotations__ = {"meta": ActionMeta, "payload": step.payload, "return": m.ClaimView}
         return handle
+
+    def _view(self, meta: ActionMeta, applied: AppliedAction) -> m.ClaimView:
+        """The response to an action: the new state and what this actor may do next."""
+        allowed = pathway.allowed_actions(self.claim, meta.actor.role)
+        return m.ClaimView(claim=self.claim, allowed_actions=allowed, applied=applied)
 
     def _record(self, action: str, meta: ActionMeta, stage_before, summary: dict) -> AppliedAction:
         """Number the action, queue its ledger entry and remember its request id."""
@@ -166,19 +180,46 @@ class ClaimWorkflow:
 
     # --- projection and lifetime -----------------------------------------------------
 
-    async def _project(self) -> None:
+    async def _gather_batch(self) -> None:
+        """Let the actions of a burst gather so one projection writes them all.
+
+        Each projection is an activity and a workflow task of its own; under load, writing
+        per action doubled the work for every handler action. The ledger entries wait in the
+        workflow's durable state meanwhile, so nothing is lost, only the register lags.
+        """
+        policy = self.policy
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: len(self.unprojected) >= policy.projection_batch or self._continue_as_new_due(),
+                timeout=timedelta(seconds=policy.projection_delay_seconds),
+            )
+
+    async def _project(self, local: bool) -> None:
+        """Write the claim's row and its new ledger entries to the register.
+
+        A local activity: a short keyed upsert needs no task queue round trip of its own, and
+        the workflow retries it until it is recorded, so the ledger never loses an entry.
+        """
         entries = list(self.unprojected)
         projection = m.ClaimProjection(
             workflow_id=workflow.info().workflow_id,
             claim=self.claim.model_copy(deep=True),
             entries=entries,
         )
-        await workflow.execute_activity_method(
-            RegisterActivities.project_claim,
-            projection,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=PROJECTION_RETRY,
-        )
+        if local:
+            await workflow.execute_local_activity_method(
+                RegisterActivities.project_claim,
+                projection,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=PROJECTION_RETRY,
+            )
+        else:
+            await workflow.execute_activity_method(
+                RegisterActivities.project_claim,
+                projection,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=PROJECTION_RETRY,
+            )
         del self.unprojected[: len(entries)]
 
     def _continue_as_new_due(self) -> bool:

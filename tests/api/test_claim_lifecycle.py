@@ -246,3 +246,7 @@ async def test_the_same_idempotency_key_ten_times_at_once_has_one_effect(fairway
         assert len(rows) == 2
     other_action = await act(http, ref, "put_on_hold", SAMPLES["put_on_hold"], idempotency_key=same)
     assert other_action.status_code == 409 and other_action.json()["code"] == "request_id_reused"
+    other_body = await act(http, ref, "add_note", {"text": "a different note"}, idempotency_key=same)
+    assert other_body.status_code == 409 and other_body.json()["code"] == "request_id_reused"
+    reassign_to_auditor = await act(http, ref, "reassign", {"handler": "ada.auditor"}, who="supervisor")
+    assert reassign_to_auditor.status_code == 422 and reassign_to_auditor.json()["code"] == "unknown_handler"

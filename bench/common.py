@@ -1,0 +1,114 @@
+"""Shared pieces for benchmarks: a WAL-mode dev server, child processes, percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from fairway.devserver import start_dev_args
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on {port}")
+
+
+@contextmanager
+def processes():
+    started: list[subprocess.Popen] = []
+
+    def start(args: list[str], env: dict | None = None, log: Path | None = None) -> subprocess.Popen:
+        out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT)
+        started.append(proc)
+        return proc
+
+    try:
+        yield start
+    finally:
+        for proc in reversed(started):
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def dev_server(start, workdir: Path, extra: list[str] = ()) -> tuple[str, subprocess.Popen]:
+    port, ui = free_port(), free_port()
+    args = start_dev_args(workdir / "temporal.db", port=port, ui_port=ui, extra=list(extra))
+    server = start(args, log=workdir / "temporal.log")
+    wait_for_port(port)
+    return f"127.0.0.1:{port}", server
+
+
+def cpu_seconds(proc: subprocess.Popen) -> float:
+    """User plus system CPU time of a child process so far, from /proc."""
+    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds each named process spends during a measured block."""
+
+    def __init__(self, procs: dict[str, subprocess.Popen]) -> None:
+        self.procs = procs
+
+    def snapshot(self) -> dict[str, float]:
+        return {name: cpu_seconds(p) for name, p in self.procs.items()}
+
+    @staticmethod
+    def since(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+        return {name: round(after[name] - before[name], 2) for name in before}
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(latencies_s: list[float], wall_s: float) -> dict:
+    ms = [v * 1000 for v in latencies_s]
+    return {
+        "n": len(ms),
+        "p50_ms": percentile(ms, 50),
+        "p95_ms": percentile(ms, 95),
+        "p99_ms": percentile(ms, 99),
+        "mean_ms": statistics.fmean(ms),
+        "per_s": len(ms) / wall_s,
+    }
+
+
+def machine() -> str:
+    python = sys.version.split()[0]
+    return f"{platform.node()} · {os.cpu_count()} cores · Python {python} · {platform.platform()}"
+
+
+async def timed(coro) -> float:
+    started = time.perf_counter()
+    await coro
+    return time.perf_counter() - started
+
+
+async def gather_limited(coros):
+    return await asyncio.gather(*coros)

@@ -1,0 +1,77 @@
+"""The engine's own floor: a minimal workflow that takes bare Temporal Updates and, for the
+deadline benchmark, one that only sleeps to an instant and runs one no-op activity.
+
+Run as a worker: `python -m bench.floor TASK_QUEUE` (the address comes from FAIRWAY_TEMPORAL_ADDRESS).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import datetime, timedelta
+
+from temporalio import activity, workflow
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+
+@workflow.defn
+class FloorUpdates:
+    def __init__(self) -> None:
+        self.count = 0
+        self.done = False
+
+    @workflow.run
+    async def run(self) -> int:
+        await workflow.wait_condition(lambda: self.done)
+        return self.count
+
+    @workflow.update
+    def act(self, request_id: str) -> int:
+        self.count += 1
+        return self.count
+
+    @act.validator
+    def check(self, request_id: str) -> None:
+        if not request_id:
+            raise ValueError("a request id is required")
+
+    @workflow.signal
+    def finish(self) -> None:
+        self.done = True
+
+
+@activity.defn
+def noop(due: str) -> str:
+    return due
+
+
+@workflow.defn
+class FloorTimer:
+    @workflow.run
+    async def run(self, due_iso: str) -> str:
+        due = datetime.fromisoformat(due_iso)
+        await workflow.sleep(max(due - workflow.now(), timedelta(0)))
+        return await workflow.execute_activity(noop, due_iso, start_to_close_timeout=timedelta(seconds=30))
+
+
+async def main(task_queue: str) -> None:
+    client = await Client.connect(
+        os.environ["FAIRWAY_TEMPORAL_ADDRESS"], data_converter=pydantic_data_converter
+    )
+    from concurrent.futures import ThreadPoolExecutor
+
+    worker = Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[FloorUpdates, FloorTimer],
+        activities=[noop],
+        activity_executor=ThreadPoolExecutor(32),
+    )
+    await worker.run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1]))
