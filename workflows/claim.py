@@ -86,9 +86,7 @@ class ClaimWorkflow:
             if self.unprojected:
                 if workflow.patched(BATCHED_PROJECTION):
                     await self._gather_batch()
-                    await self._project(local=True)
-                else:
-                    await self._project(local=False)
+                await self._project()
             elif self._continue_as_new_due():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if not self.unprojected:
@@ -194,11 +192,12 @@ class ClaimWorkflow:
                 timeout=timedelta(seconds=policy.projection_delay_seconds),
             )
 
-    async def _project(self, local: bool) -> None:
+    async def _project(self) -> None:
         """Write the claim's row and its new ledger entries to the register.
 
-        A local activity: a short keyed upsert needs no task queue round trip of its own, and
-        the workflow retries it until it is recorded, so the ledger never loses an entry.
+        A regular activity, never a local one: its input comes from history, so it only ever
+        writes actions Temporal has durably accepted. A local activity can run on the state of
+        a workflow task that is then lost, and write ledger entries that never happened.
         """
         entries = list(self.unprojected)
         projection = m.ClaimProjection(
@@ -206,20 +205,12 @@ class ClaimWorkflow:
             claim=self.claim.model_copy(deep=True),
             entries=entries,
         )
-        if local:
-            await workflow.execute_local_activity_method(
-                RegisterActivities.project_claim,
-                projection,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=PROJECTION_RETRY,
-            )
-        else:
-            await workflow.execute_activity_method(
-                RegisterActivities.project_claim,
-                projection,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=PROJECTION_RETRY,
-            )
+        await workflow.execute_activity_method(
+            RegisterActivities.project_claim,
+            projection,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=PROJECTION_RETRY,
+        )
         del self.unprojected[: len(entries)]
 
     def _continue_as_new_due(self) -> bool:
