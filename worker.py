@@ -12,6 +12,9 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.deadlines import CalendarActivities
+from activities.escalations import EscalationActivities
+from activities.notifications import OutboxDispatcher, notifier_from
 from activities.register import RegisterActivities
 from fairway import db
 from fairway.client import connect
@@ -42,7 +45,15 @@ def workflow_runner() -> SandboxedWorkflowRunner:
 
 def activities(sessions: sessionmaker[Session]) -> list:
     register = RegisterActivities(sessions)
-    return [register.project_claim]
+    escalations = EscalationActivities(sessions)
+    calendar = CalendarActivities()
+    return [
+        register.project_claim,
+        escalations.escalate,
+        escalations.acknowledge,
+        calendar.compute_due,
+        calendar.compute_limitation,
+    ]
 
 
 def build_worker(client: Client, task_queue: str, sessions: sessionmaker[Session], **options) -> Worker:
@@ -61,17 +72,22 @@ async def run_worker(settings: Settings) -> None:
     db.migrate(settings.database_url)
     engine = db.make_engine(settings.database_url)
     client = await connect(settings)
-    worker = build_worker(client, settings.temporal_task_queue, db.session_factory(engine))
+    sessions = db.session_factory(engine)
+    worker = build_worker(client, settings.temporal_task_queue, sessions)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # The notifications outbox is sent from here, beside the worker that fills it.
+    dispatcher = asyncio.create_task(OutboxDispatcher(sessions, notifier_from(settings)).run(stop))
     try:
         async with worker:
             log.info("worker started", task_queue=settings.temporal_task_queue)
             await stop.wait()
             log.info("worker stopping")
     finally:
+        stop.set()
+        await dispatcher
         engine.dispose()
 
 

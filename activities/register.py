@@ -1,7 +1,7 @@
 """Projection of case state into the register, and the append-only ledger.
 
 Every write is a keyed upsert, so a retried activity changes nothing twice, and a row is
-only replaced by a newer projection (by the workflow's action count), so late retries of
+only replaced by a newer projection (the workflow counts its projections), so late retries of
 an old projection cannot roll it back.
 """
 
@@ -35,11 +35,15 @@ def claim_row(workflow_id: str, claim: Claim) -> dict:
         "specialty": opening.specialty,
         "incident_date": opening.incident_date,
         "on_hold": claim.hold is not None,
+        "team": opening.team,
+        "next_deadline_at": claim.next_deadline_at,
+        "overdue": claim.overdue,
         "outcome": claim.outcome.value if claim.outcome else None,
         "opened_at": claim.opened_at,
         "updated_at": claim.updated_at,
         "closed_at": claim.closed_at,
         "seq": claim.seq,
+        "version": claim.version,
     }
 
 
@@ -63,7 +67,9 @@ def upsert_claim(session: Session, row: dict) -> None:
     stmt = dialect_insert(session, ClaimRow).values(**row)
     newer = {k: stmt.excluded[k] for k in row if k != "ref"}
     session.execute(
-        stmt.on_conflict_do_update(index_elements=["ref"], set_=newer, where=ClaimRow.seq < stmt.excluded.seq)
+        stmt.on_conflict_do_update(
+            index_elements=["ref"], set_=newer, where=ClaimRow.version < stmt.excluded.version
+        )
     )
 
 

@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from api import claims, errors, pathways
+from api import claims, errors, escalations, pathways
 from api.auth import Directory
 from fairway import db
 from fairway.client import connect
@@ -80,6 +80,7 @@ def create_app(
     app.state.policy = policy or claim_policy(settings.policy)
     errors.install(app)
     app.include_router(claims.router)
+    app.include_router(escalations.router)
     app.include_router(pathways.router)
 
     app.add_middleware(BindRequestContext)

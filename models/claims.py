@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from models.common import ActionMeta, AppliedAction, LedgerEntry, Money, Reference
+from models.deadline_policies import STANDARD
+from models.deadlines import Deadline, DeadlineChangeView, DeadlinePolicy
 
 
 class Scheme(StrEnum):
@@ -77,6 +79,7 @@ class ClaimOpening(BaseModel):
     claimant_firm: ClaimantFirm | None = Field(None, description="None for a litigant in person")
     allegations: str = Field(min_length=1, max_length=10_000)
     handler: str = Field(min_length=1, max_length=100, description="actor id of the handler")
+    team: str = Field("claims", min_length=1, max_length=60, description="whose supervisors are told")
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> ClaimOpening:
@@ -224,6 +227,40 @@ class RecordPayment(BaseModel):
     reference: Reference
 
 
+class ExtendDeadline(BaseModel):
+    deadline: str = Field(min_length=1, max_length=80)
+    new_due_on: date | None = None
+    new_due_at: datetime | None = Field(None, description="an exact instant, e.g. 4pm on a court order")
+    reason: str = Field(min_length=1, max_length=2_000)
+    agreed_by: str = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_new_due(self) -> ExtendDeadline:
+        if (self.new_due_on is None) == (self.new_due_at is None):
+            raise ValueError("give exactly one of new_due_on or new_due_at")
+        return self
+
+
+class WaiveDeadline(BaseModel):
+    deadline: str = Field(min_length=1, max_length=80)
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class CorrectDate(BaseModel):
+    """A date recorded for an earlier action was wrong: every deadline computed from it moves."""
+
+    action: str = Field(min_length=1, max_length=80, description="the action whose date is corrected")
+    corrected_date: date
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class AcknowledgeEscalation(BaseModel):
+    deadline: str = Field(min_length=1, max_length=80)
+    revision: int = Field(ge=1)
+    step: Literal["warning", "supervisor", "head_of_service"]
+    comment: str = Field(min_length=1, max_length=2_000)
+
+
 # --- state -----------------------------------------------------------------------------
 
 
@@ -238,15 +275,6 @@ class Hold(BaseModel):
     reason: str
     review_on: date
     since: datetime
-
-
-class DueDate(BaseModel):
-    """A protocol due date as plain data; the deadline book escalates on these."""
-
-    name: str
-    basis: str
-    due_on: date
-    met_on: date | None = None
 
 
 class Offer(BaseModel):
@@ -291,7 +319,10 @@ class Claim(BaseModel):
     updated_at: datetime
     notes: list[Note] = []
     hold: Hold | None = None
-    due_dates: dict[str, DueDate] = {}
+    deadlines: dict[str, Deadline] = {}
+    next_deadline_at: datetime | None = None
+    overdue: bool = False
+    acknowledged_escalations: list[str] = []
     experts: list[ExpertInstruction] = []
     liability: LiabilityPosition | None = None
     apology_given: bool | None = None
@@ -304,6 +335,7 @@ class Claim(BaseModel):
     closed_at: datetime | None = None
     stage_before_closure: ClaimStage | None = None
     seq: int = 0
+    version: int = 0  # counts projections, so the register never takes an older one
 
 
 class ClaimPolicy(BaseModel):
@@ -314,6 +346,7 @@ class ClaimPolicy(BaseModel):
     # The register trails the workflow by at most this long, or this many actions.
     projection_delay_seconds: float = 1.0
     projection_batch: int = 50
+    deadlines: DeadlinePolicy = STANDARD
     recent_request_ids: int = 500
 
 
@@ -339,6 +372,7 @@ class ClaimView(BaseModel):
     claim: Claim
     allowed_actions: list[str]
     applied: AppliedAction | None = None
+    deadline_changes: list[DeadlineChangeView] = []
 
 
 ClaimWorkflowInput.model_rebuild()

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Integer, MetaData, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -62,8 +73,14 @@ class ClaimRow(Base):
     opened_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
-    # The workflow's action count: a projection older than the row is ignored.
-    seq: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)  # the workflow's action count
+    # Counts the workflow's projections: one older than the row is ignored.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Whose supervisors are told when a deadline escalates (ClaimOpening.team).
+    team: Mapped[str | None] = mapped_column(String(60), index=True)
+    # The earliest due time among the case's live deadlines, and whether any is past due.
+    next_deadline_at: Mapped[datetime | None] = mapped_column(index=True)
+    overdue: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
 
 
 class LedgerRow(Base):
@@ -85,3 +102,59 @@ class LedgerRow(Base):
     stage_after: Mapped[str] = mapped_column(String(60))
     summary: Mapped[dict] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column()
+
+
+class EscalationRow(Base):
+    """One ladder step for one revision of one deadline (models.deadlines.Escalation).
+
+    Written once by the escalation activity, whatever retries: the natural key is unique.
+    Extending a deadline bumps its revision and re-arms the ladder, so it gets new rows.
+    """
+
+    __tablename__ = "escalation"
+    __table_args__ = (UniqueConstraint("case_ref", "deadline", "revision", "step", name="uq_escalation_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_kind: Mapped[str] = mapped_column(String(30))
+    case_ref: Mapped[str] = mapped_column(String(40), index=True)
+    workflow_id: Mapped[str] = mapped_column(String(80))
+    team: Mapped[str] = mapped_column(String(60), index=True)
+    deadline: Mapped[str] = mapped_column(String(80))
+    deadline_title: Mapped[str] = mapped_column(String(200))
+    revision: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(30), index=True)  # models.deadlines.LadderStep
+    recipient: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(index=True)  # Escalation.at
+    acknowledged_at: Mapped[datetime | None] = mapped_column(index=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    acknowledgment_comment: Mapped[str | None] = mapped_column(Text)
+
+
+class NotificationRow(Base):
+    """The notifications outbox: written with its escalation, sent later by the dispatcher.
+
+    One row per (escalation, recipient); the dispatcher sets `sent_at`, or counts the failed
+    attempt, keeps the error and waits until `next_attempt_at` before trying again.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("case_ref", "deadline", "revision", "step", "recipient", name="uq_notification_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_ref: Mapped[str] = mapped_column(String(40), index=True)
+    deadline: Mapped[str] = mapped_column(String(80))
+    revision: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(30))
+    recipient: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20), default="email", server_default="email")
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()

@@ -58,6 +58,24 @@ SAMPLES: dict[str, dict] = {
     },
     "close": {"outcome": "withdrawn", "summary": "claimant withdrew"},
     "reopen": {"reason": "claimant reinstated the claim"},
+    "extend_deadline": {
+        "deadline": "case_review_due",
+        "new_due_on": "2027-01-31",
+        "reason": "awaiting records",
+        "agreed_by": "team lead",
+    },
+    "waive_deadline": {"deadline": "case_review_due", "reason": "reviewed at triage"},
+    "correct_date": {
+        "action": "receive_letter_of_claim",
+        "corrected_date": "2026-03-20",
+        "reason": "misread stamp",
+    },
+    "acknowledge_escalation": {
+        "deadline": "case_review_due",
+        "revision": 1,
+        "step": "warning",
+        "comment": "seen",
+    },
 }
 
 # The actions that bring a new claim to each stage, in order.

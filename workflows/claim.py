@@ -1,12 +1,14 @@
 """ClaimWorkflow: one claim from notification to closure, driven by handler Updates.
 
 The pathway table (workflows/claim_pathway.py) says what may happen when; this module is
-the machinery: one Update per step with a validator, the ledger of accepted actions, the
-projection into the register, and continue-as-new for claims that live for years.
+the machinery: one Update per step with a validator, the deadline book and its escalations,
+the ledger of accepted actions, the projection into the register, and continue-as-new for
+claims that live for years.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import timedelta
 from typing import Any
@@ -16,15 +18,19 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.escalations import EscalationActivities
     from activities.register import RegisterActivities
     from models import claims as m
     from models import search_attributes as sa
     from models.common import ActionMeta, AppliedAction, LedgerEntry, payload_digest
+    from models.deadlines import DeadlineChangeView, EscalationAcknowledgment, LadderStep, LimitationRequest
     from workflows import claim_pathway as pathway
     from workflows.clock import london_date
+    from workflows.deadline_book import CaseRef, DeadlineBook
 
-# Projections gather for a moment before they are written (added after recorded histories).
-BATCHED_PROJECTION = "batched-projection"
+# Changes to running code, newest last; recorded histories without them must still replay.
+BATCHED_PROJECTION = "batched-projection"  # projections gather for a moment before writing
+DEADLINE_BOOK = "deadline-book"  # protocol periods become escalating deadlines
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
@@ -40,11 +46,22 @@ def opening_summary(opening: m.ClaimOpening) -> dict[str, Any]:
     }
 
 
+def refuse(refusal) -> ApplicationError:
+    return ApplicationError(
+        refusal.message, refusal.model_dump(mode="json"), type=refusal.code, non_retryable=True
+    )
+
+
 @workflow.defn
 class ClaimWorkflow:
     @workflow.init
     def __init__(self, input: m.ClaimWorkflowInput) -> None:
         self.policy = input.policy
+        self._lock = asyncio.Lock()
+        self._dirty = False  # state the register has not seen, beyond new ledger entries
+        self._rearm = False  # the deadline book changed: recompute when to wake
+        self._book_enabled = workflow.patched(DEADLINE_BOOK)
+        self._opening_deadlines_due = input.carried is None and self._book_enabled
         if input.carried is not None:
             self.claim = input.carried.claim
             self.requests = input.carried.requests
@@ -67,87 +84,103 @@ class ClaimWorkflow:
         )
         self.requests: dict[str, AppliedAction] = {}
         self.unprojected: list[LedgerEntry] = []
+        self._opened_by = input.opened_by
         self._record("open_claim", input.opened_by, None, opening_summary(opening))
 
     @workflow.run
     async def run(self, input: m.ClaimWorkflowInput) -> m.Claim:
+        if self._opening_deadlines_due:
+            async with self._lock:
+                await self._set_opening_deadlines()
         while True:
-            try:
-                await workflow.wait_condition(
-                    lambda: bool(self.unprojected) or self._continue_as_new_due(),
-                    timeout=self._time_left_to_reopen(),
-                )
-            except TimeoutError:
-                # Closed and past the reopen window: the claim's run ends; the ledger keeps it.
+            timeout = self._next_timeout()
+            if timeout is None or timeout > timedelta(0):
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(self._has_work, timeout=timeout)
+            self._rearm = False
+            if self._book_enabled:
+                async with self._lock:
+                    if await self.book.escalate_due(self._recipients()):
+                        self._book_changed()
+            if self._retiring():
+                # Closed and past the reopen window: the run ends; the ledger keeps the timeline.
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                if not self.unprojected and self.claim.stage is m.ClaimStage.CLOSED:
+                if self._retiring():
                     return self.claim
-                continue
-            if self.unprojected:
+            if self.unprojected or self._dirty:
                 if workflow.patched(BATCHED_PROJECTION):
                     await self._gather_batch()
                 await self._project()
             elif self._continue_as_new_due():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                if not self.unprojected:
+                if not self.unprojected and not self._dirty:
                     workflow.continue_as_new(self._carried_input())
 
     @workflow.query
     def state(self) -> m.Claim:
         return self.claim
 
+    def _has_work(self) -> bool:
+        return bool(self.unprojected) or self._dirty or self._rearm or self._continue_as_new_due()
+
     # --- updates ---------------------------------------------------------------------
 
     def _context(self, meta: ActionMeta) -> pathway.Context:
         now = workflow.now()
-        return pathway.Context(actor=meta.actor, now=now, today=london_date(now))
+        return pathway.Context(actor=meta.actor, now=now, today=london_date(now), policy=self.policy)
+
+    def _refusal(self, step: pathway.Step, meta: ActionMeta, payload: Any):
+        earlier = self.requests.get(meta.request_id)
+        if earlier is None:
+            refused = pathway.refusal(self.claim, step, payload, self._context(meta))
+            return refused and refuse(refused)
+        if earlier.action != step.action or earlier.payload_digest not in ("", payload_digest(payload)):
+            return ApplicationError(
+                f"request id {meta.request_id} was already used for another request",
+                {"code": "request_id_reused", "stage": self.claim.stage},
+                type="request_id_reused",
+                non_retryable=True,
+            )
+        return None
 
     def _validator(self, step: pathway.Step):
         def validate(meta: ActionMeta, payload: Any) -> None:
-            earlier = self.requests.get(meta.request_id)
-            if earlier is not None:
-                if earlier.action != step.action or earlier.payload_digest not in (
-                    "",
-                    payload_digest(payload),
-                ):
-                    raise ApplicationError(
-                        f"request id {meta.request_id} was already used for another request",
-                        {"code": "request_id_reused", "stage": self.claim.stage},
-                        type="request_id_reused",
-                        non_retryable=True,
-                    )
-                return
-            refused = pathway.refusal(self.claim, step, payload, self._context(meta))
-            if refused is not None:
-                raise ApplicationError(
-                    refused.message, refused.model_dump(mode="json"), type=refused.code, non_retryable=True
-                )
+            if (refused := self._refusal(step, meta, payload)) is not None:
+                raise refused
 
         validate.__annotations__ = {"meta": ActionMeta, "payload": step.payload, "return": None}
         return validate
 
     def _handler(self, step: pathway.Step):
-        def handle(meta: ActionMeta, payload: Any) -> m.ClaimView:
-            earlier = self.requests.get(meta.request_id)
-            if earlier is not None:
-                return self._view(meta, earlier.model_copy(update={"duplicate": True}))
-            before = (self.claim.stage, self.claim.handler)
-            pathway.apply(self.claim, step, payload, self._context(meta))
-            applied = self._record(step.action, meta, before[0], payload.model_dump(mode="json"))
-            applied.payload_digest = payload_digest(payload)
-            if before != (self.claim.stage, self.claim.handler):
-                workflow.upsert_search_attributes(
-                    [sa.STAGE.value_set(self.claim.stage.value), sa.HANDLER.value_set(self.claim.handler)]
-                )
-            return self._view(meta, applied)
+        async def handle(meta: ActionMeta, payload: Any) -> m.ClaimView:
+            async with self._lock:
+                earlier = self.requests.get(meta.request_id)
+                if earlier is not None and earlier.action == step.action:
+                    return self._view(meta, earlier.model_copy(update={"duplicate": True}))
+                # Accepted, but another action may have moved the claim while this one queued.
+                if (refused := self._refusal(step, meta, payload)) is not None:
+                    raise refused
+                before = (self.claim.stage, self.claim.handler)
+                ctx = self._context(meta)
+                pathway.apply(self.claim, step, payload, ctx)
+                changes = await self._deadline_effects(step, payload, ctx) if self._book_enabled else []
+                applied = self._record(step.action, meta, before[0], payload.model_dump(mode="json"))
+                applied.payload_digest = payload_digest(payload)
+                if before != (self.claim.stage, self.claim.handler):
+                    workflow.upsert_search_attributes(
+                        [sa.STAGE.value_set(self.claim.stage.value), sa.HANDLER.value_set(self.claim.handler)]
+                    )
+                return self._view(meta, applied, changes)
 
         handle.__annotations__ = {"meta": ActionMeta, "payload": step.payload, "return": m.ClaimView}
         return handle
 
-    def _view(self, meta: ActionMeta, applied: AppliedAction) -> m.ClaimView:
+    def _view(self, meta: ActionMeta, applied: AppliedAction, changes=()) -> m.ClaimView:
         """The response to an action: the new state and what this actor may do next."""
         allowed = pathway.allowed_actions(self.claim, meta.actor.role)
-        return m.ClaimView(claim=self.claim, allowed_actions=allowed, applied=applied)
+        return m.ClaimView(
+            claim=self.claim, allowed_actions=allowed, applied=applied, deadline_changes=list(changes)
+        )
 
     def _record(self, action: str, meta: ActionMeta, stage_before, summary: dict) -> AppliedAction:
         """Number the action, queue its ledger entry and remember its request id."""
@@ -176,6 +209,107 @@ class ClaimWorkflow:
             del self.requests[next(iter(self.requests))]
         return applied
 
+    # --- the deadline book -----------------------------------------------------------
+
+    @property
+    def book(self) -> DeadlineBook:
+        case = CaseRef("claim", self.claim.ref, workflow.info().workflow_id, self.claim.opening.team)
+        return DeadlineBook(self.claim.deadlines, self.policy.deadlines, case)
+
+    def _recipients(self) -> dict[LadderStep, str]:
+        contacts = self.policy.deadlines.contacts
+        team = contacts.get(self.claim.opening.team) or next(iter(contacts.values()))
+        return {
+            LadderStep.WARNING: self.claim.handler,
+            LadderStep.SUPERVISOR: team.supervisor,
+            LadderStep.HEAD_OF_SERVICE: team.head_of_service,
+        }
+
+    def _limitation_request(self) -> LimitationRequest:
+        opening = self.claim.opening
+        return LimitationRequest(
+            incident_date=opening.incident_date,
+            date_of_knowledge=opening.date_of_knowledge,
+            claimant_date_of_birth=opening.claimant.date_of_birth,
+            protected_party=opening.claimant.protected_party,
+            standstill_until=self.claim.standstill_until,
+        )
+
+    async def _set_opening_deadlines(self) -> None:
+        actor, today = self._opened_by.actor.id, london_date(self.claim.opened_at)
+        await self.book.set(pathway.REVIEW, "open_claim", today, self.claim.handler, actor)
+        await self.book.set_limitation(self._limitation_request(), "open_claim", self.claim.handler, actor)
+        self._book_changed()
+
+    async def _deadline_effects(self, step: pathway.Step, payload: Any, ctx: pathway.Context):
+        """What the step does to the deadline book; returns the dates it set or moved."""
+        book, actor = self.book, ctx.actor.id
+        on = getattr(payload, step.date_field) if step.date_field else ctx.today
+        changes: list[DeadlineChangeView] = []
+        for name in step.sets:
+            if name == pathway.LIMITATION:
+                changes.append(
+                    await book.set_limitation(
+                        self._limitation_request(), step.action, self.claim.handler, actor
+                    )
+                )
+            else:
+                changes.append(await book.set(name, step.action, on, self.claim.handler, actor))
+        for name in step.meets:
+            book.meet(name, on, actor)
+        changes += await self._special_deadline_effect(book, step.action, payload, actor)
+        self._book_changed()
+        return changes
+
+    async def _special_deadline_effect(self, book: DeadlineBook, action: str, p: Any, actor: str):
+        if action == "extend_response_period":
+            return [book.extend(pathway.RESPONSE, p.new_due_date, None, p.reason, p.agreed_by, actor)]
+        if action == "extend_deadline":
+            return [book.extend(p.deadline, p.new_due_on, p.new_due_at, p.reason, p.agreed_by, actor)]
+        if action == "correct_date":
+            return await book.recompute(p.action, p.corrected_date, actor)
+        if action == "waive_deadline":
+            book.waive(p.deadline, p.reason, actor)
+        elif action == "put_on_hold":
+            book.pause_service_clocks(actor, p.reason)
+        elif action == "take_off_hold":
+            book.resume_service_clocks(actor)
+        elif action == "reassign":
+            for deadline in self.claim.deadlines.values():
+                if deadline.live:
+                    deadline.owner = p.handler
+        elif action == "close":
+            book.waive_all("claim closed", actor)
+        elif action == "acknowledge_escalation":
+            await workflow.execute_activity_method(
+                EscalationActivities.acknowledge,
+                EscalationAcknowledgment(
+                    case_ref=self.claim.ref,
+                    deadline=p.deadline,
+                    revision=p.revision,
+                    step=p.step,
+                    actor=actor,
+                    comment=p.comment,
+                    at=workflow.now(),
+                ),
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=PROJECTION_RETRY,
+            )
+        return []
+
+    def _book_changed(self) -> None:
+        """Keep the next deadline and the overdue flag current, in state and in visibility."""
+        next_at, overdue = self.book.next_deadline(), self.book.overdue()
+        if (next_at, overdue) != (self.claim.next_deadline_at, self.claim.overdue):
+            self.claim.next_deadline_at, self.claim.overdue = next_at, overdue
+            workflow.upsert_search_attributes(
+                [
+                    sa.NEXT_DEADLINE.value_set(next_at) if next_at else sa.NEXT_DEADLINE.value_unset(),
+                    sa.OVERDUE.value_set(overdue),
+                ]
+            )
+        self._dirty = self._rearm = True
+
     # --- projection and lifetime -----------------------------------------------------
 
     async def _gather_batch(self) -> None:
@@ -199,6 +333,8 @@ class ClaimWorkflow:
         writes actions Temporal has durably accepted. A local activity can run on the state of
         a workflow task that is then lost, and write ledger entries that never happened.
         """
+        self._dirty = False
+        self.claim.version += 1
         entries = list(self.unprojected)
         projection = m.ClaimProjection(
             workflow_id=workflow.info().workflow_id,
@@ -216,12 +352,27 @@ class ClaimWorkflow:
     def _continue_as_new_due(self) -> bool:
         return workflow.info().is_continue_as_new_suggested()
 
+    def _next_timeout(self) -> timedelta | None:
+        times = [
+            t for t in (self._time_left_to_reopen(), self._time_to_next_deadline_step()) if t is not None
+        ]
+        return min(times, default=None)
+
+    def _time_to_next_deadline_step(self) -> timedelta | None:
+        wakeup = self.book.next_wakeup() if self._book_enabled else None
+        return None if wakeup is None else max(wakeup - workflow.now(), timedelta(0))
+
     def _time_left_to_reopen(self) -> timedelta | None:
         if self.claim.stage is not m.ClaimStage.CLOSED or self.claim.closed_at is None:
             return None
         window = timedelta(seconds=self.policy.reopen_window_seconds)
         # At least a second, so an update delivered with a resumed run is handled first.
         return max(self.claim.closed_at + window - workflow.now(), timedelta(seconds=1))
+
+    def _retiring(self) -> bool:
+        if self.claim.stage is not m.ClaimStage.CLOSED or self.claim.closed_at is None or self.unprojected:
+            return False
+        return workflow.now() >= self.claim.closed_at + timedelta(seconds=self.policy.reopen_window_seconds)
 
     def _carried_input(self) -> m.ClaimWorkflowInput:
         return m.ClaimWorkflowInput(

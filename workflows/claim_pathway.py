@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from models import claims as m
 from models.claims import ClaimStage as S
 from models.common import Actor, Refusal, Role
+from workflows.clock import end_of_london_day, london_date
 
 ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -50,6 +51,7 @@ class Context:
     actor: Actor
     now: datetime
     today: date
+    policy: m.ClaimPolicy
 
 
 Effect = Callable[[m.Claim, Any, Context], None]
@@ -75,30 +77,12 @@ class Step:
     check: Check = _no_check
     roles: frozenset[Role] = ACTING
     hold: Literal["off", "on", "any"] = "off"  # whether the claim must be off hold, on hold, or either
+    date_field: str | None = None  # the payload's date of the event; deadlines count from it
+    sets: tuple[str, ...] = ()  # deadlines this step starts (triggered by this action)
+    meets: tuple[str, ...] = ()  # deadlines this step satisfies
 
 
 # --- protocol periods -------------------------------------------------------------------
-
-
-def add_months(d: date, months: int) -> date:
-    """Calendar months (CPR 2.10): the same day number, or the month's last day if shorter."""
-    year, month = divmod(d.month - 1 + months, 12)
-    year, month = d.year + year, month + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-def _set_due(claim: m.Claim, name: str, basis: str, due_on: date) -> None:
-    claim.due_dates[name] = m.DueDate(name=name, basis=basis, due_on=due_on)
-
-
-def _meet(claim: m.Claim, name: str, on: date) -> None:
-    if name in claim.due_dates and claim.due_dates[name].met_on is None:
-        claim.due_dates[name].met_on = on
 
 
 # --- checks -----------------------------------------------------------------------------
@@ -124,7 +108,7 @@ def _both(*checks: Check) -> Check:
 
 
 def _records_outstanding(claim: m.Claim, payload: Any, ctx: Context):
-    due = claim.due_dates.get("health_records_due")
+    due = claim.deadlines.get("health_records_due")
     if due is None:
         return "records_not_requested", "no request for health records is recorded"
     if due.met_on is not None:
@@ -133,18 +117,89 @@ def _records_outstanding(claim: m.Claim, payload: Any, ctx: Context):
 
 
 def _records_not_requested(claim: m.Claim, payload: Any, ctx: Context):
-    due = claim.due_dates.get("health_records_due")
+    due = claim.deadlines.get("health_records_due")
     if due is not None and due.met_on is None:
         return "records_already_requested", f"health records were requested, due {due.due_on}"
     return None
 
 
-def _extension_later(claim: m.Claim, payload: m.ExtendResponsePeriod, ctx: Context):
-    due = claim.due_dates.get("letter_of_response_due")
-    if due is None:
+def _live_deadline(claim: m.Claim, name: str):
+    deadline = claim.deadlines.get(name)
+    if deadline is None:
+        return None, ("unknown_deadline", f"the claim has no deadline {name}")
+    if not deadline.live:
+        return None, ("deadline_closed", f"{name} is {deadline.status}")
+    return deadline, None
+
+
+def _extension_allowed(name: str, new_due_on, new_due_at, ctx: Context, max_days: int | None):
+    def refusal(claim: m.Claim):
+        deadline, refused = _live_deadline(claim, name)
+        if refused:
+            return refused
+        new_on = new_due_on or london_date(new_due_at)
+        if (new_due_at or end_of_london_day(new_due_on)) <= (deadline.due_at or ctx.now):
+            return (
+                "extension_not_later",
+                f"the new due time must be after the current one ({deadline.due_on})",
+            )
+        if (
+            max_days is not None
+            and deadline.original_due_on
+            and (new_on - deadline.original_due_on).days > max_days
+        ):
+            return (
+                "extension_too_long",
+                f"{name} may be extended by agreement by at most {max_days} days; longer needs the court",
+            )
+        return None
+
+    return refusal
+
+
+def _response_extension(claim: m.Claim, payload: m.ExtendResponsePeriod, ctx: Context):
+    if "letter_of_response_due" not in claim.deadlines:
         return "no_letter_of_claim", "no letter of claim is recorded, so no response is due"
-    if payload.new_due_date <= due.due_on:
-        return "extension_not_later", f"the new date must be after the current {due.due_on}"
+    return _extension_allowed("letter_of_response_due", payload.new_due_date, None, ctx, None)(claim)
+
+
+def _deadline_extension(claim: m.Claim, payload: m.ExtendDeadline, ctx: Context):
+    deadline = claim.deadlines.get(payload.deadline)
+    max_days = None
+    if deadline is not None:
+        max_days = ctx.policy.deadlines.rules[deadline.name].max_extension_days
+    check = _extension_allowed(payload.deadline, payload.new_due_on, payload.new_due_at, ctx, max_days)
+    return check(claim)
+
+
+def _deadline_waivable(claim: m.Claim, payload: m.WaiveDeadline, ctx: Context):
+    return _live_deadline(claim, payload.deadline)[1]
+
+
+def _correctable(claim: m.Claim, payload: m.CorrectDate, ctx: Context):
+    if payload.corrected_date > ctx.today:
+        return "date_in_future", f"{payload.corrected_date} is in the future"
+    if not any(d.trigger == payload.action for d in claim.deadlines.values()):
+        return "no_dependent_deadlines", f"no deadline was computed from the date of {payload.action}"
+    return None
+
+
+def escalation_key(deadline: str, revision: int, step: str) -> str:
+    return f"{deadline}:{revision}:{step}"
+
+
+def _escalation_open(claim: m.Claim, payload: m.AcknowledgeEscalation, ctx: Context):
+    deadline = claim.deadlines.get(payload.deadline)
+    if deadline is None:
+        return "unknown_deadline", f"the claim has no deadline {payload.deadline}"
+    fired = payload.revision < deadline.revision or payload.step in deadline.steps_done
+    if payload.revision > deadline.revision or not fired:
+        return (
+            "unknown_escalation",
+            f"no {payload.step} escalation of {payload.deadline} revision {payload.revision}",
+        )
+    if escalation_key(payload.deadline, payload.revision, payload.step) in claim.acknowledged_escalations:
+        return "already_acknowledged", "this escalation was already acknowledged"
     return None
 
 
@@ -239,57 +294,12 @@ def _take_off_hold(claim: m.Claim, p: m.TakeOffHold, ctx: Context) -> None:
     claim.hold = None
 
 
-def _request_records(claim: m.Claim, p: m.RequestHealthRecords, ctx: Context) -> None:
-    _set_due(
-        claim,
-        "health_records_due",
-        "PAP 3.2: copy records within 40 days",
-        p.requested_on + timedelta(days=40),
-    )
-
-
-def _supply_records(claim: m.Claim, p: m.SupplyHealthRecords, ctx: Context) -> None:
-    _meet(claim, "health_records_due", p.supplied_on)
-
-
-def _receive_notification(claim: m.Claim, p: m.ReceiveLetter, ctx: Context) -> None:
-    _set_due(
-        claim,
-        "letter_of_notification_acknowledgment_due",
-        "PAP 3.10ff: acknowledge a letter of notification within 14 days",
-        p.received_on + timedelta(days=14),
-    )
-
-
-def _acknowledge_notification(claim: m.Claim, p: m.AcknowledgeLetter, ctx: Context) -> None:
-    _meet(claim, "letter_of_notification_acknowledgment_due", p.sent_on)
-
-
-def _receive_claim(claim: m.Claim, p: m.ReceiveLetter, ctx: Context) -> None:
-    _set_due(
-        claim,
-        "letter_of_claim_acknowledgment_due",
-        "PAP: acknowledge a letter of claim within 14 days of receipt",
-        p.received_on + timedelta(days=14),
-    )
-    _set_due(
-        claim,
-        "letter_of_response_due",
-        "PAP 3.25: letter of response within 4 months of the letter of claim",
-        add_months(p.received_on, 4),
-    )
-
-
-def _acknowledge_claim(claim: m.Claim, p: m.AcknowledgeLetter, ctx: Context) -> None:
-    _meet(claim, "letter_of_claim_acknowledgment_due", p.sent_on)
+def _acknowledged(claim: m.Claim, p: m.AcknowledgeEscalation, ctx: Context) -> None:
+    claim.acknowledged_escalations.append(escalation_key(p.deadline, p.revision, p.step))
 
 
 def _instruct(claim: m.Claim, p: m.OpenInvestigation | m.InstructExperts, ctx: Context) -> None:
     claim.experts.extend(p.experts)
-
-
-def _extend_response(claim: m.Claim, p: m.ExtendResponsePeriod, ctx: Context) -> None:
-    claim.due_dates["letter_of_response_due"].due_on = p.new_due_date
 
 
 def _standstill(claim: m.Claim, p: m.RecordStandstill, ctx: Context) -> None:
@@ -299,7 +309,6 @@ def _standstill(claim: m.Claim, p: m.RecordStandstill, ctx: Context) -> None:
 def _send_response(claim: m.Claim, p: m.SendLetterOfResponse, ctx: Context) -> None:
     claim.liability = p.liability
     claim.apology_given = p.apology_given
-    _meet(claim, "letter_of_response_due", p.sent_on)
 
 
 def _stocktake(claim: m.Claim, p: m.HoldStocktake, ctx: Context) -> None:
@@ -340,6 +349,13 @@ def _pay(claim: m.Claim, p: m.RecordPayment, ctx: Context) -> None:
 
 # --- the table --------------------------------------------------------------------------
 
+RECORDS = "health_records_due"
+NOTIFICATION_ACK = "letter_of_notification_acknowledgment_due"
+CLAIM_ACK = "letter_of_claim_acknowledgment_due"
+RESPONSE = "letter_of_response_due"
+REVIEW = "case_review_due"
+LIMITATION = "limitation"
+
 STEPS: dict[str, Step] = {
     step.action: step
     for step in [
@@ -363,8 +379,10 @@ STEPS: dict[str, Step] = {
             BEFORE_RESPONSE,
             None,
             "Health records requested (40 days)",
-            _request_records,
-            _both(_not_future("requested_on"), _records_not_requested),
+            check=_both(_not_future("requested_on"), _records_not_requested),
+            date_field="requested_on",
+            sets=(RECORDS,),
+            meets=(REVIEW,),
         ),
         Step(
             "supply_health_records",
@@ -372,8 +390,9 @@ STEPS: dict[str, Step] = {
             UNSETTLED,
             None,
             "Health records supplied",
-            _supply_records,
-            _both(_not_future("supplied_on"), _records_outstanding),
+            check=_both(_not_future("supplied_on"), _records_outstanding),
+            date_field="supplied_on",
+            meets=(RECORDS,),
         ),
         Step(
             "receive_letter_of_notification",
@@ -381,8 +400,9 @@ STEPS: dict[str, Step] = {
             frozenset({S.NOTIFIED}),
             S.LETTER_OF_NOTIFICATION_RECEIVED,
             "Letter of notification received (ack in 14 days)",
-            _receive_notification,
-            _not_future("received_on"),
+            check=_not_future("received_on"),
+            date_field="received_on",
+            sets=(NOTIFICATION_ACK,),
         ),
         Step(
             "acknowledge_letter_of_notification",
@@ -390,8 +410,9 @@ STEPS: dict[str, Step] = {
             frozenset({S.LETTER_OF_NOTIFICATION_RECEIVED}),
             S.LETTER_OF_NOTIFICATION_ACKNOWLEDGED,
             "Letter of notification acknowledged",
-            _acknowledge_notification,
-            _not_future("sent_on"),
+            check=_not_future("sent_on"),
+            date_field="sent_on",
+            meets=(NOTIFICATION_ACK, REVIEW),
         ),
         Step(
             "receive_letter_of_claim",
@@ -399,8 +420,9 @@ STEPS: dict[str, Step] = {
             BEFORE_LETTER_OF_CLAIM,
             S.LETTER_OF_CLAIM_RECEIVED,
             "Letter of claim received (ack in 14 days, response in 4 months)",
-            _receive_claim,
-            _not_future("received_on"),
+            check=_not_future("received_on"),
+            date_field="received_on",
+            sets=(CLAIM_ACK, RESPONSE),
         ),
         Step(
             "acknowledge_letter_of_claim",
@@ -408,8 +430,9 @@ STEPS: dict[str, Step] = {
             frozenset({S.LETTER_OF_CLAIM_RECEIVED}),
             S.LETTER_OF_CLAIM_ACKNOWLEDGED,
             "Letter of claim acknowledged",
-            _acknowledge_claim,
-            _not_future("sent_on"),
+            check=_not_future("sent_on"),
+            date_field="sent_on",
+            meets=(CLAIM_ACK, REVIEW),
         ),
         Step(
             "open_investigation",
@@ -418,6 +441,7 @@ STEPS: dict[str, Step] = {
             S.INVESTIGATING,
             "Investigation opened, experts instructed",
             _instruct,
+            meets=(REVIEW,),
         ),
         Step(
             "instruct_experts",
@@ -433,8 +457,7 @@ STEPS: dict[str, Step] = {
             AWAITING_RESPONSE,
             None,
             "Response period extended by agreement",
-            _extend_response,
-            _extension_later,
+            check=_response_extension,
         ),
         Step(
             "record_standstill_agreement",
@@ -443,6 +466,7 @@ STEPS: dict[str, Step] = {
             None,
             "Standstill agreement on limitation recorded",
             _standstill,
+            sets=(LIMITATION,),
         ),
         Step(
             "send_letter_of_response",
@@ -452,6 +476,8 @@ STEPS: dict[str, Step] = {
             "Letter of response sent with a liability position",
             _send_response,
             _not_future("sent_on"),
+            date_field="sent_on",
+            meets=(RESPONSE,),
         ),
         Step(
             "hold_stocktake",
@@ -516,6 +542,45 @@ STEPS: dict[str, Step] = {
             "Reopened by a supervisor",
             _reopen,
             roles=SUPERVISING,
+        ),
+        Step(
+            "extend_deadline",
+            m.ExtendDeadline,
+            OPEN,
+            None,
+            "A deadline extended by agreement",
+            check=_deadline_extension,
+            hold="any",
+        ),
+        Step(
+            "waive_deadline",
+            m.WaiveDeadline,
+            OPEN,
+            None,
+            "A deadline waived by a supervisor",
+            check=_deadline_waivable,
+            roles=SUPERVISING,
+            hold="any",
+        ),
+        Step(
+            "correct_date",
+            m.CorrectDate,
+            OPEN,
+            None,
+            "A recorded date corrected; its deadlines recomputed",
+            check=_correctable,
+            hold="any",
+        ),
+        Step(
+            "acknowledge_escalation",
+            m.AcknowledgeEscalation,
+            EVERY,
+            None,
+            "An escalation acknowledged",
+            _acknowledged,
+            _escalation_open,
+            roles=SUPERVISING,
+            hold="any",
         ),
     ]
 }

@@ -27,3 +27,13 @@ def is_british_summer_time(instant: datetime) -> bool:
 def london_date(instant: datetime) -> date:
     offset = timedelta(hours=1) if is_british_summer_time(instant) else timedelta(0)
     return (instant.astimezone(UTC) + offset).date()
+
+
+def end_of_london_day(d: date) -> datetime:
+    """The last instant of a Europe/London date, in UTC: when a deadline on that day is due."""
+    midnight_next = datetime.combine(d + timedelta(days=1), datetime.min.time(), UTC)
+    # Offset in force just before London's midnight: BST is decided on the UTC instant.
+    offset = (
+        timedelta(hours=1) if is_british_summer_time(midnight_next - timedelta(hours=1)) else timedelta(0)
+    )
+    return midnight_next - offset - timedelta(microseconds=1)

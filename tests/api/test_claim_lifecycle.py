@@ -33,17 +33,22 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
     ref = (await open_claim(http))["claim"]["ref"]
 
     records = await ok(http, ref, "request_health_records", {"requested_on": "2026-01-05"})
-    assert records["claim"]["due_dates"]["health_records_due"]["due_on"] == "2026-02-14"  # PAP: 40 days
-    assert "PAP" in records["claim"]["due_dates"]["health_records_due"]["basis"]
+    due = records["claim"]["deadlines"]["health_records_due"]
+    assert due["due_on"] == "2026-02-14"  # PAP: 40 days
+    assert due["flags"] == ["ends_on_non_business_day"], (
+        "a protocol period ending on a Saturday is flagged, not moved"
+    )
+    assert "PAP" in due["basis"] and due["kind"] == "protocol"
     supplied = await ok(http, ref, "supply_health_records", {"supplied_on": "2026-02-10"})
-    assert supplied["claim"]["due_dates"]["health_records_due"]["met_on"] == "2026-02-10"
+    met = supplied["claim"]["deadlines"]["health_records_due"]
+    assert (met["status"], met["met_on"]) == ("met", "2026-02-10")
 
     lon = await ok(http, ref, "receive_letter_of_notification", {"received_on": "2026-02-20"})
-    assert lon["claim"]["due_dates"]["letter_of_notification_acknowledgment_due"]["due_on"] == "2026-03-06"
+    assert lon["claim"]["deadlines"]["letter_of_notification_acknowledgment_due"]["due_on"] == "2026-03-06"
     await ok(http, ref, "acknowledge_letter_of_notification", {"sent_on": "2026-03-02"})
 
     loc = await ok(http, ref, "receive_letter_of_claim", {"received_on": "2026-03-31"})
-    due = loc["claim"]["due_dates"]
+    due = loc["claim"]["deadlines"]
     assert due["letter_of_claim_acknowledgment_due"]["due_on"] == "2026-04-14"  # 14 days
     assert due["letter_of_response_due"]["due_on"] == "2026-07-31"  # 4 calendar months
     await ok(http, ref, "acknowledge_letter_of_claim", {"sent_on": "2026-04-10"})
@@ -52,7 +57,11 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
     assert investigating["claim"]["stage"] == "investigating"
     assert [e["discipline"] for e in investigating["claim"]["experts"]] == ["obstetrics", "neonatology"]
     extended = await ok(http, ref, "extend_response_period", SAMPLES["extend_response_period"])
-    assert extended["claim"]["due_dates"]["letter_of_response_due"]["due_on"] == "2026-09-30"
+    assert extended["claim"]["deadlines"]["letter_of_response_due"]["due_on"] == "2026-09-30"
+    assert extended["claim"]["deadlines"]["letter_of_response_due"]["status"] == "extended"
+    assert extended["deadline_changes"] == [
+        {"name": "letter_of_response_due", "previous_due_on": "2026-07-31", "due_on": "2026-09-30"}
+    ]
     shorter = await act(
         http,
         ref,
@@ -75,7 +84,7 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
         "admitted",
         True,
     )
-    assert claim["due_dates"]["letter_of_response_due"]["met_on"] == "2026-07-15"
+    assert claim["deadlines"]["letter_of_response_due"]["met_on"] == "2026-07-15"
     await ok(http, ref, "hold_stocktake", SAMPLES["hold_stocktake"])
 
     first = await ok(http, ref, "make_offer", SAMPLES["make_offer"])
@@ -103,7 +112,14 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
     accepted = await ok(http, ref, "accept_offer", {"offer_no": 3, "accepted_on": "2026-08-25"})
     assert [o["status"] for o in accepted["claim"]["offers"]] == ["lapsed", "lapsed", "accepted"]
     assert accepted["claim"]["stage"] == "offer_accepted"
-    assert accepted["allowed_actions"] == ["add_note", "put_on_hold", "record_settlement", "close"]
+    assert accepted["allowed_actions"] == [
+        "add_note",
+        "put_on_hold",
+        "record_settlement",
+        "close",
+        "extend_deadline",
+        "correct_date",
+    ]
 
     mismatch = await act(http, ref, "record_settlement", SAMPLES["record_settlement"])
     assert mismatch.status_code == 409 and mismatch.json()["code"] == "settlement_differs_from_offer"

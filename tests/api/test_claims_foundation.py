@@ -214,6 +214,9 @@ async def test_search_attributes_carry_references_only(fairway):
         return attrs
 
     attrs = await assert_eventually(upserted)
+    live = (await http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["claim"]
+    assert attrs.pop("NextDeadline").isoformat() == live["next_deadline_at"].replace("Z", "+00:00")
+    assert attrs.pop("Overdue") is False
     assert attrs == {
         "CaseKind": "claim",
         "Stage": "notified",

@@ -31,6 +31,7 @@ def _claim(
         opened_at=T0,
         updated_at=T0 + timedelta(minutes=seq),
         seq=seq,
+        version=seq,
     )
 
 

@@ -18,3 +18,16 @@ def test_bst_midnight_is_the_next_london_day():
     # 23:30 UTC on 1 July is 00:30 on 2 July in London (BST, UTC+1).
     assert london_date(datetime(2026, 7, 1, 23, 30, tzinfo=UTC)).isoformat() == "2026-07-02"
     assert london_date(datetime(2026, 12, 1, 23, 30, tzinfo=UTC)).isoformat() == "2026-12-01"
+
+
+def test_end_of_london_day_matches_tz_database():
+    from datetime import date
+
+    from workflows.clock import end_of_london_day
+
+    london = ZoneInfo("Europe/London")
+    day = date(2025, 1, 1)
+    while day < date(2028, 1, 1):
+        expected = datetime.combine(day, datetime.max.time(), london).astimezone(UTC)
+        assert end_of_london_day(day) == expected, day
+        day += timedelta(days=1)

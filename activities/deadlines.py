@@ -1,0 +1,60 @@
+"""The legal calendar as activities, so every computed date lands in the workflow's history
+and a new bank-holiday table never changes a running case's past."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import activity
+
+from activities import calendar
+from models.deadlines import DueRequest, DueResult, LimitationRequest
+from workflows.clock import london_date
+
+
+class CalendarActivities:
+    @activity.defn
+    def compute_due(self, request: DueRequest) -> DueResult:
+        rule = request.rule
+        if rule.seconds is not None:
+            due_at = request.trigger_at + timedelta(seconds=rule.seconds)
+            return DueResult(
+                due_on=london_date(due_at),
+                due_at=due_at,
+                explanation=f"{rule.seconds:g} seconds after the trigger (short policy {rule.name})",
+            )
+        period = rule.period
+        result = calendar.compute_due(
+            request.trigger_date,
+            calendar.PeriodRule(
+                amount=period.amount,
+                unit=period.unit,
+                clear_days=period.clear_days,
+                short_period_excludes_non_business_days=period.short_period_excludes_non_business_days,
+                end_rule=period.end_rule,
+                basis=rule.basis,
+            ),
+        )
+        return DueResult(
+            due_on=result.due_date,
+            due_at=calendar.due_instant(result.due_date),
+            flags=result.flags,
+            explanation=result.explanation,
+        )
+
+    @activity.defn
+    def compute_limitation(self, request: LimitationRequest) -> DueResult:
+        result = calendar.limitation(
+            request.incident_date,
+            request.date_of_knowledge,
+            request.claimant_date_of_birth,
+            request.protected_party,
+            request.standstill_until,
+        )
+        if result.status == "suspended":
+            return DueResult(due_on=None, due_at=None, suspended=True, explanation=result.explanation)
+        return DueResult(
+            due_on=result.limitation_date,
+            due_at=calendar.due_instant(result.limitation_date),
+            explanation=result.explanation,
+        )

@@ -1,0 +1,234 @@
+"""Escalations: one record and one notification per ladder step, whatever retries happen.
+
+The deadline book calls `escalate` once per ladder step (warning → supervisor → head of
+service) of each revision of a deadline. It writes the escalation to the register (the
+supervisor queue reads it) and a notification to the outbox (activities/notifications.py
+sends it), both keyed on the step's natural key with ON CONFLICT DO NOTHING, so a retried
+activity, or a workflow replayed after a crash, writes nothing twice. Extending a deadline
+bumps its revision, which re-arms the ladder: a new revision gets new rows.
+
+Notifications carry references only (case reference, deadline name, due time, actor ids):
+no claimant names, no clinical details. `Escalation.message` goes into the body, so whoever
+composes it keeps to the same rule.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from fairway.db import dialect_insert
+from models.deadlines import Escalation, EscalationAcknowledgment, LadderStep
+from models.register import EscalationRow, NotificationRow
+
+log = structlog.get_logger(__name__)
+
+ESCALATION_KEY = ["case_ref", "deadline", "revision", "step"]
+NOTIFICATION_KEY = [*ESCALATION_KEY, "recipient"]
+
+SUBJECTS = {
+    LadderStep.WARNING: "Deadline warning",
+    LadderStep.SUPERVISOR: "Deadline escalated to supervisor",
+    LadderStep.HEAD_OF_SERVICE: "Deadline escalated to head of service",
+}
+WHY = {
+    LadderStep.WARNING: "You own this deadline and it falls due soon.",
+    LadderStep.SUPERVISOR: "The deadline has reached its due time without being met.",
+    LadderStep.HEAD_OF_SERVICE: "The deadline is still unmet after its supervisor escalation.",
+}
+
+
+def when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at else "not set (suspended)"
+
+
+def subject(escalation: Escalation) -> str:
+    return (
+        f"[Fairway] {SUBJECTS[escalation.step]}: {escalation.deadline_title} on {escalation.case_ref} "
+        f"due {when(escalation.due_at)}"
+    )
+
+
+def body(escalation: Escalation) -> str:
+    e = escalation
+    lines = [
+        WHY[e.step],
+        "",
+        f"Case: {e.case_ref} ({e.case_kind})",
+        f"Deadline: {e.deadline_title} [{e.deadline}], revision {e.revision}",
+        f"Due: {when(e.due_at)}",
+        f"Escalation step: {e.step.value}, raised {when(e.at)}",
+        f"Sent to: {e.recipient} (team {e.team})",
+    ]
+    if e.message:
+        lines += ["", e.message]
+    lines += ["", "Acknowledge it in the Fairway escalation queue (/escalations)."]
+    return "\n".join(lines)
+
+
+def escalation_row(escalation: Escalation) -> dict:
+    return {
+        "case_kind": escalation.case_kind,
+        "case_ref": escalation.case_ref,
+        "workflow_id": escalation.workflow_id,
+        "team": escalation.team,
+        "deadline": escalation.deadline,
+        "deadline_title": escalation.deadline_title,
+        "revision": escalation.revision,
+        "step": escalation.step.value,
+        "recipient": escalation.recipient,
+        "message": escalation.message,
+        "due_at": escalation.due_at,
+        "created_at": escalation.at,
+    }
+
+
+def notification_row(escalation: Escalation) -> dict:
+    return {
+        "case_ref": escalation.case_ref,
+        "deadline": escalation.deadline,
+        "revision": escalation.revision,
+        "step": escalation.step.value,
+        "recipient": escalation.recipient,
+        "channel": "email",
+        "subject": subject(escalation),
+        "body": body(escalation),
+        "created_at": escalation.at,
+        "attempts": 0,
+    }
+
+
+def _key(model, case_ref: str, deadline: str, revision: int, step: str) -> list:
+    return [
+        model.case_ref == case_ref,
+        model.deadline == deadline,
+        model.revision == revision,
+        model.step == step,
+    ]
+
+
+class EscalationActivities:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    @activity.defn
+    def escalate(self, escalation: Escalation) -> None:
+        """Record one ladder step and queue its notification; a retry writes nothing twice."""
+        with self.sessions.begin() as session:
+            recorded = session.execute(
+                dialect_insert(session, EscalationRow)
+                .values(**escalation_row(escalation))
+                .on_conflict_do_nothing(index_elements=ESCALATION_KEY)
+                .returning(EscalationRow.id)
+            ).first()
+            queued = session.execute(
+                dialect_insert(session, NotificationRow)
+                .values(**notification_row(escalation))
+                .on_conflict_do_nothing(index_elements=NOTIFICATION_KEY)
+                .returning(NotificationRow.id)
+            ).first()
+        log.bind(
+            case_id=escalation.case_ref, workflow_id=escalation.workflow_id, actor=escalation.recipient
+        ).info(
+            "escalation recorded",
+            deadline=escalation.deadline,
+            revision=escalation.revision,
+            step=escalation.step.value,
+            team=escalation.team,
+            duplicate=recorded is None and queued is None,
+        )
+
+    @activity.defn
+    def acknowledge(self, ack: EscalationAcknowledgment) -> None:
+        """Mark an escalation acknowledged; the first acknowledgment stands, repeats change nothing."""
+        key = _key(EscalationRow, ack.case_ref, ack.deadline, ack.revision, ack.step.value)
+        with self.sessions.begin() as session:
+            changed = session.execute(
+                update(EscalationRow)
+                .where(*key, EscalationRow.acknowledged_at.is_(None))
+                .values(acknowledged_at=ack.at, acknowledged_by=ack.actor, acknowledgment_comment=ack.comment)
+                .returning(EscalationRow.id)
+            ).first()
+            if changed is None and session.scalar(select(EscalationRow.id).where(*key)) is None:
+                # The workflow only acknowledges steps it escalated, so the escalate activity
+                # has written (or is still writing) the row: retry until it is there.
+                raise ApplicationError(
+                    f"no escalation recorded for {ack.case_ref} {ack.deadline} "
+                    f"revision {ack.revision} step {ack.step.value}",
+                    type="escalation_not_recorded",
+                )
+        log.bind(case_id=ack.case_ref, actor=ack.actor).info(
+            "escalation acknowledged",
+            deadline=ack.deadline,
+            revision=ack.revision,
+            step=ack.step.value,
+            duplicate=changed is None,
+        )
+
+
+def escalation_query(
+    *,
+    level: LadderStep | str | None = None,
+    team: str | None = None,
+    case_kind: str | None = None,
+    min_age_seconds: float | None = None,
+    acknowledged: bool | None = False,
+    now: datetime,
+) -> Select:
+    filters = []
+    if level is not None:
+        filters.append(EscalationRow.step == LadderStep(level).value)
+    if team is not None:
+        filters.append(EscalationRow.team == team)
+    if case_kind is not None:
+        filters.append(EscalationRow.case_kind == case_kind)
+    if min_age_seconds is not None:
+        filters.append(EscalationRow.created_at <= now - timedelta(seconds=min_age_seconds))
+    if acknowledged is True:
+        filters.append(EscalationRow.acknowledged_at.is_not(None))
+    elif acknowledged is False:
+        filters.append(EscalationRow.acknowledged_at.is_(None))
+    return select(EscalationRow).where(*filters)
+
+
+def escalation_rows(
+    session: Session,
+    *,
+    level: LadderStep | str | None = None,
+    team: str | None = None,
+    case_kind: str | None = None,
+    min_age_seconds: float | None = None,
+    acknowledged: bool | None = False,
+    now: datetime,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[EscalationRow], int]:
+    """One page of escalations, newest first, and how many match in all.
+
+    `acknowledged`: False (the default) for open ones, True for acknowledged ones, None for
+    both; `min_age_seconds`: raised at least that long before `now`.
+    """
+    query = escalation_query(
+        level=level,
+        team=team,
+        case_kind=case_kind,
+        min_age_seconds=min_age_seconds,
+        acknowledged=acknowledged,
+        now=now,
+    )
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(
+        query.order_by(EscalationRow.created_at.desc(), EscalationRow.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total or 0
+
+
+def notifications_for(session: Session, row: EscalationRow) -> list[NotificationRow]:
+    """Who was told about this escalation, what, and when."""
+    key = _key(NotificationRow, row.case_ref, row.deadline, row.revision, row.step)
+    return list(session.scalars(select(NotificationRow).where(*key).order_by(NotificationRow.id)).all())

@@ -1,0 +1,193 @@
+"""Deadlines: the versioned policy that defines them, and the book entries workflows keep."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+
+class DeadlineKind(StrEnum):
+    STATUTORY = "statutory"  # limitation: never stops
+    COURT = "court"  # CPR and court orders: never stop
+    PROTOCOL = "protocol"  # Pre-Action Protocol periods: never stop
+    SERVICE = "service"  # our own targets: stop while the case is on hold
+
+
+class DeadlineStatus(StrEnum):
+    OPEN = "open"
+    MET = "met"
+    MISSED = "missed"
+    EXTENDED = "extended"
+    WAIVED = "waived"
+
+
+LIVE = (DeadlineStatus.OPEN, DeadlineStatus.MISSED, DeadlineStatus.EXTENDED)
+
+
+class LadderStep(StrEnum):
+    WARNING = "warning"  # the owner, ahead of time
+    SUPERVISOR = "supervisor"  # at the due time, if unmet
+    HEAD_OF_SERVICE = "head_of_service"  # a further period after
+
+
+class Period(BaseModel):
+    """A legal period, computed by the calendar activity (activities/calendar.py)."""
+
+    amount: int = Field(ge=0)
+    unit: Literal["days", "weeks", "months", "years"]
+    clear_days: bool = False
+    short_period_excludes_non_business_days: bool = False
+    end_rule: Literal["court_office_rolls_forward", "protocol_flag_only", "none"] = "none"
+
+
+class Ladder(BaseModel):
+    """When each step fires, relative to the due time."""
+
+    warn_before_seconds: float = Field(ge=0)
+    supervisor_before_seconds: float = Field(0, ge=0, description="0: at the due time")
+    head_of_service_after_seconds: float = Field(description="negative: still before the due time")
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Ladder:
+        if (
+            not -self.warn_before_seconds
+            <= -self.supervisor_before_seconds
+            <= self.head_of_service_after_seconds
+        ):
+            raise ValueError("the ladder must run warning, then supervisor, then head of service")
+        return self
+
+
+class DeadlineRule(BaseModel):
+    name: str
+    title: str
+    kind: DeadlineKind
+    basis: str
+    period: Period | None = None
+    # Short test policies give periods in seconds from the trigger instant instead.
+    seconds: float | None = None
+    limitation: bool = Field(False, description="computed under the Limitation Act 1980")
+    ladder: Ladder
+    max_extension_days: int | None = Field(None, description="longest extension by agreement; None: any")
+
+    @model_validator(mode="after")
+    def _one_period(self) -> DeadlineRule:
+        if [self.period is not None, self.seconds is not None, self.limitation].count(True) != 1:
+            raise ValueError(f"{self.name}: give exactly one of period, seconds or limitation")
+        return self
+
+
+class EscalationContacts(BaseModel):
+    supervisor: str
+    head_of_service: str
+
+
+class DeadlinePolicy(BaseModel):
+    version: str
+    rules: dict[str, DeadlineRule]
+    contacts: dict[str, EscalationContacts]
+
+
+class DeadlineChange(BaseModel):
+    at: datetime
+    actor: str
+    change: Literal[
+        "set", "recomputed", "met", "missed", "extended", "waived", "paused", "resumed", "escalated"
+    ]
+    due_on: date | None = None
+    due_at: datetime | None = None
+    previous_due_on: date | None = None
+    reason: str = ""
+    agreed_by: str = ""
+
+
+class Deadline(BaseModel):
+    name: str
+    title: str
+    kind: DeadlineKind
+    basis: str
+    trigger: str
+    trigger_date: date
+    due_on: date | None
+    due_at: datetime | None  # None while suspended (a protected party's limitation)
+    original_due_on: date | None = None
+    warn_at: datetime | None = None
+    supervisor_at: datetime | None = None
+    head_of_service_at: datetime | None = None
+    owner: str
+    status: DeadlineStatus = DeadlineStatus.OPEN
+    revision: int = 1
+    flags: list[str] = []
+    explanation: str = ""
+    steps_done: list[LadderStep] = []
+    paused_remaining_seconds: float | None = None
+    met_on: date | None = None
+    changes: list[DeadlineChange] = []
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_remaining_seconds is not None
+
+
+class DueRequest(BaseModel):
+    rule: DeadlineRule
+    trigger_date: date
+    trigger_at: datetime
+
+
+class DueResult(BaseModel):
+    due_on: date | None
+    due_at: datetime | None
+    flags: list[str] = []
+    explanation: str = ""
+    suspended: bool = False
+
+
+class LimitationRequest(BaseModel):
+    incident_date: date
+    date_of_knowledge: date | None
+    claimant_date_of_birth: date | None
+    protected_party: bool
+    standstill_until: date | None
+
+
+class Escalation(BaseModel):
+    """One ladder step for one revision of one deadline: written once, whatever retries."""
+
+    case_kind: str
+    case_ref: str
+    workflow_id: str
+    team: str
+    deadline: str
+    deadline_title: str
+    revision: int
+    step: LadderStep
+    due_at: datetime | None
+    recipient: str
+    message: str
+    at: datetime
+
+
+class EscalationAcknowledgment(BaseModel):
+    case_ref: str
+    deadline: str
+    revision: int
+    step: LadderStep
+    actor: str
+    comment: str
+    at: datetime
+
+
+class DeadlineChangeView(BaseModel):
+    """What a deadline action changed, shown in the action's response."""
+
+    name: str
+    previous_due_on: date | None
+    due_on: date | None

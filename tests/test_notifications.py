@@ -1,0 +1,236 @@
+"""The notifications outbox: each notification sent once, failures counted and retried, and
+e-mail through a real (local, in-test) SMTP server. The relay is the only thing faked."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+import threading
+import uuid
+import warnings
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from activities.escalations import EscalationActivities
+from activities.notifications import LogNotifier, OutboxDispatcher, SmtpNotifier, notifier_from
+from fairway import db
+from fairway.settings import Settings
+from models.deadlines import Escalation, LadderStep
+from models.register import NotificationRow
+from tests.conftest import sessions_for
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import asyncore
+    import smtpd
+
+NOW = datetime.now(UTC)
+EVERYTHING = 100_000  # the register is shared with other tests: reach our rows in one pass
+
+
+class FakeRelay:
+    """Stands in for the e-mail relay: records what it is given, refuses some recipients."""
+
+    def __init__(self, refuse: set[str] = frozenset()) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+        self.refuse = set(refuse)
+
+    def send(self, recipient: str, subject: str, body: str) -> None:
+        if recipient in self.refuse:
+            raise ConnectionRefusedError(f"relay refused {recipient}")
+        self.sent.append((recipient, subject, body))
+
+
+def _escalate(sessions, ref: str, recipient: str, step: LadderStep = LadderStep.SUPERVISOR) -> None:
+    EscalationActivities(sessions).escalate(
+        Escalation(
+            case_kind="claim",
+            case_ref=ref,
+            workflow_id=f"claim-{ref}",
+            team="claims",
+            deadline="letter_of_claim_acknowledgment_due",
+            deadline_title="Acknowledge the letter of claim",
+            revision=1,
+            step=step,
+            due_at=NOW,
+            recipient=recipient,
+            message="Basis: Pre-Action Protocol para 3.18 (14 days).",
+            at=NOW,
+        )
+    )
+
+
+def _rows(sessions, ref: str) -> list[NotificationRow]:
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(NotificationRow).where(NotificationRow.case_ref == ref).order_by(NotificationRow.id)
+            )
+        )
+
+
+def _ref() -> str:
+    return f"CLM-{uuid.uuid4().hex[:12].upper()}"
+
+
+@pytest.fixture
+def own_sessions(tmp_path):
+    """A register of this test's own, for tests whose relay would touch other tests' rows."""
+    url = f"sqlite:///{tmp_path / 'outbox.db'}"
+    db.migrate(url)
+    sessions = sessions_for(url)
+    yield sessions
+    sessions.kw["bind"].dispose()
+
+
+def test_each_notification_is_sent_once(register_url):
+    sessions = sessions_for(register_url)
+    ref = _ref()
+    for step, recipient in [
+        (LadderStep.WARNING, "hana.handler"),
+        (LadderStep.SUPERVISOR, "sam.supervisor"),
+        (LadderStep.HEAD_OF_SERVICE, "hugo.head"),
+    ]:
+        _escalate(sessions, ref, recipient, step)
+    relay = FakeRelay()
+    dispatcher = OutboxDispatcher(sessions, relay)
+
+    dispatcher.dispatch_once(EVERYTHING)
+    dispatcher.dispatch_once(EVERYTHING)
+
+    mine = [s for s in relay.sent if ref in s[1]]
+    assert [recipient for recipient, _, _ in mine] == ["hana.handler", "sam.supervisor", "hugo.head"]
+    assert len(relay.sent) == len(set(relay.sent)), "nothing is sent twice"
+    rows = _rows(sessions, ref)
+    assert all(r.sent_at is not None and r.attempts == 0 and r.last_error is None for r in rows)
+    assert "Alex Example" not in "".join(body for _, _, body in mine)
+
+
+def test_failures_are_recorded_and_retried_after_a_backoff(register_url):
+    sessions = sessions_for(register_url)
+    ref, bouncing = _ref(), f"bounce-{uuid.uuid4().hex[:8]}"
+    _escalate(sessions, ref, "sam.supervisor", LadderStep.SUPERVISOR)
+    _escalate(sessions, ref, bouncing, LadderStep.HEAD_OF_SERVICE)
+    relay = FakeRelay(refuse={bouncing})
+    dispatcher = OutboxDispatcher(sessions, relay, retry_after=60)
+
+    dispatcher.dispatch_once(EVERYTHING)
+    good, bad = _rows(sessions, ref)
+    assert good.sent_at is not None, "one bad row does not stop the others"
+    assert (bad.sent_at, bad.attempts) == (None, 1)
+    assert bad.last_error == f"ConnectionRefusedError: relay refused {bouncing}"
+    assert bad.next_attempt_at > NOW
+
+    dispatcher.dispatch_once(EVERYTHING)  # within the back-off: not tried again
+    assert _rows(sessions, ref)[1].attempts == 1
+
+    dispatcher.dispatch_once(EVERYTHING, now=datetime.now(UTC) + timedelta(minutes=2))  # fails again
+    bad = _rows(sessions, ref)[1]
+    assert (bad.sent_at, bad.attempts) == (None, 2)
+    assert bad.next_attempt_at - datetime.now(UTC) > timedelta(seconds=90), "the back-off doubles"
+
+    relay.refuse.clear()  # the relay recovers
+    dispatcher.dispatch_once(EVERYTHING, now=datetime.now(UTC) + timedelta(minutes=5))
+    bad = _rows(sessions, ref)[1]
+    assert bad.sent_at is not None and bad.attempts == 2 and bad.next_attempt_at is None
+    assert sum(1 for r, subject, _ in relay.sent if ref in subject) == 2
+
+
+async def test_run_dispatches_until_stopped(own_sessions):
+    ref = _ref()
+    _escalate(own_sessions, ref, "sam.supervisor")
+    relay = FakeRelay()
+    stop = asyncio.Event()
+    task = asyncio.create_task(OutboxDispatcher(own_sessions, relay).run(stop, interval=0.05))
+    for _ in range(100):
+        if any(ref in subject for _, subject, _ in relay.sent):
+            break
+        await asyncio.sleep(0.05)
+    _escalate(own_sessions, ref, "hugo.head", LadderStep.HEAD_OF_SERVICE)  # picked up by a later pass
+    for _ in range(100):
+        if sum(ref in subject for _, subject, _ in relay.sent) == 2:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert [r for r, subject, _ in relay.sent if ref in subject] == ["sam.supervisor", "hugo.head"]
+
+
+# --- e-mail through a real SMTP server -------------------------------------------------------
+
+
+class CapturingSmtpServer(smtpd.SMTPServer):
+    def __init__(self) -> None:
+        self.map: dict = {}
+        super().__init__(("127.0.0.1", 0), None, map=self.map, decode_data=True)
+        self.port = self.socket.getsockname()[1]
+        self.received: list[tuple[str, list[str], email.message.Message]] = []
+
+    def handle_accepted(self, conn, addr) -> None:
+        smtpd.SMTPChannel(self, conn, addr, map=self.map, decode_data=True)
+
+    def process_message(self, peer, mailfrom, rcpttos, data, **kwargs) -> None:
+        self.received.append((mailfrom, rcpttos, email.message_from_string(data)))
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[CapturingSmtpServer]:
+    server = CapturingSmtpServer()
+    thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.05, "map": server.map}, daemon=True)
+    thread.start()
+    yield server
+    asyncore.close_all(map=server.map)
+    thread.join(timeout=2)
+
+
+def test_smtp_notifier_sends_an_email(smtp_server):
+    notifier = SmtpNotifier("127.0.0.1", smtp_server.port, "fairway@trust.example", domain="trust.example")
+    notifier.send("sam.supervisor", "[Fairway] Deadline escalated", "Case: CLM-AAAA\nDue: soon")
+    notifier.send("hugo@elsewhere.example", "[Fairway] Head of service", "Case: CLM-BBBB")
+
+    (sender, to, message), (_, to2, _) = smtp_server.received
+    assert (sender, to, to2) == (
+        "fairway@trust.example",
+        ["sam.supervisor@trust.example"],
+        ["hugo@elsewhere.example"],
+    )
+    assert message["Subject"] == "[Fairway] Deadline escalated"
+    assert message["To"] == "sam.supervisor@trust.example"
+    assert message.get_payload().strip() == "Case: CLM-AAAA\nDue: soon"
+
+
+def test_dispatcher_sends_through_smtp_and_records_a_dead_relay(own_sessions, smtp_server):
+    ref = _ref()
+    _escalate(own_sessions, ref, "sam.supervisor")
+    settings = Settings(
+        smtp_host="127.0.0.1", smtp_port=smtp_server.port, smtp_sender="fairway@trust.example"
+    )
+    notifier = notifier_from(settings)
+    assert isinstance(notifier, SmtpNotifier) and notifier.domain == "trust.example"
+
+    OutboxDispatcher(own_sessions, notifier).dispatch_once(EVERYTHING)
+    [(_, to, message)] = [m for m in smtp_server.received if ref in m[2]["Subject"]]
+    assert to == ["sam.supervisor@trust.example"]
+    assert message["Subject"].startswith("[Fairway] Deadline escalated to supervisor: Acknowledge the letter")
+    assert "Pre-Action Protocol para 3.18" in message.get_payload()
+    assert _rows(own_sessions, ref)[0].sent_at is not None
+
+    # A relay nobody listens on: the failure is recorded, not raised.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    ref = _ref()
+    _escalate(own_sessions, ref, "sam.supervisor")
+    dead = SmtpNotifier("127.0.0.1", dead_port, "fairway@trust.example", timeout=2)
+    OutboxDispatcher(own_sessions, dead).dispatch_once(EVERYTHING)
+    [row] = _rows(own_sessions, ref)
+    assert (row.sent_at, row.attempts) == (None, 1)
+    assert row.last_error.startswith("ConnectionRefusedError")
+
+
+def test_notifications_are_only_logged_without_smtp():
+    assert isinstance(notifier_from(Settings(smtp_host=None)), LogNotifier)

@@ -1,0 +1,358 @@
+"""Deadlines escalate by themselves: the ladder, meeting, extending, waiving, holds, crashes.
+
+Each test runs under a short policy: periods of seconds from their trigger, so a whole ladder
+(warning, supervisor, head of service) fires within a few seconds without sleeping in the
+code under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import deadline_policies
+from models.register import ClaimRow, EscalationRow, NotificationRow
+from tests.conftest import TEST_POLICY, running_fairway
+from tests.helpers import act, assert_eventually, auth, ok, open_claim
+from worker import build_worker
+
+# case_review_due: warning at 1.5 s, supervisor at 3 s, head of service at 4.5 s after opening.
+SHORT = TEST_POLICY.model_copy(update={"deadlines": deadline_policies.short(seconds=3, warn_before=1.5)})
+LADDER = ["warning", "supervisor", "head_of_service"]
+
+
+async def opening_deadlines(http, ref: str) -> dict:
+    """The deadlines a claim sets as it opens (computed by the calendar activity just after)."""
+
+    async def set_():
+        claim = (await http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["claim"]
+        assert {"case_review_due", "limitation"} <= set(claim["deadlines"])
+        return claim["deadlines"]
+
+    return await assert_eventually(set_)
+
+
+def escalations(sessions, ref: str, deadline: str = "case_review_due") -> list[EscalationRow]:
+    with sessions() as session:
+        query = select(EscalationRow).where(EscalationRow.case_ref == ref, EscalationRow.deadline == deadline)
+        return list(session.scalars(query.order_by(EscalationRow.created_at, EscalationRow.id)))
+
+
+def steps(sessions, ref: str, deadline: str = "case_review_due") -> list[tuple[int, str, str]]:
+    return [(e.revision, e.step, e.recipient) for e in escalations(sessions, ref, deadline)]
+
+
+async def until_steps(
+    sessions, ref: str, expected: list, deadline: str = "case_review_due", timeout: float = 15
+):
+    async def check():
+        assert steps(sessions, ref, deadline) == expected
+
+    await assert_eventually(check, timeout=timeout)
+
+
+@pytest.fixture
+async def short_fairway(client, sqlite_sessions):
+    async with running_fairway(client, sqlite_sessions, policy=SHORT) as fairway:
+        yield fairway
+
+
+async def test_the_ladder_fires_in_order_for_an_unmet_deadline(short_fairway):
+    f = short_fairway
+    ref = (await open_claim(f.http))["claim"]["ref"]
+    review = (await opening_deadlines(f.http, ref))["case_review_due"]
+    assert (review["kind"], review["status"], review["owner"]) == ("service", "open", "hana.handler")
+    await until_steps(
+        f.sessions,
+        ref,
+        [
+            (1, "warning", "hana.handler"),
+            (1, "supervisor", "sam.supervisor"),
+            (1, "head_of_service", "hana.head"),
+        ],
+    )
+    rows = escalations(f.sessions, ref)
+    assert rows[0].created_at < rows[1].created_at < rows[2].created_at
+    due_at = datetime.fromisoformat(review["due_at"])
+    assert rows[1].created_at >= due_at, "the supervisor hears at the due time, not before"
+    with f.sessions() as session:
+        notified = session.scalars(select(NotificationRow).where(NotificationRow.case_ref == ref)).all()
+        assert sorted(n.recipient for n in notified) == ["hana.handler", "hana.head", "sam.supervisor"]
+        assert all(ref in n.subject and "Alex Example" not in n.body for n in notified)
+
+    live = (await f.http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["claim"]
+    assert live["deadlines"]["case_review_due"]["status"] == "missed" and live["overdue"] is True
+    assert [c["change"] for c in live["deadlines"]["case_review_due"]["changes"]] == [
+        "set",
+        "escalated",
+        "escalated",
+        "missed",
+        "escalated",
+    ]
+
+    async def visible():
+        found = [w.id async for w in f.client.list_workflows("CaseKind = 'claim' AND Overdue = true")]
+        assert f"claim-{ref}" in found
+        with f.sessions() as session:
+            assert session.get(ClaimRow, ref).overdue is True
+
+    await assert_eventually(visible)
+
+
+async def test_meeting_a_deadline_before_its_warning_cancels_the_ladder(short_fairway):
+    f = short_fairway
+    ref = (await open_claim(f.http))["claim"]["ref"]
+    met = await ok(
+        f.http, ref, "request_health_records", {"requested_on": datetime.now(UTC).date().isoformat()}
+    )
+    review = met["claim"]["deadlines"]["case_review_due"]
+    assert review["status"] == "met"
+    records = met["claim"]["deadlines"]["health_records_due"]
+    # The records deadline was set by the same action and runs its own ladder; waive it.
+    await ok(
+        f.http,
+        ref,
+        "waive_deadline",
+        {"deadline": "health_records_due", "reason": "records held"},
+        "supervisor",
+    )
+    await asyncio.sleep(5)  # past every step of both ladders
+    assert steps(f.sessions, ref) == []
+    assert steps(f.sessions, ref, "health_records_due") == []
+    assert records["status"] == "open"
+
+
+async def test_an_extension_rearms_the_ladder(short_fairway):
+    f = short_fairway
+    ref = (await open_claim(f.http))["claim"]["ref"]
+    await until_steps(f.sessions, ref, [(1, "warning", "hana.handler")], timeout=10)
+    new_due = datetime.now(UTC) + timedelta(seconds=4)
+    extended = await ok(
+        f.http,
+        ref,
+        "extend_deadline",
+        {
+            "deadline": "case_review_due",
+            "new_due_at": new_due.isoformat(),
+            "reason": "awaiting records",
+            "agreed_by": "sam.supervisor",
+        },
+    )
+    review = extended["claim"]["deadlines"]["case_review_due"]
+    assert (review["status"], review["revision"], review["steps_done"]) == ("extended", 2, [])
+    assert extended["deadline_changes"][0]["name"] == "case_review_due"
+    await until_steps(
+        f.sessions,
+        ref,
+        [
+            (1, "warning", "hana.handler"),
+            (2, "warning", "hana.handler"),
+            (2, "supervisor", "sam.supervisor"),
+            (2, "head_of_service", "hana.head"),
+        ],
+    )
+    earlier = await act(
+        f.http,
+        ref,
+        "extend_deadline",
+        {
+            "deadline": "case_review_due",
+            "new_due_at": (new_due - timedelta(seconds=1)).isoformat(),
+            "reason": "x",
+            "agreed_by": "y",
+        },
+    )
+    assert earlier.status_code == 409 and earlier.json()["code"] == "extension_not_later"
+
+
+async def test_a_waiver_stops_the_ladder_and_needs_a_supervisor(short_fairway):
+    f = short_fairway
+    ref = (await open_claim(f.http))["claim"]["ref"]
+    await until_steps(f.sessions, ref, [(1, "warning", "hana.handler")], timeout=10)
+    body = {"deadline": "case_review_due", "reason": "duplicate notification"}
+    by_handler = await act(f.http, ref, "waive_deadline", body)
+    assert by_handler.status_code == 403
+    waived = await ok(f.http, ref, "waive_deadline", body, who="supervisor")
+    assert waived["claim"]["deadlines"]["case_review_due"]["status"] == "waived"
+    await asyncio.sleep(4)
+    assert steps(f.sessions, ref) == [(1, "warning", "hana.handler")]
+    again = await act(f.http, ref, "waive_deadline", body, who="supervisor")
+    assert again.status_code == 409 and again.json()["code"] == "deadline_closed"
+
+
+async def test_a_hold_pauses_a_service_clock_but_not_a_protocol_period(short_fairway):
+    f = short_fairway
+    ref = (await open_claim(f.http))["claim"]["ref"]
+    await ok(f.http, ref, "receive_letter_of_claim", {"received_on": datetime.now(UTC).date().isoformat()})
+    held = await ok(f.http, ref, "put_on_hold", {"reason": "awaiting inquest", "review_on": "2027-01-01"})
+    review = held["claim"]["deadlines"]["case_review_due"]
+    assert review["paused_remaining_seconds"] is not None
+    await until_steps(
+        f.sessions,
+        ref,
+        [
+            (1, "warning", "hana.handler"),
+            (1, "supervisor", "sam.supervisor"),
+            (1, "head_of_service", "hana.head"),
+        ],
+        deadline="letter_of_claim_acknowledgment_due",
+    )
+    assert steps(f.sessions, ref) == [], "the service clock stood still while the claim was on hold"
+    resumed = await ok(f.http, ref, "take_off_hold", {"reason": "inquest concluded"})
+    review = resumed["claim"]["deadlines"]["case_review_due"]
+    assert review["paused_remaining_seconds"] is None
+    assert datetime.fromisoformat(review["due_at"]) > datetime.now(UTC)
+    await until_steps(
+        f.sessions,
+        ref,
+        [
+            (1, "warning", "hana.handler"),
+            (1, "supervisor", "sam.supervisor"),
+            (1, "head_of_service", "hana.head"),
+        ],
+    )
+
+
+async def test_a_worker_killed_between_steps_resumes_without_duplicates(client, sqlite_sessions):
+    async with running_fairway(client, sqlite_sessions, policy=SHORT) as f:
+        ref = (await open_claim(f.http))["claim"]["ref"]
+        await until_steps(f.sessions, ref, [(1, "warning", "hana.handler")], timeout=10)
+    # The worker is gone; the supervisor and head-of-service steps come due meanwhile.
+    await asyncio.sleep(4)
+    assert steps(sqlite_sessions, ref) == [(1, "warning", "hana.handler")]
+    async with build_worker(client, f.task_queue, sqlite_sessions):
+        await until_steps(
+            sqlite_sessions,
+            ref,
+            [
+                (1, "warning", "hana.handler"),
+                (1, "supervisor", "sam.supervisor"),
+                (1, "head_of_service", "hana.head"),
+            ],
+        )
+        await asyncio.sleep(1)
+    assert len(escalations(sqlite_sessions, ref)) == 3
+
+
+async def test_correcting_a_trigger_date_moves_every_deadline_computed_from_it(fairway):
+    http = fairway.http
+    ref = (await open_claim(http))["claim"]["ref"]
+    await ok(http, ref, "receive_letter_of_claim", {"received_on": "2026-03-31"})
+    corrected = await ok(
+        http,
+        ref,
+        "correct_date",
+        {"action": "receive_letter_of_claim", "corrected_date": "2026-03-20", "reason": "date stamp misread"},
+    )
+    changes = {c["name"]: (c["previous_due_on"], c["due_on"]) for c in corrected["deadline_changes"]}
+    assert changes == {
+        "letter_of_claim_acknowledgment_due": ("2026-04-14", "2026-04-03"),
+        "letter_of_response_due": ("2026-07-31", "2026-07-20"),
+    }
+    deadline = corrected["claim"]["deadlines"]["letter_of_response_due"]
+    assert deadline["trigger_date"] == "2026-03-20" and deadline["changes"][-1]["change"] == "recomputed"
+    nothing = await act(
+        http, ref, "correct_date", {"action": "add_note", "corrected_date": "2026-03-20", "reason": "x"}
+    )
+    assert nothing.status_code == 409 and nothing.json()["code"] == "no_dependent_deadlines"
+
+
+async def test_an_agreed_extension_longer_than_the_rule_allows_is_refused(client, sqlite_sessions):
+    rules = dict(deadline_policies.STANDARD.rules)
+    rules["letter_of_response_due"] = rules["letter_of_response_due"].model_copy(
+        update={"max_extension_days": 28}
+    )
+    policy = TEST_POLICY.model_copy(
+        update={"deadlines": deadline_policies.STANDARD.model_copy(update={"rules": rules})}
+    )
+    async with running_fairway(client, sqlite_sessions, policy=policy) as f:
+        ref = (await open_claim(f.http))["claim"]["ref"]
+        await ok(f.http, ref, "receive_letter_of_claim", {"received_on": "2026-03-31"})
+        body = {"deadline": "letter_of_response_due", "reason": "experts", "agreed_by": "Example & Co LLP"}
+        too_long = await act(f.http, ref, "extend_deadline", body | {"new_due_on": "2026-08-29"})
+        assert too_long.status_code == 409 and too_long.json()["code"] == "extension_too_long"
+        extended = await ok(f.http, ref, "extend_deadline", body | {"new_due_on": "2026-08-28"})
+        assert extended["claim"]["deadlines"]["letter_of_response_due"]["due_on"] == "2026-08-28"
+
+
+async def test_limitation_is_computed_suspended_and_moved_by_a_standstill(fairway):
+    http = fairway.http
+    adult = (await open_claim(http))["claim"]["ref"]
+    limitation = (await opening_deadlines(http, adult))["limitation"]
+    assert (
+        limitation["due_on"] == "2027-06-01" and limitation["kind"] == "statutory"
+    )  # 3 years from knowledge
+    child = await open_claim(
+        http,
+        claimant={"name": "C", "date_of_birth": "2015-05-10"},
+        incident_date="2015-05-10",
+        date_of_knowledge=None,
+    )
+    assert (await opening_deadlines(http, child["claim"]["ref"]))["limitation"][
+        "due_on"
+    ] == "2036-05-10"  # 21st
+    protected = await open_claim(
+        http, claimant={"name": "P", "date_of_birth": "1980-01-01", "protected_party": True}
+    )
+    limitation = (await opening_deadlines(http, protected["claim"]["ref"]))["limitation"]
+    assert (limitation["due_on"], limitation["due_at"], limitation["flags"]) == (None, None, ["suspended"])
+    moved = await ok(
+        http,
+        adult,
+        "record_standstill_agreement",
+        {"agreed_on": "2026-05-01", "until": "2027-12-31", "terms": "no limitation point"},
+    )
+    assert moved["claim"]["deadlines"]["limitation"]["due_on"] == "2027-12-31"
+    assert moved["deadline_changes"] == [
+        {"name": "limitation", "previous_due_on": "2027-06-01", "due_on": "2027-12-31"}
+    ]
+
+
+async def test_supervisor_queue_lists_and_acknowledges(short_fairway):
+    f = short_fairway
+    ref = (await open_claim(f.http))["claim"]["ref"]
+    await until_steps(
+        f.sessions, ref, [(1, "warning", "hana.handler"), (1, "supervisor", "sam.supervisor")], timeout=10
+    )
+    queue = (
+        await f.http.get(
+            "/escalations", params={"level": "supervisor", "team": "claims"}, headers=auth("supervisor")
+        )
+    ).json()
+    mine = [e for e in queue["items"] if e["case_ref"] == ref]
+    assert len(mine) == 1 and mine[0]["recipient"] == "sam.supervisor"
+    assert (await f.http.get("/escalations", headers=auth("handler"))).status_code == 403
+    detail = (await f.http.get(f"/escalations/{mine[0]['id']}", headers=auth("auditor"))).json()
+    assert [n["recipient"] for n in detail["notifications"]] == ["sam.supervisor"]
+
+    by_handler = await f.http.post(
+        f"/escalations/{mine[0]['id']}/acknowledge", json={"comment": "x"}, headers=auth("handler")
+    )
+    assert by_handler.status_code == 403
+    acked = await f.http.post(
+        f"/escalations/{mine[0]['id']}/acknowledge",
+        json={"comment": "chasing the trust"},
+        headers=auth("supervisor"),
+    )
+    assert acked.status_code == 200, acked.text
+    assert "case_review_due:1:supervisor" in acked.json()["claim"]["acknowledged_escalations"]
+    again = await f.http.post(
+        f"/escalations/{mine[0]['id']}/acknowledge", json={"comment": "again"}, headers=auth("supervisor")
+    )
+    assert again.status_code == 409 and again.json()["code"] == "already_acknowledged"
+
+    async def acknowledged():
+        rows = {e.step: e for e in escalations(f.sessions, ref)}
+        assert rows["supervisor"].acknowledged_by == "sam.supervisor"
+        assert rows["supervisor"].acknowledgment_comment == "chasing the trust"
+
+    await assert_eventually(acknowledged)
+    still_open = (
+        await f.http.get("/escalations", params={"level": "supervisor"}, headers=auth("supervisor"))
+    ).json()
+    assert ref not in [e["case_ref"] for e in still_open["items"]]
+    history = (await f.http.get(f"/claims/{ref}/history", headers=auth("supervisor"))).json()
+    assert "acknowledge_escalation" in [e["action"] for e in history["temporal"]]

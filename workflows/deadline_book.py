@@ -1,0 +1,301 @@
+"""The deadline book: named deadlines a case's workflow owns, with their escalation ladders.
+
+One module, reused by every workflow. The book lives in the case's state (so it is carried
+across continue-as-new and projected to the register); the workflow asks it when to wake
+next and lets it fire whatever ladder steps have come due. Dates come from the calendar
+activities, so they land in history; everything else here is deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.deadlines import CalendarActivities
+    from activities.escalations import EscalationActivities
+    from models.deadlines import (
+        Deadline,
+        DeadlineChange,
+        DeadlineChangeView,
+        DeadlineKind,
+        DeadlinePolicy,
+        DeadlineStatus,
+        DueRequest,
+        DueResult,
+        Escalation,
+        LadderStep,
+        LimitationRequest,
+    )
+    from workflows.clock import end_of_london_day, london_date
+
+CALENDAR_TIMEOUT = timedelta(seconds=30)
+ESCALATION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+
+@dataclass
+class CaseRef:
+    kind: str
+    ref: str
+    workflow_id: str
+    team: str
+
+
+class DeadlineBook:
+    def __init__(self, deadlines: dict[str, Deadline], policy: DeadlinePolicy, case: CaseRef) -> None:
+        self.deadlines = deadlines
+        self.policy = policy
+        self.case = case
+
+    # --- setting -------------------------------------------------------------------------
+
+    async def set(
+        self, name: str, trigger: str, trigger_date: date, owner: str, actor: str
+    ) -> DeadlineChangeView:
+        rule = self.policy.rules[name]
+        result = await self._compute(
+            DueRequest(rule=rule, trigger_date=trigger_date, trigger_at=workflow.now())
+        )
+        return self._place(name, trigger, trigger_date, owner, actor, result)
+
+    async def set_limitation(self, request: LimitationRequest, trigger: str, owner: str, actor: str):
+        result = await workflow.execute_local_activity_method(
+            CalendarActivities.compute_limitation, request, start_to_close_timeout=CALENDAR_TIMEOUT
+        )
+        return self._place("limitation", trigger, request.incident_date, owner, actor, result)
+
+    async def recompute(self, trigger: str, corrected: date, actor: str) -> list[DeadlineChangeView]:
+        """A trigger date was wrong: every deadline computed from it moves."""
+        views = []
+        for deadline in [
+            d for d in self.deadlines.values() if d.trigger == trigger and d.kind != "statutory"
+        ]:
+            rule = self.policy.rules[deadline.name]
+            result = await self._compute(
+                DueRequest(rule=rule, trigger_date=corrected, trigger_at=workflow.now())
+            )
+            views.append(
+                self._place(deadline.name, trigger, corrected, deadline.owner, actor, result, "recomputed")
+            )
+        return views
+
+    async def _compute(self, request: DueRequest) -> DueResult:
+        return await workflow.execute_local_activity_method(
+            CalendarActivities.compute_due, request, start_to_close_timeout=CALENDAR_TIMEOUT
+        )
+
+    def _place(self, name, trigger, trigger_date, owner, actor, result: DueResult, change="set"):
+        rule = self.policy.rules[name]
+        previous = self.deadlines.get(name)
+        deadline = Deadline(
+            name=name,
+            title=rule.title,
+            kind=rule.kind,
+            basis=rule.basis,
+            trigger=trigger,
+            trigger_date=trigger_date,
+            due_on=result.due_on,
+            due_at=result.due_at,
+            original_due_on=result.due_on,
+            owner=owner,
+            flags=result.flags + (["suspended"] if result.suspended else []),
+            explanation=result.explanation,
+            revision=previous.revision + 1 if previous else 1,
+            changes=previous.changes if previous else [],
+        )
+        if previous is not None and previous.status is DeadlineStatus.MET:
+            deadline.status, deadline.met_on = DeadlineStatus.MET, previous.met_on
+        self._arm(deadline)
+        deadline.changes.append(
+            DeadlineChange(
+                at=workflow.now(),
+                actor=actor,
+                change=change,
+                due_on=deadline.due_on,
+                due_at=deadline.due_at,
+                previous_due_on=previous.due_on if previous else None,
+            )
+        )
+        self.deadlines[name] = deadline
+        return DeadlineChangeView(
+            name=name, previous_due_on=previous.due_on if previous else None, due_on=deadline.due_on
+        )
+
+    def _arm(self, deadline: Deadline) -> None:
+        """Set the ladder's times from the due time; a new revision starts the ladder again."""
+        deadline.steps_done = []
+        if deadline.due_at is None:
+            deadline.warn_at = deadline.supervisor_at = deadline.head_of_service_at = None
+            return
+        ladder = self.policy.rules[deadline.name].ladder
+        deadline.warn_at = deadline.due_at - timedelta(seconds=ladder.warn_before_seconds)
+        deadline.supervisor_at = deadline.due_at - timedelta(seconds=ladder.supervisor_before_seconds)
+        deadline.head_of_service_at = deadline.due_at + timedelta(
+            seconds=ladder.head_of_service_after_seconds
+        )
+
+    # --- meeting, extending, waiving -----------------------------------------------------
+
+    def meet(self, name: str, on: date, actor: str) -> None:
+        deadline = self.deadlines.get(name)
+        if deadline is None or not deadline.live:
+            return
+        deadline.status, deadline.met_on = DeadlineStatus.MET, on
+        deadline.changes.append(
+            DeadlineChange(at=workflow.now(), actor=actor, change="met", due_on=deadline.due_on)
+        )
+
+    def extend(
+        self,
+        name: str,
+        new_due_on: date | None,
+        new_due_at: datetime | None,
+        reason: str,
+        agreed_by: str,
+        actor: str,
+    ) -> DeadlineChangeView:
+        deadline = self.deadlines[name]
+        previous = deadline.due_on
+        deadline.due_at = new_due_at or end_of_london_day(new_due_on)
+        deadline.due_on = new_due_on or london_date(new_due_at)
+        deadline.status, deadline.revision = DeadlineStatus.EXTENDED, deadline.revision + 1
+        deadline.paused_remaining_seconds = None
+        self._arm(deadline)
+        deadline.changes.append(
+            DeadlineChange(
+                at=workflow.now(),
+                actor=actor,
+                change="extended",
+                due_on=deadline.due_on,
+                due_at=deadline.due_at,
+                previous_due_on=previous,
+                reason=reason,
+                agreed_by=agreed_by,
+            )
+        )
+        return DeadlineChangeView(name=name, previous_due_on=previous, due_on=deadline.due_on)
+
+    def waive(self, name: str, reason: str, actor: str) -> None:
+        deadline = self.deadlines[name]
+        deadline.status = DeadlineStatus.WAIVED
+        deadline.changes.append(
+            DeadlineChange(at=workflow.now(), actor=actor, change="waived", reason=reason)
+        )
+
+    def waive_all(self, reason: str, actor: str) -> None:
+        for deadline in self.deadlines.values():
+            if deadline.live:
+                self.waive(deadline.name, reason, actor)
+
+    # --- service clocks ------------------------------------------------------------------
+
+    def pause_service_clocks(self, actor: str, reason: str) -> None:
+        """Our own targets stop while a case is on hold; legal deadlines never do."""
+        now = workflow.now()
+        for deadline in self._live(DeadlineKind.SERVICE):
+            if deadline.due_at is not None and not deadline.paused:
+                deadline.paused_remaining_seconds = (deadline.due_at - now).total_seconds()
+                deadline.changes.append(DeadlineChange(at=now, actor=actor, change="paused", reason=reason))
+
+    def resume_service_clocks(self, actor: str) -> None:
+        now = workflow.now()
+        for deadline in self._live(DeadlineKind.SERVICE):
+            if deadline.paused:
+                deadline.due_at = now + timedelta(seconds=deadline.paused_remaining_seconds)
+                deadline.due_on = london_date(deadline.due_at)
+                deadline.paused_remaining_seconds = None
+                steps_done = list(deadline.steps_done)
+                self._arm(deadline)
+                deadline.steps_done = steps_done
+                deadline.changes.append(
+                    DeadlineChange(
+                        at=now, actor=actor, change="resumed", due_on=deadline.due_on, due_at=deadline.due_at
+                    )
+                )
+
+    def _live(self, kind: DeadlineKind | None = None) -> list[Deadline]:
+        return [d for d in self.deadlines.values() if d.live and (kind is None or d.kind == kind)]
+
+    # --- time ------------------------------------------------------------------------------
+
+    def _pending(self, deadline: Deadline) -> list[tuple[LadderStep, datetime]]:
+        if not deadline.live or deadline.paused or deadline.due_at is None:
+            return []
+        steps = [
+            (LadderStep.WARNING, deadline.warn_at),
+            (LadderStep.SUPERVISOR, deadline.supervisor_at),
+            (LadderStep.HEAD_OF_SERVICE, deadline.head_of_service_at),
+        ]
+        return [(step, at) for step, at in steps if step not in deadline.steps_done]
+
+    def next_wakeup(self) -> datetime | None:
+        times = [at for d in self.deadlines.values() for _, at in self._pending(d)]
+        times += [d.due_at for d in self._live() if d.due_at and not d.paused and d.status != "missed"]
+        return min(times, default=None)
+
+    def next_deadline(self) -> datetime | None:
+        return min((d.due_at for d in self._live() if d.due_at and not d.paused), default=None)
+
+    def overdue(self) -> bool:
+        return any(d.status is DeadlineStatus.MISSED for d in self.deadlines.values())
+
+    async def escalate_due(self, recipients: dict[LadderStep, str]) -> bool:
+        """Fire every ladder step that has come due, in order; mark missed deadlines.
+
+        Each step is one activity writing one escalation record and one notification, keyed
+        so a retry or replay writes nothing twice. Returns whether anything changed.
+        """
+        now, changed = workflow.now(), False
+        for deadline in self._live():
+            if deadline.paused or deadline.due_at is None:
+                continue
+            for step, at in self._pending(deadline):
+                if at > now:
+                    break
+                await self._escalate(deadline, step, recipients[step], now)
+                changed = True
+            if deadline.due_at <= now and deadline.status is not DeadlineStatus.MISSED:
+                deadline.status = DeadlineStatus.MISSED
+                deadline.changes.append(
+                    DeadlineChange(at=now, actor="fairway", change="missed", due_on=deadline.due_on)
+                )
+                changed = True
+        return changed
+
+    async def _escalate(self, deadline: Deadline, step: LadderStep, recipient: str, now: datetime) -> None:
+        await workflow.execute_activity_method(
+            EscalationActivities.escalate,
+            Escalation(
+                case_kind=self.case.kind,
+                case_ref=self.case.ref,
+                workflow_id=self.case.workflow_id,
+                team=self.case.team,
+                deadline=deadline.name,
+                deadline_title=deadline.title,
+                revision=deadline.revision,
+                step=step,
+                due_at=deadline.due_at,
+                recipient=recipient,
+                message=_message(deadline, step, self.case.ref),
+                at=now,
+            ),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=ESCALATION_RETRY,
+        )
+        deadline.steps_done.append(step)
+        deadline.changes.append(
+            DeadlineChange(at=now, actor="fairway", change="escalated", reason=f"{step} to {recipient}")
+        )
+
+
+def _message(deadline: Deadline, step: LadderStep, ref: str) -> str:
+    due = f"due {deadline.due_on}" if deadline.due_on else "due date suspended"
+    lead = {
+        LadderStep.WARNING: "Coming up",
+        LadderStep.SUPERVISOR: "Escalated to you as supervisor",
+        LadderStep.HEAD_OF_SERVICE: "Escalated to you as head of service",
+    }[step]
+    return f"{lead}: {deadline.title} on {ref}, {due} ({deadline.basis}). Owner: {deadline.owner}."
