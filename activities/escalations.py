@@ -14,7 +14,7 @@ composes it keeps to the same rule.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy import Select, func, select, update
@@ -85,6 +85,7 @@ def escalation_row(escalation: Escalation) -> dict:
         "message": escalation.message,
         "due_at": escalation.due_at,
         "created_at": escalation.at,
+        "recorded_at": datetime.now(UTC),
     }
 
 

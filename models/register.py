@@ -127,6 +127,8 @@ class EscalationRow(Base):
     message: Mapped[str] = mapped_column(Text)
     due_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(index=True)  # Escalation.at
+    # When the activity wrote it: the lag behind created_at is the escalation's delay.
+    recorded_at: Mapped[datetime | None] = mapped_column()
     acknowledged_at: Mapped[datetime | None] = mapped_column(index=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
     acknowledgment_comment: Mapped[str | None] = mapped_column(Text)
