@@ -1,0 +1,239 @@
+"""1,000 claims whose deadlines fall due at the same instant, beside the engine's floor.
+
+Fairway: N claim workflows (the real worker, in its own process) each have their first-review
+deadline moved by an `extend_deadline` Update to one common instant T; at T every one of them
+must escalate to the supervisor (one activity writing an escalation record and an outbox row).
+Lag = when the record was written - T. Floor: N minimal workflows that sleep until T2 and run
+one no-op activity; lag = when the activity ran - T2. Same server (WAL), same machine, one run.
+
+    python -m bench.deadlines [--claims 1000]
+
+Target (issue 4): all escalations recorded within 1.2x the floor's time, none lost or
+duplicated. Results go to bench/results/deadlines.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from bench.common import CpuMeter, dev_server, machine, percentile, processes
+from bench.floor import FloorTimer
+from fairway import db
+from models import deadline_policies
+from models.claims import ClaimOpening, ClaimPolicy, ClaimWorkflowInput, ExtendDeadline
+from models.common import ActionMeta, Actor, Role
+from models.register import EscalationRow
+from workflows.claim import ClaimWorkflow
+
+RESULTS = Path(__file__).parent / "results" / "deadlines.md"
+HANDLER = Actor(id="bench.handler", role=Role.HANDLER)
+# The first review is already overdue when a claim opens (as when old claims are loaded), so
+# its warning and supervisor steps fire during set-up. The bench then extends it to T: revision
+# 2's warning (two days before) fires at once, its supervisor step at T - the one measured - and
+# head of service an hour later, after the bench is done.
+POLICY = ClaimPolicy(
+    version="bench",
+    deadlines=deadline_policies.short(seconds=-1, warn_before=172_800, head_of_service_after=3_600),
+)
+OPENING = ClaimOpening.model_validate(
+    {
+        "scheme": "CNST",
+        "defendant": {"kind": "trust", "code": "RX1", "name": "Bench NHS Trust"},
+        "specialty": "obstetrics",
+        "incident_date": "2024-03-01",
+        "claimant": {"name": "Bench Claimant", "date_of_birth": "1990-01-01"},
+        "allegations": "benchmark",
+        "handler": HANDLER.id,
+    }
+)
+
+
+async def limited(coros, concurrency: int = 32) -> list:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def run(coro):
+        async with gate:
+            return await coro
+
+    return await asyncio.gather(*(run(c) for c in coros))
+
+
+def count(sessions, step: str, revision: int) -> int:
+    with sessions() as session:
+        query = select(func.count()).select_from(EscalationRow)
+        return session.scalar(query.where(EscalationRow.step == step, EscalationRow.revision == revision))
+
+
+async def wait_for_rows(sessions, step: str, revision: int, n: int, within: float) -> None:
+    deadline = time.monotonic() + within
+    while (done := count(sessions, step, revision)) < n:
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"only {done} of {n} {step} escalations (revision {revision}) after {within:.0f}s"
+            )
+        await asyncio.sleep(0.25)
+
+
+async def opened(handle) -> None:
+    """The claim sets its opening deadlines just after it starts and escalates the overdue one."""
+    for _ in range(600):
+        review = (await handle.query(ClaimWorkflow.state)).deadlines.get("case_review_due")
+        if review is not None and "supervisor" in review.steps_done:
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"{handle.id} did not open its deadlines")
+
+
+async def fairway_round(client: Client, sessions, n: int) -> dict:
+    refs = [f"CLM-BENCH{uuid.uuid4().hex[:7].upper()}" for _ in range(n)]
+
+    async def open_claim(ref: str):
+        meta = ActionMeta(actor=HANDLER, request_id=f"open-{ref}")
+        return await client.start_workflow(
+            ClaimWorkflow.run,
+            ClaimWorkflowInput(ref=ref, opening=OPENING, opened_by=meta, policy=POLICY),
+            id=f"claim-{ref}",
+            task_queue="bench-fairway",
+        )
+
+    setup_started = time.monotonic()
+    handles = await limited(open_claim(ref) for ref in refs)
+    await limited(opened(h) for h in handles)
+    due = datetime.now(UTC) + timedelta(seconds=max(30, n / 15))
+
+    async def move(handle):
+        await opened(handle)
+        meta = ActionMeta(actor=HANDLER, request_id=uuid.uuid4().hex)
+        payload = ExtendDeadline(
+            deadline="case_review_due", new_due_at=due, reason="bench", agreed_by="bench"
+        )
+        await handle.execute_update("extend_deadline", args=[meta, payload])
+
+    await limited(move(h) for h in handles)
+    await wait_for_rows(sessions, "warning", 2, n, within=(due - datetime.now(UTC)).total_seconds())
+    if datetime.now(UTC) >= due:
+        raise RuntimeError("setup overran the due instant; use fewer claims or a later instant")
+    print(f"fairway: {n} claims set up in {time.monotonic() - setup_started:.0f}s; due at {due:%H:%M:%S}")
+    await wait_for_rows(sessions, "supervisor", 2, n, within=600 + (due - datetime.now(UTC)).total_seconds())
+    await asyncio.sleep(2)  # any duplicate would show up now
+    with sessions() as session:
+        query = select(EscalationRow).where(EscalationRow.step == "supervisor", EscalationRow.revision == 2)
+        rows = session.scalars(query).all()
+        per_claim = {}
+        for row in rows:
+            per_claim[row.case_ref] = per_claim.get(row.case_ref, 0) + 1
+    lags = [(row.recorded_at - due).total_seconds() for row in rows]
+    return {
+        "n": len(rows),
+        "claims": len(per_claim),
+        "duplicated": sum(c - 1 for c in per_claim.values()),
+        "lost": n - len(per_claim),
+        "early": sum(1 for lag in lags if lag < 0),
+        **lag_summary(lags),
+    }
+
+
+async def floor_round(client: Client, n: int) -> dict:
+    due = datetime.now(UTC) + timedelta(seconds=max(20, n / 50))
+    handles = await limited(
+        client.start_workflow(
+            FloorTimer.run, due.isoformat(), id=f"floor-timer-{uuid.uuid4().hex}", task_queue="bench-floor"
+        )
+        for _ in range(n)
+    )
+    if datetime.now(UTC) >= due:
+        raise RuntimeError("floor setup overran the due instant")
+    ran = await limited((h.result() for h in handles), concurrency=n)
+    lags = [(datetime.fromisoformat(r) - due).total_seconds() for r in ran]
+    return {"n": len(lags), **lag_summary(lags)}
+
+
+def lag_summary(lags: list[float]) -> dict:
+    return {
+        "p50_s": percentile(lags, 50),
+        "p99_s": percentile(lags, 99),
+        "max_s": max(lags),
+    }
+
+
+async def measure(n: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp, processes() as start:
+        work = Path(tmp)
+        address, server = dev_server(start, work)
+        url = f"sqlite:///{work / 'fairway.db'}"
+        db.migrate(url)
+        env = {
+            "FAIRWAY_TEMPORAL_ADDRESS": address,
+            "FAIRWAY_TEMPORAL_TASK_QUEUE": "bench-fairway",
+            "FAIRWAY_DATABASE_URL": url,
+        }
+        meter = CpuMeter(
+            {
+                "temporal": server,
+                "worker": start([sys.executable, "-m", "fairway.cli", "worker"], env, work / "worker.log"),
+                "floor worker": start(
+                    [sys.executable, "-m", "bench.floor", "bench-floor"], env, work / "floor.log"
+                ),
+            }
+        )
+        client = await Client.connect(address, data_converter=pydantic_data_converter)
+        sessions = db.session_factory(db.make_engine(url))
+        before = meter.snapshot()
+        floor = await floor_round(client, n)
+        middle = meter.snapshot()
+        fairway = await fairway_round(client, sessions, n)
+        floor["cpu_s"], fairway["cpu_s"] = meter.since(before, middle), meter.since(middle, meter.snapshot())
+        return {"floor": floor, "fairway": fairway}
+
+
+def report(results: dict, n: int) -> str:
+    floor, fairway = results["floor"], results["fairway"]
+    ratio = fairway["max_s"] / floor["max_s"]
+    lines = [
+        f"# {n} deadlines due at one instant: Fairway escalations vs the engine's floor",
+        "",
+        f"Machine: {machine()}.",
+        f"Dev server on SQLite in WAL mode. Command: `python -m bench.deadlines --claims {n}`.",
+        f"Run on {date.today()}.",
+        "",
+        "| path | records | lag p50 s | lag p99 s | all recorded after s |",
+        "|---|---|---|---|---|",
+        f"| floor (sleep + no-op activity) | {floor['n']} | {floor['p50_s']:.2f} | {floor['p99_s']:.2f} "
+        f"| {floor['max_s']:.2f} |",
+        f"| Fairway (supervisor escalation) | {fairway['n']} | {fairway['p50_s']:.2f} "
+        f"| {fairway['p99_s']:.2f} | {fairway['max_s']:.2f} |",
+        "",
+        f"- Time until all were recorded: **{ratio:.2f}x** the floor (target <= 1.2x): "
+        f"{'met' if ratio <= 1.2 else 'NOT met'}.",
+        f"- Lost: {fairway['lost']}; duplicated: {fairway['duplicated']}; fired early: {fairway['early']}.",
+        f"- CPU seconds during each round: floor {floor['cpu_s']}, Fairway {fairway['cpu_s']}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--claims", type=int, default=1000)
+    args = parser.parse_args()
+    results = asyncio.run(measure(args.claims))
+    text = report(results, args.claims)
+    RESULTS.write_text(text)
+    print(text)
+    print(json.dumps(results, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
