@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fairway import db
 from models.claims import ClaimStage
 from tests.claim_paths import ROUTES, SAMPLES
-from tests.conftest import running_fairway, start_dev_server
+from tests.conftest import TEST_POLICY, running_fairway, start_dev_server
 from tests.helpers import ok, open_claim
+from tests.workflows.test_deadlines import SHORT
 
 HERE = Path(__file__).parent
 
@@ -50,11 +52,40 @@ async def claim_continued(fairway) -> str:
     return ref
 
 
+async def claim_deadlines(fairway) -> str:
+    """The deadline book at work: escalations, extension, hold, correction, acknowledgment, waiver."""
+    http = fairway.http
+    ref = (await open_claim(http))["claim"]["ref"]
+    await asyncio.sleep(5)  # the first review's whole ladder fires under the short policy
+    await ok(http, ref, "receive_letter_of_claim", {"received_on": "2026-03-31"})
+    correction = {"action": "receive_letter_of_claim", "corrected_date": "2026-03-30", "reason": "misread"}
+    await ok(http, ref, "correct_date", correction)
+    ack = {"deadline": "case_review_due", "revision": 1, "step": "supervisor", "comment": "chasing"}
+    await ok(http, ref, "acknowledge_escalation", ack, who="supervisor")
+    await ok(http, ref, "put_on_hold", {"reason": "inquest", "review_on": "2027-01-01"})
+    await ok(http, ref, "take_off_hold", {})
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    body = {
+        "deadline": "letter_of_response_due",
+        "new_due_at": later,
+        "reason": "experts",
+        "agreed_by": "firm",
+    }
+    await ok(http, ref, "extend_deadline", body)
+    await ok(
+        http, ref, "waive_deadline", {"deadline": "letter_of_response_due", "reason": "x"}, who="supervisor"
+    )
+    await ok(http, ref, "acknowledge_letter_of_claim", {"sent_on": "2026-04-01"})
+    return ref
+
+
 SCENARIOS = {
     "claim_foundation": claim_foundation,
     "claim_lifecycle": claim_lifecycle,
     "claim_continued": claim_continued,
+    "claim_deadlines": claim_deadlines,
 }
+POLICIES = {"claim_deadlines": SHORT}
 SERVER_ARGS = {"claim_continued": ["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=60"]}
 
 
@@ -63,7 +94,8 @@ async def record(name: str) -> Path:
     url = f"sqlite:////tmp/fairway-record-{name}.db"
     db.migrate(url)
     try:
-        async with running_fairway(env.client, db.session_factory(db.make_engine(url))) as fairway:
+        sessions = db.session_factory(db.make_engine(url))
+        async with running_fairway(env.client, sessions, policy=POLICIES.get(name, TEST_POLICY)) as fairway:
             ref = await SCENARIOS[name](fairway)
             await asyncio.sleep(1)  # let the last projection finish so the history is complete
             history = await env.client.get_workflow_handle(f"claim-{ref}").fetch_history()
