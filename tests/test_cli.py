@@ -1,0 +1,97 @@
+"""`fairway dev` (what `make run` runs) starts Temporal, the worker and the API, stops all three
+on Ctrl-C, and keeps every case across a restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+from tests.helpers import opening
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "fairway dev exited early"
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("the API did not come up")
+
+
+def _start(env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "fairway.cli", "dev"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _stop(process: subprocess.Popen) -> int:
+    process.send_signal(signal.SIGINT)
+    return process.wait(timeout=60)
+
+
+def _retry(call, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while True:
+        response = call()
+        if response.status_code != 503 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.5)
+
+
+def test_fairway_dev_runs_stops_and_keeps_cases(tmp_path):
+    api_port, temporal_port, ui_port = _free_port(), _free_port(), _free_port()
+    env = dict(os.environ) | {
+        "FAIRWAY_DATA_DIR": str(tmp_path),
+        "FAIRWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'fairway.db'}",
+        "FAIRWAY_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+        "FAIRWAY_UI_PORT": str(ui_port),
+        "FAIRWAY_API_PORT": str(api_port),
+    }
+    env.pop("FAIRWAY_TOKEN_FILE", None)
+    url, handler = f"http://127.0.0.1:{api_port}", {"Authorization": "Bearer dev-handler"}
+
+    process = _start(env)
+    try:
+        _wait_healthy(url, process)
+        opened = _retry(lambda: httpx.post(f"{url}/claims", json=opening(), headers=handler, timeout=30))
+        assert opened.status_code == 201, opened.text
+        ref = opened.json()["claim"]["ref"]
+        assert (tmp_path / "temporal.db").exists() and (tmp_path / "dev-tokens.json").exists()
+    finally:
+        assert _stop(process) == 0
+    for port in (api_port, temporal_port):
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"
+
+    process = _start(env)
+    try:
+        _wait_healthy(url, process)
+        again = _retry(lambda: httpx.get(f"{url}/claims/{ref}", headers=handler, timeout=30))
+        assert again.status_code == 200 and again.json()["claim"]["ref"] == ref
+        noted = _retry(
+            lambda: httpx.post(
+                f"{url}/claims/{ref}/add-note", json={"text": "after restart"}, headers=handler, timeout=30
+            )
+        )
+        assert noted.status_code == 200, noted.text
+    finally:
+        _stop(process)
