@@ -1,5 +1,6 @@
 """Claims: open, list, read, act, history. One route per pathway step, generated from the table."""
 
+import asyncio
 import base64
 import hashlib
 import uuid
@@ -40,9 +41,9 @@ from api.deps import (
     require,
 )
 from api.errors import ApiError, not_found
+from fairway.settings import Settings
 from models import search_attributes as sa
 from models.claims import (
-    CarriedState,
     Claim,
     ClaimOpening,
     ClaimView,
@@ -123,7 +124,7 @@ async def open_claim(
     except WorkflowAlreadyStartedError:
         handle, duplicate = _handle(client, ref), True
         response.status_code = 200
-    claim = await handle.query(ClaimWorkflow.state)
+    claim = await _opened_state(handle)
     if duplicate and claim.opening != opening:
         raise ApiError(409, "request_id_reused", "this Idempotency-Key already opened a different claim")
     log.info("claim opened", duplicate=duplicate)
@@ -136,6 +137,16 @@ async def open_claim(
         duplicate=duplicate,
     )
     return _view(claim, actor, applied)
+
+
+async def _opened_state(handle: WorkflowHandle) -> Claim:
+    """The new claim, once it has computed its opening deadlines (a moment after it starts)."""
+    for _ in range(40):
+        claim = await handle.query(ClaimWorkflow.state)
+        if claim.deadlines:
+            return claim
+        await asyncio.sleep(0.05)
+    return claim
 
 
 def _search_attributes(opening: ClaimOpening, stage: pathway.S, handler: str) -> TypedSearchAttributes:
@@ -279,7 +290,7 @@ def _update_id(step: pathway.Step, meta: ActionMeta, payload: BaseModel) -> str:
 
 
 async def _reopen_ended_run(
-    client: Client, ref: str, step: pathway.Step, meta: ActionMeta, payload: BaseModel, state
+    client: Client, ref: str, step: pathway.Step, meta: ActionMeta, payload: BaseModel, settings: Settings
 ) -> RawValue:
     """Reopen a claim whose run ended after closure: a new run carries its final state.
 
@@ -289,18 +300,17 @@ async def _reopen_ended_run(
     """
     ended = client.get_workflow_handle_for(ClaimWorkflow.run, workflow_id(ref))
     try:
-        claim = await ended.result()
+        final = await ended.result()
     except (RPCError, WorkflowFailureError) as err:
         raise ApiError(
             409, "claim_archived", f"claim {ref}'s final state is no longer held by Temporal"
         ) from err
+    claim = final.carried.claim
     start = WithStartWorkflowOperation(
         ClaimWorkflow.run,
-        ClaimWorkflowInput(
-            ref=ref, policy=state.policy, carried=CarriedState(claim=claim, requests={}, unprojected=[])
-        ),
+        final,  # the claim's own policy and recent request ids, not today's defaults
         id=workflow_id(ref),
-        task_queue=state.settings.temporal_task_queue,
+        task_queue=settings.temporal_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         search_attributes=_search_attributes(claim.opening, claim.stage, claim.handler),
@@ -334,7 +344,7 @@ async def take_action(
                 raise ApiError(
                     409, "claim_run_ended", f"claim {ref} is closed; a supervisor can reopen it first"
                 ) from err
-            result = await _reopen_ended_run(client, ref, step, meta, payload, app_state)
+            result = await _reopen_ended_run(client, ref, step, meta, payload, app_state.settings)
     except WorkflowUpdateFailedError as err:
         raise _refusal(err) from err
     log.info("claim action", action=step.action, request_id=meta.request_id)

@@ -124,6 +124,7 @@ class Deadline(BaseModel):
     explanation: str = ""
     steps_done: list[LadderStep] = []
     paused_remaining_seconds: float | None = None
+    paused_on: date | None = None
     met_on: date | None = None
     changes: list[DeadlineChange] = []
 

@@ -31,6 +31,22 @@ with workflow.unsafe.imports_passed_through():
 # Changes to running code, newest last; recorded histories without them must still replay.
 BATCHED_PROJECTION = "batched-projection"  # projections gather for a moment before writing
 DEADLINE_BOOK = "deadline-book"  # protocol periods become escalating deadlines
+REOPEN_RESTORES_LIMITATION = "reopen-restores-limitation"
+CORRECTION_KEEPS_AGREED_DATES = "correction-keeps-agreed-dates"
+# Actions with an effect on the deadline book beyond the table's sets and meets.
+BOOK_ACTIONS = frozenset(
+    {
+        "extend_response_period",
+        "extend_deadline",
+        "correct_date",
+        "waive_deadline",
+        "put_on_hold",
+        "take_off_hold",
+        "reassign",
+        "close",
+        "acknowledge_escalation",
+    }
+)
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
@@ -88,7 +104,9 @@ class ClaimWorkflow:
         self._record("open_claim", input.opened_by, None, opening_summary(opening))
 
     @workflow.run
-    async def run(self, input: m.ClaimWorkflowInput) -> m.Claim:
+    async def run(self, input: m.ClaimWorkflowInput) -> m.ClaimWorkflowInput:
+        """Runs until the claim is closed and its reopen window has passed, then returns its
+        whole state: a later reopen starts the workflow again from exactly that."""
         if self._opening_deadlines_due:
             async with self._lock:
                 await self._set_opening_deadlines()
@@ -106,7 +124,7 @@ class ClaimWorkflow:
                 # Closed and past the reopen window: the run ends; the ledger keeps the timeline.
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if self._retiring():
-                    return self.claim
+                    return self._carried_input()
             if self.unprojected or self._dirty:
                 if workflow.patched(BATCHED_PROJECTION):
                     await self._gather_batch()
@@ -243,10 +261,14 @@ class ClaimWorkflow:
 
     async def _deadline_effects(self, step: pathway.Step, payload: Any, ctx: pathway.Context):
         """What the step does to the deadline book; returns the dates it set or moved."""
+        if not (step.sets or step.meets or step.action in BOOK_ACTIONS):
+            return []  # most actions leave the book alone: no need to wake the main loop
         book, actor = self.book, ctx.actor.id
         on = getattr(payload, step.date_field) if step.date_field else ctx.today
         changes: list[DeadlineChangeView] = []
         for name in step.sets:
+            if step.action == "reopen" and not workflow.patched(REOPEN_RESTORES_LIMITATION):
+                continue
             if name == pathway.LIMITATION:
                 changes.append(
                     await book.set_limitation(
@@ -267,7 +289,8 @@ class ClaimWorkflow:
         if action == "extend_deadline":
             return [book.extend(p.deadline, p.new_due_on, p.new_due_at, p.reason, p.agreed_by, actor)]
         if action == "correct_date":
-            return await book.recompute(p.action, p.corrected_date, actor)
+            keep_agreed = workflow.patched(CORRECTION_KEEPS_AGREED_DATES)
+            return await book.recompute(p.action, p.corrected_date, actor, keep_agreed)
         if action == "waive_deadline":
             book.waive(p.deadline, p.reason, actor)
         elif action == "put_on_hold":

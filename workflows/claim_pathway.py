@@ -541,6 +541,7 @@ STEPS: dict[str, Step] = {
             PREVIOUS,
             "Reopened by a supervisor",
             _reopen,
+            sets=(LIMITATION,),  # closure waived every deadline; limitation runs again
             roles=SUPERVISING,
         ),
         Step(

@@ -67,11 +67,20 @@ class DeadlineBook:
         )
         return self._place("limitation", trigger, request.incident_date, owner, actor, result)
 
-    async def recompute(self, trigger: str, corrected: date, actor: str) -> list[DeadlineChangeView]:
+    async def recompute(
+        self, trigger: str, corrected: date, actor: str, keep_agreed: bool = True
+    ) -> list[DeadlineChangeView]:
         """A trigger date was wrong: every deadline computed from it moves."""
         views = []
+        # An extended deadline's date was agreed and a waived one is gone: a correction leaves
+        # both alone. A met one keeps its status and only shows its corrected date.
+        computed = (DeadlineStatus.OPEN, DeadlineStatus.MISSED, DeadlineStatus.MET)
+        if not keep_agreed:  # as running claims did before this rule
+            computed = tuple(DeadlineStatus)
         for deadline in [
-            d for d in self.deadlines.values() if d.trigger == trigger and d.kind != "statutory"
+            d
+            for d in self.deadlines.values()
+            if d.trigger == trigger and d.kind != DeadlineKind.STATUTORY and d.status in computed
         ]:
             rule = self.policy.rules[deadline.name]
             result = await self._compute(
@@ -198,15 +207,22 @@ class DeadlineBook:
         for deadline in self._live(DeadlineKind.SERVICE):
             if deadline.due_at is not None and not deadline.paused:
                 deadline.paused_remaining_seconds = (deadline.due_at - now).total_seconds()
+                deadline.paused_on = london_date(now)
                 deadline.changes.append(DeadlineChange(at=now, actor=actor, change="paused", reason=reason))
 
     def resume_service_clocks(self, actor: str) -> None:
         now = workflow.now()
         for deadline in self._live(DeadlineKind.SERVICE):
             if deadline.paused:
-                deadline.due_at = now + timedelta(seconds=deadline.paused_remaining_seconds)
-                deadline.due_on = london_date(deadline.due_at)
-                deadline.paused_remaining_seconds = None
+                if self.policy.rules[deadline.name].period is not None:
+                    # A period in days stops for the whole days on hold and stays due at the
+                    # end of a London day.
+                    deadline.due_on += timedelta(days=(london_date(now) - deadline.paused_on).days)
+                    deadline.due_at = end_of_london_day(deadline.due_on)
+                else:
+                    deadline.due_at = now + timedelta(seconds=deadline.paused_remaining_seconds)
+                    deadline.due_on = london_date(deadline.due_at)
+                deadline.paused_remaining_seconds = deadline.paused_on = None
                 steps_done = list(deadline.steps_done)
                 self._arm(deadline)
                 deadline.steps_done = steps_done

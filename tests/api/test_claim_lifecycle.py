@@ -228,7 +228,8 @@ async def test_a_claim_closed_past_its_reopen_window_is_reopened_in_a_new_run(cl
     async with running_fairway(client, sqlite_sessions, policy=short) as fairway:
         http = fairway.http
         ref = (await open_claim(http))["claim"]["ref"]
-        await ok(http, ref, "add_note", {"text": "before closure"})
+        note_key = key()
+        first = await act(http, ref, "add_note", {"text": "before closure"}, idempotency_key=note_key)
         await ok(http, ref, "close", {"outcome": "withdrawn"})
         handle = client.get_workflow_handle(f"claim-{ref}")
         await asyncio.wait_for(handle.result(), timeout=30)  # the run ends after the window
@@ -239,6 +240,9 @@ async def test_a_claim_closed_past_its_reopen_window_is_reopened_in_a_new_run(cl
         assert reopened["claim"]["stage"] == "notified"
         assert [n["text"] for n in reopened["claim"]["notes"]] == ["before closure"]
         await ok(http, ref, "add_note", {"text": "after reopening"})
+        # The new run carries the old one's recent requests: a late retry still has one effect.
+        retried = await act(http, ref, "add_note", {"text": "before closure"}, idempotency_key=note_key)
+        assert retried.json()["applied"] == first.json()["applied"] | {"duplicate": True}
         history = await _history(fairway, ref, 5)
         assert _agree(history) == ["open_claim", "add_note", "close", "reopen", "add_note"]
 

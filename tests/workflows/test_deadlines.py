@@ -356,3 +356,55 @@ async def test_supervisor_queue_lists_and_acknowledges(short_fairway):
     assert ref not in [e["case_ref"] for e in still_open["items"]]
     history = (await f.http.get(f"/claims/{ref}/history", headers=auth("supervisor"))).json()
     assert "acknowledge_escalation" in [e["action"] for e in history["temporal"]]
+
+
+async def test_a_correction_leaves_agreed_and_waived_deadlines_alone(fairway):
+    http = fairway.http
+    ref = (await open_claim(http))["claim"]["ref"]
+    await ok(http, ref, "receive_letter_of_claim", {"received_on": "2026-03-31"})
+    agreed = {
+        "deadline": "letter_of_claim_acknowledgment_due",
+        "new_due_on": "2026-12-18",
+        "reason": "r",
+        "agreed_by": "a",
+    }
+    await ok(http, ref, "extend_deadline", agreed)
+    await ok(
+        http, ref, "waive_deadline", {"deadline": "letter_of_response_due", "reason": "r"}, who="supervisor"
+    )
+    corrected = await act(
+        http,
+        ref,
+        "correct_date",
+        {"action": "receive_letter_of_claim", "corrected_date": "2026-03-20", "reason": "r"},
+    )
+    assert corrected.status_code == 200, corrected.text
+    deadlines = corrected.json()["claim"]["deadlines"]
+    assert deadlines["letter_of_claim_acknowledgment_due"]["due_on"] == "2026-12-18"
+    assert deadlines["letter_of_claim_acknowledgment_due"]["status"] == "extended"
+    assert deadlines["letter_of_response_due"]["status"] == "waived"
+    assert corrected.json()["deadline_changes"] == []
+
+
+async def test_reopening_restores_limitation(fairway):
+    http = fairway.http
+    ref = (await open_claim(http))["claim"]["ref"]
+    await opening_deadlines(http, ref)
+    closed = await ok(http, ref, "close", {"outcome": "withdrawn"})
+    assert {d["status"] for d in closed["claim"]["deadlines"].values()} == {"waived"}
+    assert closed["claim"]["next_deadline_at"] is None
+    reopened = await ok(http, ref, "reopen", {"reason": "claimant came back"}, who="supervisor")
+    limitation = reopened["claim"]["deadlines"]["limitation"]
+    assert (limitation["status"], limitation["due_on"]) == ("open", "2027-06-01")
+    assert reopened["claim"]["next_deadline_at"] is not None
+
+
+async def test_a_same_day_hold_keeps_a_day_period_due_at_the_end_of_its_day(fairway):
+    http = fairway.http
+    ref = (await open_claim(http))["claim"]["ref"]
+    before = (await opening_deadlines(http, ref))["case_review_due"]
+    await ok(http, ref, "put_on_hold", {"reason": "query", "review_on": "2027-01-01"})
+    resumed = await ok(http, ref, "take_off_hold", {"reason": "answered"})
+    after = resumed["claim"]["deadlines"]["case_review_due"]
+    assert (after["due_on"], after["due_at"]) == (before["due_on"], before["due_at"])
+    assert [c["change"] for c in after["changes"]][-2:] == ["paused", "resumed"]
