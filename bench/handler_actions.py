@@ -194,7 +194,7 @@ Measured by the CPU each process spent in the same round (last column), not gues
   records a ledger entry and answers with the whole claim (its notes, offers, due dates) and
   the actions allowed now, where the floor answers with an integer. The worker spends
   roughly twice the floor's CPU per action.
-- **The register projection.** Every burst of actions ends in one projection (a local
+- **The register projection.** Every burst of actions ends in one projection (an
   activity writing the claim row and its ledger entries), plus the timer that gathers the
   burst: extra server and worker work the floor does not do. Batching (one projection per
   burst, not per action) and passing the workflow's JSON answer straight through to the HTTP
