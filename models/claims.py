@@ -346,6 +346,7 @@ class ClaimPolicy(BaseModel):
     # The register trails the workflow by at most this long, or this many actions.
     projection_delay_seconds: float = 1.0
     projection_batch: int = 50
+    book_projection_delay_factor: float = 10.0
     deadlines: DeadlinePolicy = STANDARD
     recent_request_ids: int = 500
 

@@ -84,7 +84,7 @@ def own_sessions(tmp_path):
     db.migrate(url)
     sessions = sessions_for(url)
     yield sessions
-    sessions.kw["bind"].dispose()
+    sessions.dispose()
 
 
 def test_each_notification_is_sent_once(register_url):

@@ -18,12 +18,11 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.escalations import EscalationActivities
     from activities.register import RegisterActivities
     from models import claims as m
     from models import search_attributes as sa
     from models.common import ActionMeta, AppliedAction, LedgerEntry, payload_digest
-    from models.deadlines import DeadlineChangeView, EscalationAcknowledgment, LadderStep, LimitationRequest
+    from models.deadlines import DeadlineChangeView, LadderStep, LimitationRequest
     from workflows import claim_pathway as pathway
     from workflows.clock import london_date
     from workflows.deadline_book import CaseRef, DeadlineBook
@@ -304,20 +303,7 @@ class ClaimWorkflow:
         elif action == "close":
             book.waive_all("claim closed", actor)
         elif action == "acknowledge_escalation":
-            await workflow.execute_activity_method(
-                EscalationActivities.acknowledge,
-                EscalationAcknowledgment(
-                    case_ref=self.claim.ref,
-                    deadline=p.deadline,
-                    revision=p.revision,
-                    step=p.step,
-                    actor=actor,
-                    comment=p.comment,
-                    at=workflow.now(),
-                ),
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=PROJECTION_RETRY,
-            )
+            await book.acknowledge(p.deadline, p.revision, p.step, p.comment, actor)
         return []
 
     def _book_changed(self) -> None:
@@ -343,10 +329,16 @@ class ClaimWorkflow:
         workflow's durable state meanwhile, so nothing is lost, only the register lags.
         """
         policy = self.policy
+        delay = policy.projection_delay_seconds
+        if not self.unprojected:
+            # Only the deadline book changed (an escalation fired): the escalation record is
+            # already written; the register's copy of the book can trail a little longer, so
+            # a burst of escalations is not slowed by a burst of projections.
+            delay *= policy.book_projection_delay_factor
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
                 lambda: len(self.unprojected) >= policy.projection_batch or self._continue_as_new_due(),
-                timeout=timedelta(seconds=policy.projection_delay_seconds),
+                timeout=timedelta(seconds=delay),
             )
 
     async def _project(self) -> None:

@@ -27,12 +27,13 @@ with workflow.unsafe.imports_passed_through():
         DueRequest,
         DueResult,
         Escalation,
+        EscalationAcknowledgment,
         LadderStep,
         LimitationRequest,
     )
     from workflows.clock import end_of_london_day, london_date
 
-CALENDAR_TIMEOUT = timedelta(seconds=30)
+CALENDAR_TIMEOUT = ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ESCALATION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
@@ -281,6 +282,23 @@ class DeadlineBook:
                 changed = True
         return changed
 
+    async def acknowledge(self, name: str, revision: int, step: str, comment: str, actor: str) -> None:
+        """A supervisor has seen an escalation: recorded against it in the register."""
+        await workflow.execute_activity_method(
+            EscalationActivities.acknowledge,
+            EscalationAcknowledgment(
+                case_ref=self.case.ref,
+                deadline=name,
+                revision=revision,
+                step=step,
+                actor=actor,
+                comment=comment,
+                at=workflow.now(),
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ESCALATION_RETRY,
+        )
+
     async def _escalate(self, deadline: Deadline, step: LadderStep, recipient: str, now: datetime) -> None:
         await workflow.execute_activity_method(
             EscalationActivities.escalate,
@@ -298,7 +316,7 @@ class DeadlineBook:
                 message=_message(deadline, step, self.case.ref),
                 at=now,
             ),
-            start_to_close_timeout=timedelta(seconds=30),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ESCALATION_RETRY,
         )
         deadline.steps_done.append(step)
