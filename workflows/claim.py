@@ -32,6 +32,7 @@ BATCHED_PROJECTION = "batched-projection"  # projections gather for a moment bef
 DEADLINE_BOOK = "deadline-book"  # protocol periods become escalating deadlines
 REOPEN_RESTORES_LIMITATION = "reopen-restores-limitation"
 CORRECTION_KEEPS_AGREED_DATES = "correction-keeps-agreed-dates"
+VISIBILITY_WITH_PROJECTION = "visibility-with-projection"
 # Actions with an effect on the deadline book beyond the table's sets and meets.
 BOOK_ACTIONS = frozenset(
     {
@@ -75,6 +76,7 @@ class ClaimWorkflow:
         self._lock = asyncio.Lock()
         self._dirty = False  # state the register has not seen, beyond new ledger entries
         self._rearm = False  # the deadline book changed: recompute when to wake
+        self._visibility_stale = False  # NextDeadline and Overdue wait for the next projection
         self._book_enabled = workflow.patched(DEADLINE_BOOK)
         self._opening_deadlines_due = input.carried is None and self._book_enabled
         if input.carried is not None:
@@ -311,13 +313,20 @@ class ClaimWorkflow:
         next_at, overdue = self.book.next_deadline(), self.book.overdue()
         if (next_at, overdue) != (self.claim.next_deadline_at, self.claim.overdue):
             self.claim.next_deadline_at, self.claim.overdue = next_at, overdue
-            workflow.upsert_search_attributes(
-                [
-                    sa.NEXT_DEADLINE.value_set(next_at) if next_at else sa.NEXT_DEADLINE.value_unset(),
-                    sa.OVERDUE.value_set(overdue),
-                ]
-            )
+            if workflow.patched(VISIBILITY_WITH_PROJECTION):
+                self._visibility_stale = True
+            else:
+                self._upsert_deadline_attributes()
         self._dirty = self._rearm = True
+
+    def _upsert_deadline_attributes(self) -> None:
+        next_at = self.claim.next_deadline_at
+        workflow.upsert_search_attributes(
+            [
+                sa.NEXT_DEADLINE.value_set(next_at) if next_at else sa.NEXT_DEADLINE.value_unset(),
+                sa.OVERDUE.value_set(self.claim.overdue),
+            ]
+        )
 
     # --- projection and lifetime -----------------------------------------------------
 
@@ -349,6 +358,11 @@ class ClaimWorkflow:
         a workflow task that is then lost, and write ledger entries that never happened.
         """
         self._dirty = False
+        if self._visibility_stale:
+            # Visibility is a projection too: NextDeadline and Overdue move with the register,
+            # so a burst of escalations is not slowed by a burst of visibility writes.
+            self._visibility_stale = False
+            self._upsert_deadline_attributes()
         self.claim.version += 1
         entries = list(self.unprojected)
         projection = m.ClaimProjection(

@@ -211,6 +211,7 @@ async def test_search_attributes_carry_references_only(fairway):
         ours = {key.name for key in search_attributes.ALL}
         attrs = {p.key.name: p.value for p in described.typed_search_attributes if p.key.name in ours}
         assert attrs["Handler"] == "harry.handler"
+        assert "NextDeadline" in attrs, "set with the claim's first projection"
         return attrs
 
     attrs = await assert_eventually(upserted)
