@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from fairway.db import dialect_insert
+from fairway.db import GroupCommit, dialect_insert
 from models.deadlines import Escalation, EscalationAcknowledgment, LadderStep
 from models.register import EscalationRow, NotificationRow
 
@@ -85,7 +85,6 @@ def escalation_row(escalation: Escalation) -> dict:
         "message": escalation.message,
         "due_at": escalation.due_at,
         "created_at": escalation.at,
-        "recorded_at": datetime.now(UTC),
     }
 
 
@@ -113,26 +112,31 @@ def _key(model, case_ref: str, deadline: str, revision: int, step: str) -> list:
     ]
 
 
+def _record_escalation(session: Session, escalation: Escalation) -> tuple:
+    recorded = session.execute(
+        dialect_insert(session, EscalationRow)
+        .values(**escalation_row(escalation), recorded_at=datetime.now(UTC))
+        .on_conflict_do_nothing(index_elements=ESCALATION_KEY)
+        .returning(EscalationRow.id)
+    ).first()
+    queued = session.execute(
+        dialect_insert(session, NotificationRow)
+        .values(**notification_row(escalation))
+        .on_conflict_do_nothing(index_elements=NOTIFICATION_KEY)
+        .returning(NotificationRow.id)
+    ).first()
+    return recorded, queued
+
+
 class EscalationActivities:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
+        self.writer = GroupCommit(sessions)
 
     @activity.defn
     def escalate(self, escalation: Escalation) -> None:
         """Record one ladder step and queue its notification; a retry writes nothing twice."""
-        with self.sessions.begin() as session:
-            recorded = session.execute(
-                dialect_insert(session, EscalationRow)
-                .values(**escalation_row(escalation))
-                .on_conflict_do_nothing(index_elements=ESCALATION_KEY)
-                .returning(EscalationRow.id)
-            ).first()
-            queued = session.execute(
-                dialect_insert(session, NotificationRow)
-                .values(**notification_row(escalation))
-                .on_conflict_do_nothing(index_elements=NOTIFICATION_KEY)
-                .returning(NotificationRow.id)
-            ).first()
+        recorded, queued = self.writer.run(lambda session: _record_escalation(session, escalation))
         log.bind(
             case_id=escalation.case_ref, workflow_id=escalation.workflow_id, actor=escalation.recipient
         ).info(

@@ -11,7 +11,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from fairway.db import dialect_insert
+from fairway.db import GroupCommit, dialect_insert
 from models.claims import Claim, ClaimProjection
 from models.common import CaseKind, LedgerEntry
 from models.register import ClaimRow, LedgerRow
@@ -82,13 +82,14 @@ def append_ledger(session: Session, rows: list[dict]) -> None:
 class RegisterActivities:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
+        self.writer = GroupCommit(sessions)
 
     @activity.defn
     def project_claim(self, projection: ClaimProjection) -> None:
         claim = projection.claim
-        with self.sessions.begin() as session:
-            append_ledger(session, [ledger_row(CaseKind.CLAIM, claim.ref, e) for e in projection.entries])
-            upsert_claim(session, claim_row(projection.workflow_id, claim))
+        rows = [ledger_row(CaseKind.CLAIM, claim.ref, e) for e in projection.entries]
+        row = claim_row(projection.workflow_id, claim)
+        self.writer.run(lambda session: (append_ledger(session, rows), upsert_claim(session, row)))
         log.info(
             "claim projected",
             case_id=claim.ref,

@@ -105,3 +105,63 @@ def dialect_insert(session: Session, table):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(table)
+
+
+class GroupCommit:
+    """Writers that arrive together share one transaction (a group commit).
+
+    A burst of activities (a thousand escalations falling due at one instant) would otherwise
+    pay for a thousand commits one after another. Each caller's work still runs exactly once
+    per attempt: the first to arrive leads and commits for everyone waiting; if the shared
+    transaction fails, each piece of work is tried again in a transaction of its own, so one
+    bad row never fails its neighbours.
+    """
+
+    def __init__(self, sessions: Sessions, max_batch: int = 200) -> None:
+        self.sessions, self.max_batch = sessions, max_batch
+        self._lock = threading.Lock()
+        self._queue: list[_Work] = []
+        self._leading = False
+
+    def run(self, work):
+        item = _Work(work)
+        with self._lock:
+            self._queue.append(item)
+            lead, self._leading = not self._leading, True
+        if lead:
+            self._drain()
+        item.done.wait()
+        if item.error is not None:
+            raise item.error
+        return item.result
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+                if not batch:
+                    self._leading = False
+                    return
+            try:
+                with self.sessions.begin() as session:
+                    results = [item.work(session) for item in batch]
+                for item, result in zip(batch, results, strict=True):
+                    item.result = result
+            except Exception:
+                for item in batch:
+                    item.run_alone(self.sessions)
+            for item in batch:
+                item.done.set()
+
+
+class _Work:
+    def __init__(self, work) -> None:
+        self.work, self.result, self.error = work, None, None
+        self.done = threading.Event()
+
+    def run_alone(self, sessions: Sessions) -> None:
+        try:
+            with sessions.begin() as session:
+                self.result = self.work(session)
+        except Exception as error:  # handed to the waiting activity, which Temporal retries
+            self.error = error
