@@ -75,6 +75,10 @@ def notifier_from(settings: Settings) -> Notifier:
     return SmtpNotifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender, domain=domain)
 
 
+# How long a dispatcher may hold notifications it is sending before another may take them.
+LEASE = timedelta(minutes=5)
+
+
 class OutboxDispatcher:
     """Sends unsent notifications: `dispatch_once` for one pass, `run` to keep going."""
 
@@ -96,29 +100,35 @@ class OutboxDispatcher:
         return timedelta(seconds=min(self.retry_after * 2 ** (attempts - 1), self.max_retry_after))
 
     def dispatch_once(self, limit: int = 100, *, now: datetime | None = None) -> int:
-        """One pass over the unsent notifications that are due; returns how many were sent."""
+        """One pass over the unsent notifications that are due; returns how many were sent.
+
+        Rows are leased in one short transaction, sent with no transaction open, and marked in
+        another: a slow relay never holds the register's write lock, and a dispatcher that
+        dies mid-pass leaves its rows to be sent again once the lease runs out (at least once).
+        """
         now = now or datetime.now(UTC)
-        sent, last_id = 0, 0
-        for _ in range(limit):
-            with self.sessions.begin() as session:
-                row = session.scalars(
-                    select(NotificationRow)
-                    .where(
-                        NotificationRow.sent_at.is_(None),
-                        NotificationRow.id > last_id,
-                        or_(
-                            NotificationRow.next_attempt_at.is_(None), NotificationRow.next_attempt_at <= now
-                        ),
-                    )
-                    .order_by(NotificationRow.id)
-                    .limit(1)
-                    .with_for_update(skip_locked=True)
-                ).first()
-                if row is None:
-                    break
-                last_id = row.id
-                sent += self._send(row)
-        return sent
+        rows = self._lease(limit, now)
+        outcomes = {row.id: self._send(row) for row in rows}
+        with self.sessions.begin() as session:
+            for row in rows:
+                session.merge(row)
+        return sum(outcomes.values())
+
+    def _lease(self, limit: int, now: datetime) -> list[NotificationRow]:
+        with self.sessions.begin() as session:
+            rows = session.scalars(
+                select(NotificationRow)
+                .where(
+                    NotificationRow.sent_at.is_(None),
+                    or_(NotificationRow.next_attempt_at.is_(None), NotificationRow.next_attempt_at <= now),
+                )
+                .order_by(NotificationRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                row.next_attempt_at = now + LEASE
+        return list(rows)
 
     def _send(self, row: NotificationRow) -> int:
         bound = log.bind(case_id=row.case_ref, actor=row.recipient, notification_id=row.id, step=row.step)

@@ -234,3 +234,16 @@ def test_dispatcher_sends_through_smtp_and_records_a_dead_relay(own_sessions, sm
 
 def test_notifications_are_only_logged_without_smtp():
     assert isinstance(notifier_from(Settings(smtp_host=None)), LogNotifier)
+
+
+def test_a_leased_notification_is_not_sent_twice(own_sessions):
+    """Two dispatchers: what one has leased, the other leaves until the lease runs out."""
+    ref = _ref()
+    _escalate(own_sessions, ref, "sam.supervisor")
+    first, second = FakeRelay(), FakeRelay()
+    leased = OutboxDispatcher(own_sessions, first)._lease(10, datetime.now(UTC))
+    assert [r.recipient for r in leased] == ["sam.supervisor"]
+    assert OutboxDispatcher(own_sessions, second).dispatch_once() == 0
+    later = datetime.now(UTC) + timedelta(minutes=6)  # the first dispatcher died holding it
+    assert OutboxDispatcher(own_sessions, second).dispatch_once(now=later) == 1
+    assert [m[0] for m in second.sent] == ["sam.supervisor"] and first.sent == []
