@@ -111,7 +111,8 @@ async def fairway_round(client: Client, sessions, n: int) -> dict:
     setup_started = time.monotonic()
     handles = await limited(open_claim(ref) for ref in refs)
     await limited(opened(h) for h in handles)
-    due = datetime.now(UTC) + timedelta(seconds=max(30, n / 15))
+    # Far enough ahead that set-up and its trailing projections have settled before T.
+    due = datetime.now(UTC) + timedelta(seconds=max(40, n / 8))
 
     async def move(handle):
         await opened(handle)
@@ -224,12 +225,29 @@ def report(results: dict, n: int) -> str:
     return "\n".join(lines)
 
 
+ANALYSIS = """
+## Notes
+
+- What a Fairway escalation costs beyond the floor's no-op: the escalation record and its
+  outbox row (one group-committed SQLite transaction for everything that falls due together),
+  a larger workflow (the claim and its deadline book) and, afterwards, the register projection
+  and the NextDeadline/Overdue upsert, which wait ten times the projection delay so a burst of
+  escalations is not slowed by a burst of projections.
+- The two changes that counted: deferring the book-only projections (3.1x to 1.4x) and the
+  group commit (1.4x to about 1.1-1.3x). Before them, SQLite writers slept in its busy handler.
+- Run-to-run spread on this 2-core machine is wide: in six runs the floor took 5.5 to 10.6 s to
+  record all 1,000 and Fairway 10.6 to 12.3 s, so the ratio after the last changes ranged from
+  1.09x to 2.24x. The target is met in some runs, not reliably; the p50 lag stays about twice
+  the floor's.
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--claims", type=int, default=1000)
     args = parser.parse_args()
     results = asyncio.run(measure(args.claims))
-    text = report(results, args.claims)
+    text = report(results, args.claims) + ANALYSIS
     RESULTS.write_text(text)
     print(text)
     print(json.dumps(results, indent=2, default=str))
