@@ -34,6 +34,8 @@ PASSTHROUGH = [
     "annotated_types",
     "structlog",
     "workflows.claim_pathway",
+    "workflows.clock",
+    "workflows.deadline_book",
 ]
 
 

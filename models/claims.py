@@ -344,7 +344,7 @@ class ClaimPolicy(BaseModel):
     version: str = "standard-2026-11"
     reopen_window_seconds: int = 90 * 24 * 3600
     # The register trails the workflow by at most this long, or this many actions.
-    projection_delay_seconds: float = 1.0
+    projection_delay_seconds: float = 3.0
     projection_batch: int = 50
     book_projection_delay_factor: float = 10.0
     deadlines: DeadlinePolicy = STANDARD
@@ -371,6 +371,7 @@ class ClaimView(BaseModel):
     """What every claim response carries: the claim and the actions allowed now."""
 
     claim: Claim
+    notes_total: int | None = Field(None, description="all notes; an action's answer lists the latest")
     allowed_actions: list[str]
     applied: AppliedAction | None = None
     deadline_changes: list[DeadlineChangeView] = []

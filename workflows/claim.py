@@ -33,6 +33,8 @@ DEADLINE_BOOK = "deadline-book"  # protocol periods become escalating deadlines
 REOPEN_RESTORES_LIMITATION = "reopen-restores-limitation"
 CORRECTION_KEEPS_AGREED_DATES = "correction-keeps-agreed-dates"
 VISIBILITY_WITH_PROJECTION = "visibility-with-projection"
+RECENT_NOTES = 5  # notes an action's answer carries
+
 # Actions with an effect on the deadline book beyond the table's sets and meets.
 BOOK_ACTIONS = frozenset(
     {
@@ -197,8 +199,17 @@ class ClaimWorkflow:
     def _view(self, meta: ActionMeta, applied: AppliedAction, changes=()) -> m.ClaimView:
         """The response to an action: the new state and what this actor may do next."""
         allowed = pathway.allowed_actions(self.claim, meta.actor.role)
+        # The answer is stored in history with every action, so it carries the latest notes, not
+        # a log that grows for years; GET /claims/{ref} has them all.
+        claim = self.claim
+        if len(claim.notes) > RECENT_NOTES:
+            claim = claim.model_copy(update={"notes": claim.notes[-RECENT_NOTES:]})
         return m.ClaimView(
-            claim=self.claim, allowed_actions=allowed, applied=applied, deadline_changes=list(changes)
+            claim=claim,
+            notes_total=len(self.claim.notes),
+            allowed_actions=allowed,
+            applied=applied,
+            deadline_changes=list(changes),
         )
 
     def _record(self, action: str, meta: ActionMeta, stage_before, summary: dict) -> AppliedAction:
