@@ -183,25 +183,28 @@ def report(results: dict) -> str:
 ANALYSIS = """
 ## What dominates the difference
 
-Measured by the CPU each process spent in the same round (last column), not guessed:
+Measured by the CPU each process spent in the same round (last column) and by timing the same
+Update sent straight to a claim workflow, without HTTP:
 
-- **The HTTP layer.** The floor calls Temporal from the benchmark process; Fairway's request
-  crosses uvicorn, FastAPI (auth, body validation) and a second Temporal client in the API
-  process. At concurrency 1 that is a fixed extra hop of a few milliseconds on every round
-  trip, which is most of the p50 gap; at concurrency 32 the API's CPU competes with the
-  server and the worker for the same two cores.
-- **Worker CPU per action.** Each Fairway update validates against the pathway table,
-  records a ledger entry and answers with the whole claim (its notes, offers, due dates) and
-  the actions allowed now, where the floor answers with an integer. The worker spends
-  roughly twice the floor's CPU per action.
-- **The register projection.** Every burst of actions ends in one projection (an
-  activity writing the claim row and its ledger entries), plus the timer that gathers the
-  burst: extra server and worker work the floor does not do. Batching (one projection per
-  burst, not per action) and passing the workflow's JSON answer straight through to the HTTP
-  response (no decode and re-encode in the API) were the two changes that counted most.
+- **The size of each answer.** An Update's result is stored in the workflow's history. When
+  every answer carried the whole claim, the growing notes made each one bigger than the last
+  (a direct Update took 18-19 ms against the floor's 11-13); answers now carry the latest five
+  notes (GET /claims/{ref} has them all) and a direct Update takes 12.5-13.5 ms. What remains
+  is the rest of the claim (opening, deadlines, offers) against the floor's integer, and the
+  SDK's per-payload conversion: Fairway's Update has two arguments, the floor's one.
+- **The HTTP layer.** uvicorn, FastAPI (auth, body validation) and a second Temporal client in
+  the API process add 2-5 ms per round trip at concurrency 1 and their CPU competes for the
+  same two cores at concurrency 32.
+- **The register projection.** Each burst of actions ends in one projection (an activity
+  writing the claim row and its ledger entries) and the timer that gathers the burst: work the
+  floor does not do. Projections now trail by up to 3 s and concurrent ones share a SQLite
+  transaction (group commit); the workflow's answer is passed through to the HTTP response
+  without being decoded and encoded again.
 
-Both targets are still missed on this 2-core machine; see the issue note for what is left to try
-(a compiled JSON path in the API, trimming the response to the changed parts of the claim).
+The concurrency-1 target is within reach in some runs (1.24x to 1.6x across the last runs;
+the floor itself moves between 9 and 14 ms); the concurrency-32 target is not (0.37x to 0.52x).
+What is left to try: a smaller answer still (the claim without its deadline histories), one
+argument per Update, and more than one worker process.
 """
 
 
