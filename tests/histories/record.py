@@ -79,13 +79,26 @@ async def claim_deadlines(fairway) -> str:
     return ref
 
 
+async def claim_book_closed_and_reopened(fairway) -> str:
+    """The deadline book with every change since it landed: escalations moving visibility with
+    the projection, a correction that keeps agreed dates, closure, and a reopen that restores
+    limitation."""
+    http = fairway.http
+    ref = await claim_deadlines(fairway)
+    await ok(http, ref, "close", {"outcome": "withdrawn"})
+    await ok(http, ref, "reopen", {"reason": "claimant came back"}, who="supervisor")
+    await ok(http, ref, "add_note", {"text": "after reopening"})
+    return ref
+
+
 SCENARIOS = {
     "claim_foundation": claim_foundation,
     "claim_lifecycle": claim_lifecycle,
     "claim_continued": claim_continued,
     "claim_deadlines": claim_deadlines,
+    "claim_book_closed_and_reopened": claim_book_closed_and_reopened,
 }
-POLICIES = {"claim_deadlines": SHORT}
+POLICIES = {"claim_deadlines": SHORT, "claim_book_closed_and_reopened": SHORT}
 SERVER_ARGS = {"claim_continued": ["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=60"]}
 
 
