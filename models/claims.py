@@ -346,7 +346,7 @@ class ClaimPolicy(BaseModel):
     # The register trails the workflow by at most this long, or this many actions.
     projection_delay_seconds: float = 3.0
     projection_batch: int = 50
-    book_projection_delay_factor: float = 10.0
+    book_projection_delay_seconds: float = 10.0  # after an escalation, which is already recorded
     deadlines: DeadlinePolicy = STANDARD
     recent_request_ids: int = 500
 

@@ -32,7 +32,12 @@ from worker import build_worker
 POSTGRES_URL = os.environ.get(
     "FAIRWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-TEST_POLICY = ClaimPolicy(version="test", reopen_window_seconds=3600, projection_delay_seconds=0.2)
+TEST_POLICY = ClaimPolicy(
+    version="test",
+    reopen_window_seconds=3600,
+    projection_delay_seconds=0.2,
+    book_projection_delay_seconds=1.0,
+)
 
 
 async def start_dev_server(

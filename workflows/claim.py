@@ -354,7 +354,7 @@ class ClaimWorkflow:
             # Only the deadline book changed (an escalation fired): the escalation record is
             # already written; the register's copy of the book can trail a little longer, so
             # a burst of escalations is not slowed by a burst of projections.
-            delay *= policy.book_projection_delay_factor
+            delay = policy.book_projection_delay_seconds
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
                 lambda: len(self.unprojected) >= policy.projection_batch or self._continue_as_new_due(),
