@@ -199,11 +199,17 @@ class ClaimWorkflow:
     def _view(self, meta: ActionMeta, applied: AppliedAction, changes=()) -> m.ClaimView:
         """The response to an action: the new state and what this actor may do next."""
         allowed = pathway.allowed_actions(self.claim, meta.actor.role)
-        # The answer is stored in history with every action, so it carries the latest notes, not
-        # a log that grows for years; GET /claims/{ref} has them all.
-        claim = self.claim
-        if len(claim.notes) > RECENT_NOTES:
-            claim = claim.model_copy(update={"notes": claim.notes[-RECENT_NOTES:]})
+        # The answer is stored in history with every action, so it leaves out the logs that grow
+        # for years (all but the latest notes, each deadline's change history); GET
+        # /claims/{ref} has them all.
+        claim = self.claim.model_copy(
+            update={
+                "notes": self.claim.notes[-RECENT_NOTES:],
+                "deadlines": {
+                    n: d.model_copy(update={"changes": []}) for n, d in self.claim.deadlines.items()
+                },
+            }
+        )
         return m.ClaimView(
             claim=claim,
             notes_total=len(self.claim.notes),
