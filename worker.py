@@ -75,7 +75,9 @@ async def run_worker(settings: Settings) -> None:
     engine = db.make_engine(settings.database_url)
     client = await connect(settings)
     sessions = db.session_factory(engine)
-    worker = build_worker(client, settings.temporal_task_queue, sessions)
+    worker = build_worker(
+        client, settings.temporal_task_queue, sessions, max_cached_workflows=settings.worker_workflow_cache
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -235,7 +235,7 @@ ANALYSIS = """
   escalations is not slowed by a burst of projections.
 - The two changes that counted: deferring the book-only projections (3.1x to 1.4x) and the
   group commit (1.4x to about 1.1-1.3x). Before them, SQLite writers slept in its busy handler.
-- Run-to-run spread on this 2-core machine is wide: in six runs the floor took 5.5 to 10.6 s to
+- Run-to-run spread on this 2-core machine is wide: in seven runs the floor took 5.5 to 10.6 s to
   record all 1,000 and Fairway 10.6 to 12.3 s, so the ratio after the last changes ranged from
   1.09x to 2.24x. The target is met in some runs, not reliably; the p50 lag stays about twice
   the floor's.

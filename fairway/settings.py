@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     temporal_tls_ca: Path | None = None
     temporal_api_key: str | None = Field(None, description="Temporal Cloud API key")
 
+    # Workflows kept in the worker's memory between tasks (about 0.4 MB each); one evicted is
+    # replayed from its history on its next task.
+    worker_workflow_cache: int = 2000
     database_url: str = "sqlite:///data/fairway.db"
     token_file: Path | None = Field(None, description="JSON file mapping bearer tokens to actors")
     policy: str = Field("standard", description="deadline policy name given to new cases")
