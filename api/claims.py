@@ -30,7 +30,6 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import history
 from api.deps import (
-    ACTING,
     ClientDep,
     CurrentActor,
     DirectoryDep,
@@ -107,7 +106,7 @@ async def open_claim(
     idempotency_key: IdempotencyKey = None,
 ) -> ClaimView:
     """Open a claim and get its reference; retrying with the same Idempotency-Key opens one."""
-    require(ACTING, actor, "opening a claim")
+    require(pathway.ACTING, actor, "opening a claim")
     _check_assignable(directory, opening.handler)
     ref = new_ref(actor, idempotency_key)
     _bind(ref)

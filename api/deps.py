@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Annotated
 
 import structlog
@@ -56,18 +56,7 @@ SessionDep = Annotated[Session, Depends(_session)]
 CurrentActor = Annotated[Actor, Depends(_actor)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
-READERS = frozenset(Role)
-ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
-
 
 def require(roles: frozenset[Role], actor: Actor, what: str) -> None:
     if actor.role not in roles:
         raise HTTPException(403, f"{what} needs one of: {', '.join(sorted(roles))}; you are {actor.role}")
-
-
-def role_guard(roles: frozenset[Role], what: str) -> Callable[[Actor], Actor]:
-    def guard(actor: CurrentActor) -> Actor:
-        require(roles, actor, what)
-        return actor
-
-    return guard

@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from fairway.devserver import start_dev_args
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listening on {port}")
+from fairway.devserver import free_port, start_dev_args, wait_for_port
 
 
 @contextmanager
@@ -102,13 +83,3 @@ def summary(latencies_s: list[float], wall_s: float) -> dict:
 def machine() -> str:
     python = sys.version.split()[0]
     return f"{platform.node()} · {os.cpu_count()} cores · Python {python} · {platform.platform()}"
-
-
-async def timed(coro) -> float:
-    started = time.perf_counter()
-    await coro
-    return time.perf_counter() - started
-
-
-async def gather_limited(coros):
-    return await asyncio.gather(*coros)

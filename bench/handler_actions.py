@@ -26,8 +26,9 @@ import httpx
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from bench.common import CpuMeter, dev_server, free_port, machine, processes, summary, wait_for_port
+from bench.common import CpuMeter, dev_server, machine, processes, summary
 from bench.floor import FloorUpdates
+from fairway.devserver import free_port, wait_for_port
 
 RESULTS = Path(__file__).parent / "results" / "handler_actions.md"
 TOKEN = "bench-handler"

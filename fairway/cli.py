@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -63,18 +62,6 @@ def docs() -> None:
         typer.echo(f"wrote {path}")
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the Temporal dev server exited with code {process.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"the Temporal dev server did not open port {port} within {timeout:.0f}s")
-
-
 def _stop(processes: list[subprocess.Popen]) -> None:
     """Stop the API, then the worker, then Temporal, each given time to finish cleanly."""
     for process in reversed(processes):
@@ -91,7 +78,7 @@ def dev() -> None:
     """Start the Temporal dev server (data/temporal.db, UI on :8233), the worker and the API."""
     from api.auth import DEV_TOKENS, write_dev_tokens
     from fairway import db
-    from fairway.devserver import start_dev_args
+    from fairway.devserver import start_dev_args, wait_for_port
 
     configure_logging()
     settings = get_settings()
@@ -110,7 +97,10 @@ def dev() -> None:
             start_dev_args(data / "temporal.db", port=port, ui_port=settings.ui_port), process_group=0
         )
         processes.append(temporal)
-        _wait_for_port(port, temporal)
+        try:
+            wait_for_port(port, temporal)
+        except (RuntimeError, TimeoutError) as err:
+            raise SystemExit(f"the Temporal dev server did not start: {err}") from err
         db.migrate(env["FAIRWAY_DATABASE_URL"])
         fairway = [sys.executable, "-m", "fairway.cli"]
         processes.append(subprocess.Popen([*fairway, "worker"], env=env, process_group=0))

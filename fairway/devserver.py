@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from fairway.client import search_attribute_flags
@@ -44,3 +47,22 @@ def start_dev_args(
         *search_attribute_flags(),
         *extra,
     ]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 60) -> None:
+    """Until something listens on the port; fails early if `process`, meant to open it, exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with code {process.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on port {port} within {timeout:.0f}s")

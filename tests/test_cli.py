@@ -12,13 +12,8 @@ import time
 
 import httpx
 
+from fairway.devserver import free_port
 from tests.helpers import opening
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
@@ -58,7 +53,7 @@ def _retry(call, timeout: float = 30):
 
 
 def test_fairway_dev_runs_stops_and_keeps_cases(tmp_path):
-    api_port, temporal_port, ui_port = _free_port(), _free_port(), _free_port()
+    api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
     env = dict(os.environ) | {
         "FAIRWAY_DATA_DIR": str(tmp_path),
         "FAIRWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'fairway.db'}",

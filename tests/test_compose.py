@@ -15,7 +15,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import time
 import tomllib
@@ -27,7 +26,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from api.auth import DEV_TOKENS
-from fairway.devserver import temporal_binary
+from fairway.devserver import free_port, temporal_binary
 from fairway.settings import Settings
 from models import search_attributes
 
@@ -292,16 +291,10 @@ def test_the_attribute_parser_sees_drift() -> None:
     assert registered_attributes(good.replace("  --name Overdue --type Bool", "")) != expected
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def bare_temporal() -> Iterator[str]:
     """A Temporal dev server with no custom search attributes registered."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             temporal_binary(),

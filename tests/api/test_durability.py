@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 
 import httpx
 
 from api.app import create_app
+from fairway.devserver import free_port
 from fairway.settings import Settings
 from tests.conftest import TEST_POLICY, directory, running_fairway, start_dev_server
 from tests.helpers import act, auth, ok, open_claim
@@ -45,14 +45,8 @@ async def test_claim_continues_when_its_worker_is_replaced(client, sqlite_sessio
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def test_open_claims_survive_a_server_restart(tmp_path, sqlite_sessions):
-    db_file, port, task_queue = str(tmp_path / "temporal.db"), _free_port(), f"restart-{uuid.uuid4().hex[:8]}"
+    db_file, port, task_queue = str(tmp_path / "temporal.db"), free_port(), f"restart-{uuid.uuid4().hex[:8]}"
     env = await start_dev_server(db_file=db_file, port=port)
     try:
         async with running_fairway(env.client, sqlite_sessions, task_queue=task_queue) as fairway:
