@@ -408,17 +408,20 @@ class ClaimWorkflow:
         wakeup = self.book.next_wakeup() if self._book_enabled else None
         return None if wakeup is None else max(wakeup - workflow.now(), timedelta(0))
 
-    def _time_left_to_reopen(self) -> timedelta | None:
+    def _reopen_until(self):
+        """When a closed claim's run may end: its reopen window passed. None while open."""
         if self.claim.stage is not m.ClaimStage.CLOSED or self.claim.closed_at is None:
             return None
-        window = timedelta(seconds=self.policy.reopen_window_seconds)
+        return self.claim.closed_at + timedelta(seconds=self.policy.reopen_window_seconds)
+
+    def _time_left_to_reopen(self) -> timedelta | None:
+        until = self._reopen_until()
         # At least a second, so an update delivered with a resumed run is handled first.
-        return max(self.claim.closed_at + window - workflow.now(), timedelta(seconds=1))
+        return None if until is None else max(until - workflow.now(), timedelta(seconds=1))
 
     def _retiring(self) -> bool:
-        if self.claim.stage is not m.ClaimStage.CLOSED or self.claim.closed_at is None or self.unprojected:
-            return False
-        return workflow.now() >= self.claim.closed_at + timedelta(seconds=self.policy.reopen_window_seconds)
+        until = self._reopen_until()
+        return until is not None and not self.unprojected and workflow.now() >= until
 
     def _carried_input(self) -> m.ClaimWorkflowInput:
         return m.ClaimWorkflowInput(
