@@ -36,6 +36,7 @@ PASSTHROUGH = [
     "workflows.claim_pathway",
     "workflows.clock",
     "workflows.deadline_book",
+    "workflows.case_kit",
 ]
 
 
@@ -51,6 +52,7 @@ def activities(sessions: sessionmaker[Session]) -> list:
     calendar = CalendarActivities()
     return [
         register.project_claim,
+        register.project_case,
         escalations.escalate,
         escalations.acknowledge,
         calendar.compute_due,

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from fairway.db import GroupCommit, dialect_insert
+from models.cases import CaseProjection
 from models.claims import Claim, ClaimProjection
 from models.common import CaseKind, LedgerEntry
-from models.register import ClaimRow, LedgerRow
+from models.register import CaseRow, ClaimRow, LedgerRow
 
 log = structlog.get_logger(__name__)
 
@@ -73,6 +74,20 @@ def upsert_claim(session: Session, row: dict) -> None:
     )
 
 
+def case_row(p: CaseProjection) -> dict:
+    return p.model_dump(exclude={"entries"}, mode="python") | {"kind": p.kind.value}
+
+
+def upsert_case(session: Session, row: dict) -> None:
+    stmt = dialect_insert(session, CaseRow).values(**row)
+    newer = {k: stmt.excluded[k] for k in row if k != "ref"}
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["ref"], set_=newer, where=CaseRow.version < stmt.excluded.version
+        )
+    )
+
+
 def append_ledger(session: Session, rows: list[dict]) -> None:
     for row in rows:
         stmt = dialect_insert(session, LedgerRow).values(**row)
@@ -97,4 +112,19 @@ class RegisterActivities:
             seq=claim.seq,
             actor=projection.entries[-1].actor_id if projection.entries else None,
             actors=sorted({e.actor_id for e in projection.entries}),
+        )
+
+    @activity.defn
+    def project_case(self, projection: CaseProjection) -> None:
+        """A kit case (route, summit, Early Notification, advice): its row and ledger entries."""
+        rows = [ledger_row(projection.kind, projection.ref, e) for e in projection.entries]
+        row = case_row(projection)
+        self.writer.run(lambda session: (append_ledger(session, rows), upsert_case(session, row)))
+        log.info(
+            "case projected",
+            case_id=projection.ref,
+            kind=projection.kind.value,
+            stage=projection.stage,
+            seq=projection.seq,
+            actor=projection.entries[-1].actor_id if projection.entries else None,
         )

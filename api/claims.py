@@ -350,12 +350,12 @@ async def take_action(
     return _passthrough(result)
 
 
-def _passthrough(result: RawValue) -> Response:
+def _passthrough(result: RawValue, status_code: int = 200) -> Response:
     """The workflow's answer is already the response body (a ClaimView): send its JSON as is,
     rather than decoding and re-encoding the whole claim on every action."""
     if result.payload.metadata.get("encoding") != b"json/plain":
         raise ApiError(500, "internal_error", "unexpected payload encoding from the workflow")
-    return Response(content=result.payload.data, media_type="application/json")
+    return Response(content=result.payload.data, media_type="application/json", status_code=status_code)
 
 
 def _action_route(step: pathway.Step):

@@ -56,17 +56,19 @@ def _decode(client: Client, payloads, types: list[type]) -> list[Any]:
     return client.data_converter.payload_converter.from_payloads(list(payloads), types)
 
 
-def _run_entries(client: Client, history: WorkflowHistory) -> list[TimelineEntry]:
+def _run_entries(client: Client, history: WorkflowHistory, opening_action: str) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     accepted: dict[str, TimelineEntry] = {}
     for event in history.events:
         at = event.event_time.ToDatetime(tzinfo=UTC)
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-            entry = _opening(client, event, at)
+            entry = _opening(client, event, at, opening_action)
             if entry is not None:
                 entries.append(entry)
         elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
             request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+            if len(request.input.args.payloads) != 2:
+                continue  # a read such as a new case's `opened`, not an action
             meta, payload = _decode(client, request.input.args.payloads, [ActionMeta, dict])
             accepted[request.meta.update_id] = TimelineEntry(
                 seq=None,
@@ -83,14 +85,14 @@ def _run_entries(client: Client, history: WorkflowHistory) -> list[TimelineEntry
             if entry is None or not attrs.outcome.HasField("success"):
                 continue
             (result,) = _decode(client, attrs.outcome.success.payloads, [dict])
-            applied = result.get("applied", {})
-            if applied.get("duplicate"):
-                continue  # a retry that changed nothing is not a step in the timeline
+            applied = result.get("applied") or {}
+            if not applied or applied.get("duplicate"):
+                continue  # a read, or a retry that changed nothing, is not a step in the timeline
             entries.append(entry.model_copy(update={"seq": applied.get("seq")}))
     return entries
 
 
-def _opening(client: Client, event, at: datetime) -> TimelineEntry | None:
+def _opening(client: Client, event, at: datetime, opening_action: str) -> TimelineEntry | None:
     attrs = event.workflow_execution_started_event_attributes
     if attrs.continued_execution_run_id:
         return None
@@ -100,7 +102,7 @@ def _opening(client: Client, event, at: datetime) -> TimelineEntry | None:
     meta = ActionMeta.model_validate(start["opened_by"])
     return TimelineEntry(
         seq=1,
-        action="open_claim",
+        action=opening_action,
         actor_id=meta.actor.id,
         actor_role=meta.actor.role,
         request_id=meta.request_id,
@@ -109,9 +111,11 @@ def _opening(client: Client, event, at: datetime) -> TimelineEntry | None:
     )
 
 
-async def timeline(client: Client, workflow_id: str) -> list[TimelineEntry]:
+async def timeline(
+    client: Client, workflow_id: str, opening_action: str = "open_claim"
+) -> list[TimelineEntry]:
     """Every accepted action, in order, with actor, time and payload."""
     entries: list[TimelineEntry] = []
     for history in reversed(await _runs_newest_first(client, workflow_id)):
-        entries.extend(_run_entries(client, history))
+        entries.extend(_run_entries(client, history, opening_action))
     return entries

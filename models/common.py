@@ -16,10 +16,21 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    # Practitioner Performance Advice: its cases are confidential to these and to auditors.
+    ADVISER = "adviser"
+    ADVICE_SUPERVISOR = "advice_supervisor"
 
 
 class CaseKind(StrEnum):
     CLAIM = "claim"
+    MEDIATION = "mediation"
+    EARLY_NEUTRAL_EVALUATION = "early_neutral_evaluation"
+    LITIGATION = "litigation"
+    RESOLUTION_SUMMIT = "resolution_summit"
+    EARLY_NOTIFICATION = "early_notification"
+    ADVICE = "advice"
+    INTERVENTION = "intervention"
+    EXCLUSION = "exclusion"
 
 
 class Actor(BaseModel):

@@ -104,6 +104,35 @@ class LedgerRow(Base):
     at: Mapped[datetime] = mapped_column()
 
 
+class CaseRow(Base):
+    """Every case kind built on the case kit (routes, summits, Early Notification, advice).
+
+    Written by the kit's projection activity; `facts` keeps references and figures for
+    reporting, never names. Confidential kinds (advice) are filtered by the API for anyone
+    outside their readers, in every list and search.
+    """
+
+    __tablename__ = "case_record"
+
+    ref: Mapped[str] = mapped_column(String(60), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    workflow_id: Mapped[str] = mapped_column(String(120), unique=True)
+    parent_ref: Mapped[str | None] = mapped_column(String(60), index=True)
+    stage: Mapped[str] = mapped_column(String(60), index=True)
+    owner: Mapped[str] = mapped_column(String(100), index=True)
+    team: Mapped[str] = mapped_column(String(60), index=True)
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(60))
+    opened_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    next_deadline_at: Mapped[datetime | None] = mapped_column(index=True)
+    overdue: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    facts: Mapped[dict] = mapped_column(JSON)
+    seq: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class EscalationRow(Base):
     """One ladder step for one revision of one deadline (models.deadlines.Escalation).
 

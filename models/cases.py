@@ -1,0 +1,116 @@
+"""What every case kind beyond the claim shares: its state's common part, its policy, the answer
+to an action and the projection into the register's case table.
+
+Resolution routes (mediation, early neutral evaluation, litigation), resolution summits, Early
+Notification and advice cases are all built on workflows/case_kit.py; each subclasses these
+models with its own fields.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from models.common import ActionMeta, AppliedAction, CaseKind, LedgerEntry
+from models.deadline_policies import STANDARD
+from models.deadlines import Deadline, DeadlineChangeView, DeadlinePolicy
+
+
+class CaseNote(BaseModel):
+    seq: int
+    text: str
+    author: str
+    at: datetime
+
+
+class CaseLink(BaseModel):
+    """Another case this one belongs to or points at (a route's claim, an EN case's claim)."""
+
+    kind: CaseKind
+    ref: str
+    workflow_id: str
+
+
+class CaseState(BaseModel):
+    """The part of every kit case's state the kit itself reads and writes."""
+
+    ref: str
+    kind: CaseKind
+    stage: str
+    owner: str = Field(description="actor id of the handler or adviser who owns the case")
+    team: str = "claims"
+    parent: CaseLink | None = None
+    links: list[CaseLink] = []
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+    outcome: str | None = None
+    notes: list[CaseNote] = []
+    deadlines: dict[str, Deadline] = {}
+    next_deadline_at: datetime | None = None
+    overdue: bool = False
+    acknowledged_escalations: list[str] = []
+    seq: int = 0
+    version: int = 0  # counts projections, so the register never takes an older one
+
+
+class CasePolicy(BaseModel):
+    """The versioned policy a kit case runs under, fixed at its start."""
+
+    version: str = "standard-2026-11"
+    deadlines: DeadlinePolicy = STANDARD
+    # The register trails the workflow by at most this long.
+    projection_delay_seconds: float = 1.0
+    recent_request_ids: int = 500
+    # How long a finished case's run stays open for late reads and signals before it returns.
+    linger_seconds: float = 0.0
+
+
+StateT = TypeVar("StateT", bound=CaseState)
+
+
+class CaseView(BaseModel, Generic[StateT]):
+    """What every action's answer carries: the new state and what this actor may do next."""
+
+    state: StateT
+    allowed_actions: list[str]
+    applied: AppliedAction | None = None
+    deadline_changes: list[DeadlineChangeView] = []
+
+
+class CaseCarried(BaseModel, Generic[StateT]):
+    state: StateT
+    requests: dict[str, AppliedAction]
+    unprojected: list[LedgerEntry]
+
+
+class CaseProjection(BaseModel):
+    """One row of the register's case table and the case's new ledger entries."""
+
+    workflow_id: str
+    kind: CaseKind
+    ref: str
+    parent_ref: str | None
+    stage: str
+    owner: str
+    team: str
+    confidential: bool = False
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    outcome: str | None
+    next_deadline_at: datetime | None
+    overdue: bool
+    seq: int
+    version: int
+    facts: dict[str, Any] = Field(default_factory=dict, description="references and figures, no names")
+    entries: list[LedgerEntry] = []
+
+
+class Opened(BaseModel):
+    """Who opened a case and with which request id (the first ledger entry's)."""
+
+    meta: ActionMeta
+    summary: dict[str, Any] = {}
