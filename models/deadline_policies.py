@@ -97,7 +97,10 @@ STANDARD = DeadlinePolicy(
 
 
 def short(
-    seconds: float = 3.0, warn_before: float = 1.5, head_of_service_after: float = 1.5
+    seconds: float = 3.0,
+    warn_before: float = 1.5,
+    head_of_service_after: float = 1.5,
+    base: DeadlinePolicy | None = None,
 ) -> DeadlinePolicy:
     """Every period in seconds from its trigger, for tests and for trying escalation by hand.
 
@@ -108,6 +111,7 @@ def short(
         name: rule
         if rule.limitation
         else rule.model_copy(update={"period": None, "seconds": seconds, "ladder": ladder})
-        for name, rule in STANDARD.rules.items()
+        for name, rule in (base or STANDARD).rules.items()
     }
-    return DeadlinePolicy(version=f"short-{seconds:g}s", rules=rules, contacts=CONTACTS)
+    contacts = (base or STANDARD).contacts
+    return DeadlinePolicy(version=f"short-{seconds:g}s", rules=rules, contacts=contacts)
