@@ -15,15 +15,31 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.deadlines import CalendarActivities
 from activities.escalations import EscalationActivities
 from activities.notifications import OutboxDispatcher, notifier_from
+from activities.payments import PaymentActivities
 from activities.register import RegisterActivities
+from activities.summits import SummitActivities
 from fairway import db
 from fairway.client import connect
 from fairway.settings import Settings
+from workflows.advice import AdviceCaseWorkflow
 from workflows.claim import ClaimWorkflow
+from workflows.early_neutral_evaluation import EarlyNeutralEvaluationWorkflow
+from workflows.exclusion import ExclusionWorkflow
+from workflows.intervention import InterventionWorkflow
+from workflows.mediation import MediationWorkflow
+from workflows.resolution_summit import ResolutionSummitWorkflow
 
 log = structlog.get_logger(__name__)
 
-WORKFLOWS = [ClaimWorkflow]
+WORKFLOWS = [
+    ClaimWorkflow,
+    MediationWorkflow,
+    ResolutionSummitWorkflow,
+    EarlyNeutralEvaluationWorkflow,
+    AdviceCaseWorkflow,
+    InterventionWorkflow,
+    ExclusionWorkflow,
+]
 
 # Pure, deterministic modules are shared with the sandbox rather than re-imported for every
 # workflow run: it saves worker CPU and memory (DESIGN.md, "Facts checked").
@@ -46,10 +62,13 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     )
 
 
-def activities(sessions: sessionmaker[Session]) -> list:
+def activities(sessions: sessionmaker[Session], client: Client | None = None) -> list:
+    """Every activity, with its dependencies injected: the register's sessions and, for
+    activities that act on other cases (open a claim, ask a claim to join a summit), the client."""
     register = RegisterActivities(sessions)
     escalations = EscalationActivities(sessions)
     calendar = CalendarActivities()
+    payments = PaymentActivities(sessions)
     return [
         register.project_claim,
         register.project_case,
@@ -57,7 +76,17 @@ def activities(sessions: sessionmaker[Session]) -> list:
         escalations.acknowledge,
         calendar.compute_due,
         calendar.compute_limitation,
+        payments.record_payment,
+        *_summit_activities(client),
     ]
+
+
+def _summit_activities(client: Client | None) -> list:
+    """A summit asks its claims to join and leave through the client (none: no summits here)."""
+    if client is None:
+        return []
+    summits = SummitActivities(client)
+    return [summits.join_claim, summits.leave_claim]
 
 
 def build_worker(client: Client, task_queue: str, sessions: sessionmaker[Session], **options) -> Worker:
@@ -65,7 +94,7 @@ def build_worker(client: Client, task_queue: str, sessions: sessionmaker[Session
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=activities(sessions),
+        activities=activities(sessions, client),
         activity_executor=ThreadPoolExecutor(max_workers=32),
         workflow_runner=workflow_runner(),
         **options,

@@ -11,7 +11,8 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from api import claims, errors, escalations, pathways
+from api import advice, claims, early_neutral_evaluation, errors, escalations, mediation, pathways
+from api import resolution_summits
 from api.auth import Directory
 from fairway import db
 from fairway.client import connect
@@ -80,8 +81,13 @@ def create_app(
     app.state.policy = policy or claim_policy(settings.policy)
     errors.install(app)
     app.include_router(claims.router)
+    app.include_router(mediation.router)
+    app.include_router(early_neutral_evaluation.router)
+    app.include_router(resolution_summits.router)
     app.include_router(escalations.router)
     app.include_router(pathways.router)
+    for router in advice.routers:
+        app.include_router(router)
 
     app.add_middleware(BindRequestContext)
 

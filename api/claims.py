@@ -4,7 +4,7 @@ import asyncio
 import base64
 import hashlib
 import uuid
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import structlog
@@ -47,12 +47,14 @@ from models.claims import (
     ClaimOpening,
     ClaimView,
     ClaimWorkflowInput,
+    OffersOnDate,
     Reassign,
 )
 from models.common import ActionMeta, Actor, AppliedAction, CaseKind, LedgerEntry, Role, payload_digest
 from models.register import ClaimRow, LedgerRow
 from workflows import claim_pathway as pathway
 from workflows.claim import ClaimWorkflow
+from workflows.clock import london_date
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/claims", tags=["claims"])
@@ -230,6 +232,17 @@ async def read_claim(ref: str, actor: CurrentActor, client: ClientDep) -> ClaimV
     return _view(await _query_state(client, ref), actor)
 
 
+@router.get("/{ref}/offers", response_model=OffersOnDate, summary="A claim's offers, open on a date")
+async def claim_offers(
+    ref: str, actor: CurrentActor, client: ClientDep, on: date | None = None
+) -> OffersOnDate:
+    """Every offer on the claim, and which were open for acceptance on `on` (default today):
+    made by then and not yet withdrawn, lapsed or accepted before it."""
+    _bind(ref)
+    claim = await _query_state(client, ref)
+    return pathway.offers_on(claim, on or london_date(datetime.now(UTC)))
+
+
 class ClaimHistory(BaseModel):
     ref: str
     temporal_available: bool
@@ -376,6 +389,8 @@ def _action_route(step: pathway.Step):
 
 
 for _step in pathway.STEPS.values():
+    if _step.internal:
+        continue  # sent by another case's workflow (a summit), never by a handler
     router.add_api_route(
         f"/{{ref}}/{_step.action.replace('_', '-')}",
         _action_route(_step),

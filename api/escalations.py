@@ -9,11 +9,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
 
-from activities.escalations import escalation_rows, notifications_for
+from activities.escalations import escalation_query, notifications_for
 from api.claims import take_action
 from api.deps import CurrentActor, IdempotencyKey, SessionDep, require
 from api.errors import ApiError, not_found
+from models.advice import ADVICE_READERS, CONFIDENTIAL_KINDS
 from models.claims import AcknowledgeEscalation, ClaimView
 from models.common import CaseKind, Role
 from models.deadlines import LadderStep
@@ -22,7 +24,7 @@ from workflows import claim_pathway
 
 router = APIRouter(prefix="/escalations", tags=["escalations"])
 
-QUEUE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
+QUEUE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, Role.ADVICE_SUPERVISOR})
 ACKNOWLEDGERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
@@ -74,9 +76,10 @@ class Acknowledgment(BaseModel):
     comment: str = Field(min_length=1, max_length=2_000)
 
 
-def _row(session, escalation_id: int) -> EscalationRow:
+def _row(session, escalation_id: int, actor) -> EscalationRow:
     row = session.get(EscalationRow, escalation_id)
-    if row is None:
+    hidden = row is not None and row.case_kind in CONFIDENTIAL_KINDS and actor.role not in ADVICE_READERS
+    if row is None or hidden:
         raise not_found("escalation", str(escalation_id))
     return row
 
@@ -95,17 +98,21 @@ def list_escalations(
 ) -> EscalationPage:
     """Escalations, newest first: open ones unless `acknowledged` says otherwise."""
     require(QUEUE_READERS, actor, "the escalation queue")
-    rows, total = escalation_rows(
-        session,
+    query = escalation_query(
         level=level,
         team=team,
         case_kind=case_kind,
         min_age_seconds=min_age_hours * 3600 if min_age_hours is not None else None,
         acknowledged={"true": True, "false": False, "all": None}[acknowledged],
         now=datetime.now(UTC),
-        limit=limit,
-        offset=offset,
     )
+    if actor.role not in ADVICE_READERS:
+        # Advice cases are confidential: their escalations would show their references.
+        query = query.where(EscalationRow.case_kind.not_in([k.value for k in CONFIDENTIAL_KINDS]))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(EscalationRow.created_at.desc(), EscalationRow.id.desc()).limit(limit).offset(offset)
+    ).all()
     items = [EscalationSummary.model_validate(row) for row in rows]
     return EscalationPage(items=items, total=total, limit=limit, offset=offset)
 
@@ -114,7 +121,7 @@ def list_escalations(
 def read_escalation(escalation_id: int, actor: CurrentActor, session: SessionDep) -> EscalationDetail:
     """One escalation and who was told what and when: its notifications and their delivery."""
     require(QUEUE_READERS, actor, "the escalation queue")
-    row = _row(session, escalation_id)
+    row = _row(session, escalation_id, actor)
     notifications = [NotificationView.model_validate(n) for n in notifications_for(session, row)]
     return EscalationDetail(**EscalationSummary.model_validate(row).model_dump(), notifications=notifications)
 
@@ -136,7 +143,7 @@ async def acknowledge_escalation(
     """Acknowledge an escalation with a comment. The case's workflow records it (an Update),
     and answers with the case's new state, like any other action."""
     require(ACKNOWLEDGERS, actor, "acknowledging an escalation")
-    row = _row(session, escalation_id)
+    row = _row(session, escalation_id, actor)
     if row.case_kind != CaseKind.CLAIM.value:
         raise ApiError(
             409,

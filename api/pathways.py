@@ -11,12 +11,21 @@ from workflows import claim_pathway
 router = APIRouter(prefix="/pathways", tags=["pathways"])
 
 
+class PathwayDivert(BaseModel):
+    """Where a step leads instead, from some of its stages, when a condition holds."""
+
+    to: str
+    when: str
+    from_stages: list[str]
+
+
 class PathwayStep(BaseModel):
     action: str
     route: str
     describe: str
     from_stages: list[str]
     leads_to: str | None
+    diverts: list[PathwayDivert] = []
     roles: list[str]
     hold: str
     payload_schema: dict
@@ -38,6 +47,14 @@ def claim_pathway_view() -> Pathway:
             describe=s.describe,
             from_stages=[st.value for st in sorted(s.from_stages, key=order.index)],
             leads_to=s.leads_to if isinstance(s.leads_to, str) or s.leads_to is None else s.leads_to.value,
+            diverts=[
+                PathwayDivert(
+                    to=d.to.value,
+                    when=d.label,
+                    from_stages=[st.value for st in sorted(d.origins or s.from_stages, key=order.index)],
+                )
+                for d in s.diverts
+            ],
             roles=sorted(r.value for r in s.roles),
             hold=s.hold,
             payload_schema=s.payload.model_json_schema(),

@@ -19,6 +19,8 @@ def claim_pathway_markdown() -> str:
         elif step.from_stages == claim_pathway.OPEN:
             origins = "any open stage"
         target = "(stays)" if step.leads_to is None else getattr(step.leads_to, "value", step.leads_to)
+        for divert in step.diverts:
+            target += f"; {divert.to.value} ({divert.label})"
         hold = {"off": "off hold", "on": "on hold", "any": "either"}[step.hold]
         route = f"POST /claims/{{ref}}/{step.action.replace('_', '-')}"
         rows.append(

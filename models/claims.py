@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 from models.common import ActionMeta, AppliedAction, LedgerEntry, Money, Reference
 from models.deadline_policies import STANDARD
 from models.deadlines import Deadline, DeadlineChangeView, DeadlinePolicy
+from models.routes import RouteRecord
 
 
 class Scheme(StrEnum):
@@ -37,7 +38,14 @@ class ClaimStage(StrEnum):
     INVESTIGATING = "investigating"
     LETTER_OF_RESPONSE_SENT = "letter_of_response_sent"
     NEGOTIATING = "negotiating"
+    # A resolution route is running (models/routes.py); ADR during stayed litigation stays in_litigation.
+    IN_MEDIATION = "in_mediation"
+    IN_EARLY_NEUTRAL_EVALUATION = "in_early_neutral_evaluation"
+    IN_RESOLUTION_SUMMIT = "in_resolution_summit"
+    IN_LITIGATION = "in_litigation"
+    PROCEEDINGS_CONCLUDED = "proceedings_concluded"  # discontinued, struck out or lost: to be closed
     OFFER_ACCEPTED = "offer_accepted"
+    AWAITING_APPROVAL = "awaiting_approval"  # a child's or protected party's settlement (CPR 21.10)
     SETTLED = "settled"
     PAID = "paid"
     CLOSED = "closed"
@@ -183,9 +191,16 @@ class RecordStandstill(BaseModel):
     terms: str = Field("", max_length=2_000)
 
 
+class StocktakeOutcome(StrEnum):
+    ACTION_AGREED = "action_agreed"
+    ESCALATED = "escalated"
+    SETTLED = "settled"
+
+
 class HoldStocktake(BaseModel):
     held_on: date
-    outcome: str = Field(min_length=1, max_length=5_000)
+    outcome: StocktakeOutcome
+    notes: str = Field("", max_length=5_000)
 
 
 class Side(StrEnum):
@@ -200,6 +215,9 @@ class MakeOffer(BaseModel):
     part_36: bool = False
     made_on: date
     responds_to: int | None = Field(None, description="offer number this counters")
+    relevant_period_days: int = Field(
+        21, ge=1, le=3_650, description="Part 36 only: at least 21 days (CPR 36.5)"
+    )
 
 
 class WithdrawOffer(BaseModel):
@@ -207,9 +225,40 @@ class WithdrawOffer(BaseModel):
     withdrawn_on: date
 
 
+class ChangeOffer(BaseModel):
+    """A Part 36 offer's terms changed by written notice (CPR 36.9)."""
+
+    offer_no: int
+    amount: Money
+    changed_on: date
+    relevant_period_days: int = Field(
+        21, ge=1, le=3_650, description="the new relevant period, if the change is to better terms"
+    )
+
+
 class AcceptOffer(BaseModel):
     offer_no: int
     accepted_on: date
+
+
+class RequestOfferClarification(BaseModel):
+    offer_no: int
+    requested_on: date
+    question: str = Field(min_length=1, max_length=5_000)
+
+
+class ClarifyOffer(BaseModel):
+    offer_no: int
+    answer: str = Field(min_length=1, max_length=5_000)
+    clarified_on: date
+
+
+class PeriodicalPaymentOrder(BaseModel):
+    """Future losses paid yearly for life (Damages Act 1996 s.2, CPR 41.4-41.10)."""
+
+    annual_amount: Money = Field(gt=0)
+    indexation: str = Field(min_length=1, max_length=60, description='the index, e.g. "ASHE 6115"')
+    starts_on: date
 
 
 class RecordSettlement(BaseModel):
@@ -218,6 +267,33 @@ class RecordSettlement(BaseModel):
     special_damages: Money
     future_losses: Money
     claimant_costs: Money
+    lump_sum: Money | None = Field(None, description="the damages paid at once; None: all of them")
+    periodical_payments: PeriodicalPaymentOrder | None = None
+
+    @model_validator(mode="after")
+    def _award_adds_up(self) -> RecordSettlement:
+        damages = self.general_damages + self.special_damages + self.future_losses
+        if self.lump_sum is not None and self.lump_sum > damages:
+            raise ValueError(f"the lump sum is more than the damages of {damages}")
+        if self.periodical_payments is not None and self.lump_sum is None:
+            raise ValueError("give the lump sum paid alongside a periodical payment order")
+        return self
+
+
+class RecordCourtApproval(BaseModel):
+    """The court's decision on a child's or protected party's settlement (CPR 21.10)."""
+
+    approved: bool
+    decided_on: date
+    court: str = Field(min_length=1, max_length=200)
+    order_reference: Reference
+
+
+class PaymentKind(StrEnum):
+    INTERIM = "interim"
+    LUMP_SUM = "lump_sum"
+    PERIODICAL = "periodical"
+    COSTS = "costs"
 
 
 class RecordPayment(BaseModel):
@@ -225,6 +301,10 @@ class RecordPayment(BaseModel):
     amount: Money = Field(gt=0)
     payee: Literal["claimant", "claimant_solicitors"]
     reference: Reference
+    kind: PaymentKind = PaymentKind.LUMP_SUM
+    court_approval_reference: Reference | None = Field(
+        None, description="the order approving an interim payment to a child or protected party"
+    )
 
 
 class ExtendDeadline(BaseModel):
@@ -277,6 +357,29 @@ class Hold(BaseModel):
     since: datetime
 
 
+class OfferClarification(BaseModel):
+    question: str
+    requested_on: date
+    answer: str | None = None
+    clarified_on: date | None = None
+
+
+class OfferChange(BaseModel):
+    """A notice changing a Part 36 offer's amount; `effective_on` is None while it waits for
+    the relevant period to end (CPR 36.9(4))."""
+
+    amount: Money
+    previous_amount: Money
+    notice_on: date
+    effective_on: date | None
+    more_advantageous: bool
+
+
+OfferStatus = Literal[
+    "open", "withdrawal_pending", "change_pending", "withdrawn", "accepted", "lapsed", "approval_refused"
+]
+
+
 class Offer(BaseModel):
     no: int
     by: Side
@@ -285,8 +388,33 @@ class Offer(BaseModel):
     part_36: bool
     made_on: date
     responds_to: int | None
-    status: Literal["open", "withdrawn", "accepted", "lapsed"] = "open"
-    closed_on: date | None = None
+    status: OfferStatus = "open"
+    closed_on: date | None = None  # the last day it was open for acceptance
+    relevant_period_days: int | None = None  # Part 36 only
+    relevant_period_ends_on: date | None = None
+    relevant_period_expired: bool = False  # still open to acceptance after, with costs consequences
+    withdrawal_notice_on: date | None = None
+    changes: list[OfferChange] = []
+    clarifications: list[OfferClarification] = []
+
+
+class OfferOnDate(BaseModel):
+    offer: Offer
+    open: bool = Field(description="open for acceptance at some time on the date asked about")
+
+
+class OffersOnDate(BaseModel):
+    ref: str
+    on: date
+    open_offers: list[int]
+    offers: list[OfferOnDate]
+
+
+class CourtApproval(BaseModel):
+    approved: bool
+    decided_on: date
+    court: str
+    order_reference: str
 
 
 class Settlement(BaseModel):
@@ -295,10 +423,24 @@ class Settlement(BaseModel):
     special_damages: Money
     future_losses: Money
     claimant_costs: Money
+    lump_sum: Money | None = None
+    periodical_payments: PeriodicalPaymentOrder | None = None
+    approval: CourtApproval | None = None  # a child's or protected party's (CPR 21.10)
 
     @property
     def damages(self):
         return self.general_damages + self.special_damages + self.future_losses
+
+    @property
+    def paid_at_once(self):
+        """Damages and costs paid as money now: all but what a periodical order pays yearly."""
+        return (self.damages if self.lump_sum is None else self.lump_sum) + self.claimant_costs
+
+
+class Stocktake(BaseModel):
+    held_on: date
+    outcome: str  # a StocktakeOutcome; free text in claims recorded before the outcomes were typed
+    notes: str = ""
 
 
 class Payment(BaseModel):
@@ -306,6 +448,17 @@ class Payment(BaseModel):
     amount: Money
     payee: str
     reference: str
+    kind: PaymentKind = PaymentKind.LUMP_SUM
+    court_approval_reference: str | None = None
+
+
+class PaymentRecord(BaseModel):
+    """What the payments activity writes to the register: one row per claim and reference."""
+
+    claim_ref: str
+    payment: Payment
+    recorded_by: str
+    recorded_at: datetime
 
 
 class Claim(BaseModel):
@@ -327,10 +480,12 @@ class Claim(BaseModel):
     liability: LiabilityPosition | None = None
     apology_given: bool | None = None
     standstill_until: date | None = None
-    stocktakes: list[HoldStocktake] = []
+    stocktakes: list[Stocktake] = []
     offers: list[Offer] = []
     settlement: Settlement | None = None
+    refused_settlements: list[Settlement] = []  # not approved by the court (CPR 21.10)
     payments: list[Payment] = []
+    routes: list[RouteRecord] = []  # every resolution route tried, running or ended, and why
     outcome: ClosureOutcome | None = None
     closed_at: datetime | None = None
     stage_before_closure: ClaimStage | None = None
@@ -349,6 +504,8 @@ class ClaimPolicy(BaseModel):
     book_projection_delay_seconds: float = 10.0  # after an escalation, which is already recorded
     deadlines: DeadlinePolicy = STANDARD
     recent_request_ids: int = 500
+    # Stages whose arrival sets a stocktake_due deadline (PAP section 6).
+    stocktake_stages: list[ClaimStage] = [ClaimStage.LETTER_OF_RESPONSE_SENT]
 
 
 class ClaimWorkflowInput(BaseModel):

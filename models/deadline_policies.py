@@ -30,6 +30,11 @@ def _protocol(name: str, title: str, basis: str, period: Period, warn_days: floa
 
 FLAG_ONLY = "protocol_flag_only"  # Pre-Action Protocol periods are flagged, not moved
 
+# PAP section 6 asks the parties to take stock before issue but sets no period (DOMAIN.md 1a).
+STOCKTAKE_PERIOD = Period(amount=28, unit="days")  # unconfirmed: our own target, not the protocol's
+# A summit needs our valuation of each claim in it; no published period (DOMAIN.md 2a).
+SUMMIT_VALUATION_PERIOD = Period(amount=14, unit="days")  # unconfirmed: our own target
+
 STANDARD_RULES = [
     DeadlineRule(
         name="case_review_due",
@@ -77,6 +82,23 @@ STANDARD_RULES = [
         max_extension_days=28,  # CPR 15.5: longer needs the court
     ),
     DeadlineRule(
+        name="part_36_relevant_period",
+        title="Part 36 offer: end of the relevant period",
+        kind=DeadlineKind.COURT,
+        basis="CPR 36.5/36.7: at least 21 days from service; the offer's own period if longer",
+        period=Period(amount=21, unit="days"),
+        # Warn while the offer can still be accepted without costs consequences (CPR 36.13).
+        ladder=Ladder(warn_before_seconds=7 * DAY, head_of_service_after_seconds=2 * DAY),
+    ),
+    DeadlineRule(
+        name="stocktake_due",
+        title="Stocktake of the parties' positions",
+        kind=DeadlineKind.SERVICE,
+        basis="PAP section 6: review positions before proceedings (period unconfirmed)",
+        period=STOCKTAKE_PERIOD,
+        ladder=Ladder(warn_before_seconds=7 * DAY, head_of_service_after_seconds=7 * DAY),
+    ),
+    DeadlineRule(
         name="limitation",
         title="Limitation",
         kind=DeadlineKind.STATUTORY,
@@ -91,8 +113,126 @@ STANDARD_RULES = [
     ),
 ]
 
+
+def _agreed_date(
+    name: str, title: str, basis: str, warn_days: float, kind=DeadlineKind.PROTOCOL
+) -> DeadlineRule:
+    """A date the parties or the court set and the handler enters; the period is only a default."""
+    return DeadlineRule(
+        name=name,
+        title=title,
+        kind=kind,
+        basis=basis,
+        period=Period(amount=14, unit="days"),
+        ladder=Ladder(warn_before_seconds=warn_days * DAY, head_of_service_after_seconds=2 * DAY),
+    )
+
+
+def _court(name: str, title: str, basis: str, period: Period, warn_days: float) -> DeadlineRule:
+    return DeadlineRule(
+        name=name,
+        title=title,
+        kind=DeadlineKind.COURT,
+        basis=basis,
+        period=period,
+        ladder=Ladder(warn_before_seconds=warn_days * DAY, head_of_service_after_seconds=2 * DAY),
+    )
+
+
+def _court_date(name: str, title: str, basis: str, warn_days: float) -> DeadlineRule:
+    return _agreed_date(name, title, basis, warn_days, kind=DeadlineKind.COURT)
+
+
+DIRECTIONS_ORDER = "Directions order (Masters' Model Directions for Clinical Negligence Cases)"
+
+# Litigation under the CPR (DOMAIN.md 1c; models/litigation.py). Court dates stop for nothing.
+LITIGATION_RULES = [
+    _court(
+        "claim_form_service_due",
+        "Claim form served (the claimant's step)",
+        "CPR 7.5(1): the step must be taken before midnight on the calendar day 4 months after issue",
+        # Service is not an act at the court office: the day is flagged, never moved (CPR 2.8(5)).
+        Period(amount=4, unit="months", end_rule=FLAG_ONLY),
+        14,
+    ),
+    _court(
+        "particulars_of_claim_due",
+        "Particulars of claim served",
+        "CPR 7.4: within 14 days after service of the claim form, and no later than the last day "
+        "for serving it",
+        Period(amount=14, unit="days"),
+        3,
+    ),
+    _court(
+        "acknowledgment_of_service_due",
+        "Acknowledgment of service filed",
+        "CPR 10.3(1): 14 days after service of the particulars of claim",
+        Period(amount=14, unit="days", end_rule="court_office_rolls_forward"),
+        5,
+    ),
+    _court_date(
+        "directions_questionnaire_due",
+        "Directions questionnaire filed",
+        "CPR 26.3: by the date in the court's notice of proposed allocation (period unconfirmed)",
+        7,
+    ),
+    _court_date("case_management_conference", "Case management conference", "CPR 29.3: listed by the court", 7),
+    _court_date("disclosure_due", "Disclosure", DIRECTIONS_ORDER, 14),
+    _court_date("witness_statements_due", "Witness statements exchanged", DIRECTIONS_ORDER, 14),
+    _court_date("expert_reports_due", "Expert reports exchanged", DIRECTIONS_ORDER, 14),
+    _court_date("experts_joint_statement_due", "Experts' joint statement", DIRECTIONS_ORDER, 7),
+    _court_date("pre_trial_review", "Pre-trial review", DIRECTIONS_ORDER, 7),
+    _court_date("trial_window_opens", "Trial window opens", DIRECTIONS_ORDER, 28),
+    _court_date("trial", "Trial", "Notice of trial date", 28),
+    _court_date("stay_ends", "Stay of proceedings ends", "Order staying proceedings (e.g. for ADR)", 7),
+]
+
+# Resolution routes (models/routes.py). Periods DOMAIN.md marks unconfirmed are named here.
+ROUTE_RULES = [
+    *LITIGATION_RULES,
+    DeadlineRule(
+        name="mediation_reply_due",
+        title="Reply to a proposal of mediation",
+        kind=DeadlineKind.SERVICE,
+        basis="NHS Resolution service target (unconfirmed: 28 days); an unreasonable refusal of ADR "
+        "weighs on costs",
+        period=Period(amount=28, unit="days"),
+        ladder=Ladder(warn_before_seconds=7 * DAY, head_of_service_after_seconds=7 * DAY),
+    ),
+    _agreed_date("position_statements_due", "Mediation position statements", "Mediation agreement", 3),
+    _agreed_date("mediation_bundle_due", "Mediation bundle", "Mediation agreement", 3),
+    DeadlineRule(
+        name="mediation_settlement_check_due",
+        title="Did the claim settle within 28 days of the mediation?",
+        kind=DeadlineKind.SERVICE,
+        basis="NHS Resolution measure: settled on the day or within 28 days",
+        period=Period(amount=28, unit="days"),
+        ladder=Ladder(warn_before_seconds=3 * DAY, head_of_service_after_seconds=7 * DAY),
+    ),
+    _agreed_date("evaluation_position_papers_due", "ENE position papers", "ENE agreement or order", 3),
+    _agreed_date("evaluation_bundle_due", "ENE bundle", "ENE agreement or order", 3),
+    _agreed_date("evaluation_due", "Evaluation from the neutral evaluator", "ENE agreement or order", 3),
+    DeadlineRule(
+        name="evaluation_response_due",
+        title="Each party's response to the evaluation",
+        kind=DeadlineKind.SERVICE,
+        basis="ENE agreement (unconfirmed: 14 days from the evaluation)",
+        period=Period(amount=14, unit="days"),
+        ladder=Ladder(warn_before_seconds=3 * DAY, head_of_service_after_seconds=3 * DAY),
+    ),
+    # One per claim in a resolution summit (valuation_due_<claim ref>), all under this rule.
+    DeadlineRule(
+        name="summit_valuation_due",
+        title="Pre-summit valuation of a claim",
+        kind=DeadlineKind.SERVICE,
+        basis="NHS Resolution practice (unconfirmed: 14 days from the claim joining the summit)",
+        period=SUMMIT_VALUATION_PERIOD,
+        ladder=Ladder(warn_before_seconds=3 * DAY, head_of_service_after_seconds=3 * DAY),
+    ),
+]
+
 STANDARD = DeadlinePolicy(
-    version="standard-2026-11", rules={r.name: r for r in STANDARD_RULES}, contacts=CONTACTS
+    version="standard-2026-11", rules={r.name: r for r in STANDARD_RULES + ROUTE_RULES}, contacts=CONTACTS
 )
 
 

@@ -106,6 +106,9 @@ class DeadlineChange(BaseModel):
 
 class Deadline(BaseModel):
     name: str
+    # The policy rule that sets it; None: the rule named like the deadline. A case with one
+    # deadline per instance (one per Part 36 offer, say) names each and shares the rule.
+    rule: str | None = None
     title: str
     kind: DeadlineKind
     basis: str

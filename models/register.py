@@ -6,6 +6,7 @@ Only activities write these (keyed upserts); the API reads them.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -189,3 +191,49 @@ class NotificationRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime | None] = mapped_column()
+
+
+class PaymentRow(Base):
+    """One payment on a claim (models.claims.PaymentRecord), written once whatever retries:
+    the claim reference and the payment reference are its natural key."""
+
+    __tablename__ = "payment"
+    __table_args__ = (UniqueConstraint("claim_ref", "reference", name="uq_payment_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    claim_ref: Mapped[str] = mapped_column(String(40), index=True)
+    reference: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # models.claims.PaymentKind
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    payee: Mapped[str] = mapped_column(String(30))
+    paid_on: Mapped[date] = mapped_column(Date, index=True)
+    # The order approving an interim payment to a child or protected party (CPR 21.10).
+    court_approval_reference: Mapped[str | None] = mapped_column(String(60))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column()
+
+
+class EarlyNotificationRow(Base):
+    """One maternity Early Notification case's references and timings (models.early_notification
+    .EarlyNotificationRecord), beside its case_record row; written by the EN workflow's own
+    projection activity. Time to a liability decision is measured here per case, in days from
+    the notification and from the baby's birth. No names, no dates of birth."""
+
+    __tablename__ = "early_notification"
+
+    ref: Mapped[str] = mapped_column(String(60), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(120), unique=True)
+    mnsi_reference: Mapped[str] = mapped_column(String(60), index=True)
+    trust_code: Mapped[str] = mapped_column(String(60), index=True)
+    criteria_version: Mapped[str] = mapped_column(String(40))
+    family_consent_required: Mapped[bool] = mapped_column(default=False)
+    stage: Mapped[str] = mapped_column(String(60), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(60))
+    notified_on: Mapped[date] = mapped_column(Date, index=True)
+    liability_decided_on: Mapped[date | None] = mapped_column(Date)
+    liability_admitted: Mapped[bool | None] = mapped_column()
+    days_to_liability_decision: Mapped[int | None] = mapped_column(Integer)
+    days_from_birth_to_liability_decision: Mapped[int | None] = mapped_column(Integer)
+    liability_decision_target_on: Mapped[date | None] = mapped_column(Date)
+    claim_ref: Mapped[str | None] = mapped_column(String(40), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # the case's action count: an older write is ignored

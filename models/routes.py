@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from models.cases import CaseState
 from models.common import CaseKind, Money
 
 
@@ -80,10 +82,22 @@ class RouteRecord(BaseModel):
     ended_at: datetime | None = None
     outcome: RouteOutcome | None = None
     stayed: bool = False
+    return_to: str | None = Field(None, description="the claim's stage to go back to if it fails")
 
     @property
     def active(self) -> bool:
         return self.ended_at is None
+
+
+class RouteState(CaseState):
+    """The part of every route's state the route machinery reads (workflows/route.py)."""
+
+    route: RouteKind
+    claim_ref: str
+    claimant_firm_id: str | None = None
+    child_or_protected_party: bool = False
+    route_outcome: RouteOutcome | None = None
+    stayed: bool = False  # litigation only: proceedings stayed (ADR may run meanwhile)
 
 
 class RouteOpening(BaseModel):
@@ -126,9 +140,43 @@ class SummitOutcome(BaseModel):
     at: datetime
 
 
+# Started by name: the claim needs no import of the route workflows.
+ROUTE_WORKFLOW_TYPES = {
+    RouteKind.MEDIATION: "MediationWorkflow",
+    RouteKind.EARLY_NEUTRAL_EVALUATION: "EarlyNeutralEvaluationWorkflow",
+    RouteKind.LITIGATION: "LitigationWorkflow",
+}
+
 ROUTE_CASE_KINDS = {
     RouteKind.MEDIATION: CaseKind.MEDIATION,
     RouteKind.EARLY_NEUTRAL_EVALUATION: CaseKind.EARLY_NEUTRAL_EVALUATION,
     RouteKind.LITIGATION: CaseKind.LITIGATION,
     RouteKind.RESOLUTION_SUMMIT: CaseKind.RESOLUTION_SUMMIT,
 }
+
+
+# --- claim actions that start a route (their payloads; the route's opening adds RouteOpening) --
+
+
+class ProposeMediation(BaseModel):
+    proposed_by: Literal["claimant", "defendant"]
+    proposed_on: date
+    format: Literal["in_person", "remote"] = "remote"
+    reason: str = Field("", max_length=2_000)
+
+
+class AgreeEvaluation(BaseModel):
+    """Early neutral evaluation, by agreement or by court order (CPR 3.1(2)(m), Lomax v Lomax)."""
+
+    agreed_on: date
+    ordered_by_court: bool = False
+    reason: str = Field("", max_length=2_000)
+
+
+class RecordProceedingsIssued(BaseModel):
+    """The claimant has issued a claim form: litigation under the CPR timetable begins."""
+
+    issued_on: date
+    court: str = Field(min_length=1, max_length=200)
+    claim_number: str = Field(min_length=1, max_length=60)
+    reason: str = Field("", max_length=2_000)

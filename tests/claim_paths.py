@@ -33,7 +33,11 @@ SAMPLES: dict[str, dict] = {
         "terms": "no limitation point",
     },
     "send_letter_of_response": {"sent_on": "2026-07-15", "liability": "admitted", "apology_given": True},
-    "hold_stocktake": {"held_on": "2026-08-01", "outcome": "quantum to be negotiated"},
+    "hold_stocktake": {
+        "held_on": "2026-08-01",
+        "outcome": "action_agreed",
+        "notes": "quantum to be negotiated",
+    },
     "make_offer": {
         "by": "claimant",
         "amount": "250000.00",
@@ -41,6 +45,13 @@ SAMPLES: dict[str, dict] = {
         "part_36": True,
         "made_on": "2026-08-10",
     },
+    "request_offer_clarification": {
+        "offer_no": 1,
+        "requested_on": "2026-08-12",
+        "question": "Does the offer include the claim for interest?",
+    },
+    "clarify_offer": {"offer_no": 1, "answer": "Yes, interest is included.", "clarified_on": "2026-08-14"},
+    "change_offer": {"offer_no": 1, "amount": "240000.00", "changed_on": "2026-08-18"},
     "withdraw_offer": {"offer_no": 1, "withdrawn_on": "2026-08-20"},
     "accept_offer": {"offer_no": 1, "accepted_on": "2026-08-25"},
     "record_settlement": {
@@ -50,12 +61,38 @@ SAMPLES: dict[str, dict] = {
         "future_losses": "40000.00",
         "claimant_costs": "35000.00",
     },
+    "record_court_approval": {
+        "approved": True,
+        "decided_on": "2026-09-01",
+        "court": "County Court at Central London",
+        "order_reference": "K00CL123",
+    },
     "record_payment": {
         "paid_on": "2026-09-10",
         "amount": "285000.00",
         "payee": "claimant_solicitors",
         "reference": "PAY-1",
+        "kind": "lump_sum",
     },
+    "propose_mediation": {
+        "proposed_by": "claimant",
+        "proposed_on": "2026-08-01",
+        "format": "remote",
+        "reason": "quantum gap narrowing",
+    },
+    "agree_early_neutral_evaluation": {"agreed_on": "2026-08-01", "reason": "causation in dispute"},
+    "record_proceedings_issued": {
+        "issued_on": "2026-09-01",
+        "court": "High Court, King's Bench Division",
+        "claim_number": "KB-2026-000123",
+        "reason": "limitation protection",
+    },
+    "join_summit": {
+        "summit_ref": "SUM-TESTSUMMIT01",
+        "summit_workflow_id": "resolution_summit-SUM-TESTSUMMIT01",
+        "claimant_firm_id": "SRA-100200",
+    },
+    "leave_summit": {"summit_ref": "SUM-TESTSUMMIT01", "reason": "not ready for the summit"},
     "close": {"outcome": "withdrawn", "summary": "claimant withdrew"},
     "reopen": {"reason": "claimant reinstated the claim"},
     "extend_deadline": {
@@ -77,6 +114,13 @@ SAMPLES: dict[str, dict] = {
         "comment": "seen",
     },
 }
+
+_RESPONDED = [
+    "receive_letter_of_claim",
+    "acknowledge_letter_of_claim",
+    "open_investigation",
+    "send_letter_of_response",
+]
 
 # The actions that bring a new claim to each stage, in order.
 ROUTES: dict[S, list[str]] = {
@@ -110,6 +154,13 @@ ROUTES: dict[S, list[str]] = {
         "make_offer",
         "accept_offer",
     ],
+    S.AWAITING_APPROVAL: [  # with a protected party's OPENINGS below
+        "receive_letter_of_claim",
+        "acknowledge_letter_of_claim",
+        "open_investigation",
+        "send_letter_of_response",
+        "record_settlement",
+    ],
     S.SETTLED: [
         "receive_letter_of_claim",
         "acknowledge_letter_of_claim",
@@ -126,4 +177,18 @@ ROUTES: dict[S, list[str]] = {
         "record_payment",
     ],
     S.CLOSED: ["close"],
+    S.IN_MEDIATION: [*_RESPONDED, "propose_mediation"],
+    S.IN_EARLY_NEUTRAL_EVALUATION: [*_RESPONDED, "agree_early_neutral_evaluation"],
+    S.IN_LITIGATION: ["record_proceedings_issued"],
+    # Reached by a summit's Update and a route's signal, not by a handler: the tests send those
+    # (tests/api/test_claim_refusals.py, SYSTEM_STEPS).
+    S.IN_RESOLUTION_SUMMIT: [*_RESPONDED],
+    S.PROCEEDINGS_CONCLUDED: ["record_proceedings_issued"],
 }
+
+# Opening overrides a stage's route needs (a settlement waits for the court only for a child or
+# protected party, CPR 21.10).
+PROTECTED_PARTY = {
+    "claimant": {"name": "Alex Example", "date_of_birth": "1990-01-01", "protected_party": True}
+}
+OPENINGS: dict[S, dict] = {S.AWAITING_APPROVAL: PROTECTED_PARTY}

@@ -16,6 +16,8 @@ TOKENS = {
     "supervisor": "test-supervisor",
     "auditor": "test-auditor",
     "admin": "test-admin",
+    "adviser": "test-adviser",
+    "advice_supervisor": "test-advice-supervisor",
 }
 ACTORS = {
     "test-handler": {"actor": "hana.handler", "role": "handler"},
@@ -23,6 +25,8 @@ ACTORS = {
     "test-supervisor": {"actor": "sam.supervisor", "role": "supervisor"},
     "test-auditor": {"actor": "ada.auditor", "role": "auditor"},
     "test-admin": {"actor": "alex.admin", "role": "admin"},
+    "test-adviser": {"actor": "ava.adviser", "role": "adviser"},
+    "test-advice-supervisor": {"actor": "avery.advice-supervisor", "role": "advice_supervisor"},
 }
 
 

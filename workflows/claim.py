@@ -13,17 +13,22 @@ import contextlib
 from datetime import timedelta
 from typing import Any
 
+from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.payments import PaymentActivities
     from activities.register import RegisterActivities
     from models import claims as m
     from models import search_attributes as sa
-    from models.common import ActionMeta, AppliedAction, LedgerEntry, payload_digest
+    from models.cases import CaseLink, CasePolicy
+    from models.common import ActionMeta, Actor, AppliedAction, CaseKind, LedgerEntry, Role, payload_digest
     from models.deadlines import DeadlineChangeView, LadderStep, LimitationRequest
+    from models.routes import ROUTE_WORKFLOW_TYPES, RouteOpening, RouteProgress, SummitOutcome
     from workflows import claim_pathway as pathway
+    from workflows import claim_routes
     from workflows.clock import london_date
     from workflows.deadline_book import CaseRef, DeadlineBook
 
@@ -33,7 +38,15 @@ DEADLINE_BOOK = "deadline-book"  # protocol periods become escalating deadlines
 REOPEN_RESTORES_LIMITATION = "reopen-restores-limitation"
 CORRECTION_KEEPS_AGREED_DATES = "correction-keeps-agreed-dates"
 VISIBILITY_WITH_PROJECTION = "visibility-with-projection"
+PART_36_OFFERS = "part-36-offers"  # a Part 36 offer's relevant period is a deadline
+SETTLEMENT_APPROVAL = pathway.SETTLEMENT_APPROVAL  # a child's settlement waits for the court
+PAYMENTS_REGISTER = "payments-register"  # each payment is written to the register's payment table
+STOCKTAKE_DEADLINES = "stocktake-deadlines"  # the policy's stocktake stages set stocktake_due
 RECENT_NOTES = 5  # notes an action's answer carries
+ROUTE_STARTERS = frozenset(
+    {"propose_mediation", "agree_early_neutral_evaluation", "record_proceedings_issued"}
+)
+SYSTEM = Actor(id="fairway", role=Role.ADMIN)  # the claim itself, moving on when a route ends
 
 # Actions with an effect on the deadline book beyond the table's sets and meets.
 BOOK_ACTIONS = frozenset(
@@ -123,6 +136,8 @@ class ClaimWorkflow:
                 async with self._lock:
                     if await self.book.escalate_due(self._recipients()):
                         self._book_changed()
+                    if self._end_relevant_periods():
+                        self._book_changed()
             if self._retiring():
                 # Closed and past the reopen window: the run ends; the ledger keeps the timeline.
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -146,9 +161,11 @@ class ClaimWorkflow:
 
     # --- updates ---------------------------------------------------------------------
 
-    def _context(self, meta: ActionMeta) -> pathway.Context:
+    def _context(self, meta: ActionMeta, **patched) -> pathway.Context:
         now = workflow.now()
-        return pathway.Context(actor=meta.actor, now=now, today=london_date(now), policy=self.policy)
+        return pathway.Context(
+            actor=meta.actor, now=now, today=london_date(now), policy=self.policy, **patched
+        )
 
     def _refusal(self, step: pathway.Step, meta: ActionMeta, payload: Any):
         earlier = self.requests.get(meta.request_id)
@@ -182,9 +199,12 @@ class ClaimWorkflow:
                 if (refused := self._refusal(step, meta, payload)) is not None:
                     raise refused
                 before = (self.claim.stage, self.claim.handler)
-                ctx = self._context(meta)
+                ctx = self._context(meta, patched=workflow.patched)
                 pathway.apply(self.claim, step, payload, ctx)
+                if step.action in ROUTE_STARTERS:
+                    await self._start_route(meta, payload)
                 changes = await self._deadline_effects(step, payload, ctx) if self._book_enabled else []
+                changes += await self._settlement_effects(step, payload, ctx, before[0])
                 applied = self._record(step.action, meta, before[0], payload.model_dump(mode="json"))
                 applied.payload_digest = payload_digest(payload)
                 if before != (self.claim.stage, self.claim.handler):
@@ -345,6 +365,103 @@ class ClaimWorkflow:
             ]
         )
 
+    # --- offers, payments and stock-takes ---------------------------------------------
+
+    async def _settlement_effects(self, step: pathway.Step, payload: Any, ctx: pathway.Context, stage_before):
+        """What offers, payments and stage arrivals do beyond the table: the register's payment
+        row, each Part 36 offer's relevant period, and the policy's stock-takes."""
+        if step.action == "record_payment" and workflow.patched(PAYMENTS_REGISTER):
+            await self._record_payment(payload, ctx)
+        if not self._book_enabled:
+            return []
+        changes = []
+        if step.action in pathway.OFFER_ACTIONS:
+            changes += await self._start_relevant_period(step.action, payload, ctx)
+        if self.claim.stage != stage_before and self.claim.stage in self.policy.stocktake_stages:
+            changes += await self._set_stocktake(step, payload, ctx)
+        met = step.action == "hold_stocktake" and self._meet_stocktakes(payload.held_on, ctx.actor.id)
+        closed = self._close_relevant_periods(ctx.actor.id)
+        if changes or met or closed:
+            self._book_changed()
+        return changes
+
+    async def _record_payment(self, p: m.RecordPayment, ctx: pathway.Context) -> None:
+        record = m.PaymentRecord(
+            claim_ref=self.claim.ref,
+            payment=self.claim.payments[-1],
+            recorded_by=ctx.actor.id,
+            recorded_at=ctx.now,
+        )
+        await workflow.execute_activity_method(
+            PaymentActivities.record_payment,
+            record,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=PROJECTION_RETRY,
+        )
+
+    async def _start_relevant_period(self, action: str, p: Any, ctx: pathway.Context):
+        """A Part 36 offer, or a change to better terms, starts a relevant period (CPR 36.5, 36.9)."""
+        number = len(self.claim.offers) if action == "make_offer" else p.offer_no
+        offer = next(o for o in self.claim.offers if o.no == number)
+        if action == "make_offer" and not (offer.part_36 and workflow.patched(PART_36_OFFERS)):
+            return []
+        if action == "change_offer" and not offer.changes[-1].more_advantageous:
+            return []
+        on = p.made_on if action == "make_offer" else p.changed_on
+        name = pathway.relevant_period_name(offer.no)
+        change = await self.book.set(
+            name,
+            action,
+            on,
+            self.claim.handler,
+            ctx.actor.id,
+            rule=pathway.RELEVANT_PERIOD,
+            days=offer.relevant_period_days,
+        )
+        offer.relevant_period_ends_on = change.due_on
+        return [change]
+
+    def _end_relevant_periods(self) -> bool:
+        """Run after the book's escalations: offers whose relevant period has ended show it, and
+        notices given during the period take effect (CPR 36.9(4))."""
+        ended = pathway.expire_offers(self.claim, workflow.now())
+        return self._close_relevant_periods("fairway") or bool(ended)
+
+    def _close_relevant_periods(self, actor: str) -> bool:
+        """An accepted offer meets its relevant period; a withdrawn or lapsed one, or one whose
+        period has run (it stays open for acceptance, CPR 36.11), needs no more reminders."""
+        closed = False
+        for offer in self.claim.offers:
+            deadline = pathway.relevant_period(self.claim, offer)
+            if deadline is None or not deadline.live:
+                continue
+            if offer.status == "accepted":
+                self.book.meet(deadline.name, offer.closed_on, actor)
+            elif offer.status not in pathway.LIVE_OFFER:
+                self.book.waive(deadline.name, f"offer {offer.no} is {offer.status}", actor)
+            elif offer.relevant_period_expired:
+                self.book.waive(deadline.name, "the relevant period has ended; the offer stays open", actor)
+            else:
+                continue
+            closed = True
+        return closed
+
+    async def _set_stocktake(self, step: pathway.Step, payload: Any, ctx: pathway.Context):
+        if not workflow.patched(STOCKTAKE_DEADLINES):
+            return []
+        on = getattr(payload, step.date_field) if step.date_field else ctx.today
+        name = f"stocktake_due_{self.claim.stage.value}"
+        change = await self.book.set(
+            name, step.action, on, self.claim.handler, ctx.actor.id, rule="stocktake_due"
+        )
+        return [change]
+
+    def _meet_stocktakes(self, on, actor: str) -> bool:
+        due = [d for d in self.claim.deadlines.values() if d.rule == "stocktake_due" and d.live]
+        for deadline in due:
+            self.book.meet(deadline.name, on, actor)
+        return bool(due)
+
     # --- projection and lifetime -----------------------------------------------------
 
     async def _gather_batch(self) -> None:
@@ -429,3 +546,64 @@ class ClaimWorkflow:
             policy=self.policy,
             carried=m.CarriedState(claim=self.claim, requests=self.requests, unprojected=self.unprojected),
         )
+
+    # --- resolution routes -------------------------------------------------------------
+
+    async def _start_route(self, meta: ActionMeta, request: BaseModel) -> None:
+        """Start the route the step just recorded, as a child that outlives this run (the claim
+        continues-as-new over the years a route can take; the route reports back by signal)."""
+        route = self.claim.routes[-1]
+        payload = self._route_opening() | request.model_dump(mode="json")
+        await workflow.start_child_workflow(
+            ROUTE_WORKFLOW_TYPES[route.kind],
+            {
+                "ref": route.ref,
+                "owner": self.claim.handler,
+                "opening": payload,
+                "opened_by": meta.model_dump(mode="json"),
+                "parent": CaseLink(
+                    kind=CaseKind.CLAIM, ref=self.claim.ref, workflow_id=workflow.info().workflow_id
+                ).model_dump(mode="json"),
+                "policy": CasePolicy(
+                    version=self.policy.version,
+                    deadlines=self.policy.deadlines,
+                    projection_delay_seconds=self.policy.projection_delay_seconds,
+                ).model_dump(mode="json"),
+            },
+            id=route.workflow_id,
+            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+        )
+
+    def _route_opening(self) -> dict[str, Any]:
+        claim, firm = self.claim, self.claim.opening.claimant_firm
+        opening = RouteOpening(
+            claim_ref=claim.ref,
+            claim_workflow_id=workflow.info().workflow_id,
+            owner=claim.handler,
+            team=claim.opening.team,
+            claimant_firm_id=firm.firm_id if firm else None,
+            child_or_protected_party=pathway.needs_approval(claim, london_date(workflow.now())),
+        )
+        return opening.model_dump(mode="json")
+
+    @workflow.signal
+    async def route_progress(self, progress: RouteProgress) -> None:
+        async with self._lock:
+            before = self.claim.stage
+            ended = claim_routes.route_progress(self.claim, progress)
+            self._route_moved(before, ended, f"{progress.ref}:ended")
+
+    @workflow.signal
+    async def summit_outcome(self, outcome: SummitOutcome) -> None:
+        async with self._lock:
+            before = self.claim.stage
+            ended = claim_routes.summit_outcome(self.claim, outcome)
+            self._route_moved(before, ended, f"{outcome.summit_ref}:outcome")
+
+    def _route_moved(self, stage_before: m.ClaimStage, ended: dict | None, request_id: str) -> None:
+        self._dirty = True  # the register shows each route's stage
+        if ended is None:
+            return
+        self._record("route_ended", ActionMeta(actor=SYSTEM, request_id=request_id), stage_before, ended)
+        if self.claim.stage != stage_before:
+            workflow.upsert_search_attributes([sa.STAGE.value_set(self.claim.stage.value)])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -17,6 +17,9 @@ from pydantic import BaseModel
 from models import claims as m
 from models.claims import ClaimStage as S
 from models.common import Actor, Refusal, Role
+from models.routes import AgreeEvaluation, JoinSummit, LeaveSummit, ProposeMediation, RecordProceedingsIssued
+from models.routes import RouteKind as R
+from workflows import claim_routes as routes
 from workflows.clock import end_of_london_day, london_date
 
 ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
@@ -42,8 +45,14 @@ UNSETTLED = BEFORE_RESPONSE | {S.LETTER_OF_RESPONSE_SENT, S.NEGOTIATING}
 OFFERS_OPEN = frozenset(
     {S.LETTER_OF_CLAIM_ACKNOWLEDGED, S.INVESTIGATING, S.LETTER_OF_RESPONSE_SENT, S.NEGOTIATING}
 )
+PAYMENTS = frozenset({S.LETTER_OF_RESPONSE_SENT, S.NEGOTIATING, S.SETTLED, S.PAID})
+SETTLED_OR_PAID = frozenset({S.SETTLED, S.PAID})
 
 PREVIOUS = "previous stage"
+
+
+def _always(patch: str) -> bool:
+    return True
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,8 @@ class Context:
     now: datetime
     today: date
     policy: m.ClaimPolicy
+    # workflow.patched inside a workflow's handler: whether a change to running code applies.
+    patched: Callable[[str], bool] = _always
 
 
 Effect = Callable[[m.Claim, Any, Context], None]
@@ -64,6 +75,25 @@ def _no_effect(claim: m.Claim, payload: Any, ctx: Context) -> None:
 
 def _no_check(claim: m.Claim, payload: Any, ctx: Context) -> None:
     return None
+
+
+@dataclass(frozen=True)
+class Divert:
+    """Where a step leads instead of its `leads_to`, from `origins` (None: from any of the
+    step's stages) when `when` holds; a divert added to running code names its patch."""
+
+    to: S
+    label: str
+    when: Callable[[m.Claim, Any, Context], bool] | None = None
+    origins: frozenset[S] | None = None
+    patch: str | None = None
+
+    def applies(self, claim: m.Claim, payload: Any, ctx: Context) -> bool:
+        return (
+            (self.origins is None or claim.stage in self.origins)
+            and (self.when is None or self.when(claim, payload, ctx))
+            and (self.patch is None or ctx.patched(self.patch))
+        )
 
 
 @dataclass(frozen=True)
@@ -80,6 +110,8 @@ class Step:
     date_field: str | None = None  # the payload's date of the event; deadlines count from it
     sets: tuple[str, ...] = ()  # deadlines this step starts (triggered by this action)
     meets: tuple[str, ...] = ()  # deadlines this step satisfies
+    diverts: tuple[Divert, ...] = ()  # other stages it leads to, first that applies
+    internal: bool = False  # sent by another case's workflow (a summit), never through the API
 
 
 # --- protocol periods -------------------------------------------------------------------
@@ -167,7 +199,7 @@ def _deadline_extension(claim: m.Claim, payload: m.ExtendDeadline, ctx: Context)
     deadline = claim.deadlines.get(payload.deadline)
     max_days = None
     if deadline is not None:
-        max_days = ctx.policy.deadlines.rules[deadline.name].max_extension_days
+        max_days = ctx.policy.deadlines.rules[deadline.rule or deadline.name].max_extension_days
     check = _extension_allowed(payload.deadline, payload.new_due_on, payload.new_due_at, ctx, max_days)
     return check(claim)
 
@@ -179,6 +211,9 @@ def _deadline_waivable(claim: m.Claim, payload: m.WaiveDeadline, ctx: Context):
 def _correctable(claim: m.Claim, payload: m.CorrectDate, ctx: Context):
     if payload.corrected_date > ctx.today:
         return "date_in_future", f"{payload.corrected_date} is in the future"
+    if payload.action in OFFER_ACTIONS:
+        # Each offer has its own date; correcting "the" date of make_offer would move them all.
+        return "offer_date_not_correctable", "an offer's date is corrected by withdrawing and remaking it"
     if not any(d.trigger == payload.action for d in claim.deadlines.values()):
         return "no_dependent_deadlines", f"no deadline was computed from the date of {payload.action}"
     return None
@@ -207,12 +242,140 @@ def _offer(claim: m.Claim, no: int) -> m.Offer | None:
     return next((o for o in claim.offers if o.no == no), None)
 
 
-def _offer_open(claim: m.Claim, payload: Any, ctx: Context):
+# --- Part 36 offers (CPR 36) -----------------------------------------------------------
+
+PART_36_MIN_DAYS = 21  # CPR 36.5(1)(c)
+CLARIFICATION_DAYS = 7  # CPR 36.8(1): clarification may be asked within 7 days of the offer
+RELEVANT_PERIOD = "part_36_relevant_period"
+LIVE_OFFER = ("open", "withdrawal_pending", "change_pending")  # open for acceptance
+OFFER_ACTIONS = frozenset({"make_offer", "change_offer"})
+
+
+def relevant_period_name(offer_no: int) -> str:
+    return f"{RELEVANT_PERIOD}_offer_{offer_no}"
+
+
+def relevant_period(claim: m.Claim, offer: m.Offer):
+    """The offer's relevant-period deadline; None for ordinary offers and for Part 36 offers
+    made before the workflow kept one, which keep the ordinary rules."""
+    return claim.deadlines.get(relevant_period_name(offer.no)) if offer.part_36 else None
+
+
+def period_ended(claim: m.Claim, offer: m.Offer, now: datetime) -> bool:
+    deadline = relevant_period(claim, offer)
+    if deadline is None or offer.relevant_period_expired:
+        return offer.relevant_period_expired
+    return deadline.due_at is not None and deadline.due_at <= now
+
+
+def _expire(claim: m.Claim, offer: m.Offer) -> None:
+    """The relevant period has ended: notices given during it take effect (CPR 36.9(4))."""
+    offer.relevant_period_expired = True
+    ends_on = offer.relevant_period_ends_on
+    if offer.status == "withdrawal_pending":
+        offer.status, offer.closed_on = "withdrawn", ends_on
+    elif offer.status == "change_pending":
+        change = offer.changes[-1]
+        offer.amount, change.effective_on, offer.status = change.amount, ends_on, "open"
+
+
+def expire_offers(claim: m.Claim, now: datetime) -> list[m.Offer]:
+    """Part 36 offers whose relevant period has ended by `now`; each stays open for acceptance
+    unless withdrawn (CPR 36.11(2), costs consequences in 36.13 and 36.17)."""
+    due = [
+        o
+        for o in claim.offers
+        if o.status in LIVE_OFFER and not o.relevant_period_expired and period_ended(claim, o, now)
+    ]
+    for offer in due:
+        _expire(claim, offer)
+    return due
+
+
+def offers_on(claim: m.Claim, on: date) -> m.OffersOnDate:
+    """Which offers were open for acceptance at some time on `on`."""
+
+    def open_on(o: m.Offer) -> bool:
+        return o.made_on <= on and (o.closed_on is None or on <= o.closed_on)
+
+    listed = [m.OfferOnDate(offer=o, open=open_on(o)) for o in claim.offers]
+    return m.OffersOnDate(
+        ref=claim.ref, on=on, open_offers=[o.offer.no for o in listed if o.open], offers=listed
+    )
+
+
+def _offer_live(claim: m.Claim, payload: Any, ctx: Context):
+    """The offer can still be accepted: open, or with a notice that waits for its period."""
     offer = _offer(claim, payload.offer_no)
     if offer is None:
         return "unknown_offer", f"there is no offer {payload.offer_no}"
-    if offer.status != "open":
-        return "offer_not_open", f"offer {offer.no} is {offer.status}, not open"
+    status = offer.status
+    if status in LIVE_OFFER and period_ended(claim, offer, ctx.now) and status == "withdrawal_pending":
+        status = "withdrawn"  # the withdrawal took effect when the period ended
+    if status not in LIVE_OFFER:
+        return "offer_not_open", f"offer {offer.no} is {status}, not open"
+    return None
+
+
+def _offer_open(claim: m.Claim, payload: Any, ctx: Context):
+    """Open to withdrawal or change: live, with no withdrawal already pending."""
+    if refused := _offer_live(claim, payload, ctx):
+        return refused
+    offer = _offer(claim, payload.offer_no)
+    if offer.status == "withdrawal_pending":
+        return "offer_not_open", f"offer {offer.no} is withdrawal_pending, not open"
+    return None
+
+
+def _part_36(claim: m.Claim, payload: Any, ctx: Context):
+    if relevant_period(claim, _offer(claim, payload.offer_no)) is None:
+        return "not_part_36", f"offer {payload.offer_no} is not a Part 36 offer with a relevant period"
+    return None
+
+
+def _relevant_period_long_enough(claim: m.Claim, payload: Any, ctx: Context):
+    if getattr(payload, "part_36", True) and payload.relevant_period_days < PART_36_MIN_DAYS:
+        return (
+            "relevant_period_too_short",
+            f"a Part 36 offer's relevant period is at least {PART_36_MIN_DAYS} days (CPR 36.5)",
+        )
+    return None
+
+
+def _more_advantageous(offer: m.Offer, amount) -> bool:
+    """Better for the offeree: more from a defendant, less asked by a claimant."""
+    return amount > offer.amount if offer.by is m.Side.DEFENDANT else amount < offer.amount
+
+
+def _change_valid(claim: m.Claim, payload: m.ChangeOffer, ctx: Context):
+    offer = _offer(claim, payload.offer_no)
+    if payload.amount == offer.amount:
+        return "offer_unchanged", f"offer {offer.no} is already for {offer.amount}"
+    if payload.changed_on < offer.made_on:
+        return "date_before_offer", f"offer {offer.no} was made on {offer.made_on}"
+    if _more_advantageous(offer, payload.amount):
+        return _relevant_period_long_enough(claim, payload, ctx)
+    return None
+
+
+def _clarification_in_time(claim: m.Claim, payload: m.RequestOfferClarification, ctx: Context):
+    offer = _offer(claim, payload.offer_no)
+    if payload.requested_on < offer.made_on:
+        return "date_before_offer", f"offer {offer.no} was made on {offer.made_on}"
+    if payload.requested_on > offer.made_on + timedelta(days=CLARIFICATION_DAYS):
+        return (
+            "clarification_too_late",
+            f"clarification is asked within {CLARIFICATION_DAYS} days of the offer (CPR 36.8)",
+        )
+    return None
+
+
+def _clarification_outstanding(claim: m.Claim, payload: m.ClarifyOffer, ctx: Context):
+    offer = _offer(claim, payload.offer_no)
+    if offer is None:
+        return "unknown_offer", f"there is no offer {payload.offer_no}"
+    if not any(c.answer is None for c in offer.clarifications):
+        return "no_clarification_requested", f"no clarification of offer {offer.no} is awaited"
     return None
 
 
@@ -220,7 +383,7 @@ def _counter_valid(claim: m.Claim, payload: m.MakeOffer, ctx: Context):
     if payload.responds_to is None:
         return None
     countered = _offer(claim, payload.responds_to)
-    if countered is None or countered.status != "open":
+    if countered is None or countered.status not in LIVE_OFFER:
         return "offer_not_open", f"offer {payload.responds_to} is not open to counter"
     if countered.by == payload.by:
         return "counter_to_own_offer", "a counter-offer answers the other side's offer"
@@ -238,10 +401,53 @@ def _matches_accepted_offer(claim: m.Claim, payload: m.RecordSettlement, ctx: Co
     return None
 
 
+# --- settlement approval (CPR 21.10) and payments ---------------------------------------
+
+SETTLEMENT_APPROVAL = "settlement-approval"  # patch: a child's settlement waits for the court
+ADULT_AGE = 18
+
+
+def _age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def needs_approval(claim: m.Claim, on: date) -> bool:
+    """A child or protected party's settlement or payment is valid only once the court has
+    approved it (CPR 21.10)."""
+    claimant = claim.opening.claimant
+    return claimant.protected_party or _age_on(claimant.date_of_birth, on) < ADULT_AGE
+
+
+def _settlement_needs_approval(claim: m.Claim, payload: m.RecordSettlement, ctx: Context) -> bool:
+    return needs_approval(claim, payload.agreed_on)
+
+
+def _approval_refused(claim: m.Claim, payload: m.RecordCourtApproval, ctx: Context) -> bool:
+    return not payload.approved
+
+
+def _payment_allowed(claim: m.Claim, payload: m.RecordPayment, ctx: Context):
+    if claim.settlement is None:
+        if payload.kind is not m.PaymentKind.INTERIM:
+            return "not_settled", f"only an interim payment comes before settlement; stage {claim.stage}"
+        if needs_approval(claim, payload.paid_on) and payload.court_approval_reference is None:
+            return (
+                "court_approval_required",
+                "an interim payment to a child or protected party needs the court's approval (CPR 21.10)",
+            )
+    elif payload.kind is m.PaymentKind.PERIODICAL and claim.settlement.periodical_payments is None:
+        return "no_periodical_payment_order", "the settlement has no periodical payment order"
+    if any(p.reference == payload.reference for p in claim.payments):
+        return "duplicate_payment_reference", f"payment {payload.reference} is already recorded"
+    return _within_settlement(claim, payload, ctx)
+
+
 def _within_settlement(claim: m.Claim, payload: m.RecordPayment, ctx: Context):
     settlement = claim.settlement
-    owed = settlement.damages + settlement.claimant_costs
-    paid = sum((p.amount for p in claim.payments), start=0)
+    if settlement is None or payload.kind is m.PaymentKind.PERIODICAL:
+        return None  # interim payments are set off against the settlement; annual ones run on
+    owed = settlement.paid_at_once
+    paid = sum((p.amount for p in claim.payments if p.kind is not m.PaymentKind.PERIODICAL), start=0)
     if paid + payload.amount > owed:
         return "overpayment", f"{payload.amount} would take payments past the {owed} agreed"
     return None
@@ -249,6 +455,11 @@ def _within_settlement(claim: m.Claim, payload: m.RecordPayment, ctx: Context):
 
 def _outcome_fits(claim: m.Claim, payload: m.Close, ctx: Context):
     with_damages = payload.outcome is m.ClosureOutcome.SETTLED_WITH_DAMAGES
+    if claim.stage is S.AWAITING_APPROVAL:
+        return (
+            "awaiting_court_approval",
+            f"the claim is at stage {claim.stage}: the court must approve the settlement (CPR 21.10)",
+        )
     if claim.stage in (S.OFFER_ACCEPTED, S.SETTLED):
         return "payment_outstanding", "a settled claim closes once its payment is recorded"
     if with_damages and claim.stage is not S.PAID:
@@ -312,7 +523,7 @@ def _send_response(claim: m.Claim, p: m.SendLetterOfResponse, ctx: Context) -> N
 
 
 def _stocktake(claim: m.Claim, p: m.HoldStocktake, ctx: Context) -> None:
-    claim.stocktakes.append(p)
+    claim.stocktakes.append(m.Stocktake(**p.model_dump()))
 
 
 def _make_offer(claim: m.Claim, p: m.MakeOffer, ctx: Context) -> None:
@@ -321,26 +532,85 @@ def _make_offer(claim: m.Claim, p: m.MakeOffer, ctx: Context) -> None:
         # A counter-offer rejects an ordinary offer; a Part 36 offer stays open (CPR 36.11(2)).
         if not countered.part_36:
             countered.status, countered.closed_on = "lapsed", p.made_on
+    terms = p.model_dump(exclude={"responds_to", "relevant_period_days"})
     claim.offers.append(
-        m.Offer(no=len(claim.offers) + 1, **p.model_dump(exclude={"responds_to"}), responds_to=p.responds_to)
+        m.Offer(
+            no=len(claim.offers) + 1,
+            **terms,
+            responds_to=p.responds_to,
+            relevant_period_days=p.relevant_period_days if p.part_36 else None,
+        )
     )
 
 
 def _withdraw_offer(claim: m.Claim, p: m.WithdrawOffer, ctx: Context) -> None:
     offer = _offer(claim, p.offer_no)
-    offer.status, offer.closed_on = "withdrawn", p.withdrawn_on
+    expire_offers(claim, ctx.now)
+    if relevant_period(claim, offer) is not None and not offer.relevant_period_expired:
+        # Notice within the relevant period takes effect when it ends; until then the offeree
+        # may still accept (CPR 36.9(4), 36.11(2)).
+        offer.status, offer.withdrawal_notice_on = "withdrawal_pending", p.withdrawn_on
+    else:
+        offer.status, offer.closed_on = "withdrawn", p.withdrawn_on
+
+
+def _change_offer(claim: m.Claim, p: m.ChangeOffer, ctx: Context) -> None:
+    offer = _offer(claim, p.offer_no)
+    expire_offers(claim, ctx.now)
+    better = _more_advantageous(offer, p.amount)
+    pending = not better and not offer.relevant_period_expired
+    offer.changes.append(
+        m.OfferChange(
+            amount=p.amount,
+            previous_amount=offer.amount,
+            notice_on=p.changed_on,
+            effective_on=None if pending else p.changed_on,
+            more_advantageous=better,
+        )
+    )
+    if pending:  # worse terms wait for the relevant period to end (CPR 36.9(4))
+        offer.status = "change_pending"
+        return
+    offer.amount, offer.status = p.amount, "open"
+    if better:  # better terms take effect at once, with a new relevant period
+        offer.relevant_period_days, offer.relevant_period_expired = p.relevant_period_days, False
 
 
 def _accept_offer(claim: m.Claim, p: m.AcceptOffer, ctx: Context) -> None:
-    for offer in claim.offers:
-        if offer.status == "open":
-            offer.status, offer.closed_on = "lapsed", p.accepted_on
+    expire_offers(claim, ctx.now)
+    # Accepted within the relevant period, a pending change never takes effect (CPR 36.9(4)(b)).
     accepted = _offer(claim, p.offer_no)
-    accepted.status = "accepted"
+    for offer in claim.offers:
+        if offer.status in LIVE_OFFER:
+            offer.status, offer.closed_on = "lapsed", p.accepted_on
+    accepted.status, accepted.closed_on = "accepted", p.accepted_on
+
+
+def _request_clarification(claim: m.Claim, p: m.RequestOfferClarification, ctx: Context) -> None:
+    offer = _offer(claim, p.offer_no)
+    offer.clarifications.append(m.OfferClarification(question=p.question, requested_on=p.requested_on))
+
+
+def _clarify(claim: m.Claim, p: m.ClarifyOffer, ctx: Context) -> None:
+    asked = next(c for c in _offer(claim, p.offer_no).clarifications if c.answer is None)
+    asked.answer, asked.clarified_on = p.answer, p.clarified_on
 
 
 def _settle(claim: m.Claim, p: m.RecordSettlement, ctx: Context) -> None:
     claim.settlement = m.Settlement(**p.model_dump())
+
+
+def _court_decision(claim: m.Claim, p: m.RecordCourtApproval, ctx: Context) -> None:
+    settlement = claim.settlement
+    settlement.approval = m.CourtApproval(**p.model_dump())
+    if p.approved:
+        return
+    # Not approved, so never valid (CPR 21.10): back to negotiating, the refusal kept.
+    claim.refused_settlements.append(settlement)
+    claim.settlement = None
+    for offer in claim.offers:
+        if offer.status == "accepted":
+            offer.status = "approval_refused"
 
 
 def _pay(claim: m.Claim, p: m.RecordPayment, ctx: Context) -> None:
@@ -355,6 +625,59 @@ CLAIM_ACK = "letter_of_claim_acknowledgment_due"
 RESPONSE = "letter_of_response_due"
 REVIEW = "case_review_due"
 LIMITATION = "limitation"
+
+def _adr_step(action: str, payload, kind, describe: str, check=None, effect=None, **options) -> Step:
+    """Starting ADR: the claim shows the route's stage, except during stayed litigation."""
+    return Step(
+        action,
+        payload,
+        routes.ADR_FROM,
+        routes.ROUTE_STAGE[kind],
+        describe,
+        effect or routes.start_route(kind),
+        check or routes.adr_allowed(kind),
+        diverts=(Divert(S.IN_LITIGATION, "during a stay", origins=frozenset({S.IN_LITIGATION})),),
+        **options,
+    )
+
+
+ROUTE_STEPS = [
+    _adr_step("propose_mediation", ProposeMediation, R.MEDIATION, "Mediation proposed: a mediation begins"),
+    _adr_step(
+        "agree_early_neutral_evaluation",
+        AgreeEvaluation,
+        R.EARLY_NEUTRAL_EVALUATION,
+        "Early neutral evaluation agreed or ordered",
+    ),
+    Step(
+        "record_proceedings_issued",
+        RecordProceedingsIssued,
+        routes.LITIGATION_FROM,
+        S.IN_LITIGATION,
+        "Proceedings issued: litigation under the CPR timetable begins",
+        routes.start_route(R.LITIGATION),
+        _both(_not_future("issued_on"), routes.litigation_allowed),
+    ),
+    _adr_step(
+        "join_summit",
+        JoinSummit,
+        R.RESOLUTION_SUMMIT,
+        "Joined a resolution summit (sent by the summit)",
+        routes.summit_joinable,
+        routes.join_summit,
+        internal=True,
+    ),
+    Step(
+        "leave_summit",
+        LeaveSummit,
+        frozenset({S.IN_RESOLUTION_SUMMIT, S.IN_LITIGATION}),
+        None,
+        "Removed from a resolution summit (sent by the summit)",
+        routes.leave_summit,
+        routes.in_summit,
+        internal=True,
+    ),
+]
 
 STEPS: dict[str, Step] = {
     step.action: step
@@ -493,16 +816,43 @@ STEPS: dict[str, Step] = {
             m.MakeOffer,
             OFFERS_OPEN,
             S.NEGOTIATING,
-            "Offer or counter-offer made",
+            "Offer or counter-offer made (Part 36: relevant period of 21 days or more)",
             _make_offer,
-            _both(_not_future("made_on"), _counter_valid),
+            _both(_not_future("made_on"), _counter_valid, _relevant_period_long_enough),
+        ),
+        Step(
+            "request_offer_clarification",
+            m.RequestOfferClarification,
+            frozenset({S.NEGOTIATING}),
+            None,
+            "Clarification of a Part 36 offer requested (CPR 36.8, within 7 days)",
+            _request_clarification,
+            _both(_not_future("requested_on"), _offer_live, _part_36, _clarification_in_time),
+        ),
+        Step(
+            "clarify_offer",
+            m.ClarifyOffer,
+            frozenset({S.NEGOTIATING}),
+            None,
+            "A Part 36 offer clarified (CPR 36.8)",
+            _clarify,
+            _both(_not_future("clarified_on"), _clarification_outstanding),
+        ),
+        Step(
+            "change_offer",
+            m.ChangeOffer,
+            frozenset({S.NEGOTIATING}),
+            None,
+            "A Part 36 offer's terms changed (CPR 36.9: worse terms wait for the relevant period)",
+            _change_offer,
+            _both(_not_future("changed_on"), _offer_open, _part_36, _change_valid),
         ),
         Step(
             "withdraw_offer",
             m.WithdrawOffer,
             frozenset({S.NEGOTIATING}),
             None,
-            "Offer withdrawn",
+            "Offer withdrawn (Part 36: at the end of the relevant period, CPR 36.9)",
             _withdraw_offer,
             _offer_open,
         ),
@@ -513,27 +863,55 @@ STEPS: dict[str, Step] = {
             S.OFFER_ACCEPTED,
             "Offer accepted",
             _accept_offer,
-            _offer_open,
+            _offer_live,
         ),
         Step(
             "record_settlement",
             m.RecordSettlement,
             frozenset({S.LETTER_OF_RESPONSE_SENT, S.NEGOTIATING, S.OFFER_ACCEPTED}),
             S.SETTLED,
-            "Settlement agreed: damages and claimant costs",
+            "Settlement agreed: damages, claimant costs and the form of award",
             _settle,
             _matches_accepted_offer,
+            diverts=(
+                Divert(
+                    S.AWAITING_APPROVAL,
+                    "child or protected party, CPR 21.10",
+                    _settlement_needs_approval,
+                    patch=SETTLEMENT_APPROVAL,
+                ),
+            ),
+        ),
+        Step(
+            "record_court_approval",
+            m.RecordCourtApproval,
+            frozenset({S.AWAITING_APPROVAL}),
+            S.SETTLED,
+            "The court's decision on a child's or protected party's settlement (CPR 21.10)",
+            _court_decision,
+            _not_future("decided_on"),
+            diverts=(Divert(S.NEGOTIATING, "approval refused", _approval_refused),),
         ),
         Step(
             "record_payment",
             m.RecordPayment,
-            frozenset({S.SETTLED, S.PAID}),
-            S.PAID,
-            "Payment recorded",
+            PAYMENTS,
+            None,
+            "Payment recorded (interim before settlement; a child's needs the court's approval)",
             _pay,
-            _within_settlement,
+            _both(_not_future("paid_on"), _payment_allowed),
+            diverts=(Divert(S.PAID, "once settled", origins=SETTLED_OR_PAID),),
         ),
-        Step("close", m.Close, OPEN, S.CLOSED, "Closed with an outcome", _close, _outcome_fits),
+        *ROUTE_STEPS,
+        Step(
+            "close",
+            m.Close,
+            OPEN,
+            S.CLOSED,
+            "Closed with an outcome",
+            _close,
+            _both(_outcome_fits, routes.none_running),
+        ),
         Step(
             "reopen",
             m.Reopen,
@@ -595,7 +973,7 @@ def allowed_actions(claim: m.Claim, role: Role) -> list[str]:
     return [
         s.action
         for s in STEPS.values()
-        if role in s.roles and claim.stage in s.from_stages and _hold_allows(claim, s)
+        if role in s.roles and claim.stage in s.from_stages and _hold_allows(claim, s) and not s.internal
     ]
 
 
@@ -626,11 +1004,12 @@ def refusal(claim: m.Claim, step: Step, payload: Any, ctx: Context) -> Refusal |
 
 def apply(claim: m.Claim, step: Step, payload: Any, ctx: Context) -> None:
     """Take the step: its effect, then its stage change."""
+    target = next((d.to for d in step.diverts if d.applies(claim, payload, ctx)), step.leads_to)
     step.apply(claim, payload, ctx)
-    if step.leads_to == PREVIOUS:
+    if target == PREVIOUS:
         claim.stage, claim.stage_before_closure = claim.stage_before_closure or S.NOTIFIED, None
-    elif step.leads_to is not None:
-        claim.stage = step.leads_to
+    elif target is not None:
+        claim.stage = target
     claim.updated_at = ctx.now
 
 
@@ -638,6 +1017,9 @@ def mermaid() -> str:
     """The pathway as a Mermaid state diagram, generated so the docs cannot drift."""
     lines = ["stateDiagram-v2", f"    [*] --> {S.NOTIFIED.value}: open_claim"]
     for step in STEPS.values():
+        for divert in step.diverts:
+            for origin in sorted(divert.origins or step.from_stages, key=list(S).index):
+                lines.append(f"    {origin.value} --> {divert.to.value}: {step.action} ({divert.label})")
         if step.leads_to is None:
             continue
         target = "reopened" if step.leads_to == PREVIOUS else step.leads_to.value

@@ -54,12 +54,34 @@ class DeadlineBook:
     # --- setting -------------------------------------------------------------------------
 
     async def set(
-        self, name: str, trigger: str, trigger_date: date, owner: str, actor: str
+        self,
+        name: str,
+        trigger: str,
+        trigger_date: date,
+        owner: str,
+        actor: str,
+        rule: str | None = None,
+        days: int | None = None,
     ) -> DeadlineChangeView:
-        rule = self.policy.rules[name]
+        """Set deadline `name` under policy rule `rule` (default: the rule called `name`).
+
+        `days` is a period the case itself chose, within the rule (a Part 36 offer may give
+        more than 21 days); a short test policy's period in seconds ignores it.
+        """
+        policy_rule = self.policy.rules[rule or name]
+        if days is not None and policy_rule.period is not None:
+            period = policy_rule.period.model_copy(update={"amount": days})
+            policy_rule = policy_rule.model_copy(update={"period": period})
         result = await self._compute(
-            DueRequest(rule=rule, trigger_date=trigger_date, trigger_at=workflow.now())
+            DueRequest(rule=policy_rule, trigger_date=trigger_date, trigger_at=workflow.now())
         )
+        return self._place(name, trigger, trigger_date, owner, actor, result, rule=rule)
+
+    def set_date(
+        self, name: str, trigger: str, trigger_date: date, due_on: date, owner: str, actor: str
+    ) -> DeadlineChangeView:
+        """A due date given by someone else (a court order, a notice, an agreed timetable)."""
+        result = DueResult(due_on=due_on, due_at=end_of_london_day(due_on), explanation="date entered")
         return self._place(name, trigger, trigger_date, owner, actor, result)
 
     async def set_limitation(self, request: LimitationRequest, trigger: str, owner: str, actor: str):
@@ -83,12 +105,21 @@ class DeadlineBook:
             for d in self.deadlines.values()
             if d.trigger == trigger and d.kind != DeadlineKind.STATUTORY and d.status in computed
         ]:
-            rule = self.policy.rules[deadline.name]
+            rule = self.policy.rules[deadline.rule or deadline.name]
             result = await self._compute(
                 DueRequest(rule=rule, trigger_date=corrected, trigger_at=workflow.now())
             )
             views.append(
-                self._place(deadline.name, trigger, corrected, deadline.owner, actor, result, "recomputed")
+                self._place(
+                    deadline.name,
+                    trigger,
+                    corrected,
+                    deadline.owner,
+                    actor,
+                    result,
+                    "recomputed",
+                    deadline.rule,
+                )
             )
         return views
 
@@ -97,14 +128,15 @@ class DeadlineBook:
             CalendarActivities.compute_due, request, start_to_close_timeout=CALENDAR_TIMEOUT
         )
 
-    def _place(self, name, trigger, trigger_date, owner, actor, result: DueResult, change="set"):
-        rule = self.policy.rules[name]
+    def _place(self, name, trigger, trigger_date, owner, actor, result: DueResult, change="set", rule=None):
+        policy_rule = self.policy.rules[rule or name]
         previous = self.deadlines.get(name)
         deadline = Deadline(
             name=name,
-            title=rule.title,
-            kind=rule.kind,
-            basis=rule.basis,
+            rule=rule,
+            title=policy_rule.title,
+            kind=policy_rule.kind,
+            basis=policy_rule.basis,
             trigger=trigger,
             trigger_date=trigger_date,
             due_on=result.due_on,
@@ -116,7 +148,9 @@ class DeadlineBook:
             revision=previous.revision + 1 if previous else 1,
             changes=previous.changes if previous else [],
         )
-        if previous is not None and previous.status is DeadlineStatus.MET:
+        # A correction keeps a met deadline met; setting it afresh (the next episode's letter,
+        # the next exclusion period's review) starts a new, open one.
+        if change == "recomputed" and previous is not None and previous.status is DeadlineStatus.MET:
             deadline.status, deadline.met_on = DeadlineStatus.MET, previous.met_on
         self._arm(deadline)
         deadline.changes.append(
@@ -140,7 +174,7 @@ class DeadlineBook:
         if deadline.due_at is None:
             deadline.warn_at = deadline.supervisor_at = deadline.head_of_service_at = None
             return
-        ladder = self.policy.rules[deadline.name].ladder
+        ladder = self.policy.rules[deadline.rule or deadline.name].ladder
         deadline.warn_at = deadline.due_at - timedelta(seconds=ladder.warn_before_seconds)
         deadline.supervisor_at = deadline.due_at - timedelta(seconds=ladder.supervisor_before_seconds)
         deadline.head_of_service_at = deadline.due_at + timedelta(
@@ -215,7 +249,7 @@ class DeadlineBook:
         now = workflow.now()
         for deadline in self._live(DeadlineKind.SERVICE):
             if deadline.paused:
-                if self.policy.rules[deadline.name].period is not None:
+                if self.policy.rules[deadline.rule or deadline.name].period is not None:
                     # A period in days stops for the whole days on hold and stays due at the
                     # end of a London day.
                     deadline.due_on += timedelta(days=(london_date(now) - deadline.paused_on).days)

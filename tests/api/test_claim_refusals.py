@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from models.claims import ClaimStage
-from tests.claim_paths import ROUTES, SAMPLES
+from models.common import ActionMeta, Actor, Role
+from models.routes import JoinSummit, RouteKind, RouteOutcome, RouteProgress, RouteResult
+from tests.claim_paths import OPENINGS, ROUTES, SAMPLES
 from tests.helpers import act, assert_eventually, auth, ok, open_claim
 from workflows.claim_pathway import STEPS
 
@@ -18,11 +20,44 @@ def test_samples_and_routes_cover_the_whole_table():
     assert set(ROUTES) == set(ClaimStage), "every stage needs a route"
 
 
-async def _reach(http, stage: ClaimStage) -> str:
-    ref = (await open_claim(http))["claim"]["ref"]
+async def _reach(fairway, stage: ClaimStage) -> str:
+    http = fairway.http
+    ref = (await open_claim(http, **OPENINGS.get(stage, {})))["claim"]["ref"]
     for action in ROUTES[stage]:
         await ok(http, ref, action, SAMPLES[action])
+    if stage in SYSTEM_STEPS:
+        await SYSTEM_STEPS[stage](fairway.client.get_workflow_handle(f"claim-{ref}"), ref)
     return ref
+
+
+async def _join_summit(handle, ref: str) -> None:
+    """What a resolution summit sends a claim it adds (workflows/resolution_summit.py)."""
+    meta = ActionMeta(actor=Actor(id="sam.supervisor", role=Role.SUPERVISOR), request_id=f"join-{ref}")
+    await handle.execute_update("join_summit", args=[meta, JoinSummit(**SAMPLES["join_summit"])])
+
+
+async def _proceedings_discontinued(handle, ref: str) -> None:
+    """What a litigation route signals its claim when the claimant discontinues (CPR 38)."""
+    progress = RouteProgress(
+        ref=f"{ref}-LIT1",
+        kind=RouteKind.LITIGATION,
+        stage="discontinued",
+        ended=True,
+        outcome=RouteOutcome(result=RouteResult.DISCONTINUED, reason="notice of discontinuance"),
+        at=datetime.now(UTC),
+    )
+    await handle.signal("route_progress", progress)
+
+    async def concluded():
+        assert (await handle.query("state")).get("stage") == ClaimStage.PROCEEDINGS_CONCLUDED
+
+    await assert_eventually(concluded)
+
+
+SYSTEM_STEPS = {
+    ClaimStage.IN_RESOLUTION_SUMMIT: _join_summit,
+    ClaimStage.PROCEEDINGS_CONCLUDED: _proceedings_discontinued,
+}
 
 
 def _escalations_settled(claim: dict) -> None:
@@ -49,19 +84,21 @@ async def _snapshot(fairway, ref: str, seq: int) -> tuple:
 
 @pytest.mark.parametrize("stage", list(ClaimStage), ids=[s.value for s in ClaimStage])
 async def test_actions_outside_their_stages_are_refused(fairway, stage):
-    ref = await _reach(fairway.http, stage)
-    seq = len(ROUTES[stage]) + 1
+    ref = await _reach(fairway, stage)
+    seq = len(ROUTES[stage]) + 1 + (stage in SYSTEM_STEPS)
     before = await _snapshot(fairway, ref, seq)
     assert before[0]["stage"] == stage
 
-    refused = [step for step in STEPS.values() if stage not in step.from_stages]
+    refused = [step for step in STEPS.values() if stage not in step.from_stages and not step.internal]
     for step in refused:
         response = await act(fairway.http, ref, step.action, SAMPLES[step.action], who="supervisor")
         assert response.status_code == 409, (step.action, response.text)
         body = response.json()
         assert body["code"] == "action_not_allowed"
         assert stage.value in body["message"] and body["details"]["stage"] == stage.value
-        allowed = [s.action for s in STEPS.values() if stage in s.from_stages and s.hold != "on"]
+        allowed = [
+            s.action for s in STEPS.values() if stage in s.from_stages and s.hold != "on" and not s.internal
+        ]
         assert body["details"]["allowed_actions"] == allowed
 
     assert await _snapshot(fairway, ref, seq) == before
@@ -88,7 +125,7 @@ async def test_hold_blocks_progress_but_not_notes(fairway):
 
 async def test_step_specific_refusals(fairway):
     http = fairway.http
-    ref = await _reach(http, ClaimStage.NEGOTIATING)
+    ref = await _reach(fairway, ClaimStage.NEGOTIATING)
     future = await act(http, ref, "make_offer", SAMPLES["make_offer"] | {"made_on": "2099-01-01"})
     assert future.status_code == 409 and future.json()["code"] == "date_in_future"
     unknown = await act(http, ref, "accept_offer", {"offer_no": 9, "accepted_on": "2026-08-25"})

@@ -91,14 +91,73 @@ async def claim_book_closed_and_reopened(fairway) -> str:
     return ref
 
 
+async def claim_offers_and_settlement(fairway) -> str:
+    """Part 36 offers (a relevant period expiring, a pending withdrawal, better and worse
+    terms, clarification), a stock-take, a child's settlement refused and then approved by the
+    court, and each kind of payment written to the register."""
+    http = fairway.http
+    child = {"name": "Sam Young", "date_of_birth": "2015-06-01", "protected_party": False}
+    ref = (await open_claim(http, claimant=child))["claim"]["ref"]
+    for action in ROUTES[ClaimStage.LETTER_OF_RESPONSE_SENT]:
+        await ok(http, ref, action, SAMPLES[action])
+    interim = {"paid_on": "2026-07-20", "amount": "20000.00", "payee": "claimant_solicitors"}
+    interim |= {"reference": "INT-1", "kind": "interim", "court_approval_reference": "K00CL1-IP"}
+    await ok(http, ref, "record_payment", interim)
+    await ok(http, ref, "hold_stocktake", SAMPLES["hold_stocktake"])
+    today = datetime.now(UTC).date().isoformat()
+    offer = {"by": "defendant", "amount": "150000.00", "part_36": True, "made_on": today}
+    await ok(http, ref, "make_offer", offer)
+    await ok(http, ref, "make_offer", offer | {"by": "claimant", "amount": "260000.00", "responds_to": 1})
+    clarification = {"offer_no": 1, "requested_on": today, "question": "Is interest included?"}
+    await ok(http, ref, "request_offer_clarification", clarification)
+    await ok(http, ref, "clarify_offer", {"offer_no": 1, "answer": "Yes.", "clarified_on": today})
+    await ok(http, ref, "change_offer", {"offer_no": 1, "amount": "160000.00", "changed_on": today})
+    await ok(http, ref, "change_offer", {"offer_no": 1, "amount": "155000.00", "changed_on": today})
+    await ok(http, ref, "withdraw_offer", {"offer_no": 2, "withdrawn_on": today})
+    await asyncio.sleep(5)  # both relevant periods end under the short policy
+    await ok(http, ref, "accept_offer", {"offer_no": 1, "accepted_on": today})
+    settlement = {
+        "agreed_on": today,
+        "general_damages": "100000.00",
+        "special_damages": "20000.00",
+        "future_losses": "35000.00",
+        "claimant_costs": "30000.00",
+        "lump_sum": "125000.00",
+        "periodical_payments": {"annual_amount": "5000.00", "indexation": "ASHE 6115", "starts_on": today},
+    }
+    await ok(http, ref, "record_settlement", settlement)
+    decision = {"decided_on": today, "court": "County Court at Central London", "order_reference": "K00CL1"}
+    await ok(http, ref, "record_court_approval", decision | {"approved": False})
+    await ok(http, ref, "record_settlement", settlement)
+    await ok(http, ref, "record_court_approval", decision | {"approved": True})
+    payment = {"paid_on": today, "payee": "claimant", "amount": "105000.00", "reference": "PAY-1"}
+    await ok(http, ref, "record_payment", payment)
+    await ok(
+        http, ref, "record_payment", payment | {"amount": "30000.00", "reference": "PAY-2", "kind": "costs"}
+    )
+    await ok(
+        http,
+        ref,
+        "record_payment",
+        payment | {"amount": "5000.00", "reference": "PPO-1", "kind": "periodical"},
+    )
+    await ok(http, ref, "close", {"outcome": "settled_with_damages"})
+    return ref
+
+
 SCENARIOS = {
     "claim_foundation": claim_foundation,
     "claim_lifecycle": claim_lifecycle,
     "claim_continued": claim_continued,
     "claim_deadlines": claim_deadlines,
     "claim_book_closed_and_reopened": claim_book_closed_and_reopened,
+    "claim_offers_and_settlement": claim_offers_and_settlement,
 }
-POLICIES = {"claim_deadlines": SHORT, "claim_book_closed_and_reopened": SHORT}
+POLICIES = {
+    "claim_deadlines": SHORT,
+    "claim_book_closed_and_reopened": SHORT,
+    "claim_offers_and_settlement": SHORT,
+}
 SERVER_ARGS = {"claim_continued": ["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=60"]}
 
 

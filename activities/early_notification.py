@@ -1,0 +1,130 @@
+"""What an Early Notification case does outside itself: open the claim an admission leads to,
+note the EN case on a claim (the link back), and keep its row in the register.
+
+The claim is started with a workflow id derived from the EN case's reference, so a retried
+activity, or the EN case retrying the whole step, finds the same claim rather than a second
+one; the note is an ordinary claim `add_note` update whose request id is derived the same way,
+so the claim records it once.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from fairway.db import GroupCommit, dialect_insert
+from models import search_attributes as sa
+from models.claims import AddNote, ClaimStage, ClaimWorkflowInput
+from models.common import ActionMeta, CaseKind
+from models.early_notification import (
+    ClaimBackLink,
+    ClaimFromEarlyNotification,
+    ClaimLinked,
+    EarlyNotificationRecord,
+)
+from models.register import EarlyNotificationRow
+
+log = structlog.get_logger(__name__)
+
+CLAIM_WORKFLOW = "ClaimWorkflow"  # by name: activities do not import workflow code
+
+
+def claim_workflow_id(claim_ref: str) -> str:
+    return f"claim-{claim_ref}"  # as api/claims.py names them
+
+
+class EarlyNotificationActivities:
+    def __init__(self, client: Client | None, sessions: sessionmaker[Session]) -> None:
+        self.client = client
+        self.writer = GroupCommit(sessions)
+
+    def _client(self) -> Client:
+        if self.client is None:
+            raise ApplicationError("this worker was built without a Temporal client", non_retryable=True)
+        return self.client
+
+    @activity.defn
+    async def open_claim(self, request: ClaimFromEarlyNotification) -> ClaimLinked:
+        """Start the claim (or find the one a previous attempt started) and note the EN case on it."""
+        client, opening = self._client(), request.opening
+        workflow_id = claim_workflow_id(request.claim_ref)
+        try:
+            await client.start_workflow(
+                CLAIM_WORKFLOW,
+                ClaimWorkflowInput(
+                    ref=request.claim_ref, opening=opening, opened_by=request.opened_by, policy=request.policy
+                ),
+                id=workflow_id,
+                task_queue=activity.info().task_queue,
+                search_attributes=TypedSearchAttributes(
+                    [
+                        SearchAttributePair(sa.CASE_KIND, CaseKind.CLAIM.value),
+                        SearchAttributePair(sa.STAGE, ClaimStage.NOTIFIED.value),
+                        SearchAttributePair(sa.HANDLER, opening.handler),
+                        SearchAttributePair(sa.SCHEME, opening.scheme.value),
+                    ]
+                ),
+            )
+        except WorkflowAlreadyStartedError:
+            log.info("claim from early notification already open", case_id=request.en_ref)
+        back = ClaimBackLink(
+            en_ref=request.en_ref,
+            claim_ref=request.claim_ref,
+            actor=request.opened_by.actor,
+            note=request.note,
+        )
+        noted = await self._note(back)
+        log.info("claim opened from early notification", case_id=request.en_ref, claim_ref=request.claim_ref)
+        return ClaimLinked(claim_ref=request.claim_ref, workflow_id=workflow_id, noted=noted)
+
+    @activity.defn
+    async def link_claim(self, back: ClaimBackLink) -> ClaimLinked:
+        """Note an EN case on a claim someone else opened (the family's traditional claim)."""
+        workflow_id = claim_workflow_id(back.claim_ref)
+        handle = self._client().get_workflow_handle(workflow_id)
+        try:
+            described = await handle.describe()
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise ApplicationError(
+                    f"there is no claim {back.claim_ref}", type="unknown_claim", non_retryable=True
+                ) from err
+            raise
+        noted = described.status == WorkflowExecutionStatus.RUNNING and await self._note(back)
+        log.info("early notification linked to claim", case_id=back.en_ref, claim_ref=back.claim_ref)
+        return ClaimLinked(claim_ref=back.claim_ref, workflow_id=workflow_id, noted=noted)
+
+    async def _note(self, back: ClaimBackLink) -> bool:
+        """The link back: the claim's own add_note, once whatever retries (its request id)."""
+        request_id = f"early-notification-link:{back.en_ref}"
+        meta = ActionMeta(actor=back.actor, request_id=request_id)
+        handle = self._client().get_workflow_handle(claim_workflow_id(back.claim_ref))
+        try:
+            await handle.execute_update("add_note", args=[meta, AddNote(text=back.note)], id=request_id)
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+            return False  # the claim's run has ended: the EN side still holds the link
+        return True
+
+    @activity.defn
+    def project_early_notification(self, record: EarlyNotificationRecord) -> None:
+        """The case's early_notification row; a retried or older write changes nothing."""
+        row = record.model_dump()
+        self.writer.run(lambda session: _upsert(session, row))
+        log.info("early notification projected", case_id=record.ref, stage=record.stage, seq=record.seq)
+
+
+def _upsert(session: Session, row: dict) -> None:
+    stmt = dialect_insert(session, EarlyNotificationRow).values(**row)
+    newer = {k: stmt.excluded[k] for k in row if k != "ref"}
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["ref"], set_=newer, where=EarlyNotificationRow.seq < stmt.excluded.seq
+        )
+    )

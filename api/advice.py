@@ -1,0 +1,68 @@
+"""Practitioner Performance Advice: advice cases, their interventions and MHPS exclusions.
+
+All three are confidential: only advisers, advice supervisors, auditors and admins see them;
+anyone else gets 403 on a case and an empty list. Interventions and exclusions are started by
+their advice case's actions (`start-intervention`, `record-exclusion`), so they have no open
+route of their own; they are driven through `/advice-interventions/{ref}/...` and
+`/advice-exclusions/{ref}/...`.
+
+New cases start under `app.state.advice_policy` when it is set (tests set a short one), else
+the advice policy in force.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from api.cases import CaseApi, case_router
+from api.errors import ApiError
+from models.advice import ADVICE_READERS, ADVISING, AdviceInput, AdvicePolicy, Referral
+from models.common import ActionMeta, Actor, CaseKind
+from workflows.advice import AdviceCaseWorkflow
+from workflows.clock import london_date
+from workflows.exclusion import ExclusionWorkflow
+from workflows.intervention import InterventionWorkflow
+
+
+def advice_policy(app_state: Any) -> AdvicePolicy:
+    return getattr(app_state, "advice_policy", None) or AdvicePolicy()
+
+
+def _vet_referral(app_state: Any, referral: Referral, actor: Actor) -> None:
+    if referral.referred_on > london_date(datetime.now(UTC)):
+        raise ApiError(422, "date_in_future", f"referred_on {referral.referred_on} is in the future")
+
+
+def _start(ref: str, referral: Referral, meta: ActionMeta, policy: AdvicePolicy) -> AdviceInput:
+    return AdviceInput(ref=ref, owner=meta.actor.id, opening=referral, opened_by=meta, policy=policy)
+
+
+ADVICE_CASES = CaseApi(
+    kind=CaseKind.ADVICE,
+    prefix="/advice-cases",
+    workflow=AdviceCaseWorkflow,
+    ref_prefix="PPA",
+    opening=Referral,
+    openers=ADVISING,
+    readers=ADVICE_READERS,
+    start_input=_start,
+    policy=advice_policy,
+    vet_opening=_vet_referral,
+)
+INTERVENTIONS = CaseApi(
+    kind=CaseKind.INTERVENTION,
+    prefix="/advice-interventions",
+    workflow=InterventionWorkflow,
+    ref_prefix="PPA",
+    readers=ADVICE_READERS,
+)
+EXCLUSIONS = CaseApi(
+    kind=CaseKind.EXCLUSION,
+    prefix="/advice-exclusions",
+    workflow=ExclusionWorkflow,
+    ref_prefix="PPA",
+    readers=ADVICE_READERS,
+)
+
+routers = [case_router(spec) for spec in (ADVICE_CASES, INTERVENTIONS, EXCLUSIONS)]
