@@ -12,6 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.court_service import ServiceActivities
 from activities.deadlines import CalendarActivities
 from activities.escalations import EscalationActivities
 from activities.notifications import OutboxDispatcher, notifier_from
@@ -26,6 +27,7 @@ from workflows.claim import ClaimWorkflow
 from workflows.early_neutral_evaluation import EarlyNeutralEvaluationWorkflow
 from workflows.exclusion import ExclusionWorkflow
 from workflows.intervention import InterventionWorkflow
+from workflows.litigation import LitigationWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.resolution_summit import ResolutionSummitWorkflow
 
@@ -39,6 +41,7 @@ WORKFLOWS = [
     AdviceCaseWorkflow,
     InterventionWorkflow,
     ExclusionWorkflow,
+    LitigationWorkflow,
 ]
 
 # Pure, deterministic modules are shared with the sandbox rather than re-imported for every
@@ -69,6 +72,7 @@ def activities(sessions: sessionmaker[Session], client: Client | None = None) ->
     escalations = EscalationActivities(sessions)
     calendar = CalendarActivities()
     payments = PaymentActivities(sessions)
+    summits = SummitActivities(client)  # a summit asks its claims to join and leave
     return [
         register.project_claim,
         register.project_case,
@@ -76,17 +80,11 @@ def activities(sessions: sessionmaker[Session], client: Client | None = None) ->
         escalations.acknowledge,
         calendar.compute_due,
         calendar.compute_limitation,
+        ServiceActivities().deemed_service,
         payments.record_payment,
-        *_summit_activities(client),
+        summits.join_claim,
+        summits.leave_claim,
     ]
-
-
-def _summit_activities(client: Client | None) -> list:
-    """A summit asks its claims to join and leave through the client (none: no summits here)."""
-    if client is None:
-        return []
-    summits = SummitActivities(client)
-    return [summits.join_claim, summits.leave_claim]
 
 
 def build_worker(client: Client, task_queue: str, sessions: sessionmaker[Session], **options) -> Worker:

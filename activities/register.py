@@ -39,6 +39,7 @@ def claim_row(workflow_id: str, claim: Claim) -> dict:
         "team": opening.team,
         "next_deadline_at": claim.next_deadline_at,
         "overdue": claim.overdue,
+        "active_routes": ",".join(sorted(r.kind.value for r in claim.routes if r.active)) or None,
         "outcome": claim.outcome.value if claim.outcome else None,
         "opened_at": claim.opened_at,
         "updated_at": claim.updated_at,

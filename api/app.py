@@ -11,8 +11,17 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from api import advice, claims, early_neutral_evaluation, errors, escalations, mediation, pathways
-from api import resolution_summits
+from api import (
+    advice,
+    claims,
+    early_neutral_evaluation,
+    errors,
+    escalations,
+    litigation,
+    mediation,
+    pathways,
+    resolution_summits,
+)
 from api.auth import Directory
 from fairway import db
 from fairway.client import connect
@@ -84,6 +93,7 @@ def create_app(
     app.include_router(mediation.router)
     app.include_router(early_neutral_evaluation.router)
     app.include_router(resolution_summits.router)
+    app.include_router(litigation.router)
     app.include_router(escalations.router)
     app.include_router(pathways.router)
     for router in advice.routers:

@@ -5,7 +5,6 @@ starts it. Confidential kinds name their readers: anyone else gets 403 on a case
 list, never a row.
 """
 
-
 import base64
 import hashlib
 import uuid
@@ -132,7 +131,11 @@ def search_attributes(spec: CaseApi, stage: str, owner: str) -> TypedSearchAttri
     )
 
 
+SPECS: dict[str, CaseApi] = {}  # every kit case kind with a router, by kind
+
+
 def case_router(spec: CaseApi) -> APIRouter:
+    SPECS[spec.kind.value] = spec
     router = APIRouter(prefix=spec.prefix, tags=[spec.noun])
     if spec.opening is not None:
         _open_route(router, spec)

@@ -181,6 +181,7 @@ class ClaimSummary(BaseModel):
     specialty: str
     on_hold: bool
     outcome: str | None
+    active_routes: str | None = None
     opened_at: datetime
     updated_at: datetime
 
@@ -200,6 +201,7 @@ def list_claims(
     handler: str | None = None,
     scheme: str | None = None,
     claimant_firm: str | None = None,
+    route: str | None = Query(None, description="claims with this resolution route running"),
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ClaimPage:
@@ -213,6 +215,8 @@ def list_claims(
         filters.append(ClaimRow.scheme == scheme)
     if claimant_firm:
         filters.append(ClaimRow.claimant_firm_id == claimant_firm)
+    if route:
+        filters.append(ClaimRow.active_routes.contains(route))
     total = session.scalar(select(func.count()).select_from(ClaimRow).where(*filters))
     rows = session.scalars(
         select(ClaimRow)

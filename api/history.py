@@ -79,6 +79,10 @@ def _run_entries(client: Client, history: WorkflowHistory, opening_action: str) 
                 at=at,
                 payload=payload,
             )
+        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+            entry = _route_ended(client, event, at)
+            if entry is not None:
+                entries.append(entry)
         elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
             attrs = event.workflow_execution_update_completed_event_attributes
             entry = accepted.pop(attrs.meta.update_id, None)
@@ -90,6 +94,30 @@ def _run_entries(client: Client, history: WorkflowHistory, opening_action: str) 
                 continue  # a read, or a retry that changed nothing, is not a step in the timeline
             entries.append(entry.model_copy(update={"seq": applied.get("seq")}))
     return entries
+
+
+def _route_ended(client: Client, event, at: datetime) -> TimelineEntry | None:
+    """A route's or summit's last word to its claim, which the claim records as `route_ended`
+    (workflows/claim.py; the request id is the claim's own)."""
+    attrs = event.workflow_execution_signaled_event_attributes
+    if attrs.signal_name not in ("route_progress", "summit_outcome"):
+        return None
+    (news,) = _decode(client, attrs.input.payloads, [dict])
+    if attrs.signal_name == "route_progress":
+        if not news.get("ended"):
+            return None
+        request_id = f"{news['ref']}:ended"
+    else:
+        request_id = f"{news['summit_ref']}:outcome"
+    return TimelineEntry(
+        seq=None,
+        action="route_ended",
+        actor_id="fairway",
+        actor_role="admin",
+        request_id=request_id,
+        at=at,
+        payload=news,
+    )
 
 
 def _opening(client: Client, event, at: datetime, opening_action: str) -> TimelineEntry | None:
@@ -118,4 +146,7 @@ async def timeline(
     entries: list[TimelineEntry] = []
     for history in reversed(await _runs_newest_first(client, workflow_id)):
         entries.extend(_run_entries(client, history, opening_action))
+    for previous, entry in zip(entries, entries[1:], strict=False):
+        if entry.seq is None and previous.seq is not None:
+            entry.seq = previous.seq + 1  # what the case numbered a signal it recorded
     return entries

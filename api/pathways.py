@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from api.cases import SPECS, may_read
 from api.deps import CurrentActor
+from api.errors import not_found
 from workflows import claim_pathway
 
 router = APIRouter(prefix="/pathways", tags=["pathways"])
@@ -70,3 +72,32 @@ def claim_pathway_view() -> Pathway:
 def claim(actor: CurrentActor) -> Pathway:
     """Stages, the actions allowed in each, where each leads, and who may take it."""
     return claim_pathway_view()
+
+
+def kit_pathway_view(spec) -> Pathway:
+    pathway = spec.workflow.pathway
+    order = [s.value for s in pathway.stages]
+    steps = [
+        PathwayStep(
+            action=s.action,
+            route=f"{spec.prefix}/{{ref}}/{s.action.replace('_', '-')}",
+            describe=s.describe,
+            from_stages=sorted(s.from_stages, key=order.index),
+            leads_to=s.leads_to,
+            roles=sorted(r.value for r in s.roles),
+            hold="any",
+            payload_schema=s.payload.model_json_schema(),
+        )
+        for s in pathway.steps.values()
+    ]
+    return Pathway(case_kind=pathway.kind, stages=order, steps=steps, mermaid=pathway.mermaid())
+
+
+@router.get("/{kind}", response_model=Pathway, summary="Another case kind's pathway")
+def case_kind(kind: str, actor: CurrentActor) -> Pathway:
+    """Stages, actions and roles of a route, summit, Early Notification or advice case."""
+    spec = next((s for s in SPECS.values() if s.workflow.pathway.kind == kind), None)
+    if spec is None:
+        raise not_found("pathway", kind)
+    may_read(spec, actor)
+    return kit_pathway_view(spec)

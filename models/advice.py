@@ -554,6 +554,7 @@ class ExclusionPeriod(BaseModel):
     number: int
     started_on: date
     reviewed_on: date | None = None
+    consulted_on: date | None = None  # the advice service consulted during this period
 
 
 class ExclusionState(CaseState):

@@ -83,6 +83,8 @@ class ClaimRow(Base):
     # The earliest due time among the case's live deadlines, and whether any is past due.
     next_deadline_at: Mapped[datetime | None] = mapped_column(index=True)
     overdue: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    # The resolution routes running now (e.g. "litigation,mediation"), for dashboards.
+    active_routes: Mapped[str | None] = mapped_column(String(120), index=True)
 
 
 class LedgerRow(Base):

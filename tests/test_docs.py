@@ -1,6 +1,14 @@
 """Generated docs must match the pathway tables they are generated from."""
 
-from fairway.docs import CLAIM_PATHWAY_DOC, claim_pathway_markdown
+import pytest
+
+from fairway.docs import (
+    CLAIM_PATHWAY_DOC,
+    claim_pathway_markdown,
+    kit_pathway_doc,
+    kit_pathway_markdown,
+    kit_workflows,
+)
 from workflows.claim_pathway import STEPS, mermaid
 
 
@@ -26,3 +34,22 @@ async def test_pathway_endpoint_serves_the_table(fairway):
     reopen = next(s for s in body["steps"] if s["action"] == "reopen")
     assert reopen["roles"] == ["admin", "supervisor"] and reopen["from_stages"] == ["closed"]
     assert reopen["payload_schema"]["required"] == ["reason"]
+
+
+@pytest.mark.parametrize("workflow", kit_workflows(), ids=lambda w: w.pathway.kind)
+def test_kit_pathway_docs_are_current(workflow):
+    assert kit_pathway_doc(workflow).read_text() == kit_pathway_markdown(workflow), (
+        "run `fairway docs` and commit the result"
+    )
+
+
+async def test_every_kit_pathway_is_served(fairway):
+    from tests.helpers import auth
+
+    for workflow in kit_workflows():
+        pathway = workflow.pathway
+        response = await fairway.http.get(f"/pathways/{pathway.kind}", headers=auth("admin"))
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert [s["action"] for s in body["steps"]] == list(pathway.steps)
+        assert body["mermaid"] == pathway.mermaid()

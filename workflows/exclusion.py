@@ -49,6 +49,8 @@ def _consulted(state: m.ExclusionState, p: m.FormallyExclude, ctx: Context):
 
 def _consult(state: m.ExclusionState, p: m.ConsultAdviceService, ctx: Context) -> None:
     state.consultations.append(p.consulted_on)
+    if state.period is not None:
+        state.period.consulted_on = p.consulted_on
 
 
 def _first_period(state: m.ExclusionState, p: m.FormallyExclude, ctx: Context) -> None:
@@ -75,9 +77,8 @@ def _renewable(state: m.ExclusionState, p: m.RenewExclusion, ctx: Context):
             "review_required",
             f"a formal exclusion is renewed only after a review; period {period.number} has none",
         )
-    if period.number >= m.ADVICE_RECONSULTATION_PERIODS and not any(
-        c >= state.periods[m.ADVICE_RECONSULTATION_PERIODS - 1].started_on for c in state.consultations
-    ):
+    since_third = state.periods[m.ADVICE_RECONSULTATION_PERIODS - 1 :]
+    if period.number >= m.ADVICE_RECONSULTATION_PERIODS and not any(p.consulted_on for p in since_third):
         return (
             "advice_consultation_required",
             f"after {m.ADVICE_RECONSULTATION_PERIODS} periods the advice service must be contacted "

@@ -9,9 +9,18 @@ from models.claims import ClaimStage
 from models.common import ActionMeta, Actor, CaseKind, Role
 from models.early_neutral_evaluation import EvaluationInput, EvaluationOpening
 from models.register import CaseRow, ClaimRow
-from tests.claim_paths import ROUTES, SAMPLES
+from tests.claim_paths import SAMPLES
 from tests.conftest import TEST_POLICY
 from tests.helpers import assert_eventually, auth, key, ok, open_claim
+from tests.route_helpers import (
+    claim_at,
+    claim_ledger,
+    read_claim,
+    read_route,
+    route_act,
+    route_history,
+    route_ok,
+)
 from workflows.early_neutral_evaluation import EarlyNeutralEvaluationWorkflow
 
 PREFIX = "/early-neutral-evaluations"
@@ -40,34 +49,27 @@ GIST = {
 }
 
 
-async def route_act(http, ref: str, action: str, body: dict, who: str = "handler", prefix: str = PREFIX):
-    headers = auth(who) | {"Idempotency-Key": key()}
-    return await http.post(f"{prefix}/{ref}/{action.replace('_', '-')}", json=body, headers=headers)
-
-
-async def route_ok(http, ref: str, action: str, body: dict, who: str = "handler", prefix: str = PREFIX):
-    response = await route_act(http, ref, action, body, who, prefix)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 async def to_evaluation_delivered(http, ref: str) -> dict:
     """Appointment, timetable, both position papers, bundle, evaluation: the steps before responses."""
-    appointed = await route_ok(http, ref, "appoint_evaluator", APPOINT)
+    appointed = await route_ok(http, PREFIX, ref, "appoint_evaluator", APPOINT)
     assert appointed["state"]["deadlines"]["evaluation_due"]["due_on"] == "2026-11-10"
-    timetabled = await route_ok(http, ref, "fix_evaluation_timetable", TIMETABLE)
+    timetabled = await route_ok(http, PREFIX, ref, "fix_evaluation_timetable", TIMETABLE)
     deadlines = timetabled["state"]["deadlines"]
     assert deadlines["evaluation_position_papers_due"]["due_on"] == "2026-10-27"
     assert deadlines["evaluation_bundle_due"]["due_on"] == "2026-11-03"
     assert timetabled["state"]["stage"] == "papers_due"
-    early = await route_act(http, ref, "lodge_evaluation_bundle", {"lodged_on": "2026-11-01"})
+    early = await route_act(http, PREFIX, ref, "lodge_evaluation_bundle", {"lodged_on": "2026-11-01"})
     assert early.status_code == 409 and early.json()["code"] == "position_papers_outstanding"
     for side in ("claimant", "defendant"):
-        served = await route_ok(http, ref, "serve_position_paper", {"served_on": "2026-10-26", "by": side})
+        served = await route_ok(
+            http, PREFIX, ref, "serve_position_paper", {"served_on": "2026-10-26", "by": side}
+        )
     assert served["state"]["deadlines"]["evaluation_position_papers_due"]["status"] == "met"
-    lodged = await route_ok(http, ref, "lodge_evaluation_bundle", {"lodged_on": "2026-11-01"})
+    lodged = await route_ok(http, PREFIX, ref, "lodge_evaluation_bundle", {"lodged_on": "2026-11-01"})
     assert lodged["state"]["stage"] == "papers_served"
-    delivered = await route_ok(http, ref, "deliver_evaluation", {"delivered_on": "2026-11-10", "gist": GIST})
+    delivered = await route_ok(
+        http, PREFIX, ref, "deliver_evaluation", {"delivered_on": "2026-11-10", "gist": GIST}
+    )
     state = delivered["state"]
     assert state["stage"] == "evaluation_delivered"
     assert state["deadlines"]["evaluation_due"]["status"] == "met"
@@ -79,12 +81,14 @@ async def to_evaluation_delivered(http, ref: str) -> dict:
 async def respond(http, ref: str, claimant_accepts: bool = True, defendant_accepts: bool = True) -> dict:
     await route_ok(
         http,
+        PREFIX,
         ref,
         "record_evaluation_response",
         {"by": "claimant", "responded_on": "2026-11-14", "accepts": claimant_accepts},
     )
     return await route_ok(
         http,
+        PREFIX,
         ref,
         "record_evaluation_response",
         {"by": "defendant", "responded_on": "2026-11-17", "accepts": defendant_accepts},
@@ -132,29 +136,32 @@ async def test_evaluation_refuses_an_outcome_before_both_responses(fairway):
     await to_evaluation_delivered(http, ref)
     await route_ok(
         http,
+        PREFIX,
         ref,
         "record_evaluation_response",
         {"by": "claimant", "responded_on": "2026-11-14", "accepts": True},
     )
     twice = await route_act(
         http,
+        PREFIX,
         ref,
         "record_evaluation_response",
         {"by": "claimant", "responded_on": "2026-11-15", "accepts": False},
     )
     assert twice.status_code == 409 and twice.json()["code"] == "already_responded"
-    early = await route_act(http, ref, "settle_on_evaluation", {"settlement": SETTLEMENT})
+    early = await route_act(http, PREFIX, ref, "settle_on_evaluation", {"settlement": SETTLEMENT})
     assert early.status_code == 409
     assert early.json()["code"] == "responses_outstanding" and "defendant" in early.json()["message"]
     responded = await route_ok(
         http,
+        PREFIX,
         ref,
         "record_evaluation_response",
         {"by": "defendant", "responded_on": "2026-11-17", "accepts": False},
     )
     assert responded["state"]["deadlines"]["evaluation_response_due"]["status"] == "met"
     ended = await route_ok(
-        http, ref, "record_not_resolved", {"reason": "defendant maintains causation defence"}
+        http, PREFIX, ref, "record_not_resolved", {"reason": "defendant maintains causation defence"}
     )
     state = ended["state"]
     assert (state["stage"], state["outcome"]) == ("not_resolved", "not_resolved")
@@ -171,14 +178,17 @@ async def test_a_court_ordered_evaluation_ends_early_only_if_the_order_is_varied
     read = (await http.get(f"{PREFIX}/{ref}", headers=auth("auditor"))).json()
     assert read["state"]["evaluation"]["ordered_by_court"] is True
     assert read["state"]["stage"] == "agreed"
-    refused = await route_act(http, ref, "abandon_evaluation", {"reason": "claimant unwilling"})
+    refused = await route_act(http, PREFIX, ref, "abandon_evaluation", {"reason": "claimant unwilling"})
     assert refused.status_code == 409 and refused.json()["code"] == "ordered_by_court"
-    bad_dates = await route_ok(http, ref, "appoint_evaluator", APPOINT)
-    assert bad_dates["state"]["stage"] == "evaluator_appointed"
-    late = await route_act(http, ref, "fix_evaluation_timetable", TIMETABLE | {"bundle_due_on": "2026-11-11"})
+    appointed = await route_ok(http, PREFIX, ref, "appoint_evaluator", APPOINT)
+    assert appointed["state"]["stage"] == "evaluator_appointed"
+    late = await route_act(
+        http, PREFIX, ref, "fix_evaluation_timetable", TIMETABLE | {"bundle_due_on": "2026-11-11"}
+    )
     assert late.status_code == 409 and late.json()["code"] == "papers_after_evaluation"
     abandoned = await route_ok(
         http,
+        PREFIX,
         ref,
         "abandon_evaluation",
         {"reason": "order varied on application", "court_order_varied_on": "2026-10-05"},
@@ -201,38 +211,12 @@ async def test_a_court_ordered_evaluation_ends_early_only_if_the_order_is_varied
 # --- from the claim's opening to closure ---------------------------------------------------
 
 
-async def claim_at(http, stage: ClaimStage) -> str:
-    ref = (await open_claim(http))["claim"]["ref"]
-    for action in ROUTES[stage]:
-        await ok(http, ref, action, SAMPLES[action])
-    return ref
-
-
 async def agree_evaluation(http, claim_ref: str, **overrides) -> tuple[dict, str]:
     body = {"agreed_on": "2026-09-30", "reason": "a view on causation before experts meet"} | overrides
     claim = (await ok(http, claim_ref, "agree_early_neutral_evaluation", body))["claim"]
     route = claim["routes"][-1]
     assert (route["kind"], route["ended_at"]) == ("early_neutral_evaluation", None)
     return claim, route["ref"]
-
-
-async def read_claim(http, ref: str) -> dict:
-    return (await http.get(f"/claims/{ref}", headers=auth("auditor"))).json()["claim"]
-
-
-async def route_history(http, ref: str, entries: int, prefix: str = PREFIX) -> list[str]:
-    """The route's history once its ledger is complete: Temporal and the ledger agree."""
-
-    async def complete():
-        body = (await http.get(f"{prefix}/{ref}/history", headers=auth("supervisor"))).json()
-        assert len(body["ledger"]) == entries, [e["action"] for e in body["ledger"]]
-        return body
-
-    body = await assert_eventually(complete)
-    key_of = lambda e: (e["seq"], e["action"], e["actor_id"], e["request_id"])  # noqa: E731
-    if body["temporal_available"]:
-        assert [key_of(e) for e in body["temporal"]] == [key_of(e) for e in body["ledger"]]
-    return [e["action"] for e in body["ledger"]]
 
 
 async def test_claim_settles_on_the_evaluation_is_paid_and_closed(fairway):
@@ -242,12 +226,8 @@ async def test_claim_settles_on_the_evaluation_is_paid_and_closed(fairway):
     assert claim["stage"] == "in_early_neutral_evaluation"
     assert ref == f"{claim_ref}-ENE1"
 
-    async def started():
-        read = (await http.get(f"{PREFIX}/{ref}", headers=auth("auditor"))).json()
-        assert read["state"]["claim_ref"] == claim_ref
-        return read["state"]
-
-    state = await assert_eventually(started)
+    state = await read_route(http, PREFIX, ref)
+    assert state["claim_ref"] == claim_ref
     assert (state["stage"], state["owner"], state["claimant_firm_id"]) == (
         "agreed",
         "hana.handler",
@@ -264,7 +244,7 @@ async def test_claim_settles_on_the_evaluation_is_paid_and_closed(fairway):
     await assert_eventually(claim_sees_stage)
     responded = await respond(http, ref)
     assert set(responded["state"]["evaluation"]["responses"]) == {"claimant", "defendant"}
-    settled = await route_ok(http, ref, "settle_on_evaluation", {"settlement": SETTLEMENT})
+    settled = await route_ok(http, PREFIX, ref, "settle_on_evaluation", {"settlement": SETTLEMENT})
     state = settled["state"]
     assert (state["stage"], state["outcome"]) == ("settled", "settled_on_evaluation")
     assert state["route_outcome"]["result"] == "settled"
@@ -297,7 +277,7 @@ async def test_claim_settles_on_the_evaluation_is_paid_and_closed(fairway):
     )
     assert (closed["claim"]["stage"], closed["claim"]["outcome"]) == ("closed", "settled_with_damages")
 
-    assert await route_history(http, ref, 10) == [
+    assert await route_history(http, PREFIX, ref, 10) == [
         "agree_early_neutral_evaluation",
         "appoint_evaluator",
         "fix_evaluation_timetable",
@@ -309,10 +289,10 @@ async def test_claim_settles_on_the_evaluation_is_paid_and_closed(fairway):
         "record_evaluation_response",
         "settle_on_evaluation",
     ]
-    claim_history = (await http.get(f"/claims/{claim_ref}/history", headers=auth("supervisor"))).json()
-    actions = [e["action"] for e in claim_history["ledger"]]
+    claim_history = await claim_ledger(http, claim_ref, "close")
+    actions = [e["action"] for e in claim_history]
     assert actions[-4:] == ["agree_early_neutral_evaluation", "route_ended", "record_payment", "close"]
-    route_ended = claim_history["ledger"][-3]
+    route_ended = claim_history[-3]
     assert (route_ended["stage_before"], route_ended["stage_after"]) == (
         "in_early_neutral_evaluation",
         "settled",
@@ -348,11 +328,12 @@ async def test_narrowed_issues_return_the_claim_to_choose_again(fairway):
     http = fairway.http
     claim_ref = await claim_at(http, ClaimStage.LETTER_OF_RESPONSE_SENT)
     _, ref = await agree_evaluation(http, claim_ref, ordered_by_court=True)
-    await assert_eventually(lambda: _exists(http, ref))
+    assert (await read_route(http, PREFIX, ref))["evaluation"]["ordered_by_court"] is True
     await to_evaluation_delivered(http, ref)
     await respond(http, ref, claimant_accepts=False, defendant_accepts=True)
     narrowed = await route_ok(
         http,
+        PREFIX,
         ref,
         "record_issues_narrowed",
         {"issues_agreed": ["breach admitted"], "issues_remaining": ["causation", "quantum"]},
@@ -376,8 +357,3 @@ async def test_narrowed_issues_return_the_claim_to_choose_again(fairway):
     )
     assert again["claim"]["stage"] == "in_mediation"
     assert [r["kind"] for r in again["claim"]["routes"]] == ["early_neutral_evaluation", "mediation"]
-
-
-async def _exists(http, ref: str) -> None:
-    response = await http.get(f"{PREFIX}/{ref}", headers=auth("auditor"))
-    assert response.status_code == 200, response.text

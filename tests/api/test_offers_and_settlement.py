@@ -284,7 +284,7 @@ async def test_a_childs_settlement_waits_for_the_court_then_pays_and_closes(fair
     assert approved["claim"]["stage"] == "settled"
     assert approved["claim"]["settlement"]["approval"]["order_reference"] == "K00CL1"
 
-    too_much = await act(http, ref, "record_payment", payment | {"amount": "130000.01"})
+    too_much = await act(http, ref, "record_payment", payment | {"amount": "160000.01"})
     assert too_much.status_code == 409 and too_much.json()["code"] == "overpayment"
     same_key = key()
     first = await act(http, ref, "record_payment", payment, idempotency_key=same_key)

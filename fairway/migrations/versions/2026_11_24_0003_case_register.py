@@ -16,6 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("claim") as batch_op:
+        batch_op.add_column(sa.Column("active_routes", sa.String(length=120), nullable=True))
+        batch_op.create_index(batch_op.f("ix_claim_active_routes"), ["active_routes"], unique=False)
     op.create_table(
         "case_record",
         sa.Column("ref", sa.String(length=60), nullable=False),
@@ -53,3 +56,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("case_record")
+    with op.batch_alter_table("claim") as batch_op:
+        batch_op.drop_index(batch_op.f("ix_claim_active_routes"))
+        batch_op.drop_column("active_routes")

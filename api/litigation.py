@@ -1,0 +1,16 @@
+"""Litigation routes: the claim starts them (record_proceedings_issued); handlers drive them here."""
+
+from __future__ import annotations
+
+from api.cases import CaseApi, case_router
+from models.common import CaseKind
+from workflows.litigation import LitigationWorkflow
+
+SPEC = CaseApi(
+    kind=CaseKind.LITIGATION,
+    prefix="/litigation",
+    workflow=LitigationWorkflow,
+    ref_prefix="LIT",
+    opening=None,
+)
+router = case_router(SPEC)

@@ -1,0 +1,461 @@
+"""EarlyNotificationWorkflow: one maternity Early Notification case, from the trust's
+notification to its outcome (DOMAIN.md 3).
+
+The API checks the entry criteria before the case starts (models/early_notification.py); the
+case then waits for MNSI's report, triages the MRI evidence, reviews the care, writes to the
+family and, for births from 1 Oct 2023, waits up to 3 months for their consent before the
+legal investigation. An admission of liability opens a claim (a ClaimWorkflow, through an
+activity) and the EN case closes linked to it; a family that brings a traditional claim
+instead closes the case linked to theirs.
+
+If the family's 3 months pass without a decision recorded, the case closes by itself: without
+consent NHS Resolution may not investigate, and the family keeps the ordinary claim route.
+The deadline's ladder warns the handler before the end and tells the supervisor at it; a
+family that asks for more time gets it through `extend_deadline`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.early_notification import EarlyNotificationActivities
+    from models import early_notification as m
+    from models.cases import CaseLink, CaseView
+    from models.claims import Claimant, ClaimOpening, Defendant, Scheme
+    from models.common import CaseKind
+    from models.deadlines import DeadlineStatus
+    from models.early_notification import Outcome
+    from models.early_notification import Stage as S
+    from workflows.case_kit import Context, Pathway, Step, both, common_steps, not_future, refuse
+    from workflows.clock import london_date
+
+EVERY = frozenset(S)
+FINAL = frozenset({S.CLOSED})
+OPEN = EVERY - FINAL
+LEGAL = frozenset({S.LEGAL_INVESTIGATION})
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Opening or noting a claim: a few tries, then the step is refused and nothing has changed.
+CLAIM_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
+REGISTER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+CLAIM_SPECIALTY = "obstetrics"
+
+
+# --- effects -------------------------------------------------------------------------------
+
+
+def _close(state: m.EarlyNotificationState, outcome: Outcome) -> None:
+    state.outcome = outcome.value
+
+
+def _acknowledge(state, p: m.AcknowledgeNotification, ctx: Context) -> None:
+    state.acknowledged_on = p.sent_on
+
+
+def _report(state, p: m.ReceiveMnsiReport, ctx: Context) -> None:
+    state.mnsi_report_received_on = p.received_on
+
+
+def _review(field: str, met: bool):
+    def review(state, p: m.Review, ctx: Context) -> None:
+        record = m.ReviewRecord(**p.model_dump(include=set(m.Review.model_fields)), met=met, by=ctx.actor.id)
+        setattr(state, field, record)
+
+    return review
+
+
+def _closing_review(field: str, outcome: Outcome, purpose: str):
+    review = _review(field, False)
+
+    def close(state, p: m.ReviewWithLetters, ctx: Context) -> None:
+        review(state, p, ctx)
+        for to in ("trust", "family"):
+            state.letters.append(m.Letter(to=to, purpose=purpose, sent_on=p.letters_sent_on))
+        _close(state, outcome)
+
+    return close
+
+
+def _family_letter(purpose: str):
+    def letter(state, p: m.SendFamilyLetter, ctx: Context) -> None:
+        state.family_letter_sent_on = p.sent_on
+        state.letters.append(m.Letter(to="family", purpose=purpose, sent_on=p.sent_on))
+
+    return letter
+
+
+def _family_decides(decision: str, outcome: Outcome | None = None):
+    def decide(state, p: m.FamilyDecisionOn, ctx: Context) -> None:
+        state.family_decision = m.FamilyDecision(decision=decision, on=p.decided_on)
+        if outcome is not None:
+            _close(state, outcome)
+
+    return decide
+
+
+def _letter_of_claim(state, p: m.RecordLetterOfClaim, ctx: Context) -> None:
+    if state.family_decision is None or state.family_decision.decision != "traditional_claim":
+        state.family_decision = m.FamilyDecision(decision="traditional_claim", on=p.received_on)
+    _link_claim(state, p.claim_ref)
+    _close(state, Outcome.TRADITIONAL_CLAIM)
+
+
+def _link_claim(state, claim_ref: str) -> None:
+    state.claim_ref = claim_ref
+    link = CaseLink(kind=CaseKind.CLAIM, ref=claim_ref, workflow_id=f"claim-{claim_ref}")
+    if link not in state.links:
+        state.links.append(link)
+
+
+def _finding(field: str):
+    def find(state, p: m.Finding, ctx: Context) -> None:
+        setattr(state, field, m.FindingRecord(**p.model_dump(), recorded_by=ctx.actor.id))
+
+    return find
+
+
+def _no_liability(state, p: m.DecideNoLiability, ctx: Context) -> None:
+    state.liability = m.LiabilityDecision(
+        admitted=False, decided_on=p.decided_on, reasons=p.reasons, decided_by=ctx.actor.id
+    )
+    state.letters.append(m.Letter(to="family", purpose="outcome: no liability", sent_on=p.outcome_letter_sent_on))
+    _close(state, Outcome.NO_LIABILITY)
+
+
+def _admit(state, p: m.AdmitLiability, ctx: Context) -> None:
+    state.liability = m.LiabilityDecision(
+        admitted=True, decided_on=p.decided_on, reasons=p.reasons, decided_by=ctx.actor.id
+    )
+
+
+def _apology(state, p: m.RecordApology, ctx: Context) -> None:
+    state.apology = p
+
+
+def _interim(state, p: m.RecordInterimPayment, ctx: Context) -> None:
+    state.interim_payments.append(p)
+
+
+def _claim_opened(state, p: m.OpenClaim, ctx: Context) -> None:
+    _link_claim(state, m.claim_ref_for(state.ref))
+    _close(state, Outcome.LIABILITY_ADMITTED)
+
+
+def _liaison(state, p: m.AssignFamilyLiaison, ctx: Context) -> None:
+    state.family_liaison_officer = p.officer
+
+
+def _contact(state, p: m.RecordFamilyContact, ctx: Context) -> None:
+    state.family_contacts.append(m.FamilyContact(**p.model_dump(), recorded_by=ctx.actor.id, recorded_at=ctx.now))
+
+
+def _candour_notified(state, p: m.RecordCandourNotification, ctx: Context) -> None:
+    state.candour.notified_on, state.candour.in_person = p.notified_on, p.in_person
+    state.candour.apology_given = p.apology_given
+
+
+def _candour_followed_up(state, p: m.RecordCandourFollowUp, ctx: Context) -> None:
+    state.candour.written_follow_up_on = p.sent_on
+
+
+# --- checks --------------------------------------------------------------------------------
+
+
+def _consent(required: bool):
+    def check(state, p: Any, ctx: Context):
+        if state.family_consent_required == required:
+            return None
+        if required:
+            return (
+                "family_consent_not_required",
+                "born before 1 Oct 2023: the letter tells the family of the investigation (send_family_letter)",
+            )
+        return (
+            "family_consent_required",
+            "born on or after 1 Oct 2023: the family's consent comes first (send_family_letter_seeking_consent)",
+        )
+
+    return check
+
+
+def _findings(state, p: Any, ctx: Context):
+    missing = [name for name in ("breach", "causation") if getattr(state, name) is None]
+    if missing:
+        return "findings_outstanding", f"record the {' and '.join(missing)} finding first"
+    return None
+
+
+def _findings_support(admitted: bool):
+    def check(state, p: Any, ctx: Context):
+        if refused := _findings(state, p, ctx):
+            return refused
+        supports = state.breach.found and state.causation.found
+        if admitted and not supports:
+            return "findings_do_not_support_admission", "an admission needs breach and causation both found"
+        if not admitted and supports:
+            return "findings_support_liability", "breach and causation were both found: admit liability"
+        return None
+
+    return check
+
+
+def _apology_recorded(state, p: Any, ctx: Context):
+    if state.apology is None:
+        return "apology_outstanding", "record the apology before the claim is opened"
+    return None
+
+
+def _new_payment_reference(state, p: m.RecordInterimPayment, ctx: Context):
+    if any(paid.reference == p.reference for paid in state.interim_payments):
+        return "duplicate_payment_reference", f"an interim payment {p.reference} is already recorded"
+    return None
+
+
+def _candour_notification_recorded(state, p: m.RecordCandourFollowUp, ctx: Context):
+    notified = state.candour.notified_on
+    if notified is None:
+        return "candour_notification_missing", "record the trust's candour notification first"
+    if p.sent_on < notified:
+        return "follow_up_before_notification", f"the written follow-up predates the notification ({notified})"
+    return None
+
+
+# --- the pathway ---------------------------------------------------------------------------
+
+NOT_MET_LETTER = "MRI criteria not met: no EN investigation; legal advice and the CNST claim route"
+NO_CONCERN_LETTER = "initial review: no further EN investigation; legal advice and the CNST claim route"
+SIGNPOSTED = "letters to trust and family signpost the ordinary claim route"
+DECIDED = m.FAMILY_DECISION
+
+STEPS = [
+    Step(
+        "acknowledge_notification",
+        m.AcknowledgeNotification,
+        frozenset({S.NOTIFIED}),
+        S.AWAITING_MNSI_REPORT,
+        "Notification acknowledged to the trust",
+        _acknowledge,
+        not_future("sent_on"),
+    ),
+    Step(
+        "receive_mnsi_report",
+        m.ReceiveMnsiReport,
+        frozenset({S.NOTIFIED, S.AWAITING_MNSI_REPORT}),
+        S.MRI_TRIAGE,
+        "MNSI report received",
+        _report,
+        not_future("received_on"),
+        date_field="received_on",
+        meets=(m.MNSI_REPORT,),
+    ),
+    Step(
+        "mri_criteria_met",
+        m.Review,
+        frozenset({S.MRI_TRIAGE}),
+        S.INITIAL_CLINICAL_REVIEW,
+        "MRI triage: the EN MRI criteria for intrapartum HIE are met",
+        _review("mri_triage", True),
+        not_future("reviewed_on"),
+    ),
+    Step(
+        "mri_criteria_not_met",
+        m.ReviewWithLetters,
+        frozenset({S.MRI_TRIAGE}),
+        S.CLOSED,
+        f"MRI triage: criteria not met; {SIGNPOSTED}",
+        _closing_review("mri_triage", Outcome.MRI_CRITERIA_NOT_MET, NOT_MET_LETTER),
+        both(not_future("reviewed_on"), not_future("letters_sent_on")),
+    ),
+    Step(
+        "initial_review_concern",
+        m.Review,
+        frozenset({S.INITIAL_CLINICAL_REVIEW}),
+        S.FAMILY_LETTER_DUE,
+        "Initial clinical review: substandard care may have made a difference",
+        _review("initial_review", True),
+        not_future("reviewed_on"),
+    ),
+    Step(
+        "initial_review_no_concern",
+        m.ReviewWithLetters,
+        frozenset({S.INITIAL_CLINICAL_REVIEW}),
+        S.CLOSED,
+        f"Initial clinical review: no indication of substandard care that made a difference; {SIGNPOSTED}",
+        _closing_review("initial_review", Outcome.NO_CARE_CONCERN, NO_CONCERN_LETTER),
+        both(not_future("reviewed_on"), not_future("letters_sent_on")),
+    ),
+    Step(
+        "send_family_letter_seeking_consent",
+        m.SendFamilyLetter,
+        frozenset({S.FAMILY_LETTER_DUE}),
+        S.AWAITING_FAMILY_DECISION,
+        "Letter to the family seeking consent to a legal investigation (births from 1 Oct 2023; 3 months)",
+        _family_letter("legal investigation: the family's consent sought"),
+        both(not_future("sent_on"), _consent(True)),
+        date_field="sent_on",
+        sets=(DECIDED,),
+    ),
+    Step(
+        "send_family_letter",
+        m.SendFamilyLetter,
+        frozenset({S.FAMILY_LETTER_DUE}),
+        S.LEGAL_INVESTIGATION,
+        "Letter telling the family of the legal investigation (births before 1 Oct 2023)",
+        _family_letter("legal investigation: the family told"),
+        both(not_future("sent_on"), _consent(False)),
+    ),
+    Step(
+        "record_family_consent",
+        m.FamilyDecisionOn,
+        frozenset({S.AWAITING_FAMILY_DECISION}),
+        S.LEGAL_INVESTIGATION,
+        "The family consents to the legal investigation",
+        _family_decides("consented"),
+        not_future("decided_on"),
+        date_field="decided_on",
+        meets=(DECIDED,),
+    ),
+    Step(
+        "record_family_declined",
+        m.FamilyDecisionOn,
+        frozenset({S.AWAITING_FAMILY_DECISION}),
+        S.CLOSED,
+        "The family declines a legal investigation: closed",
+        _family_decides("declined", Outcome.FAMILY_DECLINED),
+        not_future("decided_on"),
+        date_field="decided_on",
+        meets=(DECIDED,),
+    ),
+    Step(
+        "family_chooses_traditional_claim",
+        m.FamilyDecisionOn,
+        frozenset({S.AWAITING_FAMILY_DECISION, S.LEGAL_INVESTIGATION}),
+        S.AWAITING_LETTER_OF_CLAIM,
+        "The family will bring a traditional claim instead: waiting for its letter of claim",
+        _family_decides("traditional_claim"),
+        not_future("decided_on"),
+        date_field="decided_on",
+        meets=(DECIDED,),
+    ),
+    Step(
+        "record_letter_of_claim",
+        m.RecordLetterOfClaim,
+        frozenset({S.AWAITING_FAMILY_DECISION, S.LEGAL_INVESTIGATION, S.AWAITING_LETTER_OF_CLAIM}),
+        S.CLOSED,
+        "The family's letter of claim arrived: closed, linked to its claim",
+        _letter_of_claim,
+        not_future("received_on"),
+        date_field="received_on",
+        meets=(DECIDED,),
+    ),
+    Step(
+        "record_breach_finding",
+        m.Finding,
+        LEGAL,
+        None,
+        "Legal investigation: finding on breach of duty, with reasons and reviewer",
+        _finding("breach"),
+        not_future("found_on"),
+    ),
+    Step(
+        "record_causation_finding",
+        m.Finding,
+        LEGAL,
+        None,
+        "Legal investigation: finding on causation, with reasons and reviewer",
+        _finding("causation"),
+        not_future("found_on"),
+    ),
+    Step(
+        "decide_no_liability",
+        m.DecideNoLiability,
+        LEGAL,
+        S.CLOSED,
+        "Liability decision: no liability; outcome letter to the family; closed",
+        _no_liability,
+        both(not_future("decided_on"), not_future("outcome_letter_sent_on"), _findings_support(False)),
+        date_field="decided_on",
+        meets=(m.LIABILITY_DECISION,),
+    ),
+    Step(
+        "admit_liability",
+        m.AdmitLiability,
+        LEGAL,
+        S.LIABILITY_ADMITTED,
+        "Liability decision: liability admitted",
+        _admit,
+        both(not_future("decided_on"), _findings_support(True)),
+        date_field="decided_on",
+        meets=(m.LIABILITY_DECISION,),
+    ),
+    Step(
+        "record_apology",
+        m.RecordApology,
+        frozenset({S.LIABILITY_ADMITTED}),
+        None,
+        "Apology given to the family",
+        _apology,
+        not_future("given_on"),
+    ),
+    Step(
+        "record_interim_payment",
+        m.RecordInterimPayment,
+        frozenset({S.LIABILITY_ADMITTED}),
+        None,
+        "Interim payment made to meet the family's immediate needs",
+        _interim,
+        both(not_future("paid_on"), _new_payment_reference),
+    ),
+    Step(
+        "open_claim",
+        m.OpenClaim,
+        frozenset({S.LIABILITY_ADMITTED}),
+        S.CLOSED,
+        "A CNST claim opened from the admission, linked both ways; quantum proceeds there; closed",
+        _claim_opened,
+        _apology_recorded,
+    ),
+    Step("assign_family_liaison", m.AssignFamilyLiaison, OPEN, None, "Family liaison officer assigned", _liaison),
+    Step(
+        "record_family_contact",
+        m.RecordFamilyContact,
+        OPEN,
+        None,
+        "Contact with the family: who, when, how, language needs, what was agreed",
+        _contact,
+        not_future("contacted_on"),
+    ),
+    Step(
+        "record_candour_notification",
+        m.RecordCandourNotification,
+        OPEN,
+        None,
+        "The trust's duty of candour notification to the family (Reg 20)",
+        _candour_notified,
+        not_future("notified_on"),
+    ),
+    Step(
+        "record_candour_follow_up",
+        m.RecordCandourFollowUp,
+        OPEN,
+        None,
+        "The trust's written duty of candour follow-up",
+        _candour_followed_up,
+        both(not_future("sent_on"), _candour_notification_recorded),
+        date_field="sent_on",
+        meets=(m.CANDOUR_FOLLOW_UP,),
+    ),
+    *common_steps(OPEN, EVERY),
+]
+PATHWAY = Pathway(CaseKind.EARLY_NOTIFICATION.value, S, STEPS, final=FINAL)
+OPENING_DEADLINES = (m.MNSI_REPORT, m.CANDOUR_FOLLOW_UP, m.LIABILITY_DECISION)
+
+
+@workflow.defn
+class EarlyNotificationWorkflow(CaseWorkflow := __import__("workflows.case_kit").case_kit.CaseWorkflow):
+    pass

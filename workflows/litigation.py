@@ -1,0 +1,597 @@
+"""LitigationWorkflow: proceedings on a claim under the CPR timetable, from issue to judgment,
+settlement, discontinuance or strike-out.
+
+A child of the claim (workflows/route.py), started when the claim records that proceedings
+were issued. Dates the CPR fixes are computed by the calendar activity (claim form service,
+particulars, acknowledgment, defence); the deemed day of service by the service activity;
+dates the court fixes are entered from its notice or order. Court deadlines stop for nothing,
+not even a stay. A stay is told to the claim: ADR may run on the claim only while it lasts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.court_service import ServiceActivities
+    from models import litigation as m
+    from models.cases import CaseView
+    from models.deadlines import DeadlineChangeView, DeadlineStatus
+    from models.litigation import CourtDate as D
+    from models.litigation import LitigationStage as S
+    from models.routes import RouteKind, RouteOutcome, RouteResult, SettlementTerms
+    from workflows.case_kit import Context, Pathway, Step, both, common_steps, not_future
+    from workflows.clock import london_date
+    from workflows.route import RouteWorkflow
+
+CLAIM_FORM_SERVICE = "claim_form_service_due"
+PARTICULARS = "particulars_of_claim_due"
+ACKNOWLEDGMENT = "acknowledgment_of_service_due"
+DEFENCE = D.DEFENCE.value
+QUESTIONNAIRE = D.DIRECTIONS_QUESTIONNAIRE.value
+CMC = D.CASE_MANAGEMENT_CONFERENCE.value
+TRIAL_WINDOW = D.TRIAL_WINDOW.value
+TRIAL = D.TRIAL.value
+STAY_ENDS = "stay_ends"
+SERVICE_TIMEOUT = timedelta(seconds=30)
+
+EVERY = frozenset(S)
+FINAL = frozenset(
+    {S.SETTLED, S.DISCONTINUED, S.STRUCK_OUT, S.JUDGMENT_FOR_CLAIMANT, S.JUDGMENT_FOR_DEFENDANT}
+)
+OPEN = EVERY - FINAL
+DIRECTIONS_STAGES = frozenset({S.DIRECTIONS_GIVEN, S.TRIAL_LISTED})
+
+
+# --- checks --------------------------------------------------------------------------------
+
+
+def _not_stayed(state: m.LitigationState, p: Any, ctx: Context):
+    if state.stayed:
+        return (
+            "proceedings_stayed",
+            f"proceedings are stayed ({state.litigation.stays[-1].reason}); lift the stay first",
+        )
+    return None
+
+
+def _on_or_after_issue(field: str):
+    def check(state: m.LitigationState, p: Any, ctx: Context):
+        if getattr(p, field) < state.litigation.issued_on:
+            return (
+                "before_issue",
+                f"{field} is before the claim form was issued on {state.litigation.issued_on}",
+            )
+        return None
+
+    return check
+
+
+def _sent_not_future(state: m.LitigationState, p: m.ServeParticulars, ctx: Context):
+    if p.sent_at > ctx.now:
+        return "date_in_future", f"sent_at {p.sent_at} is in the future"
+    return None
+
+
+def _questionnaire_after_notice(state: m.LitigationState, p: m.AllocationNotice, ctx: Context):
+    if p.questionnaire_due_on < p.served_on:
+        return "due_before_notice", "the questionnaire cannot be due before the notice was served"
+    return None
+
+
+def _dates_not_met(state: m.LitigationState, p: m.CourtOrder, ctx: Context):
+    met = [n.value for n in p.dates if (d := state.deadlines.get(n.value)) and d.status is DeadlineStatus.MET]
+    if met:
+        return "deadline_met", f"already met, an order cannot move it: {', '.join(met)}"
+    return None
+
+
+def _direction_live(state: m.LitigationState, p: m.ComplyWithDirection, ctx: Context):
+    deadline = state.deadlines.get(p.direction)
+    if deadline is None:
+        return "unknown_deadline", f"no order has set {p.direction}"
+    if not deadline.live:
+        return "deadline_closed", f"{p.direction} is {deadline.status}"
+    return None
+
+
+def _within_window(state: m.LitigationState, p: m.ListTrial, ctx: Context):
+    lit = state.litigation
+    if lit.trial_window_from and not (lit.trial_window_from <= p.trial_on <= lit.trial_window_to):
+        return (
+            "outside_trial_window",
+            f"the trial window is {lit.trial_window_from} to {lit.trial_window_to}; an order can move it",
+        )
+    return None
+
+
+def _stayed(state: m.LitigationState, p: Any, ctx: Context):
+    if not state.stayed:
+        return "not_stayed", "proceedings are not stayed"
+    return None
+
+
+# --- effects on the state ---------------------------------------------------------------------
+
+
+def _claim_form_served(state: m.LitigationState, p: m.ServeClaimForm, ctx: Context) -> None:
+    state.litigation.claim_form_served_by, state.litigation.claim_form_step_taken_on = (
+        p.method,
+        p.step_taken_on,
+    )
+
+
+def _served_with_particulars(state: m.LitigationState, p: m.ServeClaimForm, ctx: Context) -> None:
+    _claim_form_served(state, p, ctx)
+    state.litigation.particulars_served_by = p.method
+
+
+def _particulars_served(state: m.LitigationState, p: m.ServeParticulars, ctx: Context) -> None:
+    state.litigation.particulars_served_by = p.method
+
+
+def _acknowledged(state: m.LitigationState, p: m.FileAcknowledgment, ctx: Context) -> None:
+    state.litigation.acknowledged_on = p.filed_on
+
+
+def _defended(state: m.LitigationState, p: m.FileDefence, ctx: Context) -> None:
+    state.litigation.defence_filed_on, state.litigation.liability = p.filed_on, p.liability
+
+
+def _allocation_notice(state: m.LitigationState, p: m.AllocationNotice, ctx: Context) -> None:
+    state.litigation.proposed_track = p.proposed_track
+
+
+def _questionnaire_filed(state: m.LitigationState, p: m.FileQuestionnaire, ctx: Context) -> None:
+    state.litigation.questionnaire_filed_on = p.filed_on
+
+
+def _conference_listed(state: m.LitigationState, p: m.ListConference, ctx: Context) -> None:
+    state.litigation.cmc_on = p.listed_for
+
+
+def _directions(p: m.DirectionsOrder) -> dict[D, Any]:
+    return {
+        D.DISCLOSURE: p.disclosure_on,
+        D.WITNESS_STATEMENTS: p.witness_statements_on,
+        D.EXPERT_REPORTS: p.expert_reports_on,
+        D.EXPERTS_JOINT_STATEMENT: p.experts_joint_statement_on,
+        D.PRE_TRIAL_REVIEW: p.pre_trial_review_on,
+        D.TRIAL_WINDOW: p.trial_window_from,
+    }
+
+
+def _directions_given(state: m.LitigationState, p: m.DirectionsOrder, ctx: Context) -> None:
+    lit = state.litigation
+    lit.directions_made_on, lit.track = p.made_on, p.track
+    lit.trial_window_from, lit.trial_window_to = p.trial_window_from, p.trial_window_to
+    lit.orders.append(
+        m.CourtOrderRecord(
+            made_on=p.made_on,
+            dates={k.value: v for k, v in _directions(p).items()}
+            | {"trial_window_closes": p.trial_window_to},
+            description="directions order",
+        )
+    )
+
+
+def _court_order(state: m.LitigationState, p: m.CourtOrder, ctx: Context) -> None:
+    lit = state.litigation
+    lit.orders.append(
+        m.CourtOrderRecord(
+            made_on=p.made_on, dates={k.value: v for k, v in p.dates.items()}, description=p.description
+        )
+    )
+    lit.cmc_on = p.dates.get(D.CASE_MANAGEMENT_CONFERENCE, lit.cmc_on)
+    lit.trial_on = p.dates.get(D.TRIAL, lit.trial_on)
+    if D.TRIAL_WINDOW in p.dates:
+        # A moved window keeps its length unless the order says otherwise.
+        length = (lit.trial_window_to - lit.trial_window_from) if lit.trial_window_from else timedelta(0)
+        lit.trial_window_from = p.dates[D.TRIAL_WINDOW]
+        lit.trial_window_to = lit.trial_window_from + length
+
+
+def _complied(state: m.LitigationState, p: m.ComplyWithDirection, ctx: Context) -> None:
+    state.litigation.complied[p.direction] = p.complied_on
+
+
+def _trial_listed(state: m.LitigationState, p: m.ListTrial, ctx: Context) -> None:
+    state.litigation.trial_on = p.trial_on
+
+
+def _trial_held(state: m.LitigationState, p: m.TrialHeld, ctx: Context) -> None:
+    state.litigation.trial_held_on = p.held_on
+
+
+def _ended(
+    state: m.LitigationState, result: RouteResult, reason: str, settlement: SettlementTerms | None = None
+) -> None:
+    state.outcome = result.value
+    state.route_outcome = RouteOutcome(result=result, reason=reason, settlement=settlement)
+    state.stayed = False  # the proceedings are over: nothing is left to stay
+
+
+def _judgment_for_claimant(state: m.LitigationState, p: m.JudgmentForClaimant, ctx: Context) -> None:
+    state.litigation.judgment_on = p.given_on
+    state.litigation.trial_held_on = state.litigation.trial_held_on or p.given_on
+    _ended(state, RouteResult.JUDGMENT_FOR_CLAIMANT, p.notes or "judgment for the claimant", p.award)
+
+
+def _judgment_for_defendant(state: m.LitigationState, p: m.JudgmentForDefendant, ctx: Context) -> None:
+    state.litigation.judgment_on = p.given_on
+    state.litigation.trial_held_on = state.litigation.trial_held_on or p.given_on
+    _ended(state, RouteResult.JUDGMENT_FOR_DEFENDANT, p.notes or "judgment for the defendant")
+
+
+def _consent_order(state: m.LitigationState, p: m.ConsentOrder, ctx: Context) -> None:
+    _ended(state, RouteResult.SETTLED, f"consent order sealed on {p.sealed_on}", p.settlement)
+
+
+def _discontinued(state: m.LitigationState, p: m.Discontinuance, ctx: Context) -> None:
+    _ended(state, RouteResult.DISCONTINUED, f"notice of discontinuance (CPR 38): {p.reason}")
+
+
+def _struck_out(state: m.LitigationState, p: m.StrikeOut, ctx: Context) -> None:
+    _ended(state, RouteResult.STRUCK_OUT, p.reason)
+
+
+def _stay(state: m.LitigationState, p: m.StayProceedings, ctx: Context) -> None:
+    state.stayed = True
+    state.litigation.stays.append(m.StayRecord(stayed_on=p.stayed_on, reason=p.reason, until=p.until))
+
+
+def _lift(state: m.LitigationState, p: m.LiftStay, ctx: Context) -> None:
+    state.stayed = False
+    stay = state.litigation.stays[-1]
+    stay.lifted_on, stay.lift_reason = p.lifted_on, p.reason
+
+
+PROGRESSING = _not_stayed  # a step of the timetable: refused while the proceedings are stayed
+
+PATHWAY = Pathway(
+    "litigation",
+    S,
+    [
+        Step(
+            "serve_claim_form",
+            m.ServeClaimForm,
+            frozenset({S.ISSUED}),
+            S.CLAIM_FORM_SERVED,
+            "Claim form served (CPR 7.5 step taken); particulars due within 14 days (CPR 7.4)",
+            _claim_form_served,
+            both(PROGRESSING, not_future("step_taken_on"), _on_or_after_issue("step_taken_on")),
+            date_field="step_taken_on",
+            meets=(CLAIM_FORM_SERVICE,),
+        ),
+        Step(
+            "serve_claim_form_with_particulars",
+            m.ServeClaimForm,
+            frozenset({S.ISSUED}),
+            S.PARTICULARS_SERVED,
+            "Claim form served with the particulars of claim; acknowledgment due (CPR 10.3)",
+            _served_with_particulars,
+            both(PROGRESSING, not_future("step_taken_on"), _on_or_after_issue("step_taken_on")),
+            date_field="step_taken_on",
+            meets=(CLAIM_FORM_SERVICE,),
+        ),
+        Step(
+            "serve_particulars_of_claim",
+            m.ServeParticulars,
+            frozenset({S.CLAIM_FORM_SERVED}),
+            S.PARTICULARS_SERVED,
+            "Particulars of claim served (CPR 7.4); acknowledgment due 14 days after (CPR 10.3)",
+            _particulars_served,
+            both(PROGRESSING, _sent_not_future),
+        ),
+        Step(
+            "file_acknowledgment_of_service",
+            m.FileAcknowledgment,
+            frozenset({S.PARTICULARS_SERVED}),
+            S.ACKNOWLEDGED,
+            "Acknowledgment of service filed; defence due 28 days after the particulars (CPR 15.4)",
+            _acknowledged,
+            both(PROGRESSING, not_future("filed_on")),
+            date_field="filed_on",
+            meets=(ACKNOWLEDGMENT,),
+        ),
+        Step(
+            "file_defence",
+            m.FileDefence,
+            frozenset({S.PARTICULARS_SERVED, S.ACKNOWLEDGED}),
+            S.DEFENCE_FILED,
+            "Defence filed",
+            _defended,
+            both(PROGRESSING, not_future("filed_on")),
+            date_field="filed_on",
+            meets=(ACKNOWLEDGMENT, DEFENCE),
+        ),
+        Step(
+            "record_allocation_notice",
+            m.AllocationNotice,
+            frozenset({S.DEFENCE_FILED}),
+            S.DIRECTIONS_QUESTIONNAIRE_DUE,
+            "Notice of proposed allocation served (CPR 26.3); the questionnaire date is the notice's",
+            _allocation_notice,
+            both(PROGRESSING, not_future("served_on"), _questionnaire_after_notice),
+        ),
+        Step(
+            "file_directions_questionnaire",
+            m.FileQuestionnaire,
+            frozenset({S.DIRECTIONS_QUESTIONNAIRE_DUE}),
+            S.DIRECTIONS_QUESTIONNAIRE_FILED,
+            "Directions questionnaire filed",
+            _questionnaire_filed,
+            both(PROGRESSING, not_future("filed_on")),
+            date_field="filed_on",
+            meets=(QUESTIONNAIRE,),
+        ),
+        Step(
+            "list_case_management_conference",
+            m.ListConference,
+            frozenset({S.DIRECTIONS_QUESTIONNAIRE_FILED, S.CMC_LISTED}),
+            S.CMC_LISTED,
+            "Case management conference listed (or relisted) by the court",
+            _conference_listed,
+            both(PROGRESSING, not_future("notified_on")),
+        ),
+        Step(
+            "record_directions_order",
+            m.DirectionsOrder,
+            frozenset({S.DIRECTIONS_QUESTIONNAIRE_FILED, S.CMC_LISTED}),
+            S.DIRECTIONS_GIVEN,
+            "Directions order: disclosure, witness statements, experts, pre-trial review, trial window",
+            _directions_given,
+            both(PROGRESSING, not_future("made_on")),
+            date_field="made_on",
+            meets=(CMC,),
+        ),
+        Step(
+            "record_court_order",
+            m.CourtOrder,
+            OPEN,
+            None,
+            "A court order setting or moving named dates",
+            _court_order,
+            both(not_future("made_on"), _dates_not_met),
+        ),
+        Step(
+            "record_direction_complied",
+            m.ComplyWithDirection,
+            DIRECTIONS_STAGES,
+            None,
+            "A direction complied with (disclosure given, statements or reports exchanged...)",
+            _complied,
+            both(not_future("complied_on"), _direction_live),
+        ),
+        Step(
+            "list_trial",
+            m.ListTrial,
+            DIRECTIONS_STAGES,
+            S.TRIAL_LISTED,
+            "Trial date fixed within the window (or moved)",
+            _trial_listed,
+            both(PROGRESSING, not_future("notified_on"), _within_window),
+            date_field="notified_on",
+            meets=(TRIAL_WINDOW,),
+        ),
+        Step(
+            "record_trial_held",
+            m.TrialHeld,
+            frozenset({S.TRIAL_LISTED}),
+            S.TRIAL_HELD,
+            "Trial held; judgment reserved",
+            _trial_held,
+            both(PROGRESSING, not_future("held_on")),
+            date_field="held_on",
+            meets=(TRIAL,),
+        ),
+        Step(
+            "record_judgment_for_claimant",
+            m.JudgmentForClaimant,
+            frozenset({S.TRIAL_LISTED, S.TRIAL_HELD}),
+            S.JUDGMENT_FOR_CLAIMANT,
+            "Judgment for the claimant with damages: payment follows on the claim",
+            _judgment_for_claimant,
+            both(PROGRESSING, not_future("given_on")),
+            date_field="given_on",
+            meets=(TRIAL,),
+        ),
+        Step(
+            "record_judgment_for_defendant",
+            m.JudgmentForDefendant,
+            frozenset({S.TRIAL_LISTED, S.TRIAL_HELD}),
+            S.JUDGMENT_FOR_DEFENDANT,
+            "Judgment for the defendant",
+            _judgment_for_defendant,
+            both(PROGRESSING, not_future("given_on")),
+            date_field="given_on",
+            meets=(TRIAL,),
+        ),
+        Step(
+            "record_consent_order",
+            m.ConsentOrder,
+            OPEN,
+            S.SETTLED,
+            "Settled by consent order (a child's settlement still needs approval, CPR 21.10)",
+            _consent_order,
+            not_future("sealed_on"),
+        ),
+        Step(
+            "record_discontinuance",
+            m.Discontinuance,
+            OPEN,
+            S.DISCONTINUED,
+            "The claimant discontinued (CPR 38)",
+            _discontinued,
+            not_future("served_on"),
+        ),
+        Step(
+            "record_strike_out",
+            m.StrikeOut,
+            OPEN,
+            S.STRUCK_OUT,
+            "The court struck the claim out",
+            _struck_out,
+            not_future("struck_out_on"),
+        ),
+        Step(
+            "stay_proceedings",
+            m.StayProceedings,
+            OPEN,
+            None,
+            "Proceedings stayed (e.g. for ADR); court deadlines keep running",
+            _stay,
+            both(PROGRESSING, not_future("stayed_on")),
+        ),
+        Step(
+            "lift_stay",
+            m.LiftStay,
+            OPEN,
+            None,
+            "Stay lifted: the timetable goes on",
+            _lift,
+            both(_stayed, not_future("lifted_on")),
+            date_field="lifted_on",
+            meets=(STAY_ENDS,),
+        ),
+        *common_steps(OPEN, EVERY),
+    ],
+    final=FINAL,
+)
+
+
+@workflow.defn
+class LitigationWorkflow(RouteWorkflow):
+    pathway = PATHWAY
+    route = RouteKind.LITIGATION
+    input_type = m.LitigationInput
+    state_type = m.LitigationState
+    view_type = CaseView[m.LitigationState]
+    opening_action = "record_proceedings_issued"
+    progress_actions = frozenset({"stay_proceedings", "lift_stay"})
+
+    @workflow.init
+    def __init__(self, input: m.LitigationInput) -> None:
+        self.start_case(input)
+
+    @workflow.run
+    async def run(self, input: m.LitigationInput) -> m.LitigationState:
+        return await self.run_case()
+
+    def open(self, input: m.LitigationInput, now: datetime) -> m.LitigationState:
+        o = input.opening
+        details = m.LitigationDetails(issued_on=o.issued_on, court=o.court, claim_number=o.claim_number)
+        return self.open_route(input, now, m.LitigationState, litigation=details)
+
+    def opening_summary(self, input: m.LitigationInput) -> dict[str, Any]:
+        o = input.opening
+        return super().opening_summary(input) | {"issued_on": o.issued_on.isoformat(), "court": o.court}
+
+    async def on_open(self, input: m.LitigationInput) -> None:
+        o = input.opening
+        await self.book.set(
+            CLAIM_FORM_SERVICE, self.opening_action, o.issued_on, o.owner, input.opened_by.actor.id
+        )
+        await self.tell_claim()
+
+    def facts(self) -> dict[str, Any]:
+        lit = self.state.litigation
+        return super().facts() | {
+            "claim_number": lit.claim_number,
+            "court": lit.court,
+            "issued_on": lit.issued_on.isoformat(),
+            "trial_on": lit.trial_on.isoformat() if lit.trial_on else None,
+        }
+
+    # --- the deadline book beyond the table: dates from service, notices and orders ---------
+
+    async def deadline_effects(self, step: Step, payload: Any, ctx: Context) -> list[DeadlineChangeView]:
+        effect = getattr(self, f"_book_{step.action}", None)
+        return await effect(step.action, payload, ctx.actor.id) if effect else []
+
+    async def _deemed_served(self, request: m.DeemedServiceRequest):
+        served = await workflow.execute_local_activity_method(
+            ServiceActivities.deemed_service, request, start_to_close_timeout=SERVICE_TIMEOUT
+        )
+        return served.deemed_served_on
+
+    async def _book_serve_claim_form(self, action: str, p: m.ServeClaimForm, actor: str):
+        lit, book = self.state.litigation, self.book
+        request = m.DeemedServiceRequest(
+            document="claim_form", method=p.method, step_taken_on=p.step_taken_on
+        )
+        lit.claim_form_deemed_served_on = await self._deemed_served(request)
+        change = await book.set(PARTICULARS, action, lit.claim_form_deemed_served_on, self.state.owner, actor)
+        # CPR 7.4(2): never later than the last day for serving the claim form. (A short test
+        # policy counts seconds, not days: nothing to cap.)
+        last = self.state.deadlines[CLAIM_FORM_SERVICE].due_on
+        if self.policy.deadlines.rules[PARTICULARS].period is not None and change.due_on > last:
+            change = book.set_date(
+                PARTICULARS, action, lit.claim_form_deemed_served_on, last, self.state.owner, actor
+            )
+        return [change]
+
+    async def _book_serve_claim_form_with_particulars(self, action: str, p: m.ServeClaimForm, actor: str):
+        lit = self.state.litigation
+        request = m.DeemedServiceRequest(
+            document="claim_form", method=p.method, step_taken_on=p.step_taken_on
+        )
+        lit.claim_form_deemed_served_on = lit.particulars_deemed_served_on = await self._deemed_served(
+            request
+        )
+        return [
+            await self.book.set(
+                ACKNOWLEDGMENT, action, lit.particulars_deemed_served_on, self.state.owner, actor
+            )
+        ]
+
+    async def _book_serve_particulars_of_claim(self, action: str, p: m.ServeParticulars, actor: str):
+        lit, book = self.state.litigation, self.book
+        book.meet(PARTICULARS, london_date(p.sent_at), actor)
+        request = m.DeemedServiceRequest(document="other", method=p.method, sent_at=p.sent_at)
+        lit.particulars_deemed_served_on = await self._deemed_served(request)
+        return [
+            await book.set(ACKNOWLEDGMENT, action, lit.particulars_deemed_served_on, self.state.owner, actor)
+        ]
+
+    async def _book_file_acknowledgment_of_service(self, action: str, p: m.FileAcknowledgment, actor: str):
+        # CPR 15.4(1)(b): 28 days after service of the particulars, once service is acknowledged.
+        served = self.state.litigation.particulars_deemed_served_on
+        return [await self.book.set(DEFENCE, action, served, self.state.owner, actor)]
+
+    async def _book_record_allocation_notice(self, action: str, p: m.AllocationNotice, actor: str):
+        return [
+            self.book.set_date(
+                QUESTIONNAIRE, action, p.served_on, p.questionnaire_due_on, self.state.owner, actor
+            )
+        ]
+
+    async def _book_list_case_management_conference(self, action: str, p: m.ListConference, actor: str):
+        return [self.book.set_date(CMC, action, p.notified_on, p.listed_for, self.state.owner, actor)]
+
+    async def _book_record_directions_order(self, action: str, p: m.DirectionsOrder, actor: str):
+        return self._court_dates(action, p.made_on, _directions(p), actor)
+
+    async def _book_record_court_order(self, action: str, p: m.CourtOrder, actor: str):
+        return self._court_dates(action, p.made_on, p.dates, actor)
+
+    async def _book_record_direction_complied(self, action: str, p: m.ComplyWithDirection, actor: str):
+        self.book.meet(p.direction, p.complied_on, actor)
+        return []
+
+    async def _book_list_trial(self, action: str, p: m.ListTrial, actor: str):
+        return [self.book.set_date(TRIAL, action, p.notified_on, p.trial_on, self.state.owner, actor)]
+
+    async def _book_stay_proceedings(self, action: str, p: m.StayProceedings, actor: str):
+        if p.until is None:
+            return []
+        return [self.book.set_date(STAY_ENDS, action, p.stayed_on, p.until, self.state.owner, actor)]
+
+    def _court_dates(self, action: str, made_on, dates: dict, actor: str) -> list[DeadlineChangeView]:
+        book, owner = self.book, self.state.owner
+        return [
+            book.set_date(name.value, action, made_on, due_on, owner, actor) for name, due_on in dates.items()
+        ]
