@@ -14,6 +14,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.court_service import ServiceActivities
 from activities.deadlines import CalendarActivities
+from activities.early_notification import EarlyNotificationActivities
 from activities.escalations import EscalationActivities
 from activities.notifications import OutboxDispatcher, notifier_from
 from activities.payments import PaymentActivities
@@ -25,6 +26,7 @@ from fairway.settings import Settings
 from workflows.advice import AdviceCaseWorkflow
 from workflows.claim import ClaimWorkflow
 from workflows.early_neutral_evaluation import EarlyNeutralEvaluationWorkflow
+from workflows.early_notification import EarlyNotificationWorkflow
 from workflows.exclusion import ExclusionWorkflow
 from workflows.intervention import InterventionWorkflow
 from workflows.litigation import LitigationWorkflow
@@ -42,6 +44,7 @@ WORKFLOWS = [
     InterventionWorkflow,
     ExclusionWorkflow,
     LitigationWorkflow,
+    EarlyNotificationWorkflow,
 ]
 
 # Pure, deterministic modules are shared with the sandbox rather than re-imported for every
@@ -73,6 +76,7 @@ def activities(sessions: sessionmaker[Session], client: Client | None = None) ->
     calendar = CalendarActivities()
     payments = PaymentActivities(sessions)
     summits = SummitActivities(client)  # a summit asks its claims to join and leave
+    early_notification = EarlyNotificationActivities(client, sessions)  # opens and notes claims
     return [
         register.project_claim,
         register.project_case,
@@ -84,6 +88,9 @@ def activities(sessions: sessionmaker[Session], client: Client | None = None) ->
         payments.record_payment,
         summits.join_claim,
         summits.leave_claim,
+        early_notification.open_claim,
+        early_notification.link_claim,
+        early_notification.project_early_notification,
     ]
 
 

@@ -41,7 +41,7 @@ class SummitActivities:
 
     async def _ask(self, request: ClaimRequest, update: str, payload: Any) -> ClaimAnswer:
         request_id = f"{request.summit_ref}:{request.claim_ref}:{update}:{request.joins}"
-        meta = ActionMeta(actor=request.meta.actor, request_id=request_id)
+        meta = ActionMeta(actor=request.actor, request_id=request_id)
         handle = self.client.get_workflow_handle(claim_workflow_id(request.claim_ref))
         try:
             answer = await handle.execute_update(

@@ -15,6 +15,7 @@ from api import (
     advice,
     claims,
     early_neutral_evaluation,
+    early_notification,
     errors,
     escalations,
     litigation,
@@ -94,6 +95,7 @@ def create_app(
     app.include_router(early_neutral_evaluation.router)
     app.include_router(resolution_summits.router)
     app.include_router(litigation.router)
+    app.include_router(early_notification.router)
     app.include_router(escalations.router)
     app.include_router(pathways.router)
     for router in advice.routers:

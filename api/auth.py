@@ -57,6 +57,8 @@ DEV_TOKENS = {
     "dev-supervisor": {"actor": "sam.supervisor", "role": "supervisor"},
     "dev-auditor": {"actor": "ada.auditor", "role": "auditor"},
     "dev-admin": {"actor": "alex.admin", "role": "admin"},
+    "dev-adviser": {"actor": "ava.adviser", "role": "adviser"},
+    "dev-advice-supervisor": {"actor": "abe.advicelead", "role": "advice_supervisor"},
 }
 
 

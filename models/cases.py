@@ -64,8 +64,6 @@ class CasePolicy(BaseModel):
     # The register trails the workflow by at most this long.
     projection_delay_seconds: float = 1.0
     recent_request_ids: int = 500
-    # How long a finished case's run stays open for late reads and signals before it returns.
-    linger_seconds: float = 0.0
 
 
 StateT = TypeVar("StateT", bound=CaseState)

@@ -176,7 +176,9 @@ LITIGATION_RULES = [
         "CPR 26.3: by the date in the court's notice of proposed allocation (period unconfirmed)",
         7,
     ),
-    _court_date("case_management_conference", "Case management conference", "CPR 29.3: listed by the court", 7),
+    _court_date(
+        "case_management_conference", "Case management conference", "CPR 29.3: listed by the court", 7
+    ),
     _court_date("disclosure_due", "Disclosure", DIRECTIONS_ORDER, 14),
     _court_date("witness_statements_due", "Witness statements exchanged", DIRECTIONS_ORDER, 14),
     _court_date("expert_reports_due", "Expert reports exchanged", DIRECTIONS_ORDER, 14),

@@ -130,7 +130,9 @@ def _diagnosed_in_first_week(n: Notification) -> str | None:
 def _potential_severe_brain_injury(n: Notification) -> str | None:
     signs = n.encephalopathy
     altered = signs.altered_consciousness or signs.coma
-    another = signs.hypotonia or signs.abnormal_reflexes or signs.absent_or_weak_suck or signs.clinical_seizures
+    another = (
+        signs.hypotonia or signs.abnormal_reflexes or signs.absent_or_weak_suck or signs.clinical_seizures
+    )
     if n.actively_cooled or (altered and another):
         return None
     return (
@@ -167,7 +169,13 @@ CHECKS: dict[str, Check] = {
 }
 
 _ORIGINAL = ("term", "born_following_labour", "severe_brain_injury_2017", "diagnosed_in_first_week")
-_CURRENT = ("term", "born_following_labour", "potential_severe_brain_injury", "mri_confirmed", "survived_first_week")
+_CURRENT = (
+    "term",
+    "born_following_labour",
+    "potential_severe_brain_injury",
+    "mri_confirmed",
+    "survived_first_week",
+)
 
 
 @dataclass(frozen=True)
@@ -418,7 +426,9 @@ class OpenClaim(BaseModel):
     claimant_name: str = Field(min_length=1, max_length=200)
     protected_party: bool = False
     claimant_firm: ClaimantFirm | None = None
-    handler: str | None = Field(None, max_length=100, description="the claim's handler; default: the EN owner")
+    handler: str | None = Field(
+        None, max_length=100, description="the claim's handler; default: the EN owner"
+    )
 
 
 class AssignFamilyLiaison(BaseModel):

@@ -64,16 +64,6 @@ class CourtDate(StrEnum):
     TRIAL = "trial"
 
 
-# Directions a party complies with (the others are hearings the court holds).
-DIRECTIONS = (
-    CourtDate.DISCLOSURE,
-    CourtDate.WITNESS_STATEMENTS,
-    CourtDate.EXPERT_REPORTS,
-    CourtDate.EXPERTS_JOINT_STATEMENT,
-    CourtDate.PRE_TRIAL_REVIEW,
-)
-
-
 class LitigationOpening(RouteOpening):
     issued_on: date
     court: str
@@ -154,6 +144,8 @@ class CourtOrder(BaseModel):
 
 
 class ComplyWithDirection(BaseModel):
+    """A direction a party complies with (the other court dates are hearings the court holds)."""
+
     direction: Literal[
         "disclosure_due",
         "witness_statements_due",

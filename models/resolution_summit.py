@@ -11,7 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from models.cases import CaseCarried, CaseLink, CasePolicy, CaseState
-from models.common import ActionMeta, Money, Reference
+from models.common import ActionMeta, Actor, Money, Reference
 from models.routes import SettlementTerms, SummitResult
 
 
@@ -179,7 +179,7 @@ class ClaimRequest(BaseModel):
     claimant_firm_id: str
     summit_on: date | None = None
     joins: int = 1
-    meta: ActionMeta  # the summit handler who asked; request_id is replaced by the derived id
+    actor: Actor  # the summit's handler who asked: the claim's history shows them
     reason: str = ""
 
 

@@ -311,6 +311,10 @@ class CaseWorkflow:
     def opening_summary(self, input: Any) -> dict[str, Any]:
         return {}
 
+    def ledger_summary(self, step: Step, payload: Any) -> dict[str, Any]:
+        """What the ledger keeps of an accepted step: its payload, less anything personal."""
+        return payload.model_dump(mode="json")
+
     # --- set-up ---------------------------------------------------------------------------
 
     def start_case(self, input: Any) -> None:
@@ -435,7 +439,7 @@ class CaseWorkflow:
                 stage_before = self.state.stage
                 self.pathway.apply(self.state, step, payload, ctx)
                 changes = await self._deadline_effects(step, payload, ctx)
-                applied = self._record(step.action, meta, stage_before, payload.model_dump(mode="json"))
+                applied = self._record(step.action, meta, stage_before, self.ledger_summary(step, payload))
                 applied.payload_digest = payload_digest(payload)
                 if stage_before != self.state.stage:
                     self._upsert_stage()

@@ -42,10 +42,14 @@ BEFORE_LETTER_OF_CLAIM = frozenset(
 )
 AWAITING_RESPONSE = frozenset({S.LETTER_OF_CLAIM_RECEIVED, S.LETTER_OF_CLAIM_ACKNOWLEDGED, S.INVESTIGATING})
 UNSETTLED = BEFORE_RESPONSE | {S.LETTER_OF_RESPONSE_SENT, S.NEGOTIATING}
-OFFERS_OPEN = frozenset(
-    {S.LETTER_OF_CLAIM_ACKNOWLEDGED, S.INVESTIGATING, S.LETTER_OF_RESPONSE_SENT, S.NEGOTIATING}
+# Offers, their Part 36 periods and interim payments run on while a route runs.
+ROUTE_STAGES = routes.ADR_STAGES | {S.IN_LITIGATION}
+OFFERS_OPEN = (
+    frozenset({S.LETTER_OF_CLAIM_ACKNOWLEDGED, S.INVESTIGATING, S.LETTER_OF_RESPONSE_SENT, S.NEGOTIATING})
+    | ROUTE_STAGES
 )
-PAYMENTS = frozenset({S.LETTER_OF_RESPONSE_SENT, S.NEGOTIATING, S.SETTLED, S.PAID})
+OFFERS_MADE = frozenset({S.NEGOTIATING}) | ROUTE_STAGES
+PAYMENTS = frozenset({S.LETTER_OF_RESPONSE_SENT, S.NEGOTIATING, S.SETTLED, S.PAID}) | ROUTE_STAGES
 SETTLED_OR_PAID = frozenset({S.SETTLED, S.PAID})
 
 PREVIOUS = "previous stage"
@@ -626,12 +630,15 @@ RESPONSE = "letter_of_response_due"
 REVIEW = "case_review_due"
 LIMITATION = "limitation"
 
-def _adr_step(action: str, payload, kind, describe: str, check=None, effect=None, **options) -> Step:
+
+def _adr_step(
+    action: str, payload, kind, describe: str, check=None, effect=None, also_from=frozenset(), **options
+) -> Step:
     """Starting ADR: the claim shows the route's stage, except during stayed litigation."""
     return Step(
         action,
         payload,
-        routes.ADR_FROM,
+        routes.ADR_FROM | also_from,
         routes.ROUTE_STAGE[kind],
         describe,
         effect or routes.start_route(kind),
@@ -665,6 +672,7 @@ ROUTE_STEPS = [
         "Joined a resolution summit (sent by the summit)",
         routes.summit_joinable,
         routes.join_summit,
+        also_from=frozenset({S.IN_RESOLUTION_SUMMIT}),  # so another summit hears why it may not
         internal=True,
     ),
     Step(
@@ -805,7 +813,7 @@ STEPS: dict[str, Step] = {
         Step(
             "hold_stocktake",
             m.HoldStocktake,
-            frozenset({S.LETTER_OF_RESPONSE_SENT, S.NEGOTIATING}),
+            frozenset({S.LETTER_OF_RESPONSE_SENT, S.NEGOTIATING, S.IN_LITIGATION}),
             None,
             "Pre-issue stocktake held (PAP 6)",
             _stocktake,
@@ -819,11 +827,15 @@ STEPS: dict[str, Step] = {
             "Offer or counter-offer made (Part 36: relevant period of 21 days or more)",
             _make_offer,
             _both(_not_future("made_on"), _counter_valid, _relevant_period_long_enough),
+            diverts=tuple(
+                Divert(stage, "while a route runs", origins=frozenset({stage}))
+                for stage in sorted(ROUTE_STAGES, key=list(S).index)
+            ),
         ),
         Step(
             "request_offer_clarification",
             m.RequestOfferClarification,
-            frozenset({S.NEGOTIATING}),
+            OFFERS_MADE,
             None,
             "Clarification of a Part 36 offer requested (CPR 36.8, within 7 days)",
             _request_clarification,
@@ -832,7 +844,7 @@ STEPS: dict[str, Step] = {
         Step(
             "clarify_offer",
             m.ClarifyOffer,
-            frozenset({S.NEGOTIATING}),
+            OFFERS_MADE,
             None,
             "A Part 36 offer clarified (CPR 36.8)",
             _clarify,
@@ -841,7 +853,7 @@ STEPS: dict[str, Step] = {
         Step(
             "change_offer",
             m.ChangeOffer,
-            frozenset({S.NEGOTIATING}),
+            OFFERS_MADE,
             None,
             "A Part 36 offer's terms changed (CPR 36.9: worse terms wait for the relevant period)",
             _change_offer,
@@ -850,7 +862,7 @@ STEPS: dict[str, Step] = {
         Step(
             "withdraw_offer",
             m.WithdrawOffer,
-            frozenset({S.NEGOTIATING}),
+            OFFERS_MADE,
             None,
             "Offer withdrawn (Part 36: at the end of the relevant period, CPR 36.9)",
             _withdraw_offer,
@@ -859,7 +871,7 @@ STEPS: dict[str, Step] = {
         Step(
             "accept_offer",
             m.AcceptOffer,
-            frozenset({S.NEGOTIATING}),
+            frozenset({S.NEGOTIATING, S.IN_LITIGATION}),  # an ADR route ends with its own outcome
             S.OFFER_ACCEPTED,
             "Offer accepted",
             _accept_offer,

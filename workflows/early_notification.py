@@ -28,11 +28,20 @@ with workflow.unsafe.imports_passed_through():
     from models import early_notification as m
     from models.cases import CaseLink, CaseView
     from models.claims import Claimant, ClaimOpening, Defendant, Scheme
-    from models.common import CaseKind
+    from models.common import ActionMeta, CaseKind
     from models.deadlines import DeadlineStatus
     from models.early_notification import Outcome
     from models.early_notification import Stage as S
-    from workflows.case_kit import Context, Pathway, Step, both, common_steps, not_future, refuse
+    from workflows.case_kit import (
+        CaseWorkflow,
+        Context,
+        Pathway,
+        Step,
+        both,
+        common_steps,
+        not_future,
+        refuse,
+    )
     from workflows.clock import london_date
 
 EVERY = frozenset(S)
@@ -123,7 +132,9 @@ def _no_liability(state, p: m.DecideNoLiability, ctx: Context) -> None:
     state.liability = m.LiabilityDecision(
         admitted=False, decided_on=p.decided_on, reasons=p.reasons, decided_by=ctx.actor.id
     )
-    state.letters.append(m.Letter(to="family", purpose="outcome: no liability", sent_on=p.outcome_letter_sent_on))
+    state.letters.append(
+        m.Letter(to="family", purpose="outcome: no liability", sent_on=p.outcome_letter_sent_on)
+    )
     _close(state, Outcome.NO_LIABILITY)
 
 
@@ -151,7 +162,9 @@ def _liaison(state, p: m.AssignFamilyLiaison, ctx: Context) -> None:
 
 
 def _contact(state, p: m.RecordFamilyContact, ctx: Context) -> None:
-    state.family_contacts.append(m.FamilyContact(**p.model_dump(), recorded_by=ctx.actor.id, recorded_at=ctx.now))
+    state.family_contacts.append(
+        m.FamilyContact(**p.model_dump(), recorded_by=ctx.actor.id, recorded_at=ctx.now)
+    )
 
 
 def _candour_notified(state, p: m.RecordCandourNotification, ctx: Context) -> None:
@@ -173,12 +186,23 @@ def _consent(required: bool):
         if required:
             return (
                 "family_consent_not_required",
-                "born before 1 Oct 2023: the letter tells the family of the investigation (send_family_letter)",
+                "born before 1 Oct 2023: the letter tells the family of the investigation "
+                "(send_family_letter)",
             )
         return (
             "family_consent_required",
-            "born on or after 1 Oct 2023: the family's consent comes first (send_family_letter_seeking_consent)",
+            "born on or after 1 Oct 2023: the family's consent comes first "
+            "(send_family_letter_seeking_consent)",
         )
+
+    return check
+
+
+def _not_before_notification(field: str):
+    def check(state, p: Any, ctx: Context):
+        if getattr(p, field) < state.notified_on:
+            return "date_before_notification", f"{field} is before the notification ({state.notified_on})"
+        return None
 
     return check
 
@@ -221,7 +245,10 @@ def _candour_notification_recorded(state, p: m.RecordCandourFollowUp, ctx: Conte
     if notified is None:
         return "candour_notification_missing", "record the trust's candour notification first"
     if p.sent_on < notified:
-        return "follow_up_before_notification", f"the written follow-up predates the notification ({notified})"
+        return (
+            "follow_up_before_notification",
+            f"the written follow-up predates the notification ({notified})",
+        )
     return None
 
 
@@ -378,7 +405,12 @@ STEPS = [
         S.CLOSED,
         "Liability decision: no liability; outcome letter to the family; closed",
         _no_liability,
-        both(not_future("decided_on"), not_future("outcome_letter_sent_on"), _findings_support(False)),
+        both(
+            not_future("decided_on"),
+            _not_before_notification("decided_on"),
+            not_future("outcome_letter_sent_on"),
+            _findings_support(False),
+        ),
         date_field="decided_on",
         meets=(m.LIABILITY_DECISION,),
     ),
@@ -389,7 +421,7 @@ STEPS = [
         S.LIABILITY_ADMITTED,
         "Liability decision: liability admitted",
         _admit,
-        both(not_future("decided_on"), _findings_support(True)),
+        both(not_future("decided_on"), _not_before_notification("decided_on"), _findings_support(True)),
         date_field="decided_on",
         meets=(m.LIABILITY_DECISION,),
     ),
@@ -420,7 +452,14 @@ STEPS = [
         _claim_opened,
         _apology_recorded,
     ),
-    Step("assign_family_liaison", m.AssignFamilyLiaison, OPEN, None, "Family liaison officer assigned", _liaison),
+    Step(
+        "assign_family_liaison",
+        m.AssignFamilyLiaison,
+        OPEN,
+        None,
+        "Family liaison officer assigned",
+        _liaison,
+    ),
     Step(
         "record_family_contact",
         m.RecordFamilyContact,
@@ -457,5 +496,182 @@ OPENING_DEADLINES = (m.MNSI_REPORT, m.CANDOUR_FOLLOW_UP, m.LIABILITY_DECISION)
 
 
 @workflow.defn
-class EarlyNotificationWorkflow(CaseWorkflow := __import__("workflows.case_kit").case_kit.CaseWorkflow):
-    pass
+class EarlyNotificationWorkflow(CaseWorkflow):
+    pathway = PATHWAY
+    input_type = m.EarlyNotificationInput
+    state_type = m.EarlyNotificationState
+    view_type = CaseView[m.EarlyNotificationState]
+    opening_action = "notify"
+
+    @workflow.init
+    def __init__(self, input: m.EarlyNotificationInput) -> None:
+        self._registered: dict | None = None  # the early_notification row as last written
+        self.start_case(input)
+
+    @workflow.run
+    async def run(self, input: m.EarlyNotificationInput) -> m.EarlyNotificationState:
+        return await self.run_case()
+
+    # --- opening ---------------------------------------------------------------------------
+
+    def open(self, input: m.EarlyNotificationInput, now: datetime) -> m.EarlyNotificationState:
+        notification = input.opening
+        version = m.criteria_for(notification.date_of_birth)  # the API refused births before it
+        return m.EarlyNotificationState(
+            ref=input.ref,
+            stage=self.pathway.initial,
+            owner=input.owner,
+            notification=notification,
+            criteria_version=version.version if version else "outside-scheme",
+            family_consent_required=version.family_consent_required if version else False,
+            notified_on=london_date(now),
+            opened_at=now,
+            updated_at=now,
+        )
+
+    def opening_summary(self, input: m.EarlyNotificationInput) -> dict[str, Any]:
+        n = input.opening
+        return {"mnsi_reference": n.mnsi_reference, "trust_code": n.trust_code, "owner": input.owner}
+
+    async def on_open(self, input: m.EarlyNotificationInput) -> None:
+        state, actor = self.state, input.opened_by.actor.id
+        for name in OPENING_DEADLINES:
+            await self.book.set(name, self.opening_action, state.notified_on, state.owner, actor)
+
+    # --- what the case does outside itself ------------------------------------------------------
+
+    async def before(self, step: Step, payload: Any, ctx: Context) -> None:
+        if step.action == "open_claim":
+            await self._claim_activity(
+                EarlyNotificationActivities.open_claim, self._claim_request(payload, ctx)
+            )
+        elif step.action == "record_letter_of_claim":
+            note = f"The family's claim after Early Notification case {self.state.ref}; the EN case closes."
+            back = m.ClaimBackLink(
+                en_ref=self.state.ref, claim_ref=payload.claim_ref, actor=ctx.actor, note=note
+            )
+            await self._claim_activity(EarlyNotificationActivities.link_claim, back)
+
+    async def _claim_activity(self, method, arg) -> m.ClaimLinked:
+        try:
+            return await workflow.execute_activity_method(
+                method, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=CLAIM_RETRY
+            )
+        except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type == "unknown_claim":
+                raise refuse("unknown_claim", cause.message, self.state.stage) from err
+            raise refuse(
+                "claim_unavailable", "the claim could not be reached; try again", self.state.stage
+            ) from err
+
+    def _claim_request(self, p: m.OpenClaim, ctx: Context) -> m.ClaimFromEarlyNotification:
+        state, n = self.state, self.state.notification
+        claim_ref = m.claim_ref_for(state.ref)
+        opening = ClaimOpening(
+            scheme=Scheme.CNST,
+            defendant=Defendant(kind="trust", code=n.trust_code, name=n.trust_name),
+            specialty=CLAIM_SPECIALTY,
+            incident_date=n.date_of_birth,
+            claimant=Claimant(
+                name=p.claimant_name, date_of_birth=n.date_of_birth, protected_party=p.protected_party
+            ),
+            claimant_firm=p.claimant_firm,
+            allegations=(
+                f"Early Notification {state.ref} (MNSI {n.mnsi_reference}): liability admitted on "
+                f"{state.liability.decided_on} after the EN legal investigation found breach and causation."
+            ),
+            handler=p.handler or state.owner,
+        )
+        return m.ClaimFromEarlyNotification(
+            en_ref=state.ref,
+            claim_ref=claim_ref,
+            opening=opening,
+            opened_by=ActionMeta(actor=ctx.actor, request_id=f"early-notification:{state.ref}"),
+            policy=self.policy.claim_policy,
+            note=f"Opened from Early Notification case {state.ref} after liability was admitted.",
+        )
+
+    def ledger_summary(self, step: Step, payload: Any) -> dict[str, Any]:
+        summary = payload.model_dump(mode="json")
+        if step.action == "open_claim":
+            summary.pop("claimant_name")  # it goes to the claim, not to the EN ledger
+        return summary
+
+    # --- time ------------------------------------------------------------------------------
+
+    async def on_time_passed(self) -> None:
+        self._expire_family_decision()
+        await self._register()
+
+    def _expire_family_decision(self) -> None:
+        state = self.state
+        deadline = state.deadlines.get(m.FAMILY_DECISION)
+        if state.stage != S.AWAITING_FAMILY_DECISION or deadline is None:
+            return
+        if deadline.status is not DeadlineStatus.MISSED:
+            return
+        now = workflow.now()
+        state.family_decision = m.FamilyDecision(decision="window_expired", on=london_date(now))
+        state.stage, state.outcome = S.CLOSED, Outcome.FAMILY_DECISION_EXPIRED.value
+        state.closed_at = state.updated_at = now
+        self.book.waive_all("the family's decision window expired", "fairway")
+        self._book_changed()
+        summary = {"deadline": m.FAMILY_DECISION, "due_on": str(deadline.due_on)}
+        request_id = f"{m.FAMILY_DECISION}-expired:{deadline.revision}"
+        self.record_system("family_decision_window_expired", S.AWAITING_FAMILY_DECISION, summary, request_id)
+
+    # --- the register ----------------------------------------------------------------------
+
+    def _record_row(self) -> m.EarlyNotificationRecord:
+        s, n = self.state, self.state.notification
+        decided = s.liability.decided_on if s.liability else None
+        target = s.deadlines.get(m.LIABILITY_DECISION)
+        return m.EarlyNotificationRecord(
+            ref=s.ref,
+            workflow_id=workflow.info().workflow_id,
+            mnsi_reference=n.mnsi_reference,
+            trust_code=n.trust_code,
+            criteria_version=s.criteria_version,
+            family_consent_required=s.family_consent_required,
+            stage=s.stage,
+            outcome=s.outcome,
+            notified_on=s.notified_on,
+            liability_decided_on=decided,
+            liability_admitted=s.liability.admitted if s.liability else None,
+            days_to_liability_decision=m.days_between(s.notified_on, decided),
+            days_from_birth_to_liability_decision=m.days_between(n.date_of_birth, decided),
+            liability_decision_target_on=target.original_due_on if target else None,
+            claim_ref=s.claim_ref,
+            seq=s.seq,
+        )
+
+    async def _register(self) -> None:
+        """Keep the early_notification row current: written when what it shows changes."""
+        row = self._record_row()
+        shown = row.model_dump(exclude={"seq"})
+        if shown == self._registered:
+            return
+        await workflow.execute_activity_method(
+            EarlyNotificationActivities.project_early_notification,
+            row,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=REGISTER_RETRY,
+        )
+        self._registered = shown
+
+    def facts(self) -> dict[str, Any]:
+        row = self._record_row()
+        return row.model_dump(
+            mode="json",
+            include={
+                "mnsi_reference",
+                "trust_code",
+                "criteria_version",
+                "family_consent_required",
+                "liability_admitted",
+                "days_to_liability_decision",
+                "days_from_birth_to_liability_decision",
+                "claim_ref",
+            },
+        )

@@ -78,7 +78,7 @@ def _renewable(state: m.ExclusionState, p: m.RenewExclusion, ctx: Context):
             f"a formal exclusion is renewed only after a review; period {period.number} has none",
         )
     since_third = state.periods[m.ADVICE_RECONSULTATION_PERIODS - 1 :]
-    if period.number >= m.ADVICE_RECONSULTATION_PERIODS and not any(p.consulted_on for p in since_third):
+    if period.number >= m.ADVICE_RECONSULTATION_PERIODS and not any(q.consulted_on for q in since_third):
         return (
             "advice_consultation_required",
             f"after {m.ADVICE_RECONSULTATION_PERIODS} periods the advice service must be contacted "

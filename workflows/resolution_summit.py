@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.summits import SummitActivities
     from models import resolution_summit as m
     from models.cases import CaseView
-    from models.common import ActionMeta, AppliedAction, CaseKind
+    from models.common import AppliedAction, CaseKind
     from models.resolution_summit import SummitStage as S
     from models.routes import SummitOutcome, SummitResult
     from workflows.case_kit import CaseWorkflow, Context, Pathway, Step, common_steps, not_future, refuse
@@ -31,6 +31,11 @@ ASK_TIMEOUT = timedelta(seconds=30)
 ASK_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10), maximum_attempts=5
 )
+UNREACHABLE = "claim_unreachable"
+# A claim that has already left (or ended) has nothing to leave: removing it goes ahead. A
+# cancelled summit lets go of every claim whatever each answers; only an unreachable one stops it.
+ALREADY_OUT = frozenset({"not_in_summit", "claim_not_found"})
+ANY_REFUSAL = frozenset({"*"})
 
 EVERY = frozenset(S)
 FINAL = frozenset({S.CONCLUDED, S.CANCELLED})
@@ -274,11 +279,11 @@ class ResolutionSummitWorkflow(CaseWorkflow):
         elif step.action == "remove_claim":
             claim = state.claim(payload.claim_ref)
             request = self._request(claim.ref, claim.joins, ctx, payload.reason)
-            await self._ask(SummitActivities.leave_claim, request, ctx)
+            await self._ask(SummitActivities.leave_claim, request, ctx, tolerate=ALREADY_OUT)
         elif step.action == "cancel_summit":
             for claim in state.in_summit:
                 request = self._request(claim.ref, claim.joins, ctx, f"summit cancelled: {payload.reason}")
-                await self._ask(SummitActivities.leave_claim, request, ctx, released=True)
+                await self._ask(SummitActivities.leave_claim, request, ctx, tolerate=ANY_REFUSAL)
 
     def _request(self, claim_ref: str, joins: int, ctx: Context, reason: str = "") -> m.ClaimRequest:
         state: m.SummitState = self.state
@@ -289,21 +294,19 @@ class ResolutionSummitWorkflow(CaseWorkflow):
             claimant_firm_id=state.claimant_firm_id,
             summit_on=state.summit_on,
             joins=joins,
-            meta=ActionMeta(actor=ctx.actor, request_id=f"{state.ref}:{claim_ref}"),
+            actor=ctx.actor,
             reason=reason,
         )
 
-    async def _ask(self, activity, request: m.ClaimRequest, ctx: Context, released: bool = False) -> None:
+    async def _ask(self, activity, request: m.ClaimRequest, ctx: Context, tolerate=frozenset()) -> None:
         try:
             await workflow.execute_activity_method(
                 activity, request, start_to_close_timeout=ASK_TIMEOUT, retry_policy=ASK_RETRY
             )
         except ActivityError as err:
             code, message = _claims_reason(request.claim_ref, err)
-            if released and code != "claim_unreachable":
-                # A cancelled summit lets go of every claim; one that has ended or already left
-                # has nothing to be released from.
-                workflow.logger.warning("claim %s not released: %s", request.claim_ref, code)
+            if code != UNREACHABLE and (tolerate is ANY_REFUSAL or code in tolerate):
+                workflow.logger.warning("claim %s did not leave: %s", request.claim_ref, code)
                 return
             allowed = self.pathway.allowed_actions(self.state, ctx.actor.role)
             raise refuse(code, message, self.state.stage, allowed) from err
@@ -366,4 +369,4 @@ def _claims_reason(claim_ref: str, err: ActivityError) -> tuple[str, str]:
     cause = err.cause
     if isinstance(cause, ApplicationError) and cause.non_retryable and cause.type:
         return cause.type, cause.message
-    return "claim_unreachable", f"claim {claim_ref} could not be reached; try again"
+    return UNREACHABLE, f"claim {claim_ref} could not be reached; try again"

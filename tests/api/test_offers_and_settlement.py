@@ -301,7 +301,7 @@ async def test_a_childs_settlement_waits_for_the_court_then_pays_and_closes(fair
     }
     paid = await ok(http, ref, "record_payment", costs | {"kind": "costs"})
     assert paid["claim"]["stage"] == "paid"
-    yearly = {"paid_on": "2027-01-01", "amount": "10000.00", "payee": "claimant", "reference": "PPO-2027"}
+    yearly = {"paid_on": "2026-09-30", "amount": "10000.00", "payee": "claimant", "reference": "PPO-2027"}
     annual = await ok(http, ref, "record_payment", yearly | {"kind": "periodical"})
     assert annual["claim"]["stage"] == "paid", "periodical payments run on outside the lump sum"
     closed = await ok(http, ref, "close", {"outcome": "settled_with_damages"})

@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from models import deadline_policies
 from models.claims import ClaimStage
-from models.register import CaseRow, ClaimRow
+from models.register import CaseRow, ClaimRow, EscalationRow
 from tests.claim_paths import ROUTES, SAMPLES
+from tests.conftest import TEST_POLICY, running_fairway
 from tests.helpers import assert_eventually, auth, key, ok, open_claim
 
 FIRM = {"firm_id": "SRA-500600", "name": "Summit & Partners LLP"}
@@ -97,6 +99,21 @@ async def test_summit_settles_two_claims_and_returns_one(fairway):
         added = await summit_ok(http, ref, "add_claim", {"claim_ref": claim_ref})
     state = added["state"]
     assert [x["ref"] for x in state["claims"]] == [a, b, c, d]
+    # A retried request (same Idempotency-Key) has one effect, here and on the claim.
+    retry_key = key()
+    for _ in range(2):
+        headers = auth("handler") | {"Idempotency-Key": retry_key}
+        note = await http.post(
+            f"/resolution-summits/{ref}/add-note", json={"text": "firm agreed"}, headers=headers
+        )
+        assert note.status_code == 200, note.text
+    retried = await http.post(
+        f"/resolution-summits/{ref}/add-claim",
+        json={"claim_ref": d},
+        headers=auth("handler") | {"Idempotency-Key": retry_key},
+    )
+    assert retried.status_code == 409 and retried.json()["code"] == "request_id_reused"
+    assert len((await read_claim(http, d))["claim"]["routes"]) == 1
     due = state["deadlines"][f"valuation_due_{a}"]
     assert due["rule"] == "summit_valuation_due" and due["status"] == "open"
     expected = (datetime.fromisoformat(today()) + timedelta(days=14)).date().isoformat()
@@ -119,11 +136,9 @@ async def test_summit_settles_two_claims_and_returns_one(fairway):
     assert (again.status_code, again.json()["code"]) == (409, "claim_already_in_summit")
     other = (await open_summit(http))["state"]["ref"]
     taken = await summit_act(http, other, "add_claim", {"claim_ref": a})
-    # The claim refuses: `already_in_summit` once its join_summit step is allowed from
-    # in_resolution_summit; until then its stage check answers first (action_not_allowed).
-    assert taken.status_code == 409
-    assert taken.json()["code"] in ("already_in_summit", "action_not_allowed")
-    assert taken.json()["stage"] == "planned" and a in taken.json()["message"]
+    # The claim itself refuses, with its own reason.
+    assert (taken.status_code, taken.json()["code"]) == (409, "already_in_summit")
+    assert taken.json()["details"]["stage"] == "planned" and a in taken.json()["message"]
 
     await summit_ok(http, ref, "schedule_summit", {"summit_on": today(), "venue": ""})
 
@@ -208,6 +223,7 @@ async def test_summit_settles_two_claims_and_returns_one(fairway):
         assert ledger == [
             "open_summit",
             *["add_claim"] * 4,
+            "add_note",
             "schedule_summit",
             "remove_claim",
             *["record_valuation"] * 3,
@@ -240,3 +256,33 @@ async def test_summit_refusals_change_nothing(fairway):
     assert auditor.status_code == 403
     state = (await http.get(f"/resolution-summits/{ref}", headers=auth("auditor"))).json()["state"]
     assert state["claims"] == [] and state["deadlines"] == {} and state["stage"] == "scheduled"
+
+
+async def test_each_claims_valuation_has_its_own_deadline_and_ladder(client, sqlite_sessions):
+    """Many deadlines share the one `summit_valuation_due` rule; an unmet one escalates alone."""
+    short = TEST_POLICY.model_copy(update={"deadlines": deadline_policies.short(seconds=3, warn_before=1.5)})
+    async with running_fairway(client, sqlite_sessions, policy=short) as fairway:
+        http = fairway.http
+        a = await claim_at(http, ClaimStage.LETTER_OF_RESPONSE_SENT)
+        b = await claim_at(http, ClaimStage.LETTER_OF_RESPONSE_SENT)
+        ref = (await open_summit(http))["state"]["ref"]
+        await summit_ok(http, ref, "add_claim", {"claim_ref": a})
+        await summit_ok(http, ref, "add_claim", {"claim_ref": b})
+        valued = {"claim_ref": a, "valued_on": today(), "damages": "50000.00"}
+        await summit_ok(http, ref, "record_valuation", valued)
+
+        def escalated():
+            with fairway.sessions() as session:
+                rows = session.scalars(select(EscalationRow).where(EscalationRow.case_ref == ref)).all()
+                assert sorted((r.deadline, r.step) for r in rows) == [
+                    (f"valuation_due_{b}", "head_of_service"),
+                    (f"valuation_due_{b}", "supervisor"),
+                    (f"valuation_due_{b}", "warning"),
+                ]
+                row = session.get(CaseRow, ref)
+                assert row.overdue and row.facts["valued"] == 1
+
+        await assert_eventually(escalated)
+        state = (await http.get(f"/resolution-summits/{ref}", headers=auth("handler"))).json()["state"]
+        assert state["deadlines"][f"valuation_due_{a}"]["status"] == "met"
+        assert state["deadlines"][f"valuation_due_{b}"]["status"] == "missed"

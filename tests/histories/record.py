@@ -17,6 +17,10 @@ from models.claims import ClaimStage
 from tests.claim_paths import ROUTES, SAMPLES
 from tests.conftest import TEST_POLICY, running_fairway, start_dev_server
 from tests.helpers import ok, open_claim
+from tests.histories import advice as advice_histories
+from tests.histories import early_notification as en_histories
+from tests.histories import summit as summit_histories
+from tests.route_helpers import claim_at, read_route, route_ok
 from tests.workflows.test_deadlines import SHORT
 
 HERE = Path(__file__).parent
@@ -145,13 +149,82 @@ async def claim_offers_and_settlement(fairway) -> str:
     return ref
 
 
+async def mediation_settled_after_the_day(fairway) -> str:
+    """A mediation not settled on the day, then settled within 28 days (its own history)."""
+    from tests.api import test_mediation as med
+
+    http = fairway.http
+    claim_ref = await claim_at(http, ClaimStage.LETTER_OF_RESPONSE_SENT)
+    ref = await med.propose(http, claim_ref)
+    await read_route(http, med.PREFIX, ref)
+    await med.to_scheduled(http, ref)
+    served = {"served_on": "2026-11-02", "by": "claimant"}
+    await route_ok(http, med.PREFIX, ref, "serve_position_statement", served)
+    await route_ok(http, med.PREFIX, ref, "add_note", {"text": "gap of £20k on care"})
+    await route_ok(http, med.PREFIX, ref, "record_mediation_not_settled", {"held_on": "2026-11-10"})
+    await route_ok(http, med.PREFIX, ref, "record_settlement_after_mediation", {"settlement": med.SETTLEMENT})
+    return ref
+
+
+async def early_neutral_evaluation_settled(fairway) -> str:
+    """An evaluation from agreement to settlement on it (its own history)."""
+    from tests.api import test_early_neutral_evaluation as ene
+
+    http = fairway.http
+    claim_ref = await claim_at(http, ClaimStage.LETTER_OF_RESPONSE_SENT)
+    _, ref = await ene.agree_evaluation(http, claim_ref)
+    await read_route(http, ene.PREFIX, ref)
+    await ene.to_evaluation_delivered(http, ref)
+    await ene.respond(http, ref)
+    await route_ok(http, ene.PREFIX, ref, "settle_on_evaluation", {"settlement": ene.SETTLEMENT})
+    return ref
+
+
+async def litigation_judgment_for_claimant(fairway) -> str:
+    """Proceedings from issue to judgment for the claimant, with an agreed extension, a stay for
+    ADR and a later order moving directions (its own history)."""
+    from tests.api import test_litigation as lit
+
+    http = fairway.http
+    claim_ref = (await open_claim(http))["claim"]["ref"]
+    _, ref = await lit.issue(http, claim_ref)
+    await read_route(http, lit.PREFIX, ref)
+    await lit.to_defence(http, ref)
+    await lit.to_directions(http, ref)
+    stay = {"stayed_on": "2026-08-20", "reason": "for ADR", "until": "2026-10-01"}
+    await route_ok(http, lit.PREFIX, ref, "stay_proceedings", stay)
+    await route_ok(http, lit.PREFIX, ref, "lift_stay", {"lifted_on": "2026-09-10", "reason": "ADR failed"})
+    order = {"made_on": "2026-09-11", "dates": {"pre_trial_review": "2026-10-20"}, "description": "varied"}
+    await route_ok(http, lit.PREFIX, ref, "record_court_order", order)
+    listing = {"trial_on": "2026-11-09", "notified_on": "2026-10-20"}
+    await route_ok(http, lit.PREFIX, ref, "list_trial", listing)
+    judgment = {"given_on": "2026-11-20", "award": lit.AWARD}
+    await route_ok(http, lit.PREFIX, ref, "record_judgment_for_claimant", judgment)
+    return ref
+
+
 SCENARIOS = {
+    "litigation_judgment_for_claimant": litigation_judgment_for_claimant,
     "claim_foundation": claim_foundation,
     "claim_lifecycle": claim_lifecycle,
     "claim_continued": claim_continued,
     "claim_deadlines": claim_deadlines,
     "claim_book_closed_and_reopened": claim_book_closed_and_reopened,
     "claim_offers_and_settlement": claim_offers_and_settlement,
+    "mediation_settled_after_the_day": mediation_settled_after_the_day,
+    "early_neutral_evaluation_settled": early_neutral_evaluation_settled,
+    **advice_histories.SCENARIOS,
+    **summit_histories.SCENARIOS,
+    **en_histories.SCENARIOS,
+}
+# Scenarios that record a route's history rather than its claim's: the workflow id's prefix.
+WORKFLOW_KINDS = {
+    "litigation_judgment_for_claimant": "litigation",
+    "mediation_settled_after_the_day": "mediation",
+    "early_neutral_evaluation_settled": "early_neutral_evaluation",
+    **advice_histories.WORKFLOW_KINDS,
+    **summit_histories.WORKFLOW_KINDS,
+    **en_histories.WORKFLOW_KINDS,
 }
 POLICIES = {
     "claim_deadlines": SHORT,
@@ -170,7 +243,8 @@ async def record(name: str) -> Path:
         async with running_fairway(env.client, sessions, policy=POLICIES.get(name, TEST_POLICY)) as fairway:
             ref = await SCENARIOS[name](fairway)
             await asyncio.sleep(1)  # let the last projection finish so the history is complete
-            history = await env.client.get_workflow_handle(f"claim-{ref}").fetch_history()
+            workflow_id = f"{WORKFLOW_KINDS.get(name, 'claim')}-{ref}"
+            history = await env.client.get_workflow_handle(workflow_id).fetch_history()
         out = HERE / f"{name}.json"
         out.write_text(history.to_json())
         return out

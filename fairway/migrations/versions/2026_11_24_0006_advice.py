@@ -1,4 +1,10 @@
-"""Practitioner Performance Advice register tables
+"""Practitioner Performance Advice register tables: none needed
+
+Advice cases, interventions and exclusions are kit cases: each is a row of the generic
+`case_record` table (0003), marked confidential, with its references and figures in `facts`
+(organisation ODS code, professional register number, concern types, episodes, assessment,
+interventions, exclusion periods and the right-to-return flag). This revision keeps its place
+in the chain so a later advice table has somewhere to go.
 
 Revision ID: 0006
 Revises: 0005
@@ -15,7 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    pass  # no advice-only tables: see the module docstring
 
 
 def downgrade() -> None:

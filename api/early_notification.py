@@ -1,0 +1,95 @@
+"""Maternity Early Notification cases: the router generated from the pathway table, plus the
+entry-criteria check a notification passes before its case starts.
+
+A notification that fails the criteria in force for the baby's date of birth is refused with
+409 `not_eligible`, naming every failed criterion; one the family declined MNSI's
+investigation for (and did not ask for one) is refused the same way. Nothing is started.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from api.cases import CaseApi, case_router
+from api.deps import CurrentActor
+from api.errors import ApiError
+from models.common import Actor, CaseKind, Role
+from models.early_notification import (
+    EarlyNotificationInput,
+    EarlyNotificationPolicy,
+    FailedCriterion,
+    Notification,
+    check_eligibility,
+    criteria_for,
+)
+from workflows.clock import london_date
+from workflows.early_notification import EarlyNotificationWorkflow
+
+
+def policy(app_state: Any) -> EarlyNotificationPolicy:
+    """Tests set `app.state.early_notification_policy` (short periods); otherwise the standard
+    EN policy, with claims opened from admissions under the app's claim policy."""
+    chosen = getattr(app_state, "early_notification_policy", None)
+    return chosen or EarlyNotificationPolicy(claim_policy=app_state.policy)
+
+
+class Eligibility(BaseModel):
+    eligible: bool
+    criteria_version: str | None
+    family_consent_required: bool
+    failed: list[FailedCriterion]
+
+
+def eligibility(notification: Notification) -> Eligibility:
+    version = criteria_for(notification.date_of_birth)
+    failed = check_eligibility(notification)
+    return Eligibility(
+        eligible=not failed,
+        criteria_version=version.version if version else None,
+        family_consent_required=bool(version and version.family_consent_required),
+        failed=failed,
+    )
+
+
+def vet(app_state: Any, notification: Notification, actor: Actor) -> None:
+    """Before a case starts: a known handler, a birth in the past, and every criterion met."""
+    handler = notification.handler
+    if handler is not None:
+        known = app_state.directory.actor(handler)
+        if known is None or known.role not in (Role.HANDLER, Role.SUPERVISOR):
+            raise ApiError(422, "unknown_handler", f"{handler} is not a handler or supervisor")
+    if notification.date_of_birth > london_date(datetime.now(UTC)):
+        raise ApiError(422, "date_in_future", f"date_of_birth {notification.date_of_birth} is in the future")
+    answer = eligibility(notification)
+    if not answer.eligible:
+        reasons = "; ".join(f"{f.criterion}: {f.message}" for f in answer.failed)
+        raise ApiError(
+            409,
+            "not_eligible",
+            f"not eligible for Early Notification: {reasons}",
+            answer.model_dump(mode="json"),
+        )
+
+
+SPEC = CaseApi(
+    kind=CaseKind.EARLY_NOTIFICATION,
+    prefix="/early-notifications",
+    workflow=EarlyNotificationWorkflow,
+    ref_prefix="EN",
+    opening=Notification,
+    start_input=lambda ref, opening, meta, policy: EarlyNotificationInput(
+        ref=ref, owner=opening.handler or meta.actor.id, opening=opening, opened_by=meta, policy=policy
+    ),
+    policy=policy,
+    vet_opening=vet,
+)
+router = case_router(SPEC)
+
+
+@router.post("/eligibility", response_model=Eligibility, summary="Check a notification against the criteria")
+async def check_notification(notification: Notification, actor: CurrentActor) -> Eligibility:
+    """The entry criteria for the baby's date of birth, each failed one named; nothing is opened."""
+    return eligibility(notification)

@@ -1,0 +1,387 @@
+"""Maternity Early Notification through the HTTP API against the real dev server: a notification
+to a no-liability closure; an admission that opens a linked claim which then settles; refusals
+under two versions of the entry criteria; the family's consent window expiring; an overdue MNSI
+report escalating; a traditional claim instead."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from models.deadline_policies import short
+from models.early_notification import EN_DEADLINES, EarlyNotificationPolicy, claim_ref_for
+from models.register import CaseRow, EarlyNotificationRow, EscalationRow
+from tests.claim_paths import SAMPLES
+from tests.helpers import act, assert_eventually, auth, key, ok, open_claim
+from workflows.clock import london_date
+
+PREFIX = "/early-notifications"
+QUICK = EarlyNotificationPolicy(version="test", projection_delay_seconds=0.2)
+SHORT = EarlyNotificationPolicy(
+    version="test-short",
+    projection_delay_seconds=0.2,
+    deadlines=short(seconds=3, warn_before=1.5, head_of_service_after=1.5, base=EN_DEADLINES),
+)
+
+
+def today() -> str:
+    return london_date(datetime.now(UTC)).isoformat()
+
+
+def use_policy(fairway, policy: EarlyNotificationPolicy) -> None:
+    """New EN cases in this Fairway start under `policy` (api/early_notification.py reads it)."""
+    fairway.http._transport.app.state.early_notification_policy = policy
+
+
+@pytest.fixture
+def en(fairway):
+    use_policy(fairway, QUICK)
+    return fairway
+
+
+@pytest.fixture
+def short_en(fairway):
+    use_policy(fairway, SHORT)
+    return fairway
+
+
+def notification(**overrides) -> dict:
+    body = {
+        "mnsi_reference": f"MNSI-{key()[:8]}",
+        "trust_code": "RX1",
+        "trust_name": "Example Hospitals NHS Trust",
+        "date_of_birth": "2024-02-01",
+        "gestation_weeks": 39,
+        "birth": "following_labour",
+        "mri_confirmed": True,
+        "actively_cooled": True,
+        "encephalopathy": {"altered_consciousness": True, "hypotonia": True},
+    }
+    return body | overrides
+
+
+async def notify(http, who: str = "handler", idempotency_key: str | None = None, **overrides):
+    headers = auth(who) | {"Idempotency-Key": idempotency_key or key()}
+    return await http.post(PREFIX, json=notification(**overrides), headers=headers)
+
+
+async def notified(http, **overrides) -> str:
+    response = await notify(http, **overrides)
+    assert response.status_code == 201, response.text
+    return response.json()["state"]["ref"]
+
+
+async def en_act(http, ref: str, action: str, body: dict, who: str = "handler"):
+    headers = auth(who) | {"Idempotency-Key": key()}
+    return await http.post(f"{PREFIX}/{ref}/{action.replace('_', '-')}", json=body, headers=headers)
+
+
+async def en_ok(http, ref: str, action: str, body: dict, who: str = "handler") -> dict:
+    response = await en_act(http, ref, action, body, who)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def review(**extra) -> dict:
+    return {"reviewed_on": today(), "reviewer": "dr.neo", "reasons": "reviewed the evidence"} | extra
+
+
+def finding(found: bool) -> dict:
+    return {"found": found, "reasons": "expert opinion", "reviewer": "lee.lawyer", "found_on": today()}
+
+
+async def to_family_letter(http, ref: str) -> None:
+    await en_ok(http, ref, "acknowledge_notification", {"sent_on": today()})
+    await en_ok(http, ref, "receive_mnsi_report", {"received_on": today()})
+    await en_ok(http, ref, "mri_criteria_met", review())
+    await en_ok(http, ref, "initial_review_concern", review())
+
+
+def register_row(fairway, table, ref: str):
+    with fairway.sessions() as session:
+        row = session.get(table, ref)
+        assert row is not None, f"{ref} not in {table.__tablename__} yet"
+        session.expunge(row)
+        return row
+
+
+def escalations_of(fairway, ref: str) -> list[tuple[str, str, str]]:
+    with fairway.sessions() as session:
+        rows = session.scalars(select(EscalationRow).where(EscalationRow.case_ref == ref)).all()
+        return sorted((r.deadline, r.step, r.recipient) for r in rows)
+
+
+async def ledger(http, ref: str, entries: int) -> list[dict]:
+    async def complete():
+        body = (await http.get(f"{PREFIX}/{ref}/history", headers=auth("supervisor"))).json()
+        assert len(body["ledger"]) == entries, [e["action"] for e in body["ledger"]]
+        return body["ledger"]
+
+    return await assert_eventually(complete)
+
+
+async def test_an_eligible_notification_to_a_no_liability_closure(en):
+    http = en.http
+    born = "2023-05-01"  # before 1 Oct 2023: no consent step
+    same_key = key()
+    first = await notify(http, idempotency_key=same_key, date_of_birth=born)
+    assert first.status_code == 201, first.text
+    state = first.json()["state"]
+    ref = state["ref"]
+    assert ref.startswith("EN-") and state["stage"] == "notified"
+    assert (state["criteria_version"], state["family_consent_required"]) == ("en-2022-04", False)
+    assert state["team"] == "early_notification"
+    due = state["deadlines"]
+    assert set(due) == {"mnsi_report_due", "candour_follow_up_due", "liability_decision_due"}
+    notified_on = date.fromisoformat(state["notified_on"])
+    assert due["liability_decision_due"]["due_on"] > f"{notified_on.year + 1}"  # about 18 months
+    retried = await notify(http, idempotency_key=same_key, date_of_birth=born)
+    assert retried.json()["state"]["ref"] == ref, "the same Idempotency-Key finds the same case"
+
+    await to_family_letter(http, ref)
+    wrong_letter = await en_act(http, ref, "send_family_letter_seeking_consent", {"sent_on": today()})
+    assert wrong_letter.status_code == 409 and wrong_letter.json()["code"] == "family_consent_not_required"
+    told = await en_ok(http, ref, "send_family_letter", {"sent_on": today()})
+    assert told["state"]["stage"] == "legal_investigation"
+
+    contact = {
+        "contacted_on": today(),
+        "contact_with": "mother",
+        "method": "phone",
+        "language_needs": "Polish",
+        "interpreter_used": True,
+        "agreed": "monthly calls from the family liaison officer",
+    }
+    await en_ok(http, ref, "assign_family_liaison", {"officer": "fay.liaison"})
+    logged = await en_ok(http, ref, "record_family_contact", contact)
+    entry = logged["state"]["family_contacts"][0]
+    assert (entry["language_needs"], entry["recorded_by"]) == ("Polish", "hana.handler")
+    early = await en_act(http, ref, "record_candour_follow_up", {"sent_on": today()})
+    assert early.status_code == 409 and early.json()["code"] == "candour_notification_missing"
+    candour = {"notified_on": today(), "in_person": True, "apology_given": True}
+    await en_ok(http, ref, "record_candour_notification", candour)
+    followed = await en_ok(http, ref, "record_candour_follow_up", {"sent_on": today()})
+    assert followed["state"]["deadlines"]["candour_follow_up_due"]["status"] == "met"
+
+    premature = await en_act(http, ref, "decide_no_liability", {})
+    assert premature.status_code == 422
+    decision = {"decided_on": today(), "reasons": "no causation", "outcome_letter_sent_on": today()}
+    unfounded = await en_act(http, ref, "decide_no_liability", decision)
+    assert unfounded.status_code == 409 and unfounded.json()["code"] == "findings_outstanding"
+    await en_ok(http, ref, "record_breach_finding", finding(True))
+    await en_ok(http, ref, "record_causation_finding", finding(False))
+    admission = await en_act(http, ref, "admit_liability", {"decided_on": today(), "reasons": "x"})
+    assert admission.status_code == 409 and admission.json()["code"] == "findings_do_not_support_admission"
+    closed = await en_ok(http, ref, "decide_no_liability", decision)
+    state = closed["state"]
+    assert (state["stage"], state["outcome"]) == ("closed", "no_liability")
+    assert state["liability"]["admitted"] is False and state["causation"]["reviewer"] == "lee.lawyer"
+    assert state["letters"][-1]["purpose"] == "outcome: no liability"
+    assert state["deadlines"]["liability_decision_due"]["status"] == "met"
+    assert "record_family_contact" not in closed["allowed_actions"]
+
+    entries = await ledger(http, ref, 13)
+    logged = [e for e in entries if e["action"] == "record_family_contact"]
+    assert logged[0]["summary"]["agreed"] == "monthly calls from the family liaison officer"
+    assert entries[0]["action"] == "notify" and "date_of_birth" not in entries[0]["summary"]
+    row = register_row(en, EarlyNotificationRow, ref)
+    assert (row.stage, row.outcome, row.liability_admitted) == ("closed", "no_liability", False)
+    assert row.days_to_liability_decision == 0
+    assert row.days_from_birth_to_liability_decision == (date.fromisoformat(today()) - date(2023, 5, 1)).days
+    case = register_row(en, CaseRow, ref)
+    assert case.facts["days_to_liability_decision"] == 0 and "date_of_birth" not in case.facts
+    listed = (await http.get(PREFIX, params={"stage": "closed"}, headers=auth("auditor"))).json()
+    assert ref in [item["ref"] for item in listed["items"]]
+
+
+async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
+    http = en.http
+    ref = await notified(http)  # born 1 Feb 2024: the family's consent first
+    await to_family_letter(http, ref)
+    wrong_letter = await en_act(http, ref, "send_family_letter", {"sent_on": today()})
+    assert wrong_letter.status_code == 409 and wrong_letter.json()["code"] == "family_consent_required"
+    asked = await en_ok(http, ref, "send_family_letter_seeking_consent", {"sent_on": today()})
+    assert asked["state"]["deadlines"]["family_decision_due"]["status"] == "open"
+    consented = await en_ok(http, ref, "record_family_consent", {"decided_on": today()})
+    assert consented["state"]["deadlines"]["family_decision_due"]["status"] == "met"
+    await en_ok(http, ref, "record_breach_finding", finding(True))
+    await en_ok(http, ref, "record_causation_finding", finding(True))
+    admitted = await en_ok(http, ref, "admit_liability", {"decided_on": today(), "reasons": "both found"})
+    assert admitted["state"]["stage"] == "liability_admitted"
+
+    claimant = {"claimant_name": "Baby Example", "claimant_firm": {"firm_id": "SRA-1", "name": "Firm LLP"}}
+    no_apology = await en_act(http, ref, "open_claim", claimant)
+    assert no_apology.status_code == 409 and no_apology.json()["code"] == "apology_outstanding"
+    await en_ok(http, ref, "record_apology", {"given_on": today(), "by": "trust", "method": "meeting"})
+    interim = {"paid_on": today(), "amount": "50000.00", "reference": "EN-INT-1"}
+    await en_ok(http, ref, "record_interim_payment", interim)
+    again = await en_act(http, ref, "record_interim_payment", interim)
+    assert again.status_code == 409 and again.json()["code"] == "duplicate_payment_reference"
+    opened = await en_ok(http, ref, "open_claim", claimant)
+    state = opened["state"]
+    claim_ref = claim_ref_for(ref)
+    assert (state["stage"], state["outcome"], state["claim_ref"]) == (
+        "closed",
+        "liability_admitted",
+        claim_ref,
+    )
+    assert state["links"] == [{"kind": "claim", "ref": claim_ref, "workflow_id": f"claim-{claim_ref}"}]
+
+    claim = (await http.get(f"/claims/{claim_ref}", headers=auth("handler"))).json()["claim"]
+    assert (claim["stage"], claim["opening"]["scheme"]) == ("notified", "CNST")
+    assert claim["opening"]["defendant"]["code"] == "RX1"
+    assert claim["opening"]["claimant"]["date_of_birth"] == "2024-02-01"
+    assert ref in claim["opening"]["allegations"]
+    assert any(ref in note["text"] for note in claim["notes"]), "the claim links back to the EN case"
+
+    entries = await ledger(http, ref, 13)
+    claim_entry = next(e for e in entries if e["action"] == "open_claim")
+    assert "claimant_name" not in claim_entry["summary"], "the name goes to the claim only"
+    row = await assert_eventually(lambda: register_row(en, EarlyNotificationRow, ref))
+    assert (row.claim_ref, row.liability_admitted, row.days_to_liability_decision) == (claim_ref, True, 0)
+
+    for action in ("receive_letter_of_claim", "acknowledge_letter_of_claim", "open_investigation"):
+        await ok(http, claim_ref, action, SAMPLES[action])
+    await ok(http, claim_ref, "send_letter_of_response", SAMPLES["send_letter_of_response"])
+    settled = await ok(http, claim_ref, "record_settlement", SAMPLES["record_settlement"])
+    if settled["claim"]["stage"] == "awaiting_approval":  # the claimant is a child (CPR 21.10)
+        settled = await ok(http, claim_ref, "record_court_approval", SAMPLES["record_court_approval"])
+    assert settled["claim"]["stage"] == "settled"
+    await ok(http, claim_ref, "record_payment", SAMPLES["record_payment"])
+    closed = await ok(http, claim_ref, "close", {"outcome": "settled_with_damages"})
+    assert (closed["claim"]["stage"], closed["claim"]["outcome"]) == ("closed", "settled_with_damages")
+
+
+async def test_ineligible_notifications_are_refused_with_every_failed_criterion(en):
+    http = en.http
+    born_2018 = {
+        "date_of_birth": "2018-06-01",
+        "gestation_weeks": 36,
+        "birth": "elective_caesarean",
+        "actively_cooled": False,
+        "hie_grade": 2,
+        "encephalopathy": {"altered_consciousness": True, "hypotonia": True},
+        "injury_diagnosed_on": "2018-06-10",
+    }
+    refused = await notify(http, **born_2018)
+    assert refused.status_code == 409 and refused.json()["code"] == "not_eligible"
+    details = refused.json()["details"]
+    assert details["criteria_version"] == "en-2017-04"
+    assert [f["criterion"] for f in details["failed"]] == [
+        "term",
+        "born_following_labour",
+        "severe_brain_injury_2017",
+        "diagnosed_in_first_week",
+    ]
+    assert "36 completed weeks" in refused.json()["message"]
+
+    born_2024 = {"mri_confirmed": False, "died_in_first_week": True, "family_declined_mnsi": True}
+    refused = await notify(http, **born_2024)
+    assert refused.status_code == 409
+    details = refused.json()["details"]
+    assert (details["criteria_version"], details["family_consent_required"]) == ("en-2023-10", True)
+    assert [f["criterion"] for f in details["failed"]] == [
+        "mri_confirmed",
+        "survived_first_week",
+        "family_did_not_decline_mnsi",
+    ]
+    check = await http.post(f"{PREFIX}/eligibility", json=notification(**born_2024), headers=auth("handler"))
+    assert check.status_code == 200 and check.json()["failed"] == details["failed"]
+
+    declined = await notify(http, family_declined_mnsi=True)
+    assert declined.status_code == 409
+    assert [f["criterion"] for f in declined.json()["details"]["failed"]] == ["family_did_not_decline_mnsi"]
+    asked = await notify(http, family_declined_mnsi=True, family_asked_for_investigation=True)
+    assert asked.status_code == 201, "a family that declined MNSI may still ask for an investigation"
+    before_scheme = await notify(http, date_of_birth="2016-12-01")
+    assert [f["criterion"] for f in before_scheme.json()["details"]["failed"]] == ["born_within_scheme"]
+    unborn = await notify(http, date_of_birth="2999-01-01")
+    assert unborn.status_code == 422 and unborn.json()["code"] == "date_in_future"
+    auditor = await notify(http, who="auditor")
+    assert auditor.status_code == 403
+
+
+async def test_the_family_consent_window_expiring_closes_the_case(short_en):
+    http = short_en.http
+    ref = await notified(http)
+    await to_family_letter(http, ref)
+    await en_ok(http, ref, "send_family_letter_seeking_consent", {"sent_on": today()})
+
+    async def expired():
+        state = (await http.get(f"{PREFIX}/{ref}", headers=auth("handler"))).json()["state"]
+        assert (state["stage"], state["outcome"]) == ("closed", "family_decision_expired")
+        return state
+
+    state = await assert_eventually(expired, timeout=20)
+    assert state["family_decision"]["decision"] == "window_expired"
+    window = state["deadlines"]["family_decision_due"]
+    assert [c["change"] for c in window["changes"]][-2:] == ["missed", "waived"]
+    assert not state["overdue"], "a closed case has nothing left to chase"
+    entries = await ledger(http, ref, 7)
+    assert (entries[-1]["action"], entries[-1]["actor_id"]) == ("family_decision_window_expired", "fairway")
+    steps = [(s, r) for d, s, r in escalations_of(short_en, ref) if d == "family_decision_due"]
+    assert ("warning", "hana.handler") in steps and ("supervisor", "erin.en-supervisor") in steps
+    row = await assert_eventually(lambda: register_row(short_en, EarlyNotificationRow, ref))
+    assert row.outcome == "family_decision_expired"
+    ended = await en_act(http, ref, "record_family_consent", {"decided_on": today()})
+    assert ended.status_code == 409
+
+
+async def test_an_overdue_mnsi_report_escalates(short_en):
+    http = short_en.http
+    ref = await notified(http)
+    await en_ok(http, ref, "acknowledge_notification", {"sent_on": today()})
+
+    def escalated():
+        steps = [(s, r) for d, s, r in escalations_of(short_en, ref) if d == "mnsi_report_due"]
+        assert steps == [
+            ("head_of_service", "hana.head"),
+            ("supervisor", "erin.en-supervisor"),
+            ("warning", "hana.handler"),
+        ]
+
+    await assert_eventually(escalated, timeout=20)
+    state = (await http.get(f"{PREFIX}/{ref}", headers=auth("handler"))).json()["state"]
+    assert state["overdue"] and state["deadlines"]["mnsi_report_due"]["status"] == "missed"
+    case = await assert_eventually(lambda: _overdue_row(short_en, ref))
+    assert case.kind == "early_notification"
+    late = await en_ok(http, ref, "receive_mnsi_report", {"received_on": today()})
+    assert late["state"]["deadlines"]["mnsi_report_due"]["status"] == "met"
+    ack = {"deadline": "mnsi_report_due", "revision": 1, "step": "supervisor", "comment": "chased MNSI"}
+    await en_ok(http, ref, "acknowledge_escalation", ack, who="supervisor")
+
+
+def _overdue_row(fairway, ref: str) -> CaseRow:
+    row = register_row(fairway, CaseRow, ref)
+    assert row.overdue
+    return row
+
+
+async def test_a_traditional_claim_instead_closes_the_case_linked_to_it(en):
+    http = en.http
+    ref = await notified(http)
+    await to_family_letter(http, ref)
+    await en_ok(http, ref, "send_family_letter_seeking_consent", {"sent_on": today()})
+    waiting = await en_ok(http, ref, "family_chooses_traditional_claim", {"decided_on": today()})
+    assert waiting["state"]["stage"] == "awaiting_letter_of_claim"
+    unknown = await en_act(
+        http, ref, "record_letter_of_claim", {"claim_ref": "CLM-AAAAAAAAAAAA", "received_on": today()}
+    )
+    assert unknown.status_code == 409 and unknown.json()["code"] == "unknown_claim"
+    claim_ref = (await open_claim(http))["claim"]["ref"]
+    linked = await en_ok(
+        http, ref, "record_letter_of_claim", {"claim_ref": claim_ref, "received_on": today()}
+    )
+    state = linked["state"]
+    assert (state["stage"], state["outcome"], state["claim_ref"]) == (
+        "closed",
+        "traditional_claim",
+        claim_ref,
+    )
+    assert [link["ref"] for link in state["links"]] == [claim_ref]
+    claim = (await http.get(f"/claims/{claim_ref}", headers=auth("handler"))).json()["claim"]
+    assert any(ref in note["text"] for note in claim["notes"])
+    refused_note = await act(http, claim_ref, "add_note", {"text": "still open"})
+    assert refused_note.status_code == 200, "the claim itself carries on"
