@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from fairway.db import GroupCommit, dialect_insert
 from models import search_attributes as sa
-from models.claims import AddNote, ClaimStage, ClaimWorkflowInput
+from models.claims import AddNote, ClaimStage, ClaimWorkflowInput, LinkCase
 from models.common import ActionMeta, CaseKind
 from models.early_notification import (
     ClaimBackLink,
@@ -100,12 +100,23 @@ class EarlyNotificationActivities:
         return ClaimLinked(claim_ref=back.claim_ref, workflow_id=workflow_id, noted=noted)
 
     async def _note(self, back: ClaimBackLink) -> bool:
-        """The link back: the claim's own add_note, once whatever retries (its request id)."""
+        """The link back: the claim records the EN case among its links, and a note a handler
+        reads, each once whatever retries (their request ids)."""
         request_id = f"early-notification-link:{back.en_ref}"
-        meta = ActionMeta(actor=back.actor, request_id=request_id)
+        link = LinkCase(
+            kind=CaseKind.EARLY_NOTIFICATION,
+            ref=back.en_ref,
+            workflow_id=f"{CaseKind.EARLY_NOTIFICATION.value}-{back.en_ref}",
+            relation=back.relation,
+        )
         handle = self._client().get_workflow_handle(claim_workflow_id(back.claim_ref))
         try:
-            await handle.execute_update("add_note", args=[meta, AddNote(text=back.note)], id=request_id)
+            for action, payload, rid in (
+                ("link_case", link, f"{request_id}:link"),
+                ("add_note", AddNote(text=back.note), request_id),
+            ):
+                meta = ActionMeta(actor=back.actor, request_id=rid)
+                await handle.execute_update(action, args=[meta, payload], id=rid)
         except RPCError as err:
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise

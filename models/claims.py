@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from models.common import ActionMeta, AppliedAction, LedgerEntry, Money, Reference
+from models.common import ActionMeta, AppliedAction, CaseKind, LedgerEntry, Money, Reference
 from models.deadline_policies import STANDARD
 from models.deadlines import Deadline, DeadlineChangeView, DeadlinePolicy
 from models.routes import RouteRecord
@@ -113,6 +113,24 @@ class Reassign(BaseModel):
 class Close(BaseModel):
     outcome: ClosureOutcome
     summary: str = Field("", max_length=5_000)
+
+
+class LinkCase(BaseModel):
+    """Another case this claim belongs with (an Early Notification case it was opened from, or
+    whose family brought it); sent by that case, never by a handler."""
+
+    kind: CaseKind
+    ref: str = Field(min_length=1, max_length=60)
+    workflow_id: str = Field(min_length=1, max_length=120)
+    relation: str = Field(min_length=1, max_length=200)
+
+
+class LinkedCase(BaseModel):
+    kind: CaseKind
+    ref: str
+    workflow_id: str
+    relation: str
+    linked_at: datetime
 
 
 class Reopen(BaseModel):
@@ -486,6 +504,7 @@ class Claim(BaseModel):
     refused_settlements: list[Settlement] = []  # not approved by the court (CPR 21.10)
     payments: list[Payment] = []
     routes: list[RouteRecord] = []  # every resolution route tried, running or ended, and why
+    links: list[LinkedCase] = []  # other cases this claim belongs with
     outcome: ClosureOutcome | None = None
     closed_at: datetime | None = None
     stage_before_closure: ClaimStage | None = None

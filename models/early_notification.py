@@ -564,6 +564,7 @@ class ClaimBackLink(BaseModel):
     claim_ref: str
     actor: Actor
     note: str
+    relation: str = "opened from this Early Notification case"
 
 
 class ClaimLinked(BaseModel):

@@ -93,6 +93,12 @@ SAMPLES: dict[str, dict] = {
         "claimant_firm_id": "SRA-100200",
     },
     "leave_summit": {"summit_ref": "SUM-TESTSUMMIT01", "reason": "not ready for the summit"},
+    "link_case": {
+        "kind": "early_notification",
+        "ref": "EN-TESTCASE0001",
+        "workflow_id": "early_notification-EN-TESTCASE0001",
+        "relation": "opened from this Early Notification case",
+    },
     "close": {"outcome": "withdrawn", "summary": "claimant withdrew"},
     "reopen": {"reason": "claimant reinstated the claim"},
     "extend_deadline": {

@@ -621,6 +621,11 @@ def _pay(claim: m.Claim, p: m.RecordPayment, ctx: Context) -> None:
     claim.payments.append(m.Payment(**p.model_dump()))
 
 
+def _link(claim: m.Claim, p: m.LinkCase, ctx: Context) -> None:
+    if not any(link.ref == p.ref for link in claim.links):
+        claim.links.append(m.LinkedCase(**p.model_dump(), linked_at=ctx.now))
+
+
 # --- the table --------------------------------------------------------------------------
 
 RECORDS = "health_records_due"
@@ -915,6 +920,16 @@ STEPS: dict[str, Step] = {
             diverts=(Divert(S.PAID, "once settled", origins=SETTLED_OR_PAID),),
         ),
         *ROUTE_STEPS,
+        Step(
+            "link_case",
+            m.LinkCase,
+            EVERY,
+            None,
+            "Linked to another case (sent by that case)",
+            _link,
+            hold="any",
+            internal=True,
+        ),
         Step(
             "close",
             m.Close,

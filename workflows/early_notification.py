@@ -548,7 +548,11 @@ class EarlyNotificationWorkflow(CaseWorkflow):
         elif step.action == "record_letter_of_claim":
             note = f"The family's claim after Early Notification case {self.state.ref}; the EN case closes."
             back = m.ClaimBackLink(
-                en_ref=self.state.ref, claim_ref=payload.claim_ref, actor=ctx.actor, note=note
+                en_ref=self.state.ref,
+                claim_ref=payload.claim_ref,
+                actor=ctx.actor,
+                note=note,
+                relation="the family's claim after this Early Notification case",
             )
             await self._claim_activity(EarlyNotificationActivities.link_claim, back)
 

@@ -186,12 +186,19 @@ async def test_an_eligible_notification_to_a_no_liability_closure(en):
     logged = [e for e in entries if e["action"] == "record_family_contact"]
     assert logged[0]["summary"]["agreed"] == "monthly calls from the family liaison officer"
     assert entries[0]["action"] == "notify" and "date_of_birth" not in entries[0]["summary"]
-    row = register_row(en, EarlyNotificationRow, ref)
-    assert (row.stage, row.outcome, row.liability_admitted) == ("closed", "no_liability", False)
+    def decided():
+        row = register_row(en, EarlyNotificationRow, ref)
+        assert (row.stage, row.outcome, row.liability_admitted) == ("closed", "no_liability", False)
+        return row
+
+    row = await assert_eventually(decided)
     assert row.days_to_liability_decision == 0
     assert row.days_from_birth_to_liability_decision == (date.fromisoformat(today()) - date(2023, 5, 1)).days
-    case = register_row(en, CaseRow, ref)
-    assert case.facts["days_to_liability_decision"] == 0 and "date_of_birth" not in case.facts
+    def projected():
+        case = register_row(en, CaseRow, ref)
+        assert case.facts["days_to_liability_decision"] == 0 and "date_of_birth" not in case.facts
+
+    await assert_eventually(projected)
     listed = (await http.get(PREFIX, params={"stage": "closed"}, headers=auth("auditor"))).json()
     assert ref in [item["ref"] for item in listed["items"]]
 
@@ -235,12 +242,16 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
     assert claim["opening"]["claimant"]["date_of_birth"] == "2024-02-01"
     assert ref in claim["opening"]["allegations"]
     assert any(ref in note["text"] for note in claim["notes"]), "the claim links back to the EN case"
+    assert [(link["kind"], link["ref"]) for link in claim["links"]] == [("early_notification", ref)]
 
     entries = await ledger(http, ref, 13)
     claim_entry = next(e for e in entries if e["action"] == "open_claim")
     assert "claimant_name" not in claim_entry["summary"], "the name goes to the claim only"
-    row = await assert_eventually(lambda: register_row(en, EarlyNotificationRow, ref))
-    assert (row.claim_ref, row.liability_admitted, row.days_to_liability_decision) == (claim_ref, True, 0)
+    def admitted():
+        row = register_row(en, EarlyNotificationRow, ref)
+        assert (row.claim_ref, row.liability_admitted, row.days_to_liability_decision) == (claim_ref, True, 0)
+
+    await assert_eventually(admitted)
 
     for action in ("receive_letter_of_claim", "acknowledge_letter_of_claim", "open_investigation"):
         await ok(http, claim_ref, action, SAMPLES[action])
@@ -323,8 +334,10 @@ async def test_the_family_consent_window_expiring_closes_the_case(short_en):
     assert (entries[-1]["action"], entries[-1]["actor_id"]) == ("family_decision_window_expired", "fairway")
     steps = [(s, r) for d, s, r in escalations_of(short_en, ref) if d == "family_decision_due"]
     assert ("warning", "hana.handler") in steps and ("supervisor", "erin.en-supervisor") in steps
-    row = await assert_eventually(lambda: register_row(short_en, EarlyNotificationRow, ref))
-    assert row.outcome == "family_decision_expired"
+    def expired_row():
+        assert register_row(short_en, EarlyNotificationRow, ref).outcome == "family_decision_expired"
+
+    await assert_eventually(expired_row)
     ended = await en_act(http, ref, "record_family_consent", {"decided_on": today()})
     assert ended.status_code == 409
 
@@ -383,5 +396,6 @@ async def test_a_traditional_claim_instead_closes_the_case_linked_to_it(en):
     assert [link["ref"] for link in state["links"]] == [claim_ref]
     claim = (await http.get(f"/claims/{claim_ref}", headers=auth("handler"))).json()["claim"]
     assert any(ref in note["text"] for note in claim["notes"])
+    assert [(link["kind"], link["ref"]) for link in claim["links"]] == [("early_notification", ref)]
     refused_note = await act(http, claim_ref, "add_note", {"text": "still open"})
     assert refused_note.status_code == 200, "the claim itself carries on"
