@@ -186,6 +186,7 @@ async def test_an_eligible_notification_to_a_no_liability_closure(en):
     logged = [e for e in entries if e["action"] == "record_family_contact"]
     assert logged[0]["summary"]["agreed"] == "monthly calls from the family liaison officer"
     assert entries[0]["action"] == "notify" and "date_of_birth" not in entries[0]["summary"]
+
     def decided():
         row = register_row(en, EarlyNotificationRow, ref)
         assert (row.stage, row.outcome, row.liability_admitted) == ("closed", "no_liability", False)
@@ -194,6 +195,7 @@ async def test_an_eligible_notification_to_a_no_liability_closure(en):
     row = await assert_eventually(decided)
     assert row.days_to_liability_decision == 0
     assert row.days_from_birth_to_liability_decision == (date.fromisoformat(today()) - date(2023, 5, 1)).days
+
     def projected():
         case = register_row(en, CaseRow, ref)
         assert case.facts["days_to_liability_decision"] == 0 and "date_of_birth" not in case.facts
@@ -247,6 +249,7 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
     entries = await ledger(http, ref, 13)
     claim_entry = next(e for e in entries if e["action"] == "open_claim")
     assert "claimant_name" not in claim_entry["summary"], "the name goes to the claim only"
+
     def admitted():
         row = register_row(en, EarlyNotificationRow, ref)
         assert (row.claim_ref, row.liability_admitted, row.days_to_liability_decision) == (claim_ref, True, 0)
@@ -334,6 +337,7 @@ async def test_the_family_consent_window_expiring_closes_the_case(short_en):
     assert (entries[-1]["action"], entries[-1]["actor_id"]) == ("family_decision_window_expired", "fairway")
     steps = [(s, r) for d, s, r in escalations_of(short_en, ref) if d == "family_decision_due"]
     assert ("warning", "hana.handler") in steps and ("supervisor", "erin.en-supervisor") in steps
+
     def expired_row():
         assert register_row(short_en, EarlyNotificationRow, ref).outcome == "family_decision_expired"
 
