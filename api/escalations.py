@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from activities.escalations import escalation_query, notifications_for
+from api import cases
 from api.claims import take_action
 from api.deps import CurrentActor, IdempotencyKey, SessionDep, require
 from api.errors import ApiError, not_found
@@ -144,18 +145,24 @@ async def acknowledge_escalation(
     and answers with the case's new state, like any other action."""
     require(ACKNOWLEDGERS, actor, "acknowledging an escalation")
     row = _row(session, escalation_id, actor)
-    if row.case_kind != CaseKind.CLAIM.value:
-        raise ApiError(
-            409,
-            "unsupported_case_kind",
-            f"escalations on {row.case_kind} cases cannot be acknowledged here yet",
-            {"case_kind": row.case_kind},
-        )
-    step = claim_pathway.STEPS.get("acknowledge_escalation")
-    if step is None:
-        raise ApiError(501, "not_available", "acknowledging escalations is not available yet")
     payload = AcknowledgeEscalation(
         deadline=row.deadline, revision=row.revision, step=row.step, comment=body.comment
     )
+    if row.case_kind != CaseKind.CLAIM.value:
+        spec = cases.SPECS.get(row.case_kind)
+        if spec is None:
+            raise ApiError(
+                409,
+                "unsupported_case_kind",
+                f"escalations on {row.case_kind} cases cannot be acknowledged here",
+                {"case_kind": row.case_kind},
+            )
+        cases.may_read(spec, actor)
+        ref, kit_step = row.case_ref, spec.workflow.pathway.steps["acknowledge_escalation"]
+        session.close()
+        return await cases.act(request.app.state.client, spec, ref, kit_step, payload, actor, idempotency_key)
+    step = claim_pathway.STEPS.get("acknowledge_escalation")
+    if step is None:
+        raise ApiError(501, "not_available", "acknowledging escalations is not available yet")
     session.close()  # no read transaction held open across the workflow round trip
     return await take_action(request.app.state, row.case_ref, step, payload, actor, idempotency_key)

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
 
 ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
+DEADLINE_VISIBILITY = "kit-deadline-visibility"  # patch: NextDeadline and Overdue in visibility
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
@@ -336,6 +337,7 @@ class CaseWorkflow:
             workflow.set_update_handler(step.action, self._handler(step), validator=self._validator(step))
         workflow.set_query_handler("state", lambda: self.state)
         self._ready = not self._fresh
+        self._visible_deadlines = (None, False)  # what visibility shows; a new run shows it again
         workflow.set_update_handler("opened", self._opened)
 
     async def _opened(self, meta: ActionMeta) -> Any:
@@ -502,6 +504,21 @@ class CaseWorkflow:
             ]
         )
 
+    def _upsert_deadline_attributes(self) -> None:
+        """NextDeadline and Overdue move with the register, so "what is overdue" is one
+        visibility query across every case kind, as it is for claims."""
+        shown = (self.state.next_deadline_at, self.state.overdue)
+        if shown == self._visible_deadlines or not workflow.patched(DEADLINE_VISIBILITY):
+            return
+        self._visible_deadlines = shown
+        next_at, overdue = shown
+        workflow.upsert_search_attributes(
+            [
+                sa.NEXT_DEADLINE.value_set(next_at) if next_at else sa.NEXT_DEADLINE.value_unset(),
+                sa.OVERDUE.value_set(overdue),
+            ]
+        )
+
     # --- the deadline book ----------------------------------------------------------------
 
     @property
@@ -556,6 +573,7 @@ class CaseWorkflow:
         """Write the case's row and its new ledger entries to the register (a regular activity:
         its input comes from history, so it only writes what Temporal has accepted)."""
         self._dirty = False
+        self._upsert_deadline_attributes()
         self.state.version += 1
         entries = list(self.unprojected)
         await workflow.execute_activity_method(

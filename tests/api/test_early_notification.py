@@ -364,10 +364,29 @@ async def test_an_overdue_mnsi_report_escalates(short_en):
     assert state["overdue"] and state["deadlines"]["mnsi_report_due"]["status"] == "missed"
     case = await assert_eventually(lambda: _overdue_row(short_en, ref))
     assert case.kind == "early_notification"
+
+    async def overdue_in_visibility():
+        query = "CaseKind = 'early_notification' AND Overdue = true"
+        found = [w.id async for w in short_en.client.list_workflows(query)]
+        assert f"early_notification-{ref}" in found
+
+    await assert_eventually(overdue_in_visibility)
     late = await en_ok(http, ref, "receive_mnsi_report", {"received_on": today()})
     assert late["state"]["deadlines"]["mnsi_report_due"]["status"] == "met"
-    ack = {"deadline": "mnsi_report_due", "revision": 1, "step": "supervisor", "comment": "chased MNSI"}
-    await en_ok(http, ref, "acknowledge_escalation", ack, who="supervisor")
+    # The supervisor acknowledges from the queue; the EN case's workflow records it.
+    queue = await http.get(
+        "/escalations", params={"case_kind": "early_notification"}, headers=auth("supervisor")
+    )
+    [mine] = [
+        e
+        for e in queue.json()["items"]
+        if (e["case_ref"], e["deadline"], e["step"]) == (ref, "mnsi_report_due", "supervisor")
+    ]
+    acked = await http.post(
+        f"/escalations/{mine['id']}/acknowledge", json={"comment": "chased MNSI"}, headers=auth("supervisor")
+    )
+    assert acked.status_code == 200, acked.text
+    assert acked.json()["state"]["acknowledged_escalations"] == ["mnsi_report_due:1:supervisor"]
 
 
 def _overdue_row(fairway, ref: str) -> CaseRow:

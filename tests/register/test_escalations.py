@@ -158,7 +158,11 @@ def _queue(activities: EscalationActivities, team: str) -> dict[str, Escalation]
         "supervisor": _escalation(_ref(), LadderStep.SUPERVISOR, team=team, at=NOW - timedelta(hours=5)),
         "head": _escalation(_ref(), LadderStep.HEAD_OF_SERVICE, team=team, at=NOW - timedelta(hours=30)),
         "advice": _escalation(
-            _ref(), LadderStep.SUPERVISOR, team=team, case_kind="mediation", at=NOW - timedelta(hours=2)
+            _ref(),
+            LadderStep.SUPERVISOR,
+            team=team,
+            case_kind="primary_care_appeal",
+            at=NOW - timedelta(hours=2),
         ),
     }
     for escalation in escalations.values():
