@@ -669,6 +669,7 @@ ROUTE_STEPS = [
         "Proceedings issued: litigation under the CPR timetable begins",
         routes.start_route(R.LITIGATION),
         _both(_not_future("issued_on"), routes.litigation_allowed),
+        hold="any",  # the claimant may issue protectively while we hold the claim
     ),
     _adr_step(
         "join_summit",

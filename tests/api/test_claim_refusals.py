@@ -109,7 +109,14 @@ async def test_hold_blocks_progress_but_not_notes(fairway):
     ref = (await open_claim(http))["claim"]["ref"]
     held = await ok(http, ref, "put_on_hold", SAMPLES["put_on_hold"])
     assert held["claim"]["hold"]["reason"] == "awaiting inquest"
-    assert set(held["allowed_actions"]) == {"add_note", "take_off_hold", "extend_deadline", "correct_date"}
+    # Proceedings are the claimant's act: a protective issue can come while we hold the claim.
+    assert set(held["allowed_actions"]) == {
+        "add_note",
+        "take_off_hold",
+        "extend_deadline",
+        "correct_date",
+        "record_proceedings_issued",
+    }
     blocked = await act(http, ref, "receive_letter_of_claim", SAMPLES["receive_letter_of_claim"])
     assert blocked.status_code == 409 and blocked.json()["code"] == "on_hold"
     again = await act(http, ref, "put_on_hold", SAMPLES["put_on_hold"])
