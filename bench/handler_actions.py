@@ -184,28 +184,34 @@ def report(results: dict) -> str:
 ANALYSIS = """
 ## What dominates the difference
 
-Measured by the CPU each process spent in the same round (last column) and by timing the same
-Update sent straight to a claim workflow, without HTTP:
+Measured by the CPU each process spent in the same round (last column), by timing the same
+Update sent straight to a claim workflow, without HTTP, and by sampling the worker and the API
+with py-spy during 600 sequential actions (2026-11-25):
 
-- **The size of each answer.** An Update's result is stored in the workflow's history. When
-  every answer carried the whole claim, the growing notes made each one bigger than the last
-  (a direct Update took 18-19 ms against the floor's 11-13); answers now carry the latest five
-  notes (GET /claims/{ref} has them all) and a direct Update takes 12.5-13.5 ms. What remains
-  is the rest of the claim (opening, deadlines, offers) against the floor's integer, and the
-  SDK's per-payload conversion: Fairway's Update has two arguments, the floor's one.
-- **The HTTP layer.** uvicorn, FastAPI (auth, body validation) and a second Temporal client in
-  the API process add 2-5 ms per round trip at concurrency 1 and their CPU competes for the
-  same two cores at concurrency 32.
+- **The HTTP layer.** The API process spends about 2-2.5 ms of CPU per action: about a third in
+  its Temporal client call, the rest in uvicorn, Starlette's routing and middleware, FastAPI's
+  dependencies and body validation, and the log line each action writes. On the client side,
+  httpx adds about 0.7 ms per request over a bare HTTP/1.1 client (1.5 ms against 0.8 ms for a
+  trivial request). At concurrency 1 that is most of the gap; at concurrency 32 it is CPU taken
+  from the same two cores the server and worker need.
+- **The worker.** Fairway's own workflow code (the pathway check, the claim's change, the
+  answer) is about 2% of the worker's samples. The rest is the SDK's machinery, which grows
+  with the number and size of payloads: a data converter built per payload, payload visitors
+  on every activation and completion. Fairway's Update has two arguments and answers with the
+  claim (a few kB, stored in history with every action); the floor's has one and answers with
+  an integer.
 - **The register projection.** Each burst of actions ends in one projection (an activity
   writing the claim row and its ledger entries) and the timer that gathers the burst: work the
-  floor does not do. Projections now trail by up to 3 s and concurrent ones share a SQLite
+  floor does not do. Projections trail by up to 3 s and concurrent ones share a SQLite
   transaction (group commit); the workflow's answer is passed through to the HTTP response
   without being decoded and encoded again.
 
-The concurrency-1 target is within reach in some runs (1.24x to 1.6x across the last runs;
-the floor itself moves between 9 and 14 ms); the concurrency-32 target is not (0.37x to 0.52x).
-What is left to try: a smaller answer still (the claim without its deadline histories), one
-argument per Update, and more than one worker process.
+The targets are not met on this 2-core machine: at concurrency 1 Fairway's round trip is the
+floor's plus the HTTP layer's few milliseconds (1.24x to 1.6x across runs; the floor itself
+moves between 8 and 14 ms), and at concurrency 32 the same two cores carry the HTTP layer, a
+worker doing more per action and a server storing larger events (0.37x to 0.54x). What would
+move them: answers that carry less than the whole claim (a contract change for clients), an
+HTTP layer outside Python, or more cores for the API beside the engine.
 """
 
 
