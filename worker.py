@@ -56,6 +56,7 @@ PASSTHROUGH = [
     "annotated_types",
     "structlog",
     "workflows.claim_pathway",
+    "workflows.claim_routes",
     "workflows.clock",
     "workflows.deadline_book",
     "workflows.case_kit",

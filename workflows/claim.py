@@ -605,5 +605,7 @@ class ClaimWorkflow:
         if ended is None:
             return
         self._record("route_ended", ActionMeta(actor=SYSTEM, request_id=request_id), stage_before, ended)
+        if self._close_relevant_periods(SYSTEM.id):  # a settlement lapsed the offers still open
+            self._book_changed()
         if self.claim.stage != stage_before:
             workflow.upsert_search_attributes([sa.STAGE.value_set(self.claim.stage.value)])

@@ -600,8 +600,21 @@ def _clarify(claim: m.Claim, p: m.ClarifyOffer, ctx: Context) -> None:
     asked.answer, asked.clarified_on = p.answer, p.clarified_on
 
 
+SETTLEMENT_LAPSES_OFFERS = "settlement-lapses-offers"  # patch: a settlement ends the offers still open
+
+
+def lapse_open_offers(claim: m.Claim, on: date) -> None:
+    """A settlement ends the negotiation: offers still open lapse, and their relevant periods
+    stop escalating (the workflow waives them once they are no longer live)."""
+    for offer in claim.offers:
+        if offer.status in LIVE_OFFER:
+            offer.status, offer.closed_on = "lapsed", on
+
+
 def _settle(claim: m.Claim, p: m.RecordSettlement, ctx: Context) -> None:
     claim.settlement = m.Settlement(**p.model_dump())
+    if ctx.patched(SETTLEMENT_LAPSES_OFFERS):
+        lapse_open_offers(claim, p.agreed_on)
 
 
 def _court_decision(claim: m.Claim, p: m.RecordCourtApproval, ctx: Context) -> None:

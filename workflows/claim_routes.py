@@ -245,7 +245,8 @@ def _end(claim: m.Claim, route: RouteRecord, outcome: RouteOutcome, at: datetime
 
 
 def _settle(claim: m.Claim, terms: SettlementTerms) -> None:
-    from workflows.claim_pathway import needs_approval  # the table imports this module
+    from workflows.claim_pathway import lapse_open_offers, needs_approval  # the table imports us
 
     claim.settlement = m.Settlement(**terms.model_dump())
+    lapse_open_offers(claim, terms.agreed_on)
     claim.stage = S.AWAITING_APPROVAL if needs_approval(claim, terms.agreed_on) else S.SETTLED

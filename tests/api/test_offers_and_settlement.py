@@ -357,3 +357,21 @@ async def test_a_stocktake_is_due_on_reaching_a_stocktake_stage(fairway):
     ]
     met = held["claim"]["deadlines"]["stocktake_due_letter_of_response_sent"]
     assert (met["status"], met["met_on"]) == ("met", str(today()))
+
+
+async def test_a_settlement_lapses_the_offers_still_open_and_stops_their_reminders(fairway):
+    http = fairway.http
+    ref = await _responded(http)
+    await ok(http, ref, "make_offer", offer("claimant", "300000.00", today()))
+    await ok(http, ref, "make_offer", offer("defendant", "200000.00", today()))
+    settled = await ok(
+        http, ref, "record_settlement", SAMPLES["record_settlement"] | {"agreed_on": str(today())}
+    )
+    claim = settled["claim"]
+    assert claim["stage"] == "settled"
+    assert [(o["no"], o["status"], o["closed_on"]) for o in claim["offers"]] == [
+        (1, "lapsed", str(today())),
+        (2, "lapsed", str(today())),
+    ]
+    periods = [d for name, d in claim["deadlines"].items() if name.startswith("part_36_relevant_period")]
+    assert len(periods) == 2 and {d["status"] for d in periods} == {"waived"}
