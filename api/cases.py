@@ -16,7 +16,6 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import func, select
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import (
     RawValue,
@@ -32,8 +31,8 @@ from api.deps import CurrentActor, IdempotencyKey, SessionDep
 from api.errors import ApiError, not_found
 from models import search_attributes as sa
 from models.cases import CasePolicy
-from models.common import ActionMeta, Actor, CaseKind, LedgerEntry, Role, payload_digest
-from models.register import CaseRow, LedgerRow
+from models.common import ActionMeta, Actor, CaseKind, Role, payload_digest
+from models.register import CaseRow
 from workflows.case_kit import CaseWorkflow, Step
 
 log = structlog.get_logger(__name__)
@@ -92,13 +91,6 @@ class CasePage(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-class CaseHistory(BaseModel):
-    ref: str
-    temporal_available: bool
-    temporal: list[history.TimelineEntry]
-    ledger: list[LedgerEntry]
 
 
 def _bind(spec: CaseApi, ref: str) -> None:
@@ -221,15 +213,7 @@ def _read_routes(router: APIRouter, spec: CaseApi) -> None:
         ):
             if value is not None:
                 filters.append(column == value)
-        total = session.scalar(select(func.count()).select_from(CaseRow).where(*filters))
-        rows = session.scalars(
-            select(CaseRow)
-            .where(*filters)
-            .order_by(CaseRow.opened_at.desc(), CaseRow.ref)
-            .limit(limit)
-            .offset(offset)
-        )
-        items = [CaseSummary.model_validate(row, from_attributes=True) for row in rows]
+        items, total = history.page(session, CaseRow, filters, CaseSummary, limit, offset)
         return CasePage(items=items, total=total, limit=limit, offset=offset)
 
     async def read_case(ref: str, actor: CurrentActor, request: Request):
@@ -241,24 +225,13 @@ def _read_routes(router: APIRouter, spec: CaseApi) -> None:
 
     async def case_history(
         ref: str, actor: CurrentActor, request: Request, session: SessionDep
-    ) -> CaseHistory:
+    ) -> history.CaseHistory:
         may_read(spec, actor)
         _bind(spec, ref)
-        rows = session.scalars(
-            select(LedgerRow).where(LedgerRow.case_ref == ref).order_by(LedgerRow.seq)
-        ).all()
-        ledger = [LedgerEntry.model_validate(row, from_attributes=True) for row in rows]
-        try:
-            temporal = await history.timeline(
-                request.app.state.client, spec.workflow_id(ref), spec.workflow.opening_action
-            )
-        except RPCError as err:
-            if err.status != RPCStatusCode.NOT_FOUND:
-                raise
-            if not ledger:
-                raise not_found(spec.noun, ref) from err
-            temporal = []
-        return CaseHistory(ref=ref, temporal_available=bool(temporal), temporal=temporal, ledger=ledger)
+        workflow_id, opening = spec.workflow_id(ref), spec.workflow.opening_action
+        return await history.case_history(
+            request.app.state.client, session, ref, workflow_id, spec.noun, opening
+        )
 
     router.add_api_route(
         "", list_cases, methods=["GET"], response_model=CasePage, summary=f"List {spec.noun} cases"
@@ -274,7 +247,7 @@ def _read_routes(router: APIRouter, spec: CaseApi) -> None:
         "/{ref}/history",
         case_history,
         methods=["GET"],
-        response_model=CaseHistory,
+        response_model=history.CaseHistory,
         summary="Read its timeline",
     )
     for route, name in ((list_cases, "list"), (read_case, "read"), (case_history, "history")):

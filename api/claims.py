@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import func, select
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -50,8 +49,8 @@ from models.claims import (
     OffersOnDate,
     Reassign,
 )
-from models.common import ActionMeta, Actor, AppliedAction, CaseKind, LedgerEntry, Role, payload_digest
-from models.register import ClaimRow, LedgerRow
+from models.common import ActionMeta, Actor, AppliedAction, CaseKind, Role, payload_digest
+from models.register import ClaimRow
 from workflows import claim_pathway as pathway
 from workflows.claim import ClaimWorkflow
 from workflows.clock import london_date
@@ -217,15 +216,7 @@ def list_claims(
         filters.append(ClaimRow.claimant_firm_id == claimant_firm)
     if route:
         filters.append(ClaimRow.active_routes.contains(route))
-    total = session.scalar(select(func.count()).select_from(ClaimRow).where(*filters))
-    rows = session.scalars(
-        select(ClaimRow)
-        .where(*filters)
-        .order_by(ClaimRow.opened_at.desc(), ClaimRow.ref)
-        .limit(limit)
-        .offset(offset)
-    )
-    items = [ClaimSummary.model_validate(row, from_attributes=True) for row in rows]
+    items, total = history.page(session, ClaimRow, filters, ClaimSummary, limit, offset)
     return ClaimPage(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -247,30 +238,13 @@ async def claim_offers(
     return pathway.offers_on(claim, on or london_date(datetime.now(UTC)))
 
 
-class ClaimHistory(BaseModel):
-    ref: str
-    temporal_available: bool
-    temporal: list[history.TimelineEntry]
-    ledger: list[LedgerEntry]
-
-
-@router.get("/{ref}/history", response_model=ClaimHistory, summary="Read a claim's timeline")
+@router.get("/{ref}/history", response_model=history.CaseHistory, summary="Read a claim's timeline")
 async def claim_history(
     ref: str, actor: CurrentActor, client: ClientDep, session: SessionDep
-) -> ClaimHistory:
+) -> history.CaseHistory:
     """The timeline from Temporal's event history while it exists, and the ledger always."""
     _bind(ref)
-    rows = session.scalars(select(LedgerRow).where(LedgerRow.case_ref == ref).order_by(LedgerRow.seq)).all()
-    ledger = [LedgerEntry.model_validate(row, from_attributes=True) for row in rows]
-    try:
-        temporal = await history.timeline(client, workflow_id(ref))
-    except RPCError as err:
-        if err.status != RPCStatusCode.NOT_FOUND:
-            raise
-        if not ledger:
-            raise not_found("claim", ref) from err
-        temporal = []
-    return ClaimHistory(ref=ref, temporal_available=bool(temporal), temporal=temporal, ledger=ledger)
+    return await history.case_history(client, session, ref, workflow_id(ref), "claim", "open_claim")
 
 
 # --- actions -------------------------------------------------------------------------------

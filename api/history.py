@@ -6,10 +6,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
+from temporalio.service import RPCError, RPCStatusCode
 
-from models.common import ActionMeta
+from api.errors import not_found
+from models.common import ActionMeta, LedgerEntry
+from models.register import LedgerRow
 
 
 class TimelineEntry(BaseModel):
@@ -150,3 +155,37 @@ async def timeline(
         if entry.seq is None and previous.seq is not None:
             entry.seq = previous.seq + 1  # what the case numbered a signal it recorded
     return entries
+
+
+class CaseHistory(BaseModel):
+    ref: str
+    temporal_available: bool
+    temporal: list[TimelineEntry]
+    ledger: list[LedgerEntry]
+
+
+async def case_history(
+    client: Client, session: Session, ref: str, workflow_id: str, noun: str, opening_action: str
+) -> CaseHistory:
+    """The timeline from Temporal's event history while it exists, and the ledger always: the
+    ledger outlives the namespace's retention, so a case Temporal has forgotten still answers."""
+    rows = session.scalars(select(LedgerRow).where(LedgerRow.case_ref == ref).order_by(LedgerRow.seq)).all()
+    ledger = [LedgerEntry.model_validate(row, from_attributes=True) for row in rows]
+    try:
+        temporal = await timeline(client, workflow_id, opening_action)
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+        if not ledger:
+            raise not_found(noun, ref) from err
+        temporal = []
+    return CaseHistory(ref=ref, temporal_available=bool(temporal), temporal=temporal, ledger=ledger)
+
+
+def page(session: Session, table, filters: list, summary: type[BaseModel], limit: int, offset: int):
+    """One register list: filtered, newest first, paginated; returns (items, total)."""
+    total = session.scalar(select(func.count()).select_from(table).where(*filters))
+    rows = session.scalars(
+        select(table).where(*filters).order_by(table.opened_at.desc(), table.ref).limit(limit).offset(offset)
+    )
+    return [summary.model_validate(row, from_attributes=True) for row in rows], total
