@@ -6,6 +6,7 @@ list, never a row.
 """
 
 import base64
+import contextlib
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -22,7 +23,9 @@ from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
 )
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import history
@@ -183,11 +186,22 @@ async def start_with_answer(
         id=spec.workflow_id(ref),
         task_queue=settings.temporal_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        # A case that has ended is never started again under its reference.
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         search_attributes=search_attributes(spec, spec.workflow.pathway.initial, start_input.owner),
     )
-    result = await client.execute_update_with_start_workflow(
-        "opened", meta, start_workflow_operation=start, result_type=RawValue
-    )
+    try:
+        result = await client.execute_update_with_start_workflow(
+            "opened", meta, start_workflow_operation=start, result_type=RawValue
+        )
+    except WorkflowAlreadyStartedError:
+        # The retry of a request whose case has since ended: answered from the ended case.
+        with contextlib.suppress(WorkflowAlreadyStartedError):
+            await start.workflow_handle()  # the start's own copy of the refusal, so none is left unread
+        state = await read_state(client, spec, ref)
+        allowed = spec.workflow.pathway.allowed_actions(state, meta.actor.role)
+        view = spec.workflow.view_type(state=state, allowed_actions=allowed)
+        return Response(view.model_dump_json(), media_type="application/json", status_code=200)
     return _passthrough(result, status_code=201)
 
 

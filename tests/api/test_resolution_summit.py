@@ -286,3 +286,31 @@ async def test_each_claims_valuation_has_its_own_deadline_and_ladder(client, sql
         state = (await http.get(f"/resolution-summits/{ref}", headers=auth("handler"))).json()["state"]
         assert state["deadlines"][f"valuation_due_{a}"]["status"] == "met"
         assert state["deadlines"][f"valuation_due_{b}"]["status"] == "missed"
+
+
+async def test_a_retried_opening_finds_the_same_summit_even_after_it_ended(fairway):
+    http, idempotency_key = fairway.http, key()
+    body = {
+        "claimant_firm_id": FIRM["firm_id"],
+        "claimant_firm_name": FIRM["name"],
+        "proposed_on": today(),
+        "format": "remote",
+        "handler": "hana.handler",
+    }
+    headers = auth("handler") | {"Idempotency-Key": idempotency_key}
+    first = await http.post("/resolution-summits", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    ref = first.json()["state"]["ref"]
+    again = await http.post("/resolution-summits", json=body, headers=headers)
+    assert (again.status_code, again.json()["state"]["ref"]) == (201, ref)
+    await summit_ok(http, ref, "cancel_summit", {"reason": "the firm withdrew"})
+    handle = fairway.client.get_workflow_handle(f"resolution_summit-{ref}")
+
+    async def ended():
+        assert (await handle.describe()).status.name == "COMPLETED"
+
+    await assert_eventually(ended)
+    late = await http.post("/resolution-summits", json=body, headers=headers)
+    assert (late.status_code, late.json()["state"]["stage"]) == (200, "cancelled")
+    runs = [w async for w in fairway.client.list_workflows(f"WorkflowId = 'resolution_summit-{ref}'")]
+    assert len(runs) == 1, "an ended case is never started again under its reference"
