@@ -119,6 +119,8 @@ async def open_claim(
             ClaimWorkflowInput(ref=ref, opening=opening, opened_by=meta, policy=policy),
             id=workflow_id(ref),
             task_queue=settings.temporal_task_queue,
+            # Only a supervisor's reopen starts an ended claim again (_reopen_ended_run).
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=_search_attributes(opening, pathway.S.NOTIFIED, opening.handler),
         )
     except WorkflowAlreadyStartedError:
