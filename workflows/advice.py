@@ -373,48 +373,34 @@ class AdviceCaseWorkflow(CaseWorkflow):
         ]
 
     async def after(self, step: Step, payload: Any, ctx: Context, applied: AppliedAction) -> None:
+        if step.action not in ("start_intervention", "record_exclusion"):
+            return
         state: m.AdviceState = self.state
-        meta = ActionMeta(actor=ctx.actor, request_id=applied.request_id)
         here = CaseLink(kind=CaseKind.ADVICE, ref=state.ref, workflow_id=workflow.info().workflow_id)
+        of_case = {"advice_ref": state.ref, "advice_workflow_id": here.workflow_id}
+        of_case |= {"owner": state.owner, "team": state.team}
         if step.action == "start_intervention":
-            record = state.interventions[-1]
+            record, run, input_type = state.interventions[-1], InterventionWorkflow.run, m.InterventionInput
             opening = m.InterventionOpening(
-                intervention=payload.intervention,
-                advice_ref=state.ref,
-                advice_workflow_id=here.workflow_id,
-                agreed_on=payload.agreed_on,
-                owner=state.owner,
-                team=state.team,
+                intervention=payload.intervention, agreed_on=payload.agreed_on, **of_case
             )
-            child = m.InterventionInput(
-                ref=record.ref,
-                owner=state.owner,
-                opening=opening,
-                opened_by=meta,
-                parent=here,
-                policy=self.policy,
-            )
-            await self._start_child(InterventionWorkflow.run, child, record)
-        elif step.action == "record_exclusion":
-            record = state.exclusions[-1]
+        else:
+            record, run, input_type = state.exclusions[-1], ExclusionWorkflow.run, m.ExclusionInput
             opening = m.ExclusionOpening(
                 exclusion=payload.exclusion,
-                advice_ref=state.ref,
-                advice_workflow_id=here.workflow_id,
                 excluded_on=payload.excluded_on,
                 advice_consulted_on=payload.advice_consulted_on,
-                owner=state.owner,
-                team=state.team,
+                **of_case,
             )
-            child = m.ExclusionInput(
-                ref=record.ref,
-                owner=state.owner,
-                opening=opening,
-                opened_by=meta,
-                parent=here,
-                policy=self.policy,
-            )
-            await self._start_child(ExclusionWorkflow.run, child, record)
+        child = input_type(
+            ref=record.ref,
+            owner=state.owner,
+            opening=opening,
+            opened_by=ActionMeta(actor=ctx.actor, request_id=applied.request_id),
+            parent=here,
+            policy=self.policy,
+        )
+        await self._start_child(run, child, record)
 
     async def _start_child(self, run, child_input, record: m.ChildRecord) -> None:
         """Start an intervention or exclusion; it outlives nothing, but is never cut short by

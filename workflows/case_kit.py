@@ -274,6 +274,44 @@ def _as_error(refusal: Refusal) -> ApplicationError:
 # --- the workflow machinery -------------------------------------------------------------
 
 
+def record_action(
+    case: Any,
+    requests: dict[str, AppliedAction],
+    unprojected: list[LedgerEntry],
+    keep: int,
+    action: str,
+    meta: ActionMeta,
+    stage_before: str | None,
+    summary: dict,
+) -> AppliedAction:
+    """Number an accepted action, queue its ledger entry and remember its request id (the
+    latest `keep` of them, carried across continue-as-new); the claim and every kit case."""
+    case.seq += 1
+    entry = LedgerEntry(
+        seq=case.seq,
+        action=action,
+        actor_id=meta.actor.id,
+        actor_role=meta.actor.role,
+        request_id=meta.request_id,
+        stage_before=stage_before,
+        stage_after=case.stage,
+        summary=summary,
+        at=workflow.now(),
+    )
+    unprojected.append(entry)
+    applied = AppliedAction(
+        seq=entry.seq,
+        action=action,
+        request_id=meta.request_id,
+        stage_before=stage_before,
+        stage_after=case.stage,
+    )
+    requests[meta.request_id] = applied
+    while len(requests) > keep:
+        del requests[next(iter(requests))]
+    return applied
+
+
 class CaseWorkflow:
     """Base of every kit workflow. Subclasses set the class attributes and define `open`."""
 
@@ -462,31 +500,10 @@ class CaseWorkflow:
     def _record(
         self, action: str, meta: ActionMeta, stage_before: str | None, summary: dict
     ) -> AppliedAction:
-        """Number the action, queue its ledger entry and remember its request id."""
-        self.state.seq += 1
-        entry = LedgerEntry(
-            seq=self.state.seq,
-            action=action,
-            actor_id=meta.actor.id,
-            actor_role=meta.actor.role,
-            request_id=meta.request_id,
-            stage_before=stage_before,
-            stage_after=self.state.stage,
-            summary=summary,
-            at=workflow.now(),
+        keep = self.policy.recent_request_ids
+        return record_action(
+            self.state, self.requests, self.unprojected, keep, action, meta, stage_before, summary
         )
-        self.unprojected.append(entry)
-        applied = AppliedAction(
-            seq=entry.seq,
-            action=action,
-            request_id=meta.request_id,
-            stage_before=stage_before,
-            stage_after=self.state.stage,
-        )
-        self.requests[meta.request_id] = applied
-        while len(self.requests) > self.policy.recent_request_ids:
-            del self.requests[next(iter(self.requests))]
-        return applied
 
     def record_system(self, action: str, stage_before: str | None, summary: dict, request_id: str) -> None:
         """An event the case takes on by itself (a signal, a timer): in the ledger as `fairway`."""

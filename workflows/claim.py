@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from models.routes import ROUTE_WORKFLOW_TYPES, RouteOpening, RouteProgress, SummitOutcome
     from workflows import claim_pathway as pathway
     from workflows import claim_routes
+    from workflows.case_kit import record_action
     from workflows.clock import london_date
     from workflows.deadline_book import CaseRef, DeadlineBook
 
@@ -239,31 +240,10 @@ class ClaimWorkflow:
         )
 
     def _record(self, action: str, meta: ActionMeta, stage_before, summary: dict) -> AppliedAction:
-        """Number the action, queue its ledger entry and remember its request id."""
-        self.claim.seq += 1
-        entry = LedgerEntry(
-            seq=self.claim.seq,
-            action=action,
-            actor_id=meta.actor.id,
-            actor_role=meta.actor.role,
-            request_id=meta.request_id,
-            stage_before=stage_before,
-            stage_after=self.claim.stage,
-            summary=summary,
-            at=workflow.now(),
+        keep = self.policy.recent_request_ids
+        return record_action(
+            self.claim, self.requests, self.unprojected, keep, action, meta, stage_before, summary
         )
-        self.unprojected.append(entry)
-        applied = AppliedAction(
-            seq=entry.seq,
-            action=action,
-            request_id=meta.request_id,
-            stage_before=stage_before,
-            stage_after=self.claim.stage,
-        )
-        self.requests[meta.request_id] = applied
-        while len(self.requests) > self.policy.recent_request_ids:
-            del self.requests[next(iter(self.requests))]
-        return applied
 
     # --- the deadline book -----------------------------------------------------------
 
