@@ -57,6 +57,7 @@ PASSTHROUGH = [
     "structlog",
     "workflows.claim_pathway",
     "workflows.claim_routes",
+    "workflows.claim_offers",
     "workflows.clock",
     "workflows.deadline_book",
     "workflows.case_kit",

@@ -51,6 +51,7 @@ from models.claims import (
 )
 from models.common import ActionMeta, Actor, AppliedAction, CaseKind, Role, payload_digest
 from models.register import ClaimRow
+from workflows import claim_offers as offers
 from workflows import claim_pathway as pathway
 from workflows.claim import ClaimWorkflow
 from workflows.clock import london_date
@@ -237,7 +238,7 @@ async def claim_offers(
     made by then and not yet withdrawn, lapsed or accepted before it."""
     _bind(ref)
     claim = await _query_state(client, ref)
-    return pathway.offers_on(claim, on or london_date(datetime.now(UTC)))
+    return offers.offers_on(claim, on or london_date(datetime.now(UTC)))
 
 
 @router.get("/{ref}/history", response_model=history.CaseHistory, summary="Read a claim's timeline")

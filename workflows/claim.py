@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from models.common import ActionMeta, Actor, AppliedAction, CaseKind, LedgerEntry, Role, payload_digest
     from models.deadlines import DeadlineChangeView, LadderStep, LimitationRequest
     from models.routes import ROUTE_WORKFLOW_TYPES, RouteOpening, RouteProgress, SummitOutcome
+    from workflows import claim_offers as offers
     from workflows import claim_pathway as pathway
     from workflows import claim_routes
     from workflows.case_kit import record_action
@@ -355,7 +356,7 @@ class ClaimWorkflow:
         if not self._book_enabled:
             return []
         changes = []
-        if step.action in pathway.OFFER_ACTIONS:
+        if step.action in offers.OFFER_ACTIONS:
             changes += await self._start_relevant_period(step.action, payload, ctx)
         if self.claim.stage != stage_before and self.claim.stage in self.policy.stocktake_stages:
             changes += await self._set_stocktake(step, payload, ctx)
@@ -388,14 +389,14 @@ class ClaimWorkflow:
         if action == "change_offer" and not offer.changes[-1].more_advantageous:
             return []
         on = p.made_on if action == "make_offer" else p.changed_on
-        name = pathway.relevant_period_name(offer.no)
+        name = offers.relevant_period_name(offer.no)
         change = await self.book.set(
             name,
             action,
             on,
             self.claim.handler,
             ctx.actor.id,
-            rule=pathway.RELEVANT_PERIOD,
+            rule=offers.RELEVANT_PERIOD,
             days=offer.relevant_period_days,
         )
         offer.relevant_period_ends_on = change.due_on
@@ -404,7 +405,7 @@ class ClaimWorkflow:
     def _end_relevant_periods(self) -> bool:
         """Run after the book's escalations: offers whose relevant period has ended show it, and
         notices given during the period take effect (CPR 36.9(4))."""
-        ended = pathway.expire_offers(self.claim, workflow.now())
+        ended = offers.expire_offers(self.claim, workflow.now())
         return self._close_relevant_periods("fairway") or bool(ended)
 
     def _close_relevant_periods(self, actor: str) -> bool:
@@ -412,12 +413,12 @@ class ClaimWorkflow:
         period has run (it stays open for acceptance, CPR 36.11), needs no more reminders."""
         closed = False
         for offer in self.claim.offers:
-            deadline = pathway.relevant_period(self.claim, offer)
+            deadline = offers.relevant_period(self.claim, offer)
             if deadline is None or not deadline.live:
                 continue
             if offer.status == "accepted":
                 self.book.meet(deadline.name, offer.closed_on, actor)
-            elif offer.status not in pathway.LIVE_OFFER:
+            elif offer.status not in offers.LIVE_OFFER:
                 self.book.waive(deadline.name, f"offer {offer.no} is {offer.status}", actor)
             elif offer.relevant_period_expired:
                 self.book.waive(deadline.name, "the relevant period has ended; the offer stays open", actor)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -19,6 +19,7 @@ from models.claims import ClaimStage as S
 from models.common import Actor, Refusal, Role
 from models.routes import AgreeEvaluation, JoinSummit, LeaveSummit, ProposeMediation, RecordProceedingsIssued
 from models.routes import RouteKind as R
+from workflows import claim_offers as offers
 from workflows import claim_routes as routes
 from workflows.clock import end_of_london_day, london_date
 
@@ -215,7 +216,7 @@ def _deadline_waivable(claim: m.Claim, payload: m.WaiveDeadline, ctx: Context):
 def _correctable(claim: m.Claim, payload: m.CorrectDate, ctx: Context):
     if payload.corrected_date > ctx.today:
         return "date_in_future", f"{payload.corrected_date} is in the future"
-    if payload.action in OFFER_ACTIONS:
+    if payload.action in offers.OFFER_ACTIONS:
         # Each offer has its own date; correcting "the" date of make_offer would move them all.
         return "offer_date_not_correctable", "an offer's date is corrected by withdrawing and remaking it"
     if not any(d.trigger == payload.action for d in claim.deadlines.values()):
@@ -239,169 +240,6 @@ def _escalation_open(claim: m.Claim, payload: m.AcknowledgeEscalation, ctx: Cont
         )
     if escalation_key(payload.deadline, payload.revision, payload.step) in claim.acknowledged_escalations:
         return "already_acknowledged", "this escalation was already acknowledged"
-    return None
-
-
-def _offer(claim: m.Claim, no: int) -> m.Offer | None:
-    return next((o for o in claim.offers if o.no == no), None)
-
-
-# --- Part 36 offers (CPR 36) -----------------------------------------------------------
-
-PART_36_MIN_DAYS = 21  # CPR 36.5(1)(c)
-CLARIFICATION_DAYS = 7  # CPR 36.8(1): clarification may be asked within 7 days of the offer
-RELEVANT_PERIOD = "part_36_relevant_period"
-LIVE_OFFER = ("open", "withdrawal_pending", "change_pending")  # open for acceptance
-OFFER_ACTIONS = frozenset({"make_offer", "change_offer"})
-
-
-def relevant_period_name(offer_no: int) -> str:
-    return f"{RELEVANT_PERIOD}_offer_{offer_no}"
-
-
-def relevant_period(claim: m.Claim, offer: m.Offer):
-    """The offer's relevant-period deadline; None for ordinary offers and for Part 36 offers
-    made before the workflow kept one, which keep the ordinary rules."""
-    return claim.deadlines.get(relevant_period_name(offer.no)) if offer.part_36 else None
-
-
-def period_ended(claim: m.Claim, offer: m.Offer, now: datetime) -> bool:
-    deadline = relevant_period(claim, offer)
-    if deadline is None or offer.relevant_period_expired:
-        return offer.relevant_period_expired
-    return deadline.due_at is not None and deadline.due_at <= now
-
-
-def _expire(claim: m.Claim, offer: m.Offer) -> None:
-    """The relevant period has ended: notices given during it take effect (CPR 36.9(4))."""
-    offer.relevant_period_expired = True
-    ends_on = offer.relevant_period_ends_on
-    if offer.status == "withdrawal_pending":
-        offer.status, offer.closed_on = "withdrawn", ends_on
-    elif offer.status == "change_pending":
-        change = offer.changes[-1]
-        offer.amount, change.effective_on, offer.status = change.amount, ends_on, "open"
-
-
-def expire_offers(claim: m.Claim, now: datetime) -> list[m.Offer]:
-    """Part 36 offers whose relevant period has ended by `now`; each stays open for acceptance
-    unless withdrawn (CPR 36.11(2), costs consequences in 36.13 and 36.17)."""
-    due = [
-        o
-        for o in claim.offers
-        if o.status in LIVE_OFFER and not o.relevant_period_expired and period_ended(claim, o, now)
-    ]
-    for offer in due:
-        _expire(claim, offer)
-    return due
-
-
-def offers_on(claim: m.Claim, on: date) -> m.OffersOnDate:
-    """Which offers were open for acceptance at some time on `on`."""
-
-    def open_on(o: m.Offer) -> bool:
-        return o.made_on <= on and (o.closed_on is None or on <= o.closed_on)
-
-    listed = [m.OfferOnDate(offer=o, open=open_on(o)) for o in claim.offers]
-    return m.OffersOnDate(
-        ref=claim.ref, on=on, open_offers=[o.offer.no for o in listed if o.open], offers=listed
-    )
-
-
-def _offer_live(claim: m.Claim, payload: Any, ctx: Context):
-    """The offer can still be accepted: open, or with a notice that waits for its period."""
-    offer = _offer(claim, payload.offer_no)
-    if offer is None:
-        return "unknown_offer", f"there is no offer {payload.offer_no}"
-    status = offer.status
-    if status in LIVE_OFFER and period_ended(claim, offer, ctx.now) and status == "withdrawal_pending":
-        status = "withdrawn"  # the withdrawal took effect when the period ended
-    if status not in LIVE_OFFER:
-        return "offer_not_open", f"offer {offer.no} is {status}, not open"
-    return None
-
-
-def _offer_open(claim: m.Claim, payload: Any, ctx: Context):
-    """Open to withdrawal or change: live, with no withdrawal already pending."""
-    if refused := _offer_live(claim, payload, ctx):
-        return refused
-    offer = _offer(claim, payload.offer_no)
-    if offer.status == "withdrawal_pending":
-        return "offer_not_open", f"offer {offer.no} is withdrawal_pending, not open"
-    return None
-
-
-def _part_36(claim: m.Claim, payload: Any, ctx: Context):
-    if relevant_period(claim, _offer(claim, payload.offer_no)) is None:
-        return "not_part_36", f"offer {payload.offer_no} is not a Part 36 offer with a relevant period"
-    return None
-
-
-def _relevant_period_long_enough(claim: m.Claim, payload: Any, ctx: Context):
-    if getattr(payload, "part_36", True) and payload.relevant_period_days < PART_36_MIN_DAYS:
-        return (
-            "relevant_period_too_short",
-            f"a Part 36 offer's relevant period is at least {PART_36_MIN_DAYS} days (CPR 36.5)",
-        )
-    return None
-
-
-def _more_advantageous(offer: m.Offer, amount) -> bool:
-    """Better for the offeree: more from a defendant, less asked by a claimant."""
-    return amount > offer.amount if offer.by is m.Side.DEFENDANT else amount < offer.amount
-
-
-def _change_valid(claim: m.Claim, payload: m.ChangeOffer, ctx: Context):
-    offer = _offer(claim, payload.offer_no)
-    if payload.amount == offer.amount:
-        return "offer_unchanged", f"offer {offer.no} is already for {offer.amount}"
-    if payload.changed_on < offer.made_on:
-        return "date_before_offer", f"offer {offer.no} was made on {offer.made_on}"
-    if _more_advantageous(offer, payload.amount):
-        return _relevant_period_long_enough(claim, payload, ctx)
-    return None
-
-
-def _clarification_in_time(claim: m.Claim, payload: m.RequestOfferClarification, ctx: Context):
-    offer = _offer(claim, payload.offer_no)
-    if payload.requested_on < offer.made_on:
-        return "date_before_offer", f"offer {offer.no} was made on {offer.made_on}"
-    if payload.requested_on > offer.made_on + timedelta(days=CLARIFICATION_DAYS):
-        return (
-            "clarification_too_late",
-            f"clarification is asked within {CLARIFICATION_DAYS} days of the offer (CPR 36.8)",
-        )
-    return None
-
-
-def _clarification_outstanding(claim: m.Claim, payload: m.ClarifyOffer, ctx: Context):
-    offer = _offer(claim, payload.offer_no)
-    if offer is None:
-        return "unknown_offer", f"there is no offer {payload.offer_no}"
-    if not any(c.answer is None for c in offer.clarifications):
-        return "no_clarification_requested", f"no clarification of offer {offer.no} is awaited"
-    return None
-
-
-def _counter_valid(claim: m.Claim, payload: m.MakeOffer, ctx: Context):
-    if payload.responds_to is None:
-        return None
-    countered = _offer(claim, payload.responds_to)
-    if countered is None or countered.status not in LIVE_OFFER:
-        return "offer_not_open", f"offer {payload.responds_to} is not open to counter"
-    if countered.by == payload.by:
-        return "counter_to_own_offer", "a counter-offer answers the other side's offer"
-    return None
-
-
-def _matches_accepted_offer(claim: m.Claim, payload: m.RecordSettlement, ctx: Context):
-    accepted = next((o for o in claim.offers if o.status == "accepted"), None)
-    damages = payload.general_damages + payload.special_damages + payload.future_losses
-    if accepted is not None and damages != accepted.amount:
-        return (
-            "settlement_differs_from_offer",
-            f"damages {damages} differ from the accepted offer {accepted.no} of {accepted.amount}",
-        )
     return None
 
 
@@ -530,91 +368,10 @@ def _stocktake(claim: m.Claim, p: m.HoldStocktake, ctx: Context) -> None:
     claim.stocktakes.append(m.Stocktake(**p.model_dump()))
 
 
-def _make_offer(claim: m.Claim, p: m.MakeOffer, ctx: Context) -> None:
-    if p.responds_to is not None:
-        countered = _offer(claim, p.responds_to)
-        # A counter-offer rejects an ordinary offer; a Part 36 offer stays open (CPR 36.11(2)).
-        if not countered.part_36:
-            countered.status, countered.closed_on = "lapsed", p.made_on
-    terms = p.model_dump(exclude={"responds_to", "relevant_period_days"})
-    claim.offers.append(
-        m.Offer(
-            no=len(claim.offers) + 1,
-            **terms,
-            responds_to=p.responds_to,
-            relevant_period_days=p.relevant_period_days if p.part_36 else None,
-        )
-    )
-
-
-def _withdraw_offer(claim: m.Claim, p: m.WithdrawOffer, ctx: Context) -> None:
-    offer = _offer(claim, p.offer_no)
-    expire_offers(claim, ctx.now)
-    if relevant_period(claim, offer) is not None and not offer.relevant_period_expired:
-        # Notice within the relevant period takes effect when it ends; until then the offeree
-        # may still accept (CPR 36.9(4), 36.11(2)).
-        offer.status, offer.withdrawal_notice_on = "withdrawal_pending", p.withdrawn_on
-    else:
-        offer.status, offer.closed_on = "withdrawn", p.withdrawn_on
-
-
-def _change_offer(claim: m.Claim, p: m.ChangeOffer, ctx: Context) -> None:
-    offer = _offer(claim, p.offer_no)
-    expire_offers(claim, ctx.now)
-    better = _more_advantageous(offer, p.amount)
-    pending = not better and not offer.relevant_period_expired
-    offer.changes.append(
-        m.OfferChange(
-            amount=p.amount,
-            previous_amount=offer.amount,
-            notice_on=p.changed_on,
-            effective_on=None if pending else p.changed_on,
-            more_advantageous=better,
-        )
-    )
-    if pending:  # worse terms wait for the relevant period to end (CPR 36.9(4))
-        offer.status = "change_pending"
-        return
-    offer.amount, offer.status = p.amount, "open"
-    if better:  # better terms take effect at once, with a new relevant period
-        offer.relevant_period_days, offer.relevant_period_expired = p.relevant_period_days, False
-
-
-def _accept_offer(claim: m.Claim, p: m.AcceptOffer, ctx: Context) -> None:
-    expire_offers(claim, ctx.now)
-    # Accepted within the relevant period, a pending change never takes effect (CPR 36.9(4)(b)).
-    accepted = _offer(claim, p.offer_no)
-    for offer in claim.offers:
-        if offer.status in LIVE_OFFER:
-            offer.status, offer.closed_on = "lapsed", p.accepted_on
-    accepted.status, accepted.closed_on = "accepted", p.accepted_on
-
-
-def _request_clarification(claim: m.Claim, p: m.RequestOfferClarification, ctx: Context) -> None:
-    offer = _offer(claim, p.offer_no)
-    offer.clarifications.append(m.OfferClarification(question=p.question, requested_on=p.requested_on))
-
-
-def _clarify(claim: m.Claim, p: m.ClarifyOffer, ctx: Context) -> None:
-    asked = next(c for c in _offer(claim, p.offer_no).clarifications if c.answer is None)
-    asked.answer, asked.clarified_on = p.answer, p.clarified_on
-
-
-SETTLEMENT_LAPSES_OFFERS = "settlement-lapses-offers"  # patch: a settlement ends the offers still open
-
-
-def lapse_open_offers(claim: m.Claim, on: date) -> None:
-    """A settlement ends the negotiation: offers still open lapse, and their relevant periods
-    stop escalating (the workflow waives them once they are no longer live)."""
-    for offer in claim.offers:
-        if offer.status in LIVE_OFFER:
-            offer.status, offer.closed_on = "lapsed", on
-
-
 def _settle(claim: m.Claim, p: m.RecordSettlement, ctx: Context) -> None:
     claim.settlement = m.Settlement(**p.model_dump())
-    if ctx.patched(SETTLEMENT_LAPSES_OFFERS):
-        lapse_open_offers(claim, p.agreed_on)
+    if ctx.patched(offers.SETTLEMENT_LAPSES_OFFERS):
+        offers.lapse_open_offers(claim, p.agreed_on)
 
 
 def _court_decision(claim: m.Claim, p: m.RecordCourtApproval, ctx: Context) -> None:
@@ -844,8 +601,8 @@ STEPS: dict[str, Step] = {
             OFFERS_OPEN,
             S.NEGOTIATING,
             "Offer or counter-offer made (Part 36: relevant period of 21 days or more)",
-            _make_offer,
-            _both(_not_future("made_on"), _counter_valid, _relevant_period_long_enough),
+            offers.make_offer,
+            _both(_not_future("made_on"), offers.counter_valid, offers.relevant_period_long_enough),
             diverts=tuple(
                 Divert(stage, "while a route runs", origins=frozenset({stage}))
                 for stage in sorted(ROUTE_STAGES, key=list(S).index)
@@ -857,8 +614,10 @@ STEPS: dict[str, Step] = {
             OFFERS_MADE,
             None,
             "Clarification of a Part 36 offer requested (CPR 36.8, within 7 days)",
-            _request_clarification,
-            _both(_not_future("requested_on"), _offer_live, _part_36, _clarification_in_time),
+            offers.request_clarification,
+            _both(
+                _not_future("requested_on"), offers.offer_live, offers.part_36, offers.clarification_in_time
+            ),
         ),
         Step(
             "clarify_offer",
@@ -866,8 +625,8 @@ STEPS: dict[str, Step] = {
             OFFERS_MADE,
             None,
             "A Part 36 offer clarified (CPR 36.8)",
-            _clarify,
-            _both(_not_future("clarified_on"), _clarification_outstanding),
+            offers.clarify,
+            _both(_not_future("clarified_on"), offers.clarification_outstanding),
         ),
         Step(
             "change_offer",
@@ -875,8 +634,8 @@ STEPS: dict[str, Step] = {
             OFFERS_MADE,
             None,
             "A Part 36 offer's terms changed (CPR 36.9: worse terms wait for the relevant period)",
-            _change_offer,
-            _both(_not_future("changed_on"), _offer_open, _part_36, _change_valid),
+            offers.change_offer,
+            _both(_not_future("changed_on"), offers.offer_open, offers.part_36, offers.change_valid),
         ),
         Step(
             "withdraw_offer",
@@ -884,8 +643,8 @@ STEPS: dict[str, Step] = {
             OFFERS_MADE,
             None,
             "Offer withdrawn (Part 36: at the end of the relevant period, CPR 36.9)",
-            _withdraw_offer,
-            _offer_open,
+            offers.withdraw_offer,
+            offers.offer_open,
         ),
         Step(
             "accept_offer",
@@ -893,8 +652,8 @@ STEPS: dict[str, Step] = {
             frozenset({S.NEGOTIATING, S.IN_LITIGATION}),  # an ADR route ends with its own outcome
             S.OFFER_ACCEPTED,
             "Offer accepted",
-            _accept_offer,
-            _offer_live,
+            offers.accept_offer,
+            offers.offer_live,
         ),
         Step(
             "record_settlement",
@@ -903,7 +662,7 @@ STEPS: dict[str, Step] = {
             S.SETTLED,
             "Settlement agreed: damages, claimant costs and the form of award",
             _settle,
-            _matches_accepted_offer,
+            offers.matches_accepted_offer,
             diverts=(
                 Divert(
                     S.AWAITING_APPROVAL,

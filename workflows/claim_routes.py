@@ -26,6 +26,7 @@ from models.routes import (
     SummitOutcome,
     SummitResult,
 )
+from workflows.claim_offers import lapse_open_offers
 
 ROUTE_STAGE = {
     RouteKind.MEDIATION: S.IN_MEDIATION,
@@ -245,7 +246,7 @@ def _end(claim: m.Claim, route: RouteRecord, outcome: RouteOutcome, at: datetime
 
 
 def _settle(claim: m.Claim, terms: SettlementTerms) -> None:
-    from workflows.claim_pathway import lapse_open_offers, needs_approval  # the table imports us
+    from workflows.claim_pathway import needs_approval  # the table imports this module
 
     claim.settlement = m.Settlement(**terms.model_dump())
     lapse_open_offers(claim, terms.agreed_on)
