@@ -71,3 +71,59 @@ async def test_continue_as_new_with_updates_in_flight(eager_server, sqlite_sessi
         assert temporal == [(e["seq"], e["request_id"]) for e in history["ledger"]]
         moved = await ok(http, ref, "reassign", {"handler": "harry.handler"}, who="supervisor")
         assert moved["claim"]["seq"] == 43
+
+
+async def test_a_kit_case_continues_as_new_with_its_state_and_request_ids(eager_server, sqlite_sessions):
+    """The case kit carries a case's whole state, its recent request ids and its unprojected
+    ledger entries across continue-as-new, as the claim does: a resolution summit here."""
+    client = eager_server.client
+    async with running_fairway(client, sqlite_sessions) as fairway:
+        http = fairway.http
+        body = {
+            "claimant_firm_id": "SRA-100200",
+            "claimant_firm_name": "Example & Co LLP",
+            "proposed_on": "2026-11-01",
+            "format": "remote",
+            "handler": "hana.handler",
+        }
+        opened = await http.post(
+            "/resolution-summits", json=body, headers=auth("handler") | {"Idempotency-Key": key()}
+        )
+        assert opened.status_code == 201, opened.text
+        ref = opened.json()["state"]["ref"]
+
+        async def note(text: str, idempotency_key: str | None = None):
+            headers = auth("handler") | {"Idempotency-Key": idempotency_key or key()}
+            return await http.post(
+                f"/resolution-summits/{ref}/add-note", json={"text": text}, headers=headers
+            )
+
+        first_key = key()
+        first = await note("note 0", first_key)
+        assert first.status_code == 200, first.text
+        texts = [f"note {i}" for i in range(1, 31)]
+        responses = await asyncio.gather(*(note(t) for t in texts))
+        assert [r.status_code for r in responses] == [200] * len(texts)
+
+        async def continued():
+            assert await _runs(client, f"resolution_summit-{ref}") > 1
+
+        await assert_eventually(continued)
+        retried = await note("note 0", first_key)
+        assert retried.status_code == 200
+        assert retried.json()["applied"] == first.json()["applied"] | {"duplicate": True}
+
+        live = (await http.get(f"/resolution-summits/{ref}", headers=auth("supervisor"))).json()["state"]
+        assert sorted(n["text"] for n in live["notes"]) == sorted(["note 0", *texts])
+        assert live["seq"] == 32 and live["stage"] == "planned"
+
+        async def complete():
+            history = (
+                await http.get(f"/resolution-summits/{ref}/history", headers=auth("supervisor"))
+            ).json()
+            assert [e["seq"] for e in history["ledger"]] == list(range(1, 33))
+            return history
+
+        history = await assert_eventually(complete)
+        temporal = [(e["seq"], e["request_id"]) for e in history["temporal"]]
+        assert temporal == [(e["seq"], e["request_id"]) for e in history["ledger"]]
