@@ -19,8 +19,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from fairway.db import GroupCommit, dialect_insert
 from models import search_attributes as sa
-from models.claims import AddNote, ClaimStage, ClaimWorkflowInput, LinkCase
-from models.common import ActionMeta, CaseKind
+from models.claims import AddNote, ClaimStage, ClaimWorkflowInput, LinkCase, claim_workflow_id
+from models.common import ActionMeta, CaseKind, case_workflow_id
 from models.early_notification import (
     ClaimBackLink,
     ClaimFromEarlyNotification,
@@ -32,10 +32,6 @@ from models.register import EarlyNotificationRow
 log = structlog.get_logger(__name__)
 
 CLAIM_WORKFLOW = "ClaimWorkflow"  # by name: activities do not import workflow code
-
-
-def claim_workflow_id(claim_ref: str) -> str:
-    return f"claim-{claim_ref}"  # as api/claims.py names them
 
 
 class EarlyNotificationActivities:
@@ -106,7 +102,7 @@ class EarlyNotificationActivities:
         link = LinkCase(
             kind=CaseKind.EARLY_NOTIFICATION,
             ref=back.en_ref,
-            workflow_id=f"{CaseKind.EARLY_NOTIFICATION.value}-{back.en_ref}",
+            workflow_id=case_workflow_id(CaseKind.EARLY_NOTIFICATION, back.en_ref),
             relation=back.relation,
         )
         handle = self._client().get_workflow_handle(claim_workflow_id(back.claim_ref))

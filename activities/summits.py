@@ -15,8 +15,9 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from models.claims import claim_workflow_id
 from models.common import ActionMeta
-from models.resolution_summit import ClaimAnswer, ClaimRequest, claim_workflow_id
+from models.resolution_summit import ClaimAnswer, ClaimRequest
 from models.routes import JoinSummit, LeaveSummit
 
 

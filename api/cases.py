@@ -28,13 +28,13 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import history
-from api.claims import _passthrough, _refusal
+from api import history, listing
+from api.claims import passthrough, update_refusal
 from api.deps import CurrentActor, IdempotencyKey, SessionDep
 from api.errors import ApiError, not_found
 from models import search_attributes as sa
 from models.cases import CasePolicy
-from models.common import ActionMeta, Actor, CaseKind, Role, payload_digest
+from models.common import ActionMeta, Actor, CaseKind, Role, case_workflow_id, payload_digest
 from models.register import CaseRow
 from workflows.case_kit import CaseWorkflow, Step
 
@@ -61,7 +61,7 @@ class CaseApi:
     vet_opening: Callable[[Any, Any, Actor], None] | None = None
 
     def workflow_id(self, ref: str) -> str:
-        return f"{self.kind.value}-{ref}"
+        return case_workflow_id(self.kind, ref)
 
     @property
     def noun(self) -> str:
@@ -202,7 +202,7 @@ async def start_with_answer(
         allowed = spec.workflow.pathway.allowed_actions(state, meta.actor.role)
         view = spec.workflow.view_type(state=state, allowed_actions=allowed)
         return Response(view.model_dump_json(), media_type="application/json", status_code=200)
-    return _passthrough(result, status_code=201)
+    return passthrough(result, status_code=201)
 
 
 def _read_routes(router: APIRouter, spec: CaseApi) -> None:
@@ -227,7 +227,7 @@ def _read_routes(router: APIRouter, spec: CaseApi) -> None:
         ):
             if value is not None:
                 filters.append(column == value)
-        items, total = history.page(session, CaseRow, filters, CaseSummary, limit, offset)
+        items, total = listing.page(session, CaseRow, filters, CaseSummary, limit, offset)
         return CasePage(items=items, total=total, limit=limit, offset=offset)
 
     async def read_case(ref: str, actor: CurrentActor, request: Request):
@@ -282,14 +282,14 @@ async def act(client: Client, spec: CaseApi, ref: str, step: Step, payload: Base
             result_type=RawValue,
         )
     except WorkflowUpdateFailedError as err:
-        raise _refusal(err) from err
+        raise update_refusal(err) from err
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND:
             raise
         await read_state(client, spec, ref)  # an unknown case is a 404
         raise ApiError(409, "case_ended", f"{spec.noun} {ref} has ended; it takes no more actions") from err
     log.info("case action", action=step.action, request_id=meta.request_id)
-    return _passthrough(result)
+    return passthrough(result)
 
 
 def _action_route(spec: CaseApi, step: Step):

@@ -27,7 +27,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import history
+from api import history, listing
 from api.deps import (
     ClientDep,
     CurrentActor,
@@ -48,6 +48,7 @@ from models.claims import (
     ClaimWorkflowInput,
     OffersOnDate,
     Reassign,
+    claim_workflow_id,
 )
 from models.common import ActionMeta, Actor, AppliedAction, CaseKind, Role, payload_digest
 from models.register import ClaimRow
@@ -63,7 +64,7 @@ REF_PATTERN = r"^CLM-[A-Z2-7]{12}$"
 
 
 def workflow_id(ref: str) -> str:
-    return f"claim-{ref}"
+    return claim_workflow_id(ref)
 
 
 def new_ref(actor: Actor, key: str | None) -> str:
@@ -219,7 +220,7 @@ def list_claims(
         filters.append(ClaimRow.claimant_firm_id == claimant_firm)
     if route:
         filters.append(ClaimRow.active_routes.contains(route))
-    items, total = history.page(session, ClaimRow, filters, ClaimSummary, limit, offset)
+    items, total = listing.page(session, ClaimRow, filters, ClaimSummary, limit, offset)
     return ClaimPage(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -253,7 +254,7 @@ async def claim_history(
 # --- actions -------------------------------------------------------------------------------
 
 
-def _refusal(err: WorkflowUpdateFailedError) -> ApiError:
+def update_refusal(err: WorkflowUpdateFailedError) -> ApiError:
     cause = err.cause
     if not isinstance(cause, ApplicationError):
         return ApiError(409, "action_failed", str(cause or err))
@@ -339,12 +340,12 @@ async def take_action(
                 ) from err
             result = await _reopen_ended_run(client, ref, step, meta, payload, app_state.settings)
     except WorkflowUpdateFailedError as err:
-        raise _refusal(err) from err
+        raise update_refusal(err) from err
     log.info("claim action", action=step.action, request_id=meta.request_id)
-    return _passthrough(result)
+    return passthrough(result)
 
 
-def _passthrough(result: RawValue, status_code: int = 200) -> Response:
+def passthrough(result: RawValue, status_code: int = 200) -> Response:
     """The workflow's answer is already the response body (a ClaimView): send its JSON as is,
     rather than decoding and re-encoding the whole claim on every action."""
     if result.payload.metadata.get("encoding") != b"json/plain":

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
@@ -180,12 +180,3 @@ async def case_history(
             raise not_found(noun, ref) from err
         temporal = []
     return CaseHistory(ref=ref, temporal_available=bool(temporal), temporal=temporal, ledger=ledger)
-
-
-def page(session: Session, table, filters: list, summary: type[BaseModel], limit: int, offset: int):
-    """One register list: filtered, newest first, paginated; returns (items, total)."""
-    total = session.scalar(select(func.count()).select_from(table).where(*filters))
-    rows = session.scalars(
-        select(table).where(*filters).order_by(table.opened_at.desc(), table.ref).limit(limit).offset(offset)
-    )
-    return [summary.model_validate(row, from_attributes=True) for row in rows], total

@@ -8,10 +8,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from models.common import ActionMeta, AppliedAction, CaseKind, LedgerEntry, Money, Reference
+from models.common import ActionMeta, AppliedAction, CaseKind, LedgerEntry, Money, Reference, case_workflow_id
 from models.deadline_policies import STANDARD
 from models.deadlines import Deadline, DeadlineChangeView, DeadlinePolicy
 from models.routes import RouteRecord
+
+
+def claim_workflow_id(ref: str) -> str:
+    return case_workflow_id(CaseKind.CLAIM, ref)
 
 
 class Scheme(StrEnum):

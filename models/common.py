@@ -33,6 +33,12 @@ class CaseKind(StrEnum):
     EXCLUSION = "exclusion"
 
 
+def case_workflow_id(kind: CaseKind, ref: str) -> str:
+    """The workflow id of a case: its kind and reference (`claim-CLM-…`, `mediation-CLM-…-MED1`).
+    Every part of Fairway that addresses a case by id goes through this one rule."""
+    return f"{kind.value}-{ref}"
+
+
 class Actor(BaseModel):
     model_config = ConfigDict(frozen=True)
 

@@ -28,11 +28,6 @@ class SummitFormat(StrEnum):
     REMOTE = "remote"
 
 
-def claim_workflow_id(claim_ref: str) -> str:
-    """A claim's workflow id (as api/claims.py `workflow_id`; models may not import the API)."""
-    return f"claim-{claim_ref}"
-
-
 def valuation_deadline(claim_ref: str) -> str:
     """One pre-summit valuation deadline per claim, all under the rule `summit_valuation_due`."""
     return f"valuation_due_{claim_ref}"

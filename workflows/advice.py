@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from models import advice as m
     from models.advice import AdviceStage as S
     from models.cases import CaseLink, CaseView
-    from models.common import ActionMeta, AppliedAction, CaseKind
+    from models.common import ActionMeta, AppliedAction, CaseKind, case_workflow_id
     from models.deadlines import DeadlineChangeView
     from workflows.case_kit import CaseWorkflow, Context, Pathway, Step, both, common_steps, not_future
 
@@ -125,7 +125,7 @@ def _child(state: m.AdviceState, kind: CaseKind, type_: str, started_on, letter:
     children = state.interventions if kind is CaseKind.INTERVENTION else state.exclusions
     ref = f"{state.ref}-{letter}{len(children) + 1}"
     record = m.ChildRecord(
-        ref=ref, kind=kind, type=type_, workflow_id=f"{kind.value}-{ref}", started_on=started_on
+        ref=ref, kind=kind, type=type_, workflow_id=case_workflow_id(kind, ref), started_on=started_on
     )
     children.append(record)
     return record

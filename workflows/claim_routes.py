@@ -12,6 +12,7 @@ from typing import Any
 
 from models import claims as m
 from models.claims import ClaimStage as S
+from models.common import case_workflow_id
 from models.routes import (
     ADR_ROUTES,
     ROUTE_CASE_KINDS,
@@ -147,7 +148,7 @@ def start_route(kind: RouteKind):
             RouteRecord(
                 ref=ref,
                 kind=kind,
-                workflow_id=f"{ROUTE_CASE_KINDS[kind].value}-{ref}",
+                workflow_id=case_workflow_id(ROUTE_CASE_KINDS[kind], ref),
                 started_at=ctx.now,
                 started_by=ctx.actor.id,
                 reason=payload.reason,

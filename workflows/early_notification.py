@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.early_notification import EarlyNotificationActivities
     from models import early_notification as m
     from models.cases import CaseLink, CaseView
-    from models.claims import Claimant, ClaimOpening, Defendant, Scheme
+    from models.claims import Claimant, ClaimOpening, Defendant, Scheme, claim_workflow_id
     from models.common import ActionMeta, CaseKind
     from models.deadlines import DeadlineStatus
     from models.early_notification import Outcome
@@ -116,7 +116,7 @@ def _letter_of_claim(state, p: m.RecordLetterOfClaim, ctx: Context) -> None:
 
 def _link_claim(state, claim_ref: str) -> None:
     state.claim_ref = claim_ref
-    link = CaseLink(kind=CaseKind.CLAIM, ref=claim_ref, workflow_id=f"claim-{claim_ref}")
+    link = CaseLink(kind=CaseKind.CLAIM, ref=claim_ref, workflow_id=claim_workflow_id(claim_ref))
     if link not in state.links:
         state.links.append(link)
 

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.summits import SummitActivities
     from models import resolution_summit as m
     from models.cases import CaseView
+    from models.claims import claim_workflow_id
     from models.common import AppliedAction, CaseKind
     from models.resolution_summit import SummitStage as S
     from models.routes import SummitOutcome, SummitResult
@@ -105,7 +106,7 @@ def _add(state: m.SummitState, p: m.AddClaim, ctx: Context) -> None:
         state.claims.append(
             m.SummitClaim(
                 ref=p.claim_ref,
-                workflow_id=m.claim_workflow_id(p.claim_ref),
+                workflow_id=claim_workflow_id(p.claim_ref),
                 joined_at=ctx.now,
                 joined_by=ctx.actor.id,
             )
