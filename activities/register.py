@@ -13,7 +13,7 @@ from temporalio import activity
 
 from fairway.db import GroupCommit, dialect_insert
 from models.cases import CaseProjection
-from models.claims import Claim, ClaimProjection
+from models.claims import Claim, ClaimProjection, ClaimRegisterRow, ClaimRowProjection
 from models.common import CaseKind, LedgerEntry
 from models.register import CaseRow, ClaimRow, LedgerRow
 
@@ -21,32 +21,7 @@ log = structlog.get_logger(__name__)
 
 
 def claim_row(workflow_id: str, claim: Claim) -> dict:
-    opening = claim.opening
-    firm = opening.claimant_firm
-    return {
-        "ref": claim.ref,
-        "workflow_id": workflow_id,
-        "stage": claim.stage.value,
-        "handler": claim.handler,
-        "scheme": opening.scheme.value,
-        "claimant_firm_id": firm.firm_id if firm else None,
-        "claimant_firm_name": firm.name if firm else None,
-        "defendant_code": opening.defendant.code,
-        "defendant_name": opening.defendant.name,
-        "specialty": opening.specialty,
-        "incident_date": opening.incident_date,
-        "on_hold": claim.hold is not None,
-        "team": opening.team,
-        "next_deadline_at": claim.next_deadline_at,
-        "overdue": claim.overdue,
-        "active_routes": ",".join(sorted(r.kind.value for r in claim.routes if r.active)) or None,
-        "outcome": claim.outcome.value if claim.outcome else None,
-        "opened_at": claim.opened_at,
-        "updated_at": claim.updated_at,
-        "closed_at": claim.closed_at,
-        "seq": claim.seq,
-        "version": claim.version,
-    }
+    return ClaimRegisterRow.of(workflow_id, claim).model_dump()
 
 
 def ledger_row(kind: CaseKind, ref: str, entry: LedgerEntry) -> dict:
@@ -101,18 +76,25 @@ class RegisterActivities:
         self.writer = GroupCommit(sessions)
 
     @activity.defn
+    def project_claim_row(self, projection: ClaimRowProjection) -> None:
+        """Write the claim's row and its new ledger entries."""
+        self._project_claim(projection.row.model_dump(), projection.entries)
+
+    @activity.defn
     def project_claim(self, projection: ClaimProjection) -> None:
-        claim = projection.claim
-        rows = [ledger_row(CaseKind.CLAIM, claim.ref, e) for e in projection.entries]
-        row = claim_row(projection.workflow_id, claim)
+        """The same, from a projection that an older worker scheduled with the whole claim."""
+        self._project_claim(claim_row(projection.workflow_id, projection.claim), projection.entries)
+
+    def _project_claim(self, row: dict, entries: list[LedgerEntry]) -> None:
+        rows = [ledger_row(CaseKind.CLAIM, row["ref"], e) for e in entries]
         self.writer.run(lambda session: (append_ledger(session, rows), upsert_claim(session, row)))
         log.info(
             "claim projected",
-            case_id=claim.ref,
-            stage=claim.stage.value,
-            seq=claim.seq,
-            actor=projection.entries[-1].actor_id if projection.entries else None,
-            actors=sorted({e.actor_id for e in projection.entries}),
+            case_id=row["ref"],
+            stage=row["stage"],
+            seq=row["seq"],
+            actor=entries[-1].actor_id if entries else None,
+            actors=sorted({e.actor_id for e in entries}),
         )
 
     @activity.defn

@@ -42,20 +42,25 @@ def dev_server(start, workdir: Path, extra: list[str] = ()) -> tuple[str, subpro
     return f"127.0.0.1:{port}", server
 
 
-def cpu_seconds(proc: subprocess.Popen) -> float:
-    """User plus system CPU time of a child process so far, from /proc."""
-    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+def this_process() -> int:
+    """The benchmark's own pid: the load generator is metered beside what it measures."""
+    return os.getpid()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class CpuMeter:
     """CPU seconds each named process spends during a measured block."""
 
-    def __init__(self, procs: dict[str, subprocess.Popen]) -> None:
-        self.procs = procs
+    def __init__(self, procs: dict[str, subprocess.Popen | int]) -> None:
+        self.pids = {name: p if isinstance(p, int) else p.pid for name, p in procs.items()}
 
     def snapshot(self) -> dict[str, float]:
-        return {name: cpu_seconds(p) for name, p in self.procs.items()}
+        return {name: cpu_seconds(pid) for name, pid in self.pids.items()}
 
     @staticmethod
     def since(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:

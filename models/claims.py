@@ -561,8 +561,75 @@ ClaimWorkflowInput.model_rebuild()
 
 
 class ClaimProjection(BaseModel):
-    """What the projection activity writes: the claim's row and its new ledger entries."""
+    """What the projection activity wrote before rows were built in the workflow: the whole
+    claim and its new ledger entries. Kept so a projection scheduled by an older worker still
+    runs; new projections send a `ClaimRowProjection`."""
 
     workflow_id: str
     claim: Claim
+    entries: list[LedgerEntry]
+
+
+class ClaimRegisterRow(BaseModel):
+    """The claim's row in the register: the fields lists, dashboards and reports filter on."""
+
+    ref: str
+    workflow_id: str
+    stage: str
+    handler: str
+    scheme: str
+    claimant_firm_id: str | None
+    claimant_firm_name: str | None
+    defendant_code: str
+    defendant_name: str
+    specialty: str
+    incident_date: date
+    on_hold: bool
+    team: str | None
+    next_deadline_at: datetime | None
+    overdue: bool
+    active_routes: str | None
+    outcome: str | None
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    seq: int
+    version: int
+
+    @classmethod
+    def of(cls, workflow_id: str, claim: Claim) -> ClaimRegisterRow:
+        opening = claim.opening
+        firm = opening.claimant_firm
+        return cls(
+            ref=claim.ref,
+            workflow_id=workflow_id,
+            stage=claim.stage.value,
+            handler=claim.handler,
+            scheme=opening.scheme.value,
+            claimant_firm_id=firm.firm_id if firm else None,
+            claimant_firm_name=firm.name if firm else None,
+            defendant_code=opening.defendant.code,
+            defendant_name=opening.defendant.name,
+            specialty=opening.specialty,
+            incident_date=opening.incident_date,
+            on_hold=claim.hold is not None,
+            team=opening.team,
+            next_deadline_at=claim.next_deadline_at,
+            overdue=claim.overdue,
+            active_routes=",".join(sorted(r.kind.value for r in claim.routes if r.active)) or None,
+            outcome=claim.outcome.value if claim.outcome else None,
+            opened_at=claim.opened_at,
+            updated_at=claim.updated_at,
+            closed_at=claim.closed_at,
+            seq=claim.seq,
+            version=claim.version,
+        )
+
+
+class ClaimRowProjection(BaseModel):
+    """What the projection activity writes: the claim's register row, built in the workflow so
+    a projection carries a few hundred bytes rather than the whole claim, and its new ledger
+    entries."""
+
+    row: ClaimRegisterRow
     entries: list[LedgerEntry]

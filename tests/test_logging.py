@@ -34,6 +34,6 @@ async def test_api_and_activity_logs_carry_case_workflow_and_actor(fairway, caps
         "add_note",
     )
     projected = [e for e in logged if e["event"] == "claim projected" and e.get("case_id") == ref]
-    assert all(e["workflow_id"] == f"claim-{ref}" and e["activity"] == "project_claim" for e in projected)
+    assert all(e["workflow_id"] == f"claim-{ref}" and e["activity"] == "project_claim_row" for e in projected)
     assert {e["actor"] for e in projected} == {"hana.handler"}
     assert all("Alex Example" not in json.dumps(e) for e in logged), "no claimant names in logs"

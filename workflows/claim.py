@@ -44,6 +44,7 @@ PART_36_OFFERS = "part-36-offers"  # a Part 36 offer's relevant period is a dead
 SETTLEMENT_APPROVAL = pathway.SETTLEMENT_APPROVAL  # a child's settlement waits for the court
 PAYMENTS_REGISTER = "payments-register"  # each payment is written to the register's payment table
 STOCKTAKE_DEADLINES = "stocktake-deadlines"  # the policy's stocktake stages set stocktake_due
+COMPACT_PROJECTION = "compact-projection"  # a projection carries the claim's row, not the claim
 RECENT_NOTES = 5  # notes an action's answer carries
 ROUTE_STARTERS = frozenset(
     {"propose_mediation", "agree_early_neutral_evaluation", "record_proceedings_issued"}
@@ -480,16 +481,23 @@ class ClaimWorkflow:
             self._upsert_deadline_attributes()
         self.claim.version += 1
         entries = list(self.unprojected)
-        projection = m.ClaimProjection(
-            workflow_id=workflow.info().workflow_id,
-            claim=self.claim.model_copy(deep=True),
-            entries=entries,
-        )
+        workflow_id = workflow.info().workflow_id
+        if workflow.patched(COMPACT_PROJECTION):
+            # The row alone: copying and sending the whole claim (years of notes and deadline
+            # history) with every projection cost more than the action it projected.
+            activity, projection = (
+                RegisterActivities.project_claim_row,
+                m.ClaimRowProjection(row=m.ClaimRegisterRow.of(workflow_id, self.claim), entries=entries),
+            )
+        else:
+            activity, projection = (
+                RegisterActivities.project_claim,
+                m.ClaimProjection(
+                    workflow_id=workflow_id, claim=self.claim.model_copy(deep=True), entries=entries
+                ),
+            )
         await workflow.execute_activity_method(
-            RegisterActivities.project_claim,
-            projection,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=PROJECTION_RETRY,
+            activity, projection, start_to_close_timeout=timedelta(seconds=30), retry_policy=PROJECTION_RETRY
         )
         del self.unprojected[: len(entries)]
 

@@ -206,6 +206,8 @@ async def litigation_judgment_for_claimant(fairway) -> str:
 SCENARIOS = {
     "litigation_judgment_for_claimant": litigation_judgment_for_claimant,
     "claim_foundation": claim_foundation,
+    # The foundation's actions again, after projections began sending the claim's row alone.
+    "claim_projected_rows": claim_foundation,
     "claim_lifecycle": claim_lifecycle,
     "claim_continued": claim_continued,
     "claim_deadlines": claim_deadlines,

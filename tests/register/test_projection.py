@@ -11,7 +11,14 @@ from sqlalchemy import func, select
 from activities.register import RegisterActivities
 from api.app import create_app
 from fairway.settings import Settings
-from models.claims import Claim, ClaimOpening, ClaimProjection, ClaimStage
+from models.claims import (
+    Claim,
+    ClaimOpening,
+    ClaimProjection,
+    ClaimRegisterRow,
+    ClaimRowProjection,
+    ClaimStage,
+)
 from models.common import LedgerEntry, Role
 from models.register import ClaimRow, LedgerRow
 from tests.conftest import directory, running_fairway, sessions_for
@@ -50,6 +57,14 @@ def _entry(seq: int, action: str = "add_note", actor: str = "hana.handler") -> L
 
 
 def _project(activities: RegisterActivities, ref: str, claim: Claim, *entries: LedgerEntry) -> None:
+    row = ClaimRegisterRow.of(f"claim-{ref}", claim)
+    activities.project_claim_row(ClaimRowProjection(row=row, entries=list(entries)))
+
+
+def _project_whole_claim(
+    activities: RegisterActivities, ref: str, claim: Claim, *entries: LedgerEntry
+) -> None:
+    """As a worker before compact projections scheduled it: still run after the deploy."""
     activities.project_claim(ClaimProjection(workflow_id=f"claim-{ref}", claim=claim, entries=list(entries)))
 
 
@@ -58,10 +73,10 @@ def test_projection_is_idempotent_and_never_rolls_back(register_url):
     activities = RegisterActivities(sessions)
     ref = f"CLM-{uuid.uuid4().hex[:12].upper()}"
 
-    _project(activities, ref, _claim(ref, 1), _entry(1, "open_claim"))
+    _project_whole_claim(activities, ref, _claim(ref, 1), _entry(1, "open_claim"))
     _project(activities, ref, _claim(ref, 1), _entry(1, "open_claim"))  # a retried activity
     _project(activities, ref, _claim(ref, 3, handler="harry.handler"), _entry(2), _entry(3, "reassign"))
-    _project(activities, ref, _claim(ref, 2), _entry(2))  # a late retry of an older projection
+    _project_whole_claim(activities, ref, _claim(ref, 2), _entry(2))  # a late retry of an older one
 
     with sessions() as session:
         row = session.get(ClaimRow, ref)
