@@ -65,9 +65,8 @@ def upsert_case(session: Session, row: dict) -> None:
 
 
 def append_ledger(session: Session, rows: list[dict]) -> None:
-    for row in rows:
-        stmt = dialect_insert(session, LedgerRow).values(**row)
-        session.execute(stmt.on_conflict_do_nothing())
+    if rows:  # one statement for the whole batch: a projection carries up to fifty entries
+        session.execute(dialect_insert(session, LedgerRow.__table__).on_conflict_do_nothing(), rows)
 
 
 class RegisterActivities:

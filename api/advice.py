@@ -29,7 +29,7 @@ def advice_policy(app_state: Any) -> AdvicePolicy:
     return getattr(app_state, "advice_policy", None) or AdvicePolicy()
 
 
-def _vet_referral(app_state: Any, referral: Referral, actor: Actor) -> None:
+def _vet_referral(app_state: Any, referral: Referral, actor: Actor, ref: str) -> None:
     if referral.referred_on > london_date(datetime.now(UTC)):
         raise ApiError(422, "date_in_future", f"referred_on {referral.referred_on} is in the future")
 

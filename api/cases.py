@@ -58,7 +58,8 @@ class CaseApi:
     # The policy a new case starts under (tests give short ones), from the app's state.
     policy: Callable[[Any], CasePolicy] = field(default=lambda app_state: CasePolicy())
     # Checks the API makes before starting a case (e.g. against the register); raise ApiError.
-    vet_opening: Callable[[Any, Any, Actor], None] | None = None
+    # Checks an opening before anything starts (state, opening, actor, the ref it would get).
+    vet_opening: Callable[[Any, Any, Actor, str], None] | None = None
 
     def workflow_id(self, ref: str) -> str:
         return case_workflow_id(self.kind, ref)
@@ -161,9 +162,9 @@ def _open_route(router: APIRouter, spec: CaseApi) -> None:
                 403, "forbidden", f"opening a {spec.noun} case needs one of: {sorted(spec.openers)}"
             )
         state = request.app.state
-        if spec.vet_opening is not None:
-            spec.vet_opening(state, opening, actor)
         ref = new_ref(spec.ref_prefix, actor, idempotency_key)
+        if spec.vet_opening is not None:
+            spec.vet_opening(state, opening, actor, ref)
         _bind(spec, ref)
         meta = ActionMeta(actor=actor, request_id=idempotency_key or ref)
         start_input = spec.start_input(ref, opening, meta, spec.policy(state))

@@ -3,7 +3,9 @@ entry-criteria check a notification passes before its case starts.
 
 A notification that fails the criteria in force for the baby's date of birth is refused with
 409 `not_eligible`, naming every failed criterion; one the family declined MNSI's
-investigation for (and did not ask for one) is refused the same way. Nothing is started.
+investigation for (and did not ask for one) is refused the same way. A second notification of
+an MNSI investigation already in the register is refused with 409 `already_notified`, naming
+the case. Nothing is started.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import select
 
 from api.cases import CaseApi, case_router
 from api.deps import CurrentActor
@@ -25,6 +28,7 @@ from models.early_notification import (
     check_eligibility,
     criteria_for,
 )
+from models.register import EarlyNotificationRow
 from workflows.clock import london_date
 from workflows.early_notification import EarlyNotificationWorkflow
 
@@ -54,8 +58,24 @@ def eligibility(notification: Notification) -> Eligibility:
     )
 
 
-def vet(app_state: Any, notification: Notification, actor: Actor) -> None:
-    """Before a case starts: a known handler, a birth in the past, and every criterion met."""
+def already_notified(app_state: Any, notification: Notification, ref: str) -> str | None:
+    """The EN case already opened for this MNSI investigation, if any, other than `ref` (which
+    is this very request's case when it is a retry)."""
+    with app_state.sessions() as session:
+        return session.scalar(
+            select(EarlyNotificationRow.ref)
+            .where(
+                EarlyNotificationRow.mnsi_reference == notification.mnsi_reference,
+                EarlyNotificationRow.ref != ref,
+            )
+            .order_by(EarlyNotificationRow.notified_on, EarlyNotificationRow.ref)
+            .limit(1)
+        )
+
+
+def vet(app_state: Any, notification: Notification, actor: Actor, ref: str) -> None:
+    """Before a case starts: a known handler, a birth in the past, every criterion met, and no
+    case already open for the same MNSI investigation."""
     handler = notification.handler
     if handler is not None:
         known = app_state.directory.actor(handler)
@@ -71,6 +91,13 @@ def vet(app_state: Any, notification: Notification, actor: Actor) -> None:
             "not_eligible",
             f"not eligible for Early Notification: {reasons}",
             answer.model_dump(mode="json"),
+        )
+    if (existing := already_notified(app_state, notification, ref)) is not None:
+        raise ApiError(
+            409,
+            "already_notified",
+            f"MNSI investigation {notification.mnsi_reference} was already notified as {existing}",
+            {"existing_ref": existing, "mnsi_reference": notification.mnsi_reference},
         )
 
 

@@ -317,6 +317,30 @@ async def test_ineligible_notifications_are_refused_with_every_failed_criterion(
     assert auditor.status_code == 403
 
 
+async def test_a_second_notification_of_the_same_mnsi_investigation_is_refused(en):
+    http = en.http
+    mnsi = f"MNSI-{key()[:8]}"
+    retry_key = key()
+    first = await notify(http, idempotency_key=retry_key, mnsi_reference=mnsi)
+    assert first.status_code == 201, first.text
+    ref = first.json()["state"]["ref"]
+    await assert_eventually(lambda: register_row(en, EarlyNotificationRow, ref))
+
+    again = await notify(http, who="handler2", mnsi_reference=mnsi)
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "already_notified"
+    assert again.json()["details"] == {"existing_ref": ref, "mnsi_reference": mnsi}
+    with en.sessions() as session:
+        same = select(EarlyNotificationRow.ref).where(EarlyNotificationRow.mnsi_reference == mnsi)
+        assert session.scalars(same).all() == [ref], "nothing was started for the duplicate"
+
+    retried = await notify(http, idempotency_key=retry_key, mnsi_reference=mnsi)
+    assert retried.status_code in (200, 201), "a retry of the first notification is answered, not refused"
+    assert retried.json()["state"]["ref"] == ref
+    other = await notify(http, mnsi_reference=f"{mnsi}-2")
+    assert other.status_code == 201, other.text
+
+
 async def test_the_family_consent_window_expiring_closes_the_case(short_en):
     http = short_en.http
     ref = await notified(http)
