@@ -257,20 +257,28 @@ ANALYSIS = """
   a larger workflow (the claim and its deadline book) and, afterwards, the register projection
   and the NextDeadline/Overdue upsert, which wait ten times the projection delay so a burst of
   escalations is not slowed by a burst of projections.
-- What dominates, measured: most of Fairway's lag comes before the workflow task the timer
-  woke has started (the "where the lag goes" line): the server firing 1,000 timers and handing
-  out their tasks for workflows with larger histories and state. Writing the record after that
-  takes about a second at the median. Over the burst Fairway spends fewer CPU seconds than the
-  floor yet takes longer: neither the worker nor the server is saturated, so the limit is how
-  fast tasks flow, not CPU.
+- Where the time goes, from the event times of 60 sampled histories of each kind (2026-11-25):
+  the server fires the timers promptly for both (all within 0.3 s for the floor, 0.7 s for
+  Fairway). For both, most of the lag is the workflow task waiting to be picked up by the
+  worker (floor: median 1.9 s, last 3.8 s; Fairway: median 2.4 s, last 4.3-5.5 s), and a
+  Fairway task then waits longer inside the worker before it completes. The worker is the
+  bottleneck: sampled with py-spy (`--gil`), over a third of its interpreter time during the
+  burst is the SDK entering the workflow sandbox for each payload's serialization context,
+  then the escalation writes and the outbox dispatcher sending the new notifications.
+  Fairway's workflow code is a small share; its histories (about 80 events, 29 kB) are larger
+  than the floor's (16 events, 1.6 kB).
+- Changes that counted (2026-11-25): escalations and ledger entries written with plain table
+  inserts, one statement per projection's entries (about 1.7-1.9x to 1.3-1.5x). Earlier:
+  deferring the book-only projections (3.1x to 1.4x) and the group commit.
 - Tried and not kept (2026-11-25): escalations as local activities, in the task the timer
-  woke. The server's CPU over the burst halved, the time to record all 1,000 did not move
-  (9.5 s), and a new claim's first task, running several local activities under set-up's
-  burst, took over 5 s and held queries back. Twenty task pollers instead of five: no change.
-- Earlier changes that counted: deferring the book-only projections (3.1x to 1.4x) and the
-  group commit (1.4x to about 1.1-1.3x in the runs of 2026-11-23). The floor itself moves
-  between runs (5 to 10.6 s for all 1,000), so the ratio has ranged from 1.09x to 2.4x; the
-  target is not met reliably.
+  woke (no change to the time to record all 1,000; a new claim's first task, running several
+  local activities under set-up's burst, took over 5 s and held queries back); twenty task
+  pollers instead of five (no change); a larger server history cache (within noise); a
+  shorter interpreter switch interval in the worker (within noise); async escalations waiting
+  on one writer thread instead of holding activity threads (within noise); the unsandboxed
+  workflow runner (discouraged by Temporal; 1.97x in its run, no better).
+- The floor itself moves between runs (3.3 to 10.6 s for all 1,000), so the ratio moves too;
+  the target is not met reliably.
 """
 
 

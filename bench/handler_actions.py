@@ -191,34 +191,42 @@ def report(results: dict) -> str:
 ANALYSIS = """
 ## What dominates the difference
 
-Measured by the CPU each process spent in the same round (last column), by timing the same
-Update sent straight to a claim workflow, without HTTP, and by sampling the worker and the API
-with py-spy during 600 sequential actions (2026-11-25):
+Measured on 2026-11-25 by the CPU each process spent in the same round (last column), by the
+same Update sent straight to a claim workflow without HTTP, and by sampling the worker and the
+API with py-spy (`--gil`: whichever thread holds the interpreter) at concurrency 1 and 32:
 
-- **The HTTP layer.** The API process spends about 2-2.5 ms of CPU per action: about a third in
-  its Temporal client call, the rest in uvicorn, Starlette's routing and middleware, FastAPI's
-  dependencies and body validation, and the log line each action writes. On the client side,
-  httpx adds about 0.7 ms per request over a bare HTTP/1.1 client (1.5 ms against 0.8 ms for a
-  trivial request). At concurrency 1 that is most of the gap; at concurrency 32 it is CPU taken
-  from the same two cores the server and worker need.
-- **The worker.** Fairway's own workflow code (the pathway check, the claim's change, the
-  answer) is about 2% of the worker's samples. The rest is the SDK's machinery, which grows
-  with the number and size of payloads: a data converter built per payload, payload visitors
-  on every activation and completion. Fairway's Update has two arguments and answers with the
-  claim (a few kB, stored in history with every action); the floor's has one and answers with
-  an integer.
-- **The register projection.** Each burst of actions ends in one projection (an activity
-  writing the claim row and its ledger entries) and the timer that gathers the burst: work the
-  floor does not do. Projections trail by up to 3 s and concurrent ones share a SQLite
-  transaction (group commit); the workflow's answer is passed through to the HTTP response
-  without being decoded and encoded again.
+- **Concurrency 1: the HTTP hop is most of the budget.** The floor is a Temporal Update of
+  about 5 ms; the 1.2x target leaves about 1 ms for everything Fairway adds. Sent straight to
+  the claim workflow, Fairway's Update takes 6-7.5 ms (a larger workflow answering with the
+  claim, about 3.3 kB, against an integer); HTTP adds about 1 ms more: the API process spends
+  about 1.2 ms of CPU per action (uvicorn with httptools and uvloop; FastAPI's routing,
+  dependencies and body validation about 40% of it, the Temporal client call about 20%, the
+  event loop's I/O about 28%, the action's log line about 5%).
+- **Concurrency 32: CPU on two shared cores.** Per action, Fairway costs the server about
+  1.5x the floor's CPU (larger events, and each burst of actions ends in a projection: a
+  timer, an activity and two workflow tasks), the worker about 1.9x, plus the API's 1 ms.
+- **In the worker most of the time is the SDK's.** About 35-40% of the worker's interpreter
+  time goes to entering the workflow sandbox for each payload's serialization context
+  (`_Instance._run_code`, an `exec` per payload, three passes per activation and completion),
+  for the floor and Fairway alike but more for Fairway's two-argument Update and larger answer.
+  Fairway's own workflow code (the pathway check, the change, the answer) is about 5%; the
+  projection activity about 10%.
 
-The targets are not met on this 2-core machine: at concurrency 1 Fairway's round trip is the
-floor's plus the HTTP layer's few milliseconds (1.24x to 1.6x across runs; the floor itself
-moves between 8 and 14 ms), and at concurrency 32 the same two cores carry the HTTP layer, a
-worker doing more per action and a server storing larger events (0.37x to 0.54x). What would
-move them: answers that carry less than the whole claim (a contract change for clients), an
-HTTP layer outside Python, or more cores for the API beside the engine.
+Changes that counted (this session): a projection now carries the claim's register row, built
+in the workflow, instead of a deep copy of the whole claim (concurrency 32 from 0.49x to about
+0.7x; concurrency 1 from 2.1x to about 1.4x); the ledger's entries go in one statement; the
+load generator is aiohttp, because httpx spent 1.6-2.8 CPU seconds per round on the same two
+cores (the floor's Temporal client spends about 0.5).
+
+Tried and not kept: the unsandboxed workflow runner cut the worker's CPU by about a quarter
+(concurrency 32 at 0.64-0.73x, concurrency 1 still about 1.4x). Temporal discourages running
+without the sandbox, and it would still not meet the targets, so the sandbox stays.
+
+The targets are not met on this 2-core machine: at concurrency 1 the HTTP hop alone is about
+the whole 20% allowance, and at concurrency 32 the same two cores carry the API, a worker doing
+more per action and a server storing larger events. What would move them: an Update answer
+that carries less than the claim (a contract change for clients), a single-argument Update (a
+change to the recorded shape of every handler action), or cores for the API beside the engine.
 """
 
 
