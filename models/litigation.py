@@ -31,6 +31,7 @@ class LitigationStage(StrEnum):
     DIRECTIONS_GIVEN = "directions_given"
     TRIAL_LISTED = "trial_listed"
     TRIAL_HELD = "trial_held"  # judgment reserved
+    DEFAULT_JUDGMENT = "default_judgment"  # CPR 12: liability by default, damages still to decide
     SETTLED = "settled"
     DISCONTINUED = "discontinued"
     STRUCK_OUT = "struck_out"
@@ -194,6 +195,29 @@ class ConsentOrder(BaseModel):
     settlement: SettlementTerms
 
 
+class DefaultJudgment(BaseModel):
+    """CPR 12: the claimant obtained judgment because no acknowledgment of service (CPR 12.3(1))
+    or no defence (12.3(2)) was filed in time. Damages are still to be decided by the court."""
+
+    entered_on: date
+    notes: str = Field("", max_length=5_000)
+
+
+class SetAsideDefaultJudgment(BaseModel):
+    """CPR 13: the court set the default judgment aside; its order gives the date by which the
+    defence must now be filed."""
+
+    set_aside_on: date
+    defence_due_on: date
+    reason: str = Field(min_length=1, max_length=2_000)
+
+    @model_validator(mode="after")
+    def _defence_after_order(self) -> SetAsideDefaultJudgment:
+        if self.defence_due_on < self.set_aside_on:
+            raise ValueError("defence_due_on cannot be before the order setting the judgment aside")
+        return self
+
+
 class Discontinuance(BaseModel):
     """CPR 38: the claimant serves a notice of discontinuance."""
 
@@ -258,6 +282,8 @@ class LitigationDetails(BaseModel):
     trial_on: date | None = None
     trial_held_on: date | None = None
     judgment_on: date | None = None
+    default_judgment_on: date | None = None
+    default_judgment_set_aside_on: date | None = None
     complied: dict[str, date] = {}
     orders: list[CourtOrderRecord] = []
     stays: list[StayRecord] = []

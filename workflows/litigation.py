@@ -108,6 +108,21 @@ def _within_window(state: m.LitigationState, p: m.ListTrial, ctx: Context):
     return None
 
 
+def _time_for_response_expired(state: m.LitigationState, p: m.DefaultJudgment, ctx: Context):
+    """CPR 12.3: judgment in default only once the time to acknowledge service (before an
+    acknowledgment) or to file the defence (after one) has run out."""
+    name = ACKNOWLEDGMENT if state.stage == S.PARTICULARS_SERVED else DEFENCE
+    deadline = state.deadlines.get(name)
+    if deadline is None or deadline.due_on is None:
+        return "no_deadline", f"{name} has no date, so its time cannot have expired"
+    if p.entered_on <= deadline.due_on:
+        return (
+            "time_not_expired",
+            f"{name} runs to {deadline.due_on}: default judgment only after it has expired (CPR 12.3)",
+        )
+    return None
+
+
 def _stayed(state: m.LitigationState, p: Any, ctx: Context):
     if not state.stayed:
         return "not_stayed", "proceedings are not stayed"
@@ -226,6 +241,14 @@ def _judgment_for_defendant(state: m.LitigationState, p: m.JudgmentForDefendant,
     _ended(state, RouteResult.JUDGMENT_FOR_DEFENDANT, p.notes or "judgment for the defendant")
 
 
+def _default_judgment(state: m.LitigationState, p: m.DefaultJudgment, ctx: Context) -> None:
+    state.litigation.default_judgment_on = p.entered_on
+
+
+def _default_judgment_set_aside(state: m.LitigationState, p: m.SetAsideDefaultJudgment, ctx: Context) -> None:
+    state.litigation.default_judgment_set_aside_on = p.set_aside_on
+
+
 def _consent_order(state: m.LitigationState, p: m.ConsentOrder, ctx: Context) -> None:
     _ended(state, RouteResult.SETTLED, f"consent order sealed on {p.sealed_on}", p.settlement)
 
@@ -307,6 +330,24 @@ PATHWAY = Pathway(
             both(PROGRESSING, not_future("filed_on")),
             date_field="filed_on",
             meets=(ACKNOWLEDGMENT, DEFENCE),
+        ),
+        Step(
+            "record_default_judgment",
+            m.DefaultJudgment,
+            frozenset({S.PARTICULARS_SERVED, S.ACKNOWLEDGED}),
+            S.DEFAULT_JUDGMENT,
+            "Judgment in default (CPR 12): no acknowledgment or defence in time; damages to be decided",
+            _default_judgment,
+            both(PROGRESSING, not_future("entered_on"), _time_for_response_expired),
+        ),
+        Step(
+            "set_aside_default_judgment",
+            m.SetAsideDefaultJudgment,
+            frozenset({S.DEFAULT_JUDGMENT}),
+            S.ACKNOWLEDGED,
+            "Default judgment set aside (CPR 13); the defence is due by the date in the order",
+            _default_judgment_set_aside,
+            both(PROGRESSING, not_future("set_aside_on")),
         ),
         Step(
             "record_allocation_notice",
@@ -391,7 +432,7 @@ PATHWAY = Pathway(
         Step(
             "record_judgment_for_claimant",
             m.JudgmentForClaimant,
-            frozenset({S.TRIAL_LISTED, S.TRIAL_HELD}),
+            frozenset({S.TRIAL_LISTED, S.TRIAL_HELD, S.DEFAULT_JUDGMENT}),  # damages assessed
             S.JUDGMENT_FOR_CLAIMANT,
             "Judgment for the claimant with damages: payment follows on the claim",
             _judgment_for_claimant,
@@ -561,6 +602,10 @@ class LitigationWorkflow(RouteWorkflow):
         # CPR 15.4(1)(b): 28 days after service of the particulars, once service is acknowledged.
         served = self.state.litigation.particulars_deemed_served_on
         return [await self.book.set(DEFENCE, action, served, self.state.owner, actor)]
+
+    async def _book_set_aside_default_judgment(self, action: str, p: m.SetAsideDefaultJudgment, actor: str):
+        owner = self.state.owner
+        return [self.book.set_date(DEFENCE, action, p.set_aside_on, p.defence_due_on, owner, actor)]
 
     async def _book_record_allocation_notice(self, action: str, p: m.AllocationNotice, actor: str):
         return [

@@ -376,3 +376,64 @@ async def test_discontinuance_ends_the_route_and_the_claim_concludes(fairway):
 
     await assert_eventually(listed)
     assert (await route_history(http, PREFIX, ref, 4))[-1] == "record_discontinuance"
+
+
+async def test_default_judgment_only_once_time_ran_out_and_set_aside_reopens_the_defence(fairway):
+    http = fairway.http
+    claim_ref = (await open_claim(http))["claim"]["ref"]
+    _, ref = await issue(http, claim_ref)
+    await route_ok(
+        http, PREFIX, ref, "serve_claim_form", {"step_taken_on": "2025-08-21", "method": "first_class_post"}
+    )
+    particulars = {"sent_at": "2025-09-05T17:00:00+01:00", "method": "email"}
+    await route_ok(http, PREFIX, ref, "serve_particulars_of_claim", particulars)
+
+    # Before any acknowledgment, the time that counts is the acknowledgment's (CPR 12.3(1)).
+    early = await route_act(http, PREFIX, ref, "record_default_judgment", {"entered_on": "2025-09-22"})
+    assert early.status_code == 409 and early.json()["code"] == "time_not_expired", early.text
+    assert "acknowledgment_of_service_due runs to 2025-09-22" in early.json()["message"]
+    acknowledged = await route_ok(
+        http, PREFIX, ref, "file_acknowledgment_of_service", {"filed_on": "2025-09-19"}
+    )
+    assert due(acknowledged["state"], "defence_due") == "2025-10-06"
+
+    # After it, the defence's (CPR 12.3(2)); the day itself is still in time.
+    early = await route_act(http, PREFIX, ref, "record_default_judgment", {"entered_on": "2025-10-06"})
+    assert early.status_code == 409 and early.json()["code"] == "time_not_expired", early.text
+    default = {"entered_on": "2025-10-08", "notes": "no defence filed"}
+    judged = (await route_ok(http, PREFIX, ref, "record_default_judgment", default))["state"]
+    assert (judged["stage"], judged["outcome"]) == ("default_judgment", None), "damages are still to decide"
+    assert judged["litigation"]["default_judgment_on"] == "2025-10-08"
+    late_defence = await route_act(http, PREFIX, ref, "file_defence", {"filed_on": "2025-10-09"})
+    assert late_defence.status_code == 409 and late_defence.json()["code"] == "action_not_allowed"
+
+    order = {
+        "set_aside_on": "2025-11-03",
+        "defence_due_on": "2025-11-17",
+        "reason": "real prospect (CPR 13.3)",
+    }
+    backwards = await route_act(
+        http, PREFIX, ref, "set_aside_default_judgment", order | {"defence_due_on": "2025-11-01"}
+    )
+    assert backwards.status_code == 422
+    set_aside = await route_ok(http, PREFIX, ref, "set_aside_default_judgment", order)
+    state = set_aside["state"]
+    assert (state["stage"], state["litigation"]["default_judgment_set_aside_on"]) == (
+        "acknowledged",
+        "2025-11-03",
+    )
+    assert set_aside["deadline_changes"] == [
+        {"name": "defence_due", "previous_due_on": "2025-10-06", "due_on": "2025-11-17"}
+    ]
+    assert (state["deadlines"]["defence_due"]["revision"], state["deadlines"]["defence_due"]["kind"]) == (
+        2,
+        "court",
+    )
+
+    defended = await route_ok(
+        http, PREFIX, ref, "file_defence", {"filed_on": "2025-11-14", "liability": "denied"}
+    )
+    assert defended["state"]["stage"] == "defence_filed"
+    assert defended["state"]["deadlines"]["defence_due"]["status"] == "met"
+    actions = await route_history(http, PREFIX, ref, 7)
+    assert actions[-3:] == ["record_default_judgment", "set_aside_default_judgment", "file_defence"]
