@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 import structlog
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairway.settings import Settings
@@ -77,6 +77,27 @@ def notifier_from(settings: Settings) -> Notifier:
 
 # How long a dispatcher may hold notifications it is sending before another may take them.
 LEASE = timedelta(minutes=5)
+_OUTBOX = NotificationRow.__table__
+MARK_OUTCOME = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
+    .values(
+        sent_at=bindparam("outcome_sent_at"),
+        next_attempt_at=bindparam("outcome_next_attempt_at"),
+        attempts=bindparam("outcome_attempts"),
+        last_error=bindparam("outcome_last_error"),
+    )
+)
+
+
+def _outcome(row: NotificationRow) -> dict:
+    return {
+        "row_id": row.id,
+        "outcome_sent_at": row.sent_at,
+        "outcome_next_attempt_at": row.next_attempt_at,
+        "outcome_attempts": row.attempts,
+        "outcome_last_error": row.last_error,
+    }
 
 
 class OutboxDispatcher:
@@ -108,11 +129,13 @@ class OutboxDispatcher:
         """
         now = now or datetime.now(UTC)
         rows = self._lease(limit, now)
-        outcomes = {row.id: self._send(row) for row in rows}
-        with self.sessions.begin() as session:
-            for row in rows:
-                session.merge(row)
-        return sum(outcomes.values())
+        sent = sum(self._send(row) for row in rows)
+        if rows:
+            # One statement for the pass: after a burst of escalations this runs beside them,
+            # and a merge per row would read each one back before writing it.
+            with self.sessions.begin() as session:
+                session.execute(MARK_OUTCOME, [_outcome(row) for row in rows])
+        return sent
 
     def _lease(self, limit: int, now: datetime) -> list[NotificationRow]:
         with self.sessions.begin() as session:
