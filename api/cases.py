@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import (
     RawValue,
@@ -58,7 +59,7 @@ class CaseApi:
     # The policy a new case starts under (tests give short ones), from the app's state.
     policy: Callable[[Any], CasePolicy] = field(default=lambda app_state: CasePolicy())
     # Checks the API makes before starting a case (e.g. against the register); raise ApiError.
-    # Checks an opening before anything starts (state, opening, actor, the ref it would get).
+    # Given the app's state, the opening, the actor and the ref the case would get.
     vet_opening: Callable[[Any, Any, Actor, str], None] | None = None
 
     def workflow_id(self, ref: str) -> str:
@@ -163,8 +164,8 @@ def _open_route(router: APIRouter, spec: CaseApi) -> None:
             )
         state = request.app.state
         ref = new_ref(spec.ref_prefix, actor, idempotency_key)
-        if spec.vet_opening is not None:
-            spec.vet_opening(state, opening, actor, ref)
+        if spec.vet_opening is not None:  # it may read the register: off the event loop
+            await run_in_threadpool(spec.vet_opening, state, opening, actor, ref)
         _bind(spec, ref)
         meta = ActionMeta(actor=actor, request_id=idempotency_key or ref)
         start_input = spec.start_input(ref, opening, meta, spec.policy(state))
