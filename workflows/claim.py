@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -103,8 +104,6 @@ class ClaimWorkflow:
             self.unprojected = input.carried.unprojected
         else:
             self._open(input)
-        for step in pathway.STEPS.values():
-            workflow.set_update_handler(step.action, self._handler(step), validator=self._validator(step))
 
     def _open(self, input: m.ClaimWorkflowInput) -> None:
         now = workflow.now()
@@ -184,40 +183,53 @@ class ClaimWorkflow:
             )
         return None
 
-    def _validator(self, step: pathway.Step):
-        def validate(meta: ActionMeta, payload: Any) -> None:
+    @workflow.update(dynamic=True)
+    async def take_action(self, action: str, args: Sequence[RawValue]) -> m.ClaimView:
+        """Every handler action, by name, through the pathway table: one handler for the class.
+        Registering one per step on every instance cost each cached claim some five hundred
+        objects that Python's collector then walked on every full collection."""
+        step, meta, payload = self._decode(action, args)
+        async with self._lock:
+            earlier = self.requests.get(meta.request_id)
+            if earlier is not None and earlier.action == step.action:
+                return self._view(meta, earlier.model_copy(update={"duplicate": True}))
+            # Accepted, but another action may have moved the claim while this one queued.
             if (refused := self._refusal(step, meta, payload)) is not None:
                 raise refused
+            before = (self.claim.stage, self.claim.handler)
+            ctx = self._context(meta, patched=workflow.patched)
+            pathway.apply(self.claim, step, payload, ctx)
+            if step.action in ROUTE_STARTERS:
+                await self._start_route(meta, payload)
+            changes = await self._deadline_effects(step, payload, ctx) if self._book_enabled else []
+            changes += await self._settlement_effects(step, payload, ctx, before[0])
+            applied = self._record(step.action, meta, before[0], payload.model_dump(mode="json"))
+            applied.payload_digest = payload_digest(payload)
+            if before != (self.claim.stage, self.claim.handler):
+                workflow.upsert_search_attributes(
+                    [sa.STAGE.value_set(self.claim.stage.value), sa.HANDLER.value_set(self.claim.handler)]
+                )
+            return self._view(meta, applied, changes)
 
-        validate.__annotations__ = {"meta": ActionMeta, "payload": step.payload, "return": None}
-        return validate
+    @take_action.validator
+    def _check_action(self, action: str, args: Sequence[RawValue]) -> None:
+        step, meta, payload = self._decode(action, args)
+        if (refused := self._refusal(step, meta, payload)) is not None:
+            raise refused
 
-    def _handler(self, step: pathway.Step):
-        async def handle(meta: ActionMeta, payload: Any) -> m.ClaimView:
-            async with self._lock:
-                earlier = self.requests.get(meta.request_id)
-                if earlier is not None and earlier.action == step.action:
-                    return self._view(meta, earlier.model_copy(update={"duplicate": True}))
-                # Accepted, but another action may have moved the claim while this one queued.
-                if (refused := self._refusal(step, meta, payload)) is not None:
-                    raise refused
-                before = (self.claim.stage, self.claim.handler)
-                ctx = self._context(meta, patched=workflow.patched)
-                pathway.apply(self.claim, step, payload, ctx)
-                if step.action in ROUTE_STARTERS:
-                    await self._start_route(meta, payload)
-                changes = await self._deadline_effects(step, payload, ctx) if self._book_enabled else []
-                changes += await self._settlement_effects(step, payload, ctx, before[0])
-                applied = self._record(step.action, meta, before[0], payload.model_dump(mode="json"))
-                applied.payload_digest = payload_digest(payload)
-                if before != (self.claim.stage, self.claim.handler):
-                    workflow.upsert_search_attributes(
-                        [sa.STAGE.value_set(self.claim.stage.value), sa.HANDLER.value_set(self.claim.handler)]
-                    )
-                return self._view(meta, applied, changes)
-
-        handle.__annotations__ = {"meta": ActionMeta, "payload": step.payload, "return": m.ClaimView}
-        return handle
+    def _decode(self, action: str, args: Sequence[RawValue]) -> tuple[pathway.Step, ActionMeta, Any]:
+        """The step an action names, and its request (who, under which key) and payload."""
+        step = pathway.STEPS.get(action)
+        if step is None or len(args) != 2:
+            raise ApplicationError(
+                f"a claim has no action {action} taking a request and a payload",
+                {"code": "unknown_action", "stage": self.claim.stage},
+                type="unknown_action",
+                non_retryable=True,
+            )
+        converter = workflow.payload_converter()
+        meta = converter.from_payload(args[0].payload, ActionMeta)
+        return step, meta, converter.from_payload(args[1].payload, step.payload)
 
     def _view(self, meta: ActionMeta, applied: AppliedAction, changes=()) -> m.ClaimView:
         """The response to an action: the new state and what this actor may do next."""
