@@ -270,7 +270,7 @@ ANALYSIS = """
 - Changes that counted (2026-11-25): escalations and ledger entries written with plain table
   inserts, one statement per projection's entries, and the outbox dispatcher marking a pass's
   notifications in one statement rather than a merge per row (it sends the burst's
-  notifications during the burst): from 1.7-1.9x to 1.22-1.72x over four runs. Earlier:
+  notifications during the burst): from 1.7-1.9x to 1.22-1.74x over five runs. Earlier:
   deferring the book-only projections (3.1x to 1.4x) and the group commit.
 - Tried and not kept (2026-11-25): escalations as local activities, in the task the timer
   woke (no change to the time to record all 1,000; a new claim's first task, running several
@@ -280,15 +280,17 @@ ANALYSIS = """
   on one writer thread instead of holding activity threads (within noise); the unsandboxed
   workflow runner (discouraged by Temporal; 1.97x in its run, no better).
 - The floor itself moves between runs (3.3 to 10.6 s for all 1,000) and Fairway more (4.6 to
-  6.3 s in this session's last four runs against floors of 3.3 to 4.0 s), so the ratio moves
+  6.4 s in this session's last five runs against floors of 3.3 to 4.0 s), so the ratio moves
   too; the target is not met reliably.
 - A likely source of Fairway's spread, measured with a gc callback in the worker (2026-11-25):
   with 1,000 claims cached, a full collection of Python's cyclic garbage collector stops the
   worker for 0.4-0.6 s during set-up and 1.2 s just after the burst (890,000 objects
   collected); one landing inside the burst adds its length to the time. The floor's workflows
-  end at once and leave a small heap. Not changed: keeping the pauses short (freezing what
-  survives a full collection, collecting the rest when the worker is idle) needs a soak test
-  of the worker's memory first.
+  end at once and leave a small heap. Since then a cached claim holds about 520 objects for
+  the collector rather than 950 (one class-level Update handler instead of one per step per
+  instance); the run above is after that change. Not changed: keeping the pauses short
+  (freezing what survives a full collection, collecting the rest when the worker is idle)
+  needs a soak test of the worker's memory first.
 """
 
 
