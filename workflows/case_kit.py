@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -371,8 +371,6 @@ class CaseWorkflow:
             self.state = self.open(input, workflow.now())
             self.requests, self.unprojected = {}, []
             self._record(self.opening_action, input.opened_by, None, self.opening_summary(input))
-        for step in self.pathway.steps.values():
-            workflow.set_update_handler(step.action, self._handler(step), validator=self._validator(step))
         workflow.set_query_handler("state", lambda: self.state)
         self._ready = not self._fresh
         self._visible_deadlines = (None, False)  # what visibility shows; a new run shows it again
@@ -457,37 +455,49 @@ class CaseWorkflow:
             )
         return None
 
-    def _validator(self, step: Step):
-        def validate(meta: ActionMeta, payload: Any) -> None:
+    @workflow.update(dynamic=True)
+    async def take_action(self, action: str, args: Sequence[RawValue]) -> Any:
+        """Every handler action, by name, through the kind's pathway table: one handler for the
+        class, not one registered per step on every instance (each cached case then walked by
+        Python's collector)."""
+        step, meta, payload = self._decode(action, args)
+        async with self._lock:
+            earlier = self.requests.get(meta.request_id)
+            if earlier is not None and earlier.action == step.action:
+                return self.view(meta.actor, earlier.model_copy(update={"duplicate": True}))
+            # Accepted, but another action may have moved the case while this one queued.
             if (refused := self._refusal(step, meta, payload)) is not None:
                 raise refused
+            ctx = self.context(meta)
+            await self.before(step, payload, ctx)
+            stage_before = self.state.stage
+            self.pathway.apply(self.state, step, payload, ctx)
+            changes = await self._deadline_effects(step, payload, ctx)
+            applied = self._record(step.action, meta, stage_before, self.ledger_summary(step, payload))
+            applied.payload_digest = payload_digest(payload)
+            if stage_before != self.state.stage:
+                self._upsert_stage()
+            await self.after(step, payload, ctx, applied)
+            return self.view(meta.actor, applied, changes)
 
-        validate.__annotations__ = {"meta": ActionMeta, "payload": step.payload, "return": None}
-        return validate
+    @take_action.validator
+    def _check_action(self, action: str, args: Sequence[RawValue]) -> None:
+        step, meta, payload = self._decode(action, args)
+        if (refused := self._refusal(step, meta, payload)) is not None:
+            raise refused
 
-    def _handler(self, step: Step):
-        async def handle(meta: ActionMeta, payload: Any):
-            async with self._lock:
-                earlier = self.requests.get(meta.request_id)
-                if earlier is not None and earlier.action == step.action:
-                    return self.view(meta.actor, earlier.model_copy(update={"duplicate": True}))
-                # Accepted, but another action may have moved the case while this one queued.
-                if (refused := self._refusal(step, meta, payload)) is not None:
-                    raise refused
-                ctx = self.context(meta)
-                await self.before(step, payload, ctx)
-                stage_before = self.state.stage
-                self.pathway.apply(self.state, step, payload, ctx)
-                changes = await self._deadline_effects(step, payload, ctx)
-                applied = self._record(step.action, meta, stage_before, self.ledger_summary(step, payload))
-                applied.payload_digest = payload_digest(payload)
-                if stage_before != self.state.stage:
-                    self._upsert_stage()
-                await self.after(step, payload, ctx, applied)
-                return self.view(meta.actor, applied, changes)
-
-        handle.__annotations__ = {"meta": ActionMeta, "payload": step.payload, "return": self.view_type}
-        return handle
+    def _decode(self, action: str, args: Sequence[RawValue]) -> tuple[Step, ActionMeta, Any]:
+        """The step an action names, and its request (who, under which key) and payload."""
+        step = self.pathway.steps.get(action)
+        if step is None or len(args) != 2:
+            raise refuse(
+                "unknown_action",
+                f"a {self.pathway.kind} case has no action {action} taking a request and a payload",
+                self.state.stage,
+            )
+        converter = workflow.payload_converter()
+        meta = converter.from_payload(args[0].payload, ActionMeta)
+        return step, meta, converter.from_payload(args[1].payload, step.payload)
 
     def view(self, actor: Actor, applied: AppliedAction | None = None, changes=()) -> CaseView:
         return self.view_type(
