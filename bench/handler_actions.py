@@ -213,10 +213,10 @@ API with py-spy (`--gil`: whichever thread holds the interpreter) at concurrency
   projection activity about 10%.
 
 Changes that counted (this session): a projection now carries the claim's register row, built
-in the workflow, instead of a deep copy of the whole claim (concurrency 32 from 0.49x to about
-0.7x; concurrency 1 from 2.1x to about 1.4x); the ledger's entries go in one statement; the
-load generator is aiohttp, because httpx spent 1.6-2.8 CPU seconds per round on the same two
-cores (the floor's Temporal client spends about 0.5).
+in the workflow, instead of a deep copy of the whole claim (concurrency 32 from 0.49x to
+0.61-0.75x over six runs; concurrency 1 from 2.1x to 1.35-1.55x); the ledger's entries go in
+one statement; the load generator is aiohttp, because httpx spent 1.6-2.8 CPU seconds per
+round on the same two cores (the floor's Temporal client spends about 0.5).
 
 Tried and not kept: the unsandboxed workflow runner cut the worker's CPU by about a quarter
 (concurrency 32 at 0.64-0.73x, concurrency 1 still about 1.4x). Temporal discourages running
