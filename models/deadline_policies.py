@@ -155,6 +155,13 @@ LITIGATION_RULES = [
         Period(amount=4, unit="months", end_rule=FLAG_ONLY),
         14,
     ),
+    _court_date(
+        "claim_form_service_required_by_notice",
+        "Claim form served as our CPR 7.7 notice requires",
+        "CPR 7.7: the date in our notice, at least 14 days after it; if missed, apply to dismiss "
+        "(CPR 7.7(3))",
+        3,
+    ),
     _court(
         "particulars_of_claim_due",
         "Particulars of claim served",

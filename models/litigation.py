@@ -82,6 +82,20 @@ class ServeClaimForm(BaseModel):
     method: ServiceMethod
 
 
+class NoticeToServe(BaseModel):
+    """CPR 7.7: our notice requiring the claimant to serve the claim form (or discontinue) by a
+    date at least 14 days after the notice is served."""
+
+    served_on: date
+    serve_by: date
+
+    @model_validator(mode="after")
+    def _at_least_fourteen_days(self) -> NoticeToServe:
+        if (self.serve_by - self.served_on).days < 14:
+            raise ValueError("CPR 7.7(2): serve_by must be at least 14 days after the notice is served")
+        return self
+
+
 class ServeParticulars(BaseModel):
     """Particulars served after the claim form (CPR 7.4): deemed served under CPR 6.26."""
 
@@ -267,6 +281,8 @@ class LitigationDetails(BaseModel):
     claim_form_served_by: ServiceMethod | None = None
     claim_form_step_taken_on: date | None = None
     claim_form_deemed_served_on: date | None = Field(None, description="CPR 6.14")
+    notice_to_serve_on: date | None = Field(None, description="our CPR 7.7 notice, served on")
+    service_required_by: date | None = Field(None, description="the date our CPR 7.7 notice gives")
     particulars_served_by: ServiceMethod | None = None
     particulars_deemed_served_on: date | None = Field(None, description="CPR 6.26, or with the claim form")
     acknowledged_on: date | None = None

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.route import RouteWorkflow
 
 CLAIM_FORM_SERVICE = "claim_form_service_due"
+NOTICE_TO_SERVE = "claim_form_service_required_by_notice"
 PARTICULARS = "particulars_of_claim_due"
 ACKNOWLEDGMENT = "acknowledgment_of_service_due"
 DEFENCE = D.DEFENCE.value
@@ -123,6 +124,20 @@ def _time_for_response_expired(state: m.LitigationState, p: m.DefaultJudgment, c
     return None
 
 
+def _notice_brings_service_forward(state: m.LitigationState, p: m.NoticeToServe, ctx: Context):
+    """A CPR 7.7 notice is only worth serving if it asks for service before CPR 7.5 does; a
+    case started under a policy without the notice's deadline cannot take one."""
+    if NOTICE_TO_SERVE not in ctx.policy.deadlines.rules:
+        return "policy_lacks_deadline", f"this case's deadline policy has no {NOTICE_TO_SERVE}"
+    last = state.deadlines.get(CLAIM_FORM_SERVICE)
+    if last is not None and last.due_on is not None and p.serve_by >= last.due_on:
+        return (
+            "notice_changes_nothing",
+            f"the claim form must be served by {last.due_on} anyway (CPR 7.5): ask for an earlier date",
+        )
+    return None
+
+
 def _stayed(state: m.LitigationState, p: Any, ctx: Context):
     if not state.stayed:
         return "not_stayed", "proceedings are not stayed"
@@ -137,6 +152,10 @@ def _claim_form_served(state: m.LitigationState, p: m.ServeClaimForm, ctx: Conte
         p.method,
         p.step_taken_on,
     )
+
+
+def _notice_to_serve(state: m.LitigationState, p: m.NoticeToServe, ctx: Context) -> None:
+    state.litigation.notice_to_serve_on, state.litigation.service_required_by = p.served_on, p.serve_by
 
 
 def _served_with_particulars(state: m.LitigationState, p: m.ServeClaimForm, ctx: Context) -> None:
@@ -279,6 +298,20 @@ PATHWAY = Pathway(
     S,
     [
         Step(
+            "serve_notice_to_serve_claim_form",
+            m.NoticeToServe,
+            frozenset({S.ISSUED}),
+            None,
+            "Our notice requiring the claim form to be served by a date at least 14 days on (CPR 7.7)",
+            _notice_to_serve,
+            both(
+                PROGRESSING,
+                not_future("served_on"),
+                _on_or_after_issue("served_on"),
+                _notice_brings_service_forward,
+            ),
+        ),
+        Step(
             "serve_claim_form",
             m.ServeClaimForm,
             frozenset({S.ISSUED}),
@@ -287,7 +320,7 @@ PATHWAY = Pathway(
             _claim_form_served,
             both(PROGRESSING, not_future("step_taken_on"), _on_or_after_issue("step_taken_on")),
             date_field="step_taken_on",
-            meets=(CLAIM_FORM_SERVICE,),
+            meets=(CLAIM_FORM_SERVICE, NOTICE_TO_SERVE),
         ),
         Step(
             "serve_claim_form_with_particulars",
@@ -298,7 +331,7 @@ PATHWAY = Pathway(
             _served_with_particulars,
             both(PROGRESSING, not_future("step_taken_on"), _on_or_after_issue("step_taken_on")),
             date_field="step_taken_on",
-            meets=(CLAIM_FORM_SERVICE,),
+            meets=(CLAIM_FORM_SERVICE, NOTICE_TO_SERVE),
         ),
         Step(
             "serve_particulars_of_claim",
@@ -574,6 +607,10 @@ class LitigationWorkflow(RouteWorkflow):
                 PARTICULARS, action, lit.claim_form_deemed_served_on, last, self.state.owner, actor
             )
         return [change]
+
+    async def _book_serve_notice_to_serve_claim_form(self, action: str, p: m.NoticeToServe, actor: str):
+        owner = self.state.owner
+        return [self.book.set_date(NOTICE_TO_SERVE, action, p.served_on, p.serve_by, owner, actor)]
 
     async def _book_serve_claim_form_with_particulars(self, action: str, p: m.ServeClaimForm, actor: str):
         lit = self.state.litigation

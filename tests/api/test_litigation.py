@@ -437,3 +437,43 @@ async def test_default_judgment_only_once_time_ran_out_and_set_aside_reopens_the
     assert defended["state"]["deadlines"]["defence_due"]["status"] == "met"
     actions = await route_history(http, PREFIX, ref, 7)
     assert actions[-3:] == ["record_default_judgment", "set_aside_default_judgment", "file_defence"]
+
+
+async def test_our_notice_to_serve_brings_the_claim_form_date_forward_and_service_meets_it(fairway):
+    http = fairway.http
+    claim_ref = (await open_claim(http))["claim"]["ref"]
+    _, ref = await issue(http, claim_ref)  # issued 31 Jul 2025: CPR 7.5 date 30 Nov 2025
+
+    too_soon = {"served_on": "2025-08-04", "serve_by": "2025-08-17"}
+    refused = await route_act(http, PREFIX, ref, "serve_notice_to_serve_claim_form", too_soon)
+    assert refused.status_code == 422 and "CPR 7.7(2)" in refused.text
+    too_late = {"served_on": "2025-08-04", "serve_by": "2025-11-30"}
+    refused = await route_act(http, PREFIX, ref, "serve_notice_to_serve_claim_form", too_late)
+    assert refused.status_code == 409 and refused.json()["code"] == "notice_changes_nothing", refused.text
+    assert "2025-11-30" in refused.json()["message"]
+
+    notice = {"served_on": "2025-08-04", "serve_by": "2025-08-18"}
+    noticed = await route_ok(http, PREFIX, ref, "serve_notice_to_serve_claim_form", notice)
+    state = noticed["state"]
+    assert state["stage"] == "issued"
+    assert (state["litigation"]["notice_to_serve_on"], state["litigation"]["service_required_by"]) == (
+        "2025-08-04",
+        "2025-08-18",
+    )
+    assert noticed["deadline_changes"] == [
+        {"name": "claim_form_service_required_by_notice", "previous_due_on": None, "due_on": "2025-08-18"}
+    ]
+    required = state["deadlines"]["claim_form_service_required_by_notice"]
+    assert (required["kind"], required["basis"].startswith("CPR 7.7")) == ("court", True)
+    assert due(state, "claim_form_service_due") == "2025-11-30", "the CPR 7.5 date itself stands"
+
+    served = await route_ok(
+        http, PREFIX, ref, "serve_claim_form", {"step_taken_on": "2025-08-15", "method": "first_class_post"}
+    )
+    deadlines = served["state"]["deadlines"]
+    assert deadlines["claim_form_service_required_by_notice"]["status"] == "met"
+    assert deadlines["claim_form_service_due"]["status"] == "met"
+    assert (await route_history(http, PREFIX, ref, 3))[-2:] == [
+        "serve_notice_to_serve_claim_form",
+        "serve_claim_form",
+    ]
