@@ -26,7 +26,8 @@ from workflows import claim_pathway
 router = APIRouter(prefix="/escalations", tags=["escalations"])
 
 QUEUE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, Role.ADVICE_SUPERVISOR})
-ACKNOWLEDGERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+# An advice supervisor reaches only advice escalations (_visible); the case's step checks roles.
+ACKNOWLEDGERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.ADVICE_SUPERVISOR})
 
 
 class EscalationSummary(BaseModel):
@@ -77,10 +78,28 @@ class Acknowledgment(BaseModel):
     comment: str = Field(min_length=1, max_length=2_000)
 
 
+CONFIDENTIAL = [k.value for k in CONFIDENTIAL_KINDS]
+
+
+def _visible(actor, case_kind: str) -> bool:
+    """Advice cases are confidential: their escalations would show their references. An advice
+    supervisor's queue is the advice service's own: claims' escalations are not theirs to act on."""
+    if actor.role is Role.ADVICE_SUPERVISOR:
+        return case_kind in CONFIDENTIAL
+    return case_kind not in CONFIDENTIAL or actor.role in ADVICE_READERS
+
+
+def _only_visible(query, actor):
+    if actor.role is Role.ADVICE_SUPERVISOR:
+        return query.where(EscalationRow.case_kind.in_(CONFIDENTIAL))
+    if actor.role not in ADVICE_READERS:
+        return query.where(EscalationRow.case_kind.not_in(CONFIDENTIAL))
+    return query
+
+
 def _row(session, escalation_id: int, actor) -> EscalationRow:
     row = session.get(EscalationRow, escalation_id)
-    hidden = row is not None and row.case_kind in CONFIDENTIAL_KINDS and actor.role not in ADVICE_READERS
-    if row is None or hidden:
+    if row is None or not _visible(actor, row.case_kind):
         raise not_found("escalation", str(escalation_id))
     return row
 
@@ -107,9 +126,7 @@ def list_escalations(
         acknowledged={"true": True, "false": False, "all": None}[acknowledged],
         now=datetime.now(UTC),
     )
-    if actor.role not in ADVICE_READERS:
-        # Advice cases are confidential: their escalations would show their references.
-        query = query.where(EscalationRow.case_kind.not_in([k.value for k in CONFIDENTIAL_KINDS]))
+    query = _only_visible(query, actor)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(EscalationRow.created_at.desc(), EscalationRow.id.desc()).limit(limit).offset(offset)

@@ -5,10 +5,13 @@ escalates and gives a right to return to work, and the cases' confidentiality.""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
+from activities.escalations import EscalationActivities
+from models.deadlines import Escalation, LadderStep
 from models.register import CaseRow, EscalationRow, LedgerRow
 from tests.advice_paths import (
     CASES,
@@ -285,6 +288,24 @@ async def test_a_claims_handler_cannot_see_an_advice_case_by_any_route(short_adv
     seen = await http.get(f"/escalations/{items[0]['id']}", headers=auth("advice_supervisor"))
     assert seen.status_code == 200
 
+    # An advice supervisor's queue is the advice service's own: no claim's escalations in it.
+    claim_escalation = _claim_escalation(short_advice, claim_ref)
+    everything = await http.get(
+        "/escalations", headers=auth("advice_supervisor"), params={"acknowledged": "all", "limit": 500}
+    )
+    kinds = {e["case_kind"] for e in everything.json()["items"]}
+    assert kinds and kinds <= {"advice", "intervention", "exclusion"}, kinds
+    assert (
+        await http.get(f"/escalations/{claim_escalation}", headers=auth("advice_supervisor"))
+    ).status_code == 404
+    assert (await http.get(f"/escalations/{claim_escalation}", headers=auth("supervisor"))).status_code == 200
+    acknowledged = await http.post(
+        f"/escalations/{items[0]['id']}/acknowledge",
+        json={"comment": "seen; reviewing the exclusion today"},
+        headers=auth("advice_supervisor") | {"Idempotency-Key": key()},
+    )
+    assert acknowledged.status_code == 200, acknowledged.text
+
     # The claims list is the claims handler's as before.
     claims = await http.get("/claims", headers=auth("handler"), params={"limit": 500})
     assert claims.status_code == 200
@@ -296,6 +317,28 @@ async def test_a_claims_handler_cannot_see_an_advice_case_by_any_route(short_adv
         assert (await read(http, CASES, ref, who))["state"]["ref"] == ref
     listed = await http.get(CASES, headers=auth("auditor"), params={"limit": 500})
     assert ref in {c["ref"] for c in listed.json()["items"]}
+
+
+def _claim_escalation(fairway, claim_ref: str) -> int:
+    """A claim's supervisor escalation in the register, as the escalate activity writes it."""
+    now = datetime.now(UTC)
+    escalation = Escalation(
+        case_kind="claim",
+        case_ref=claim_ref,
+        workflow_id=f"claim-{claim_ref}",
+        team="claims",
+        deadline="case_review_due",
+        deadline_title="First review of a new claim",
+        revision=1,
+        step=LadderStep.SUPERVISOR,
+        due_at=now,
+        recipient="sam.supervisor",
+        message="First review of a new claim is due.",
+        at=now,
+    )
+    EscalationActivities(fairway.sessions).escalate(escalation)
+    with fairway.sessions() as session:
+        return session.scalar(select(EscalationRow.id).where(EscalationRow.case_ref == claim_ref))
 
 
 def assert_has_escalations(fairway, ref: str) -> None:
