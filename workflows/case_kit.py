@@ -265,6 +265,19 @@ def refuse(code: str, message: str, stage: str | None = None, allowed: list[str]
     return ApplicationError(message, refusal.model_dump(mode="json"), type=code, non_retryable=True)
 
 
+def decode_action(steps: dict[str, Any], action: str, args: Sequence[RawValue], kind: str, stage: str):
+    """The step an action names in a pathway table, and its request (who, under which key) and
+    payload, from the raw arguments of the one dynamic Update every action arrives by."""
+    step = steps.get(action)
+    if step is None or len(args) != 2:
+        raise refuse(
+            "unknown_action", f"a {kind} case has no action {action} taking a request and a payload", stage
+        )
+    converter = workflow.payload_converter()
+    meta = converter.from_payload(args[0].payload, ActionMeta)
+    return step, meta, converter.from_payload(args[1].payload, step.payload)
+
+
 def _as_error(refusal: Refusal) -> ApplicationError:
     return ApplicationError(
         refusal.message, refusal.model_dump(mode="json"), type=refusal.code, non_retryable=True
@@ -487,17 +500,7 @@ class CaseWorkflow:
             raise refused
 
     def _decode(self, action: str, args: Sequence[RawValue]) -> tuple[Step, ActionMeta, Any]:
-        """The step an action names, and its request (who, under which key) and payload."""
-        step = self.pathway.steps.get(action)
-        if step is None or len(args) != 2:
-            raise refuse(
-                "unknown_action",
-                f"a {self.pathway.kind} case has no action {action} taking a request and a payload",
-                self.state.stage,
-            )
-        converter = workflow.payload_converter()
-        meta = converter.from_payload(args[0].payload, ActionMeta)
-        return step, meta, converter.from_payload(args[1].payload, step.payload)
+        return decode_action(self.pathway.steps, action, args, self.pathway.kind, self.state.stage)
 
     def view(self, actor: Actor, applied: AppliedAction | None = None, changes=()) -> CaseView:
         return self.view_type(

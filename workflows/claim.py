@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import claim_offers as offers
     from workflows import claim_pathway as pathway
     from workflows import claim_routes
-    from workflows.case_kit import record_action
+    from workflows.case_kit import decode_action, record_action
     from workflows.clock import london_date
     from workflows.deadline_book import CaseRef, DeadlineBook
 
@@ -218,18 +218,7 @@ class ClaimWorkflow:
             raise refused
 
     def _decode(self, action: str, args: Sequence[RawValue]) -> tuple[pathway.Step, ActionMeta, Any]:
-        """The step an action names, and its request (who, under which key) and payload."""
-        step = pathway.STEPS.get(action)
-        if step is None or len(args) != 2:
-            raise ApplicationError(
-                f"a claim has no action {action} taking a request and a payload",
-                {"code": "unknown_action", "stage": self.claim.stage},
-                type="unknown_action",
-                non_retryable=True,
-            )
-        converter = workflow.payload_converter()
-        meta = converter.from_payload(args[0].payload, ActionMeta)
-        return step, meta, converter.from_payload(args[1].payload, step.payload)
+        return decode_action(pathway.STEPS, action, args, "claim", self.claim.stage)
 
     def _view(self, meta: ActionMeta, applied: AppliedAction, changes=()) -> m.ClaimView:
         """The response to an action: the new state and what this actor may do next."""
