@@ -75,7 +75,7 @@ def already_notified(app_state: Any, notification: Notification, ref: str) -> st
 
 def vet(app_state: Any, notification: Notification, actor: Actor, ref: str) -> None:
     """Before a case starts: a known handler, a birth in the past, every criterion met, and no
-    case already open for the same MNSI investigation."""
+    case already opened (open or closed) for the same MNSI investigation."""
     handler = notification.handler
     if handler is not None:
         known = app_state.directory.actor(handler)
