@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from fairway.db import GroupCommit, dialect_insert
+from fairway.db import GroupCommit, insert_if_new
 from models.deadlines import Escalation, EscalationAcknowledgment, LadderStep
 from models.register import EscalationRow, NotificationRow
 
@@ -113,21 +113,12 @@ def _key(model, case_ref: str, deadline: str, revision: int, step: str) -> list:
 
 
 def _record_escalation(session: Session, escalation: Escalation) -> tuple[bool, bool]:
-    """Whether the escalation and its notification were new. Plain table inserts: a burst of
-    escalations writes a thousand of these at once, and the ORM's insert path costs more."""
-    escalations, notifications = EscalationRow.__table__, NotificationRow.__table__
-    recorded = session.execute(
-        dialect_insert(session, escalations)
-        .values(**escalation_row(escalation), recorded_at=datetime.now(UTC))
-        .on_conflict_do_nothing(index_elements=ESCALATION_KEY)
-        .returning(escalations.c.id)
-    ).first()
-    queued = session.execute(
-        dialect_insert(session, notifications)
-        .values(**notification_row(escalation))
-        .on_conflict_do_nothing(index_elements=NOTIFICATION_KEY)
-        .returning(notifications.c.id)
-    ).first()
+    """Whether the escalation and its notification were new."""
+    escalations = insert_if_new(session, EscalationRow.__table__, ESCALATION_KEY)
+    notifications = insert_if_new(session, NotificationRow.__table__, NOTIFICATION_KEY)
+    row = {**escalation_row(escalation), "recorded_at": datetime.now(UTC)}
+    recorded = session.execute(escalations, row).first()
+    queued = session.execute(notifications, notification_row(escalation)).first()
     return recorded is not None, queued is not None
 
 

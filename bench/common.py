@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import os
 import platform
 import statistics
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -65,6 +68,38 @@ class CpuMeter:
     @staticmethod
     def since(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
         return {name: round(after[name] - before[name], 2) for name in before}
+
+
+class CpuTimeline:
+    """Samples a CpuMeter every `interval` seconds in the background, so the CPU of a window
+    can be read afterwards: from just before a due instant to the last record, say, which is
+    only known once the last record is in."""
+
+    def __init__(self, meter: CpuMeter, interval: float = 0.1) -> None:
+        self.meter, self.interval = meter, interval
+        self.times: list[float] = []
+        self.samples: list[dict[str, float]] = []
+        self._task: asyncio.Task | None = None
+
+    async def __aenter__(self) -> CpuTimeline:
+        self._task = asyncio.create_task(self._sample())
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self._task.cancel()
+
+    async def _sample(self) -> None:
+        while True:
+            self.times.append(time.time())
+            self.samples.append(self.meter.snapshot())
+            await asyncio.sleep(self.interval)
+
+    def between(self, start: float, end: float) -> dict[str, float]:
+        """CPU seconds per process from the last sample at or before `start` to the first at
+        or after `end` (epoch seconds)."""
+        first = max(0, bisect.bisect_right(self.times, start) - 1)
+        last = min(len(self.times) - 1, bisect.bisect_left(self.times, end))
+        return CpuMeter.since(self.samples[first], self.samples[last])
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import sys
 import tempfile
 import time
@@ -25,11 +26,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
-from bench.common import CpuMeter, dev_server, machine, percentile, processes
+from bench.common import CpuMeter, CpuTimeline, dev_server, machine, percentile, processes
 from bench.floor import FloorTimer
 from fairway import db
 from models import deadline_policies
@@ -100,7 +102,7 @@ async def opened(handle) -> None:
     raise TimeoutError(f"{handle.id} did not open its deadlines")
 
 
-async def fairway_round(client: Client, sessions, n: int, meter: CpuMeter) -> dict:
+async def fairway_round(client: Client, sessions, n: int, timeline: CpuTimeline) -> dict:
     refs = [f"CLM-BENCH{uuid.uuid4().hex[:7].upper()}" for _ in range(n)]
 
     async def open_claim(ref: str):
@@ -131,10 +133,7 @@ async def fairway_round(client: Client, sessions, n: int, meter: CpuMeter) -> di
     if datetime.now(UTC) >= due:
         raise RuntimeError("setup overran the due instant; use fewer claims or a later instant")
     print(f"fairway: {n} claims set up in {time.monotonic() - setup_started:.0f}s; due at {due:%H:%M:%S}")
-    await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds() - 1))
-    burst = meter.snapshot()
     await wait_for_rows(sessions, "supervisor", 2, n, within=600 + (due - datetime.now(UTC)).total_seconds())
-    burst_cpu = meter.since(burst, meter.snapshot())
     await asyncio.sleep(2)  # any duplicate would show up now
     with sessions() as session:
         query = select(EscalationRow).where(EscalationRow.step == "supervisor", EscalationRow.revision == 2)
@@ -147,6 +146,7 @@ async def fairway_round(client: Client, sessions, n: int, meter: CpuMeter) -> di
     waiting = [(row.created_at - due).total_seconds() for row in rows]
     writing = [(row.recorded_at - row.created_at).total_seconds() for row in rows]
     return {
+        "milestones": await milestones(handles, due),
         "task_started_after_due": lag_summary(waiting),
         "recorded_after_task_started": lag_summary(writing),
         "n": len(rows),
@@ -154,27 +154,96 @@ async def fairway_round(client: Client, sessions, n: int, meter: CpuMeter) -> di
         "duplicated": sum(c - 1 for c in per_claim.values()),
         "lost": n - len(per_claim),
         "early": sum(1 for lag in lags if lag < 0),
-        "burst_cpu_s": burst_cpu,
+        "burst_cpu_s": burst_cpu(timeline, due, max(lags)),
         **lag_summary(lags),
     }
 
 
-async def floor_round(client: Client, n: int, meter: CpuMeter) -> dict:
-    due = datetime.now(UTC) + timedelta(seconds=max(20, n / 50))
+def burst_cpu(timeline: CpuTimeline, due: datetime, last: float) -> dict[str, float]:
+    """CPU seconds from one second before the due instant until the last record."""
+    return timeline.between(due.timestamp() - 1, due.timestamp() + last)
+
+
+async def wait_for_finish(client: Client, task_queue: str, within: float) -> None:
+    deadline = time.monotonic() + within
+    query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"
+    while (running := (await client.count_workflows(query)).count) > 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{running} floor workflows still running after {within:.0f}s")
+        await asyncio.sleep(0.25)
+
+
+async def sleeping(handle) -> None:
+    """The floor's workflow has started its timer: its first task is done."""
+    for _ in range(600):
+        async for event in handle.fetch_history_events():
+            if event.HasField("timer_started_event_attributes"):
+                return
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"{handle.id} did not start its timer")
+
+
+async def floor_round(client: Client, n: int, timeline: CpuTimeline) -> dict:
+    # The same lead as Fairway's, and every timer started well before it, so neither round's
+    # burst is slowed by the tail of its own set-up.
+    due = datetime.now(UTC) + timedelta(seconds=max(40, n / 8))
     handles = await limited(
         client.start_workflow(
             FloorTimer.run, due.isoformat(), id=f"floor-timer-{uuid.uuid4().hex}", task_queue="bench-floor"
         )
         for _ in range(n)
     )
-    if datetime.now(UTC) >= due:
+    await limited(sleeping(h) for h in handles)
+    if datetime.now(UTC) >= due - timedelta(seconds=10):
         raise RuntimeError("floor setup overran the due instant")
-    await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds() - 1))
-    burst = meter.snapshot()
-    ran = await limited((h.result() for h in handles), concurrency=n)
-    burst_cpu = meter.since(burst, meter.snapshot())
+    await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+    # Polled like Fairway's register, four times a second; results are fetched afterwards,
+    # since a thousand waiting result requests would load the machine during the burst.
+    await wait_for_finish(client, "bench-floor", within=600)
+    ran = await limited(h.result() for h in handles)
     lags = [(datetime.fromisoformat(r) - due).total_seconds() for r in ran]
-    return {"n": len(lags), "burst_cpu_s": burst_cpu, **lag_summary(lags)}
+    return {
+        "n": len(lags),
+        "burst_cpu_s": burst_cpu(timeline, due, max(lags)),
+        "milestones": await milestones(handles, due),
+        **lag_summary(lags),
+    }
+
+
+# The path from a due instant to its record, as the workflow's history shows it.
+MILESTONES = {
+    EventType.EVENT_TYPE_TIMER_FIRED: "timer fired",
+    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED: "task picked up",
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: "task completed",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED: "activity picked up",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: "activity completed",
+}
+
+
+async def milestones(handles, due: datetime, sample: int = 60) -> dict[str, dict]:
+    """Seconds from the due instant to each milestone of the wake-up, over sampled histories."""
+    seen: dict[str, list[float]] = {name: [] for name in MILESTONES.values()}
+    timed_out = 0
+    for handle in random.sample(handles, min(sample, len(handles))):
+        reached: dict[str, float] = {}
+        async for event in handle.fetch_history_events():
+            at = event.event_time.ToDatetime(tzinfo=UTC)
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT and at >= due:
+                # Left too long on the worker's sticky queue: sent again with its whole history.
+                timed_out += 1
+            name = MILESTONES.get(event.event_type)
+            if name is None or (not reached and name != "timer fired") or at < due - timedelta(seconds=1):
+                continue
+            reached.setdefault(name, (at - due).total_seconds())
+            if len(reached) == len(MILESTONES):
+                break
+        for name, after in reached.items():
+            seen[name].append(after)
+    return {
+        **{name: lag_summary(values) for name, values in seen.items() if values},
+        "sampled": min(sample, len(handles)),
+        "tasks timed out": timed_out,
+    }
 
 
 def lag_summary(lags: list[float]) -> dict:
@@ -207,11 +276,13 @@ async def measure(n: int) -> dict:
         )
         client = await Client.connect(address, data_converter=pydantic_data_converter)
         sessions = db.session_factory(db.make_engine(url))
-        before = meter.snapshot()
-        floor = await floor_round(client, n, meter)
-        middle = meter.snapshot()
-        fairway = await fairway_round(client, sessions, n, meter)
-        floor["cpu_s"], fairway["cpu_s"] = meter.since(before, middle), meter.since(middle, meter.snapshot())
+        async with CpuTimeline(meter) as timeline:
+            before = meter.snapshot()
+            floor = await floor_round(client, n, timeline)
+            middle = meter.snapshot()
+            fairway = await fairway_round(client, sessions, n, timeline)
+            floor["cpu_s"] = meter.since(before, middle)
+            fairway["cpu_s"] = meter.since(middle, meter.snapshot())
         return {"floor": floor, "fairway": fairway}
 
 
@@ -240,7 +311,8 @@ def report(results: dict, n: int) -> str:
         f"{fairway['task_started_after_due']['max_s']:.2f} s; from then until the record was written, "
         f"p50 {fairway['recorded_after_task_started']['p50_s']:.2f} s, max "
         f"{fairway['recorded_after_task_started']['max_s']:.2f} s.",
-        f"- CPU seconds from one second before the due instant until all were recorded: floor "
+        *milestone_table(floor["milestones"], fairway["milestones"]),
+        f"- CPU seconds from one second before the due instant until the last record: floor "
         f"{floor['burst_cpu_s']}, Fairway {fairway['burst_cpu_s']}.",
         f"- CPU seconds during each whole round, set-up included: floor {floor['cpu_s']}, "
         f"Fairway {fairway['cpu_s']}.",
@@ -292,6 +364,26 @@ ANALYSIS = """
   (freezing what survives a full collection, collecting the rest when the worker is idle)
   needs a soak test of the worker's memory first.
 """
+
+
+def milestone_table(floor: dict, fairway: dict) -> list[str]:
+    """Each wake-up's path from 60 sampled histories of each kind, seconds after the due instant."""
+    lines = [
+        "",
+        "| sampled histories, s after due (p50 / max) | floor | Fairway |",
+        "|---|---|---|",
+    ]
+    for name in MILESTONES.values():
+        cells = [
+            f"{kind[name]['p50_s']:.2f} / {kind[name]['max_s']:.2f}" if name in kind else "-"
+            for kind in (floor, fairway)
+        ]
+        lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
+    lines.append(
+        f"| workflow tasks timed out in the sampled histories | {floor['tasks timed out']} "
+        f"| {fairway['tasks timed out']} |"
+    )
+    return [*lines, ""]
 
 
 def main() -> None:
