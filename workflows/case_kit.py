@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
 ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
 DEADLINE_VISIBILITY = "kit-deadline-visibility"  # patch: NextDeadline and Overdue in visibility
+STEPS_BEFORE_PROJECTION = "kit-steps-before-projection"  # patch: a ladder step due ends a gathering
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
@@ -416,11 +417,9 @@ class CaseWorkflow:
                 await self.on_time_passed()
             if self.unprojected or self._dirty:
                 if self.policy.projection_delay_seconds > 0 and not self._finished():
-                    # Let a burst of actions gather so one projection writes them all.
-                    with contextlib.suppress(TimeoutError):
-                        await workflow.wait_condition(
-                            self._finished, timeout=timedelta(seconds=self.policy.projection_delay_seconds)
-                        )
+                    await self._gather_batch()
+                    if workflow.patched(STEPS_BEFORE_PROJECTION) and self._step_due():
+                        continue  # escalate first; the gathered batch is projected after
                 await self._project()
             elif self._finished():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -592,6 +591,21 @@ class CaseWorkflow:
         book = self.book
         self.state.next_deadline_at, self.state.overdue = book.next_deadline(), book.overdue()
         self._dirty = self._rearm = True
+
+    async def _gather_batch(self) -> None:
+        """Let a burst of actions gather so one projection writes them all; a ladder step
+        falling due ends the wait (the register can trail, an escalation must not)."""
+        wait = timedelta(seconds=self.policy.projection_delay_seconds)
+        if workflow.patched(STEPS_BEFORE_PROJECTION):
+            step = self._time_to_next_step()
+            wait = wait if step is None else min(wait, step)
+            if wait <= timedelta(0):
+                return
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(self._finished, timeout=wait)
+
+    def _step_due(self) -> bool:
+        return self._time_to_next_step() == timedelta(0)
 
     def _time_to_next_step(self) -> timedelta | None:
         wakeup = self.book.next_wakeup()

@@ -46,6 +46,7 @@ SETTLEMENT_APPROVAL = pathway.SETTLEMENT_APPROVAL  # a child's settlement waits 
 PAYMENTS_REGISTER = "payments-register"  # each payment is written to the register's payment table
 STOCKTAKE_DEADLINES = "stocktake-deadlines"  # the policy's stocktake stages set stocktake_due
 COMPACT_PROJECTION = "compact-projection"  # a projection carries the claim's row, not the claim
+STEPS_BEFORE_PROJECTION = "steps-before-projection"  # a ladder step due ends a projection's gathering
 RECENT_NOTES = 5  # notes an action's answer carries
 ROUTE_STARTERS = frozenset(
     {"propose_mediation", "agree_early_neutral_evaluation", "record_proceedings_issued"}
@@ -148,6 +149,8 @@ class ClaimWorkflow:
             if self.unprojected or self._dirty:
                 if workflow.patched(BATCHED_PROJECTION):
                     await self._gather_batch()
+                    if workflow.patched(STEPS_BEFORE_PROJECTION) and self._step_due():
+                        continue  # escalate first; the gathered batch is projected after
                 await self._project()
             elif self._continue_as_new_due():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -461,10 +464,18 @@ class ClaimWorkflow:
             # already written; the register's copy of the book can trail a little longer, so
             # a burst of escalations is not slowed by a burst of projections.
             delay = policy.book_projection_delay_seconds
+        wait = timedelta(seconds=delay)
+        if workflow.patched(STEPS_BEFORE_PROJECTION):
+            # A ladder step falling due ends the wait: the register can trail, the
+            # supervisor's escalation must not.
+            step = self._time_to_next_deadline_step()
+            wait = wait if step is None else min(wait, step)
+            if wait <= timedelta(0):
+                return
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
                 lambda: len(self.unprojected) >= policy.projection_batch or self._continue_as_new_due(),
-                timeout=timedelta(seconds=delay),
+                timeout=wait,
             )
 
     async def _project(self) -> None:
@@ -501,6 +512,9 @@ class ClaimWorkflow:
             activity, projection, start_to_close_timeout=timedelta(seconds=30), retry_policy=PROJECTION_RETRY
         )
         del self.unprojected[: len(entries)]
+
+    def _step_due(self) -> bool:
+        return self._time_to_next_deadline_step() == timedelta(0)
 
     def _continue_as_new_due(self) -> bool:
         return workflow.info().is_continue_as_new_suggested()

@@ -208,6 +208,8 @@ SCENARIOS = {
     "claim_foundation": claim_foundation,
     # The foundation's actions again, after projections began sending the claim's row alone.
     "claim_projected_rows": claim_foundation,
+    # The deadline ladder again, after a step falling due began to end a projection's gathering.
+    "claim_steps_before_projection": claim_deadlines,
     "claim_lifecycle": claim_lifecycle,
     "claim_continued": claim_continued,
     "claim_deadlines": claim_deadlines,
@@ -215,6 +217,7 @@ SCENARIOS = {
     "claim_offers_and_settlement": claim_offers_and_settlement,
     "mediation_settled_after_the_day": mediation_settled_after_the_day,
     "early_neutral_evaluation_settled": early_neutral_evaluation_settled,
+    "mediation_steps_before_projection": mediation_settled_after_the_day,
     **advice_histories.SCENARIOS,
     **summit_histories.SCENARIOS,
     **en_histories.SCENARIOS,
@@ -223,6 +226,7 @@ SCENARIOS = {
 WORKFLOW_KINDS = {
     "litigation_judgment_for_claimant": "litigation",
     "mediation_settled_after_the_day": "mediation",
+    "mediation_steps_before_projection": "mediation",
     "early_neutral_evaluation_settled": "early_neutral_evaluation",
     **advice_histories.WORKFLOW_KINDS,
     **summit_histories.WORKFLOW_KINDS,
@@ -230,6 +234,7 @@ WORKFLOW_KINDS = {
 }
 POLICIES = {
     "claim_deadlines": SHORT,
+    "claim_steps_before_projection": SHORT,
     "claim_book_closed_and_reopened": SHORT,
     "claim_offers_and_settlement": SHORT,
 }

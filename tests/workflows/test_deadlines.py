@@ -237,6 +237,21 @@ async def test_a_worker_killed_between_steps_resumes_without_duplicates(client, 
     assert len(escalations(sqlite_sessions, ref)) == 3
 
 
+async def test_a_step_falling_due_while_a_projection_gathers_is_not_held_back(client, sqlite_sessions):
+    # The claim's register write waits 8 s to gather a batch; its ladder steps fall due first.
+    gathering = {"projection_delay_seconds": 8, "book_projection_delay_seconds": 8}
+    slow_register = SHORT.model_copy(update=gathering)
+    async with running_fairway(client, sqlite_sessions, policy=slow_register) as f:
+        ref = (await open_claim(f.http))["claim"]["ref"]
+        review = (await opening_deadlines(f.http, ref))["case_review_due"]
+        await until_steps(
+            f.sessions, ref, [(1, "warning", "hana.handler"), (1, "supervisor", "sam.supervisor")], timeout=6
+        )
+        supervisor = escalations(f.sessions, ref)[1]
+        late = supervisor.created_at - datetime.fromisoformat(review["due_at"])
+        assert timedelta(0) <= late < timedelta(seconds=3), f"escalated {late} after the due time"
+
+
 async def test_correcting_a_trigger_date_moves_every_deadline_computed_from_it(fairway):
     http = fairway.http
     ref = (await open_claim(http))["claim"]["ref"]
