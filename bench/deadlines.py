@@ -325,44 +325,50 @@ ANALYSIS = """
 ## Notes
 
 - What a Fairway escalation costs beyond the floor's no-op: the escalation record and its
-  outbox row (one group-committed SQLite transaction for everything that falls due together),
-  a larger workflow (the claim and its deadline book) and, afterwards, the register projection
-  and the NextDeadline/Overdue upsert, which wait ten times the projection delay so a burst of
-  escalations is not slowed by a burst of projections.
-- Where the time goes, from the event times of 60 sampled histories of each kind (2026-11-25):
-  the server fires the timers promptly for both (all within 0.3 s for the floor, 0.7 s for
-  Fairway). For both, most of the lag is the workflow task waiting to be picked up by the
-  worker (floor: median 1.9 s, last 3.8 s; Fairway: median 2.4 s, last 4.3-5.5 s), and a
-  Fairway task then waits longer inside the worker before it completes. The worker is the
-  bottleneck: sampled with py-spy (`--gil`), over a third of its interpreter time during the
-  burst is the SDK entering the workflow sandbox for each payload's serialization context,
-  then the escalation writes and the outbox dispatcher sending the new notifications.
-  Fairway's workflow code is a small share; its histories (about 80 events, 29 kB) are larger
-  than the floor's (16 events, 1.6 kB).
-- Changes that counted (2026-11-25): escalations and ledger entries written with plain table
-  inserts, one statement per projection's entries, and the outbox dispatcher marking a pass's
-  notifications in one statement rather than a merge per row (it sends the burst's
-  notifications during the burst): from 1.7-1.9x to 1.22-1.74x over five runs. Earlier:
-  deferring the book-only projections (3.1x to 1.4x) and the group commit.
-- Tried and not kept (2026-11-25): escalations as local activities, in the task the timer
-  woke (no change to the time to record all 1,000; a new claim's first task, running several
-  local activities under set-up's burst, took over 5 s and held queries back); twenty task
-  pollers instead of five (no change); a larger server history cache (within noise); a
-  shorter interpreter switch interval in the worker (within noise); async escalations waiting
-  on one writer thread instead of holding activity threads (within noise); the unsandboxed
-  workflow runner (discouraged by Temporal; 1.97x in its run, no better).
-- The floor itself moves between runs (3.3 to 10.6 s for all 1,000) and Fairway more (4.6 to
-  6.4 s in this session's last five runs against floors of 3.3 to 4.0 s), so the ratio moves
-  too; the target is not met reliably.
-- A likely source of Fairway's spread, measured with a gc callback in the worker (2026-11-25):
-  with 1,000 claims cached, a full collection of Python's cyclic garbage collector stops the
-  worker for 0.4-0.6 s during set-up and 1.2 s just after the burst (890,000 objects
-  collected); one landing inside the burst adds its length to the time. The floor's workflows
-  end at once and leave a small heap. Since then a cached claim holds about 520 objects for
-  the collector rather than 950 (one class-level Update handler instead of one per step per
-  instance); the run above is after that change. Not changed: keeping the pauses short
-  (freezing what survives a full collection, collecting the rest when the worker is idle)
-  needs a soak test of the worker's memory first.
+  outbox row (one group-committed SQLite transaction for everything that falls due together)
+  and a larger workflow (the claim and its deadline book: a claim's history is about 90
+  events and 64 kB, its start event alone 17.5 kB with the claim's deadline policy; the
+  floor's is 16 events and 6 kB). The register projection and the NextDeadline/Overdue upsert
+  wait ten times the projection delay, so a burst of escalations is not slowed by a burst of
+  projections.
+- How the rounds are made comparable (2026-11-25, second session): both get the same lead
+  before their instant, and every floor workflow is confirmed asleep (its timer started)
+  before it, so neither burst carries the tail of its own set-up. With the floor's old 20 s
+  lead its set-up ran into its burst: it took 15.7 s (the issue's "about 16 s") and Fairway
+  measured 0.56x of it, a flattering comparison. Both rounds now poll for completion four
+  times a second, and CPU is read over the same window for both (from one second before the
+  instant to the last record) from a background sampler.
+- The wake-up has exactly the floor's shape (table above, and a claim's history read event by
+  event): the timer fires, one workflow task schedules one activity, the activity starts as
+  that task completes (eager execution), and one more task follows. For both, nearly all the
+  lag is tasks waiting their turn for the machine, not any step of Fairway's own.
+- The burst is CPU-bound: both cores are 80-85% busy in both rounds, and the time ratio
+  follows the ratio of CPU spent per wake-up (server plus worker) closely. This session's
+  runs, time ratio / CPU ratio: 1.36x / 1.39x, 1.55x / 1.54x, 1.32x / 1.32x, 1.24x / 1.23x
+  (outbox dispatcher switched off, an experiment) and 1.27x / 1.27x (the run above). Per
+  wake-up the floor costs 6.5-8.0 ms of server CPU and 3.5-4.3 ms of worker CPU; Fairway
+  7.7-9.8 ms and 5.4-7.1 ms. Meeting 1.2x reliably needs Fairway's wake-up within 20% of the
+  CPU of one that does nothing, on a machine whose own run-to-run spread is about as large.
+- Where Fairway's extra CPU is not: the outbox dispatcher (0.11 ms per notification; the run
+  without it was within noise), the escalation record (now 0.15 ms, below), garbage
+  collection (a gc callback in the worker showed no full collection during any burst this
+  session; the last one before the instant ended over a minute earlier), sticky-queue
+  timeouts (none in the sampled histories), or the server's copy of the claim's state (about
+  1 kB: search attributes, no memo). Replaying a claim's wake-up costs the worker about what
+  the floor's does per workflow task (0.9 against 0.8 ms); the SDK's payload handling for
+  each task (entering the sandbox for each payload's serialization context) is the same for
+  both and the larger part of each.
+- Changes that counted: the escalation and its outbox row inserted with statements built once
+  per dialect rather than for every row (0.65 to 0.15 ms of worker CPU each; 2026-11-25, second
+  session); earlier, plain table inserts, one statement per projection's ledger entries, the
+  dispatcher marking a pass in one statement, deferring the book-only projections (3.1x to
+  1.4x) and the group commit.
+- Tried and not kept: escalations as local activities, in the task the timer woke (no change
+  to the time to record all 1,000, and it would write escalations from a task whose outcome
+  could still be lost, which the projection design rules out for the same reason); twenty
+  task pollers instead of five; a larger server history cache; a shorter interpreter switch
+  interval; async escalations on one writer thread; the unsandboxed workflow runner
+  (discouraged by Temporal; 1.97x in its run). Each was within noise.
 """
 
 
