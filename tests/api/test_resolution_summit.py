@@ -209,6 +209,7 @@ async def test_summit_settles_two_claims_and_returns_one(fairway):
             claims = {
                 r.ref: r for r in session.scalars(select(ClaimRow).where(ClaimRow.ref.in_([a, b, c, d])))
             }
+            assert set(claims) == {a, b, c, d}, "every claim's row is in the register"
             assert (claims[a].stage, claims[a].outcome) == ("closed", "settled_with_damages")
             assert claims[b].stage == "settled"
             assert claims[c].stage == "negotiating"
