@@ -406,7 +406,7 @@ class CaseWorkflow:
                 self._book_changed()
         self._ready = True
         while True:
-            timeout = self._time_to_next_step()
+            timeout = self.book.time_to_next_wakeup()
             if timeout is None or timeout > timedelta(0):
                 with contextlib.suppress(TimeoutError):
                     await workflow.wait_condition(self._has_work, timeout=timeout)
@@ -418,7 +418,7 @@ class CaseWorkflow:
             if self.unprojected or self._dirty:
                 if self.policy.projection_delay_seconds > 0 and not self._finished():
                     await self._gather_batch()
-                    if workflow.patched(STEPS_BEFORE_PROJECTION) and self._step_due():
+                    if workflow.patched(STEPS_BEFORE_PROJECTION) and self.book.step_due():
                         continue  # escalate first; the gathered batch is projected after
                 await self._project()
             elif self._finished():
@@ -597,19 +597,11 @@ class CaseWorkflow:
         falling due ends the wait (the register can trail, an escalation must not)."""
         wait = timedelta(seconds=self.policy.projection_delay_seconds)
         if workflow.patched(STEPS_BEFORE_PROJECTION):
-            step = self._time_to_next_step()
-            wait = wait if step is None else min(wait, step)
+            wait = self.book.gathering_wait(wait)
             if wait <= timedelta(0):
                 return
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(self._finished, timeout=wait)
-
-    def _step_due(self) -> bool:
-        return self._time_to_next_step() == timedelta(0)
-
-    def _time_to_next_step(self) -> timedelta | None:
-        wakeup = self.book.next_wakeup()
-        return None if wakeup is None else max(wakeup - workflow.now(), timedelta(0))
 
     # --- projection -------------------------------------------------------------------------
 

@@ -149,7 +149,8 @@ class ClaimWorkflow:
             if self.unprojected or self._dirty:
                 if workflow.patched(BATCHED_PROJECTION):
                     await self._gather_batch()
-                    if workflow.patched(STEPS_BEFORE_PROJECTION) and self._step_due():
+                    step_due = self._book_enabled and self.book.step_due()
+                    if workflow.patched(STEPS_BEFORE_PROJECTION) and step_due:
                         continue  # escalate first; the gathered batch is projected after
                 await self._project()
             elif self._continue_as_new_due():
@@ -468,8 +469,7 @@ class ClaimWorkflow:
         if workflow.patched(STEPS_BEFORE_PROJECTION):
             # A ladder step falling due ends the wait: the register can trail, the
             # supervisor's escalation must not.
-            step = self._time_to_next_deadline_step()
-            wait = wait if step is None else min(wait, step)
+            wait = self.book.gathering_wait(wait) if self._book_enabled else wait
             if wait <= timedelta(0):
                 return
         with contextlib.suppress(TimeoutError):
@@ -513,9 +513,6 @@ class ClaimWorkflow:
         )
         del self.unprojected[: len(entries)]
 
-    def _step_due(self) -> bool:
-        return self._time_to_next_deadline_step() == timedelta(0)
-
     def _continue_as_new_due(self) -> bool:
         return workflow.info().is_continue_as_new_suggested()
 
@@ -526,8 +523,7 @@ class ClaimWorkflow:
         return min(times, default=None)
 
     def _time_to_next_deadline_step(self) -> timedelta | None:
-        wakeup = self.book.next_wakeup() if self._book_enabled else None
-        return None if wakeup is None else max(wakeup - workflow.now(), timedelta(0))
+        return self.book.time_to_next_wakeup() if self._book_enabled else None
 
     def _reopen_until(self):
         """When a closed claim's run may end: its reopen window passed. None while open."""

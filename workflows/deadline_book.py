@@ -287,6 +287,20 @@ class DeadlineBook:
         times += [d.due_at for d in self._live() if d.due_at and not d.paused and d.status != "missed"]
         return min(times, default=None)
 
+    def time_to_next_wakeup(self) -> timedelta | None:
+        """How long until the next ladder step or due time: zero once one has come."""
+        wakeup = self.next_wakeup()
+        return None if wakeup is None else max(wakeup - workflow.now(), timedelta(0))
+
+    def step_due(self) -> bool:
+        return self.time_to_next_wakeup() == timedelta(0)
+
+    def gathering_wait(self, delay: timedelta) -> timedelta:
+        """How long a case may gather actions for its next register write: `delay`, cut
+        short by a ladder step falling due (the register can trail, an escalation must not)."""
+        step = self.time_to_next_wakeup()
+        return delay if step is None else min(delay, step)
+
     def next_deadline(self) -> datetime | None:
         return min((d.due_at for d in self._live() if d.due_at and not d.paused), default=None)
 
