@@ -51,7 +51,7 @@ def upsert_claim(session: Session, row: dict) -> None:
 
 
 def case_row(p: CaseProjection) -> dict:
-    return p.model_dump(exclude={"entries"}, mode="python") | {"kind": p.kind.value}
+    return p.model_dump(exclude={"entries", "detail"}, mode="python") | {"kind": p.kind.value}
 
 
 def upsert_case(session: Session, row: dict) -> None:
@@ -98,10 +98,18 @@ class RegisterActivities:
 
     @activity.defn
     def project_case(self, projection: CaseProjection) -> None:
-        """A kit case (route, summit, Early Notification, advice): its row and ledger entries."""
+        """A case of any kind: its row, its kind's own row (a claim's) and its ledger entries."""
         rows = [ledger_row(projection.kind, projection.ref, e) for e in projection.entries]
         row = case_row(projection)
-        self.writer.run(lambda session: (append_ledger(session, rows), upsert_case(session, row)))
+        detail = projection.detail and ClaimRegisterRow.model_validate(projection.detail).model_dump()
+
+        def write(session: Session) -> None:
+            append_ledger(session, rows)
+            upsert_case(session, row)
+            if detail is not None:
+                upsert_claim(session, detail)
+
+        self.writer.run(write)
         log.info(
             "case projected",
             case_id=projection.ref,

@@ -6,6 +6,7 @@ list, never a row.
 """
 
 import base64
+import json
 import contextlib
 import hashlib
 import uuid
@@ -194,8 +195,13 @@ async def start_with_answer(
     )
     try:
         result = await client.execute_update_with_start_workflow(
-            "opened", meta, start_workflow_operation=start, result_type=RawValue
+            "opened",
+            args=[meta, payload_digest(start_input.opening)],
+            start_workflow_operation=start,
+            result_type=RawValue,
         )
+    except WorkflowUpdateFailedError as err:
+        raise update_refusal(err) from err
     except WorkflowAlreadyStartedError:
         # The retry of a request whose case has since ended: answered from the ended case.
         with contextlib.suppress(WorkflowAlreadyStartedError):
@@ -204,7 +210,8 @@ async def start_with_answer(
         allowed = spec.workflow.pathway.allowed_actions(state, meta.actor.role)
         view = spec.workflow.view_type(state=state, allowed_actions=allowed)
         return Response(view.model_dump_json(), media_type="application/json", status_code=200)
-    return passthrough(result, status_code=201)
+    duplicate = (json.loads(result.payload.data).get("applied") or {}).get("duplicate")
+    return passthrough(result, status_code=200 if duplicate else 201)
 
 
 def _read_routes(router: APIRouter, spec: CaseApi) -> None:

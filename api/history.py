@@ -72,8 +72,8 @@ def _run_entries(client: Client, history: WorkflowHistory, opening_action: str) 
                 entries.append(entry)
         elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
             request = event.workflow_execution_update_accepted_event_attributes.accepted_request
-            if len(request.input.args.payloads) != 2:
-                continue  # a read such as a new case's `opened`, not an action
+            if request.input.name == "opened" or len(request.input.args.payloads) != 2:
+                continue  # the answer to an opening, not an action
             meta, payload = _decode(client, request.input.args.payloads, [ActionMeta, dict])
             accepted[request.meta.update_id] = TimelineEntry(
                 seq=None,

@@ -8,12 +8,12 @@ models with its own fields.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-from models.common import ActionMeta, AppliedAction, CaseKind, LedgerEntry
+from models.common import AppliedAction, CaseKind, LedgerEntry
 from models.deadline_policies import STANDARD
 from models.deadlines import Deadline, DeadlineChangeView, DeadlinePolicy
 
@@ -31,6 +31,14 @@ class CaseLink(BaseModel):
     kind: CaseKind
     ref: str
     workflow_id: str
+    relation: str | None = None
+    linked_at: datetime | None = None
+
+
+class CaseHold(BaseModel):
+    reason: str
+    review_on: date
+    since: datetime
 
 
 class CaseState(BaseModel):
@@ -47,6 +55,8 @@ class CaseState(BaseModel):
     updated_at: datetime
     closed_at: datetime | None = None
     outcome: str | None = None
+    stage_before_closure: str | None = None  # where a reopen goes back to
+    hold: CaseHold | None = None
     notes: list[CaseNote] = []
     deadlines: dict[str, Deadline] = {}
     next_deadline_at: datetime | None = None
@@ -61,9 +71,20 @@ class CasePolicy(BaseModel):
 
     version: str = "standard-2026-11"
     deadlines: DeadlinePolicy = STANDARD
-    # The register trails the workflow by at most this long.
+    # The register trails the workflow by at most this long, or this many actions.
     projection_delay_seconds: float = 1.0
+    projection_batch: int = 50
+    # After an escalation (already recorded) the register's copy of the book may trail longer.
+    book_projection_delay_seconds: float | None = None
     recent_request_ids: int = 500
+    # How long an ended case can still be reopened before its run ends (a claim's 90 days).
+    reopen_window_seconds: int = 0
+
+    @property
+    def book_projection_delay(self) -> float:
+        if self.book_projection_delay_seconds is None:
+            return self.projection_delay_seconds
+        return self.book_projection_delay_seconds
 
 
 StateT = TypeVar("StateT", bound=CaseState)
@@ -73,6 +94,7 @@ class CaseView(BaseModel, Generic[StateT]):
     """What every action's answer carries: the new state and what this actor may do next."""
 
     state: StateT
+    notes_total: int | None = Field(None, description="all notes; an action's answer lists the latest")
     allowed_actions: list[str]
     applied: AppliedAction | None = None
     deadline_changes: list[DeadlineChangeView] = []
@@ -104,11 +126,5 @@ class CaseProjection(BaseModel):
     seq: int
     version: int
     facts: dict[str, Any] = Field(default_factory=dict, description="references and figures, no names")
+    detail: dict[str, Any] | None = Field(None, description="the kind's own register row (a claim's)")
     entries: list[LedgerEntry] = []
-
-
-class Opened(BaseModel):
-    """Who opened a case and with which request id (the first ledger entry's)."""
-
-    meta: ActionMeta
-    summary: dict[str, Any] = {}

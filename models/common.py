@@ -96,6 +96,7 @@ class AppliedAction(BaseModel):
     stage_after: str
     duplicate: bool = False
     payload_digest: str = ""
+    actor_id: str = ""  # who sent it: a key belongs to its actor
 
 
 def payload_digest(payload: BaseModel) -> str:

@@ -1,23 +1,24 @@
-"""The case kit: what every case workflow beyond the claim shares.
+"""The case kit: what every case workflow shares, the claim included.
 
-A kit workflow is a pathway table (stages, the steps allowed in each, where each leads) plus a
-state model. The kit turns each step into a Temporal Update with a validator, keeps the recent
-request ids so a retried action has one effect, keeps the case's deadline book and fires its
-escalations, records each accepted action for the ledger, projects the case into the
-register's case table, and continues-as-new when Temporal suggests it. A workflow subclasses
-`CaseWorkflow`, defines `open`, and overrides the hooks it needs; its own `@workflow.run`
-calls `self.run_case()`.
+A kit workflow is a pathway table (stages, the steps allowed in each, where each leads, and
+what each does beyond its stage: deadlines, other cases, activities) plus a state model. The
+kit turns each step into a Temporal Update with a validator, keeps the recent request ids so a
+retried action has one effect, keeps the case's deadline book and fires its escalations,
+records each accepted action for the ledger, projects the case into the register, and
+continues-as-new when Temporal suggests it. A workflow subclasses `CaseWorkflow`, defines
+`open`, and overrides the few class-level hooks it needs; its own `@workflow.run` calls
+`self.run_case()`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 from temporalio import workflow
@@ -36,9 +37,10 @@ with workflow.unsafe.imports_passed_through():
 
 ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
-DEADLINE_VISIBILITY = "kit-deadline-visibility"  # patch: NextDeadline and Overdue in visibility
-STEPS_BEFORE_PROJECTION = "kit-steps-before-projection"  # patch: a ladder step due ends a gathering
+HANDLING = frozenset({Role.HANDLER, Role.SUPERVISOR})  # who a claim-side case may be assigned to
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+PREVIOUS = "previous stage"  # a step's target: back to where the case was before it ended
+RECENT_NOTES = 5  # notes an action's answer carries
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class Context:
 
 Effect = Callable[[Any, Any, Context], None]
 Check = Callable[[Any, Any, Context], "tuple[str, str] | None"]
+StateCheck = Callable[[Any], "tuple[str, str] | None"]
+# Row hooks get the running case workflow: its state, its deadline book, its activities.
+BookEffect = Callable[["CaseWorkflow", Any, Context], Awaitable[list[DeadlineChangeView]]]
+Before = Callable[["CaseWorkflow", Any, Context], Awaitable[None]]
+After = Callable[["CaseWorkflow", Any, Context, AppliedAction], Awaitable[None]]
 
 
 def _no_effect(state: Any, payload: Any, ctx: Context) -> None:
@@ -82,11 +89,29 @@ def not_future(field: str) -> Check:
 
 
 @dataclass(frozen=True)
+class Divert:
+    """Where a step leads instead of its `leads_to`, from `origins` (None: from any of the
+    step's stages) when `when` holds."""
+
+    to: str
+    label: str
+    when: Callable[[Any, Any, Context], bool] | None = None
+    origins: frozenset[str] | None = None
+
+    def applies(self, state: Any, payload: Any, ctx: Context) -> bool:
+        return (self.origins is None or state.stage in self.origins) and (
+            self.when is None or self.when(state, payload, ctx)
+        )
+
+
+@dataclass(frozen=True)
 class Step:
+    """One row of a pathway table: everything one handler action is and does."""
+
     action: str
     payload: type[BaseModel]
     from_stages: frozenset[str]
-    leads_to: str | None  # None: the stage does not change
+    leads_to: str | None  # None: the stage does not change; PREVIOUS: back to before the end
     describe: str
     apply: Effect = _no_effect
     check: Check = _no_check
@@ -95,6 +120,20 @@ class Step:
     sets: tuple[str, ...] = ()  # deadlines this step starts
     meets: tuple[str, ...] = ()  # deadlines this step satisfies
     waives: tuple[str, ...] = ()  # deadlines this step makes moot
+    hold: Literal["off", "on", "any"] = "any"  # whether the case must be off hold, on hold, or either
+    diverts: tuple[Divert, ...] = ()  # other stages it leads to, the first that applies
+    # A check on the state alone: while it refuses, the step is not offered in allowed_actions.
+    available: StateCheck | None = None
+    book: BookEffect | None = None  # its effect on the deadline book beyond sets, meets and waives
+    before: Before | None = None  # before it changes anything; may refuse (an activity said no)
+    after: After | None = None  # once applied: start or tell other cases; must not fail
+    internal: bool = False  # sent by another case's workflow, never through the API
+    # The payload field naming an actor the case is assigned to: the API checks the directory.
+    assignee: str | None = None
+
+    @property
+    def touches_book(self) -> bool:
+        return bool(self.sets or self.meets or self.waives or self.book)
 
 
 class Pathway:
@@ -107,24 +146,56 @@ class Pathway:
         steps: list[Step],
         final: frozenset[str],
         initial: str | None = None,
+        opening_action: str = "open",
     ) -> None:
         self.kind, self.stages, self.final = kind, stages, final
         self.initial = initial or next(iter(stages)).value
+        self.opening_action = opening_action
         self.steps = {s.action: s for s in steps}
         every = {s.value for s in stages}
         for step in steps:
-            unknown = set(step.from_stages) - every
-            if unknown or (step.leads_to is not None and step.leads_to not in every):
-                raise ValueError(f"{kind}.{step.action}: unknown stage {unknown or step.leads_to}")
+            targets = {d.to for d in step.diverts} | ({step.leads_to} - {None, PREVIOUS})
+            unknown = (set(step.from_stages) | targets) - every
+            if unknown:
+                raise ValueError(f"{kind}.{step.action}: unknown stage {unknown}")
 
     @property
     def open_stages(self) -> frozenset[str]:
         return frozenset(s.value for s in self.stages if s.value not in self.final)
 
-    def allowed_actions(self, state: CaseState, role: Role) -> list[str]:
-        return [s.action for s in self.steps.values() if role in s.roles and state.stage in s.from_stages]
+    @property
+    def public_steps(self) -> list[Step]:
+        """The steps a person takes through the API (not those another case sends)."""
+        return [s for s in self.steps.values() if not s.internal]
 
-    def refusal(self, state: CaseState, step: Step, payload: Any, ctx: Context) -> Refusal | None:
+    def order(self, stages) -> list[str]:
+        order = [s.value for s in self.stages]
+        return sorted((str(s) for s in stages), key=order.index)
+
+    def _closed_to(self, state: Any, step: Step, allowed: list[str] | None) -> tuple[str, str] | None:
+        """Why the case's state alone rules the step out now (stage, hold, availability)."""
+        if state.stage not in step.from_stages:
+            listed = ", ".join(allowed) if allowed is not None else "see allowed_actions"
+            return (
+                "action_not_allowed",
+                f"{step.action} is not allowed at stage {state.stage}; allowed now: {listed}",
+            )
+        on_hold = getattr(state, "hold", None) is not None
+        if step.hold != "any" and (step.hold == "on") != on_hold:
+            where = "on" if on_hold else "off"
+            return (
+                "on_hold" if on_hold else "not_on_hold"
+            ), f"{step.action} is not allowed while {where} hold"
+        if step.available is not None:
+            return step.available(state)
+        return None
+
+    def allowed_actions(self, state: Any, role: Role) -> list[str]:
+        return [
+            s.action for s in self.public_steps if role in s.roles and self._closed_to(state, s, None) is None
+        ]
+
+    def refusal(self, state: Any, step: Step, payload: Any, ctx: Context) -> Refusal | None:
         """Why `step` may not be taken now, or None if it may."""
         allowed = self.allowed_actions(state, ctx.actor.role)
 
@@ -135,37 +206,48 @@ class Pathway:
             return refuse(
                 "forbidden_for_role", f"{step.action} needs one of: {', '.join(sorted(step.roles))}"
             )
-        if state.stage not in step.from_stages:
-            return refuse(
-                "action_not_allowed",
-                f"{step.action} is not allowed at stage {state.stage}; allowed now: {', '.join(allowed)}",
-            )
+        if refused := self._closed_to(state, step, allowed):
+            return refuse(*refused)
         if refused := step.check(state, payload, ctx):
             return refuse(*refused)
         return None
 
-    def apply(self, state: CaseState, step: Step, payload: Any, ctx: Context) -> None:
+    def target(self, state: Any, step: Step, payload: Any, ctx: Context) -> str | None:
+        return next((d.to for d in step.diverts if d.applies(state, payload, ctx)), step.leads_to)
+
+    def apply(self, state: Any, step: Step, payload: Any, ctx: Context) -> None:
+        """Take the step: its effect, then its stage change."""
+        target = self.target(state, step, payload, ctx)
         step.apply(state, payload, ctx)
-        if step.leads_to is not None:
-            state.stage = step.leads_to
-            if step.leads_to in self.final and state.closed_at is None:
-                state.closed_at = ctx.now
+        if target == PREVIOUS:
+            state.stage, state.stage_before_closure = state.stage_before_closure or self.initial, None
+            state.closed_at = state.outcome = None
+        elif target is not None:
+            if target in self.final and state.stage not in self.final:
+                state.stage_before_closure = state.stage
+                state.closed_at = state.closed_at or ctx.now
+            state.stage = target
         state.updated_at = ctx.now
 
     def mermaid(self) -> str:
         """The pathway as a Mermaid state diagram, generated so the docs cannot drift."""
-        order = [s.value for s in self.stages]
-        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
-        for step in self.steps.values():
+        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}: {self.opening_action}"]
+        for step in self.public_steps:
+            for divert in step.diverts:
+                for origin in self.order(divert.origins or step.from_stages):
+                    lines.append(f"    {origin} --> {divert.to}: {step.action} ({divert.label})")
             if step.leads_to is None:
                 continue
-            for origin in sorted(step.from_stages, key=order.index):
-                lines.append(f"    {origin} --> {step.leads_to}: {step.action}")
-        lines += [f"    {final} --> [*]" for final in sorted(self.final, key=order.index)]
+            target = "reopened" if step.leads_to == PREVIOUS else step.leads_to
+            for origin in self.order(step.from_stages):
+                lines.append(f"    {origin} --> {target}: {step.action}")
+        if any(s.leads_to == PREVIOUS for s in self.steps.values()):
+            lines.append("    note right of reopened: back to the stage before it ended")
+        lines += [f"    {final} --> [*]" for final in self.order(self.final)]
         return "\n".join(lines) + "\n"
 
 
-# --- steps every kit case has ---------------------------------------------------------
+# --- steps every case has ------------------------------------------------------------
 
 
 def _add_note(state: CaseState, p: AddNote, ctx: Context) -> None:
@@ -181,22 +263,29 @@ def _live_deadline(state: CaseState, name: str):
     return None
 
 
-def _extension_later(state: CaseState, p: ExtendDeadline, ctx: Context):
-    if refused := _live_deadline(state, p.deadline):
+def extension_refusal(
+    state: CaseState, name: str, new_on: date | None, new_at: datetime | None, ctx: Context
+):
+    """Why `name` may not move to the new due date or instant: it must be live and later, and
+    within the most its rule allows by agreement (CPR 15.5: a defence by 28 days)."""
+    if refused := _live_deadline(state, name):
         return refused
-    deadline = state.deadlines[p.deadline]
-    new_at = p.new_due_at or end_of_london_day(p.new_due_on)
-    if new_at <= (deadline.due_at or ctx.now):
+    deadline = state.deadlines[name]
+    if (new_at or end_of_london_day(new_on)) <= (deadline.due_at or ctx.now):
         return "extension_not_later", f"the new due time must be after the current one ({deadline.due_on})"
-    rule = ctx.policy.deadlines.rules[getattr(deadline, "rule", None) or deadline.name]
-    new_on = p.new_due_on or london_date(p.new_due_at)
-    limit = rule.max_extension_days
+    rule = ctx.policy.deadlines.rules.get(deadline.rule or deadline.name)
+    limit = rule.max_extension_days if rule else None
+    new_on = new_on or london_date(new_at)
     if limit is not None and deadline.original_due_on and (new_on - deadline.original_due_on).days > limit:
         return (
             "extension_too_long",
-            f"{p.deadline} may be extended by agreement by at most {limit} days; longer needs the court",
+            f"{name} may be extended by agreement by at most {limit} days; longer needs the court",
         )
     return None
+
+
+def _extension_later(state: CaseState, p: ExtendDeadline, ctx: Context):
+    return extension_refusal(state, p.deadline, p.new_due_on, p.new_due_at, ctx)
 
 
 def _waivable(state: CaseState, p: WaiveDeadline, ctx: Context):
@@ -223,6 +312,20 @@ def _acknowledged(state: CaseState, p: AcknowledgeEscalation, ctx: Context) -> N
     state.acknowledged_escalations.append(escalation_key(p.deadline, p.revision, p.step))
 
 
+async def _extend(case: CaseWorkflow, p: ExtendDeadline, ctx: Context) -> list[DeadlineChangeView]:
+    return [case.book.extend(p.deadline, p.new_due_on, p.new_due_at, p.reason, p.agreed_by, ctx.actor.id)]
+
+
+async def _waive(case: CaseWorkflow, p: WaiveDeadline, ctx: Context) -> list[DeadlineChangeView]:
+    case.book.waive(p.deadline, p.reason, ctx.actor.id)
+    return []
+
+
+async def _record_acknowledgment(case: CaseWorkflow, p: AcknowledgeEscalation, ctx: Context):
+    await case.book.acknowledge(p.deadline, p.revision, p.step, p.comment, ctx.actor.id)
+    return []
+
+
 def common_steps(
     open_stages: frozenset[str], every: frozenset[str], acting=ACTING, supervising=SUPERVISING
 ) -> list[Step]:
@@ -237,6 +340,7 @@ def common_steps(
             "A deadline extended by agreement",
             check=_extension_later,
             roles=acting,
+            book=_extend,
         ),
         Step(
             "waive_deadline",
@@ -246,6 +350,7 @@ def common_steps(
             "A deadline waived by a supervisor",
             check=_waivable,
             roles=supervising,
+            book=_waive,
         ),
         Step(
             "acknowledge_escalation",
@@ -256,27 +361,14 @@ def common_steps(
             _acknowledged,
             _escalation_open,
             roles=supervising,
+            book=_record_acknowledgment,
         ),
     ]
 
 
 def refuse(code: str, message: str, stage: str | None = None, allowed: list[str] = ()) -> ApplicationError:
     """A refusal the API turns into a 409 (or 403) with this code."""
-    refusal = Refusal(code=code, message=message, stage=stage, allowed_actions=list(allowed))
-    return ApplicationError(message, refusal.model_dump(mode="json"), type=code, non_retryable=True)
-
-
-def decode_action(steps: dict[str, Any], action: str, args: Sequence[RawValue], kind: str, stage: str):
-    """The step an action names in a pathway table, and its request (who, under which key) and
-    payload, from the raw arguments of the one dynamic Update every action arrives by."""
-    step = steps.get(action)
-    if step is None or len(args) != 2:
-        raise refuse(
-            "unknown_action", f"a {kind} case has no action {action} taking a request and a payload", stage
-        )
-    converter = workflow.payload_converter()
-    meta = converter.from_payload(args[0].payload, ActionMeta)
-    return step, meta, converter.from_payload(args[1].payload, step.payload)
+    return _as_error(Refusal(code=code, message=message, stage=stage, allowed_actions=list(allowed)))
 
 
 def _as_error(refusal: Refusal) -> ApplicationError:
@@ -287,56 +379,24 @@ def _as_error(refusal: Refusal) -> ApplicationError:
 
 # --- the workflow machinery -------------------------------------------------------------
 
-
-def record_action(
-    case: Any,
-    requests: dict[str, AppliedAction],
-    unprojected: list[LedgerEntry],
-    keep: int,
-    action: str,
-    meta: ActionMeta,
-    stage_before: str | None,
-    summary: dict,
-) -> AppliedAction:
-    """Number an accepted action, queue its ledger entry and remember its request id (the
-    latest `keep` of them, carried across continue-as-new); the claim and every kit case."""
-    case.seq += 1
-    entry = LedgerEntry(
-        seq=case.seq,
-        action=action,
-        actor_id=meta.actor.id,
-        actor_role=meta.actor.role,
-        request_id=meta.request_id,
-        stage_before=stage_before,
-        stage_after=case.stage,
-        summary=summary,
-        at=workflow.now(),
-    )
-    unprojected.append(entry)
-    applied = AppliedAction(
-        seq=entry.seq,
-        action=action,
-        request_id=meta.request_id,
-        stage_before=stage_before,
-        stage_after=case.stage,
-    )
-    requests[meta.request_id] = applied
-    while len(requests) > keep:
-        del requests[next(iter(requests))]
-    return applied
+SYSTEM = Actor(id="fairway", role=Role.ADMIN)  # the case itself, moving on by a signal or timer
 
 
 class CaseWorkflow:
-    """Base of every kit workflow. Subclasses set the class attributes and define `open`."""
+    """Base of every case workflow. Subclasses set the class attributes and define `open`."""
 
     pathway: ClassVar[Pathway]
-    input_type: ClassVar[type[BaseModel]]  # ref, opening, opened_by, parent, policy, carried
+    input_type: ClassVar[type[BaseModel]]  # ref, opening, opened_by, owner, parent, policy, carried
     state_type: ClassVar[type[CaseState]]
-    view_type: ClassVar[type[CaseView]]
-    opening_action: ClassVar[str] = "open"
+    view_type: ClassVar[type[CaseView]]  # CaseView of the state type, set for each subclass
     confidential: ClassVar[bool] = False
 
-    # --- hooks --------------------------------------------------------------------------
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "state_type" in cls.__dict__:
+            cls.view_type = CaseView[cls.state_type]
+
+    # --- hooks (what a kind does beyond its rows) ---------------------------------------------
 
     def open(self, input: Any, now: datetime) -> CaseState:
         raise NotImplementedError
@@ -344,22 +404,33 @@ class CaseWorkflow:
     async def on_open(self, input: Any) -> None:
         """Once, when the case first starts: set its opening deadlines, tell its parent."""
 
+    async def after_step(self, step: Step, payload: Any, ctx: Context, applied: AppliedAction) -> None:
+        """After every accepted step (a route tells its claim of a new stage). Must not fail."""
+
+    # Transitional: per-action behaviour belongs on the step's row (book, before, after).
     async def before(self, step: Step, payload: Any, ctx: Context) -> None:
-        """Before an accepted step changes anything; may raise a refusal (e.g. an activity said no)."""
+        pass
 
     async def after(self, step: Step, payload: Any, ctx: Context, applied: AppliedAction) -> None:
-        """After a step has changed the state: signals to other cases. Must not fail."""
+        pass
 
     async def deadline_effects(self, step: Step, payload: Any, ctx: Context) -> list[DeadlineChangeView]:
-        """A step's effects on the deadline book beyond the table's sets, meets and waives."""
         return []
 
-    async def on_time_passed(self) -> None:
-        """After the deadline book has fired what came due: time-driven moves of the case."""
+    opening_action: ClassVar[str | None] = None
+
+    async def on_time_passed(self) -> bool:
+        """After the deadline book has fired what came due: time-driven moves of the case.
+        Returns whether the deadline book changed."""
+        return False
 
     def facts(self) -> dict[str, Any]:
         """References and figures the register keeps for reporting; never names."""
         return {}
+
+    def detail_row(self) -> dict[str, Any] | None:
+        """A kind's own register row beside the case row (the claim's), or None."""
+        return None
 
     def opening_summary(self, input: Any) -> dict[str, Any]:
         return {}
@@ -382,23 +453,41 @@ class CaseWorkflow:
             self.requests: dict[str, AppliedAction] = input.carried.requests
             self.unprojected: list[LedgerEntry] = input.carried.unprojected
         else:
+            digest = payload_digest(input.opening)  # before `open`, which may fill in defaults
             self.state = self.open(input, workflow.now())
             self.requests, self.unprojected = {}, []
-            self._record(self.opening_action, input.opened_by, None, self.opening_summary(input))
+            opening_action = self.opening_action or self.pathway.opening_action
+            opened = self._record(opening_action, input.opened_by, None, self.opening_summary(input))
+            opened.payload_digest = digest
         workflow.set_query_handler("state", lambda: self.state)
         self._ready = not self._fresh
+        self._opening_answered = not self._fresh  # the first `opened` is the start's own
         self._visible_deadlines = (None, False)  # what visibility shows; a new run shows it again
-        workflow.set_update_handler("opened", self._opened)
 
-    async def _opened(self, meta: ActionMeta) -> Any:
-        """The case as it stands once its opening is done: the answer to opening it (the API
-        starts the workflow with this update, so one round trip gives the new case)."""
+    @workflow.update
+    async def opened(self, meta: ActionMeta, digest: str) -> Any:
+        """The case as it stands once its opening is done: the answer to opening it. The API
+        starts the workflow with this update, so one round trip gives the new case and its
+        first deadlines; a retry of the same opening (same key, same body) finds the case and
+        is answered from it as a duplicate, another body under that key is refused."""
         await workflow.wait_condition(lambda: self._ready)
-        return self.view(meta.actor)
+        opening = self.requests.get(meta.request_id)
+        if opening is not None and (
+            opening.action != (self.opening_action or self.pathway.opening_action)
+            or opening.payload_digest not in ("", digest)
+        ):
+            raise refuse(
+                "request_id_reused",
+                f"request id {meta.request_id} already opened this case with another request",
+                self.state.stage,
+            )
+        duplicate, self._opening_answered = self._opening_answered, True
+        answer = opening and opening.model_copy(update={"duplicate": duplicate})
+        return self.view(meta.actor, answer)
 
     async def run_case(self) -> Any:
-        """The case's life: wait for actions and deadlines, project, continue-as-new; returns
-        the final state once the case reaches a final stage with nothing left to write."""
+        """The case's life: wait for actions and deadlines, project, continue-as-new, until it has
+        ended, its register is written and any reopen window has passed."""
         if self._fresh:
             async with self._lock:
                 self._upsert_stage()
@@ -406,29 +495,32 @@ class CaseWorkflow:
                 self._book_changed()
         self._ready = True
         while True:
-            timeout = self.book.time_to_next_wakeup()
+            timeout = self._next_timeout()
             if timeout is None or timeout > timedelta(0):
                 with contextlib.suppress(TimeoutError):
                     await workflow.wait_condition(self._has_work, timeout=timeout)
             self._rearm = False
             async with self._lock:
-                if await self.book.escalate_due(self.recipients()):
+                escalated = await self.book.escalate_due(self.recipients())
+                if await self.on_time_passed() or escalated:
                     self._book_changed()
-                await self.on_time_passed()
             if self.unprojected or self._dirty:
-                if self.policy.projection_delay_seconds > 0 and not self._finished():
-                    await self._gather_batch()
-                    if workflow.patched(STEPS_BEFORE_PROJECTION) and self.book.step_due():
-                        continue  # escalate first; the gathered batch is projected after
+                if await self._gather_batch():
+                    continue  # a ladder step fell due: escalate first, project the batch after
                 await self._project()
-            elif self._finished():
+            elif self._retiring():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                if self._finished() and not self.unprojected and not self._dirty:
-                    return self.state
+                if self._retiring():
+                    return self._final_result()
             elif workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if not self.unprojected and not self._dirty:
                     workflow.continue_as_new(self._carried_input())
+
+    def _final_result(self) -> Any:
+        """A case that can be reopened returns what a new run needs to carry on (the claim);
+        any other returns its final state, which a parent case may be waiting for."""
+        return self._carried_input() if self.policy.reopen_window_seconds else self.state
 
     def _carried_input(self) -> Any:
         carried = CaseCarried[self.state_type](
@@ -441,12 +533,28 @@ class CaseWorkflow:
             bool(self.unprojected)
             or self._dirty
             or self._rearm
-            or self._finished()
             or workflow.info().is_continue_as_new_suggested()
         )
 
     def _finished(self) -> bool:
         return self.state.stage in self.pathway.final
+
+    def _retire_at(self) -> datetime | None:
+        """When an ended case's run may end: after its reopen window (the claim's)."""
+        if not self._finished() or self.state.closed_at is None:
+            return None
+        return self.state.closed_at + timedelta(seconds=self.policy.reopen_window_seconds)
+
+    def _retiring(self) -> bool:
+        until = self._retire_at()
+        return until is not None and not self.unprojected and not self._dirty and workflow.now() >= until
+
+    def _next_timeout(self) -> timedelta | None:
+        times = [self.book.time_to_next_wakeup()]
+        if (until := self._retire_at()) is not None:
+            # At least a second, so an update delivered with a resumed run is handled first.
+            times.append(max(until - workflow.now(), timedelta(seconds=1)))
+        return min((t for t in times if t is not None), default=None)
 
     # --- updates --------------------------------------------------------------------------
 
@@ -459,7 +567,11 @@ class CaseWorkflow:
         if earlier is None:
             refused = self.pathway.refusal(self.state, step, payload, self.context(meta))
             return refused and _as_error(refused)
-        if earlier.action != step.action or earlier.payload_digest not in ("", payload_digest(payload)):
+        if (
+            earlier.action != step.action
+            or earlier.actor_id not in ("", meta.actor.id)
+            or earlier.payload_digest not in ("", payload_digest(payload))
+        ):
             return refuse(
                 "request_id_reused",
                 f"request id {meta.request_id} was already used for another request",
@@ -481,15 +593,20 @@ class CaseWorkflow:
             if (refused := self._refusal(step, meta, payload)) is not None:
                 raise refused
             ctx = self.context(meta)
+            if step.before is not None:
+                await step.before(self, payload, ctx)
             await self.before(step, payload, ctx)
-            stage_before = self.state.stage
+            stage_before, owner_before = self.state.stage, self.state.owner
             self.pathway.apply(self.state, step, payload, ctx)
-            changes = await self._deadline_effects(step, payload, ctx)
+            changes = await self._deadline_effects(step, payload, ctx, stage_before)
             applied = self._record(step.action, meta, stage_before, self.ledger_summary(step, payload))
             applied.payload_digest = payload_digest(payload)
-            if stage_before != self.state.stage:
+            if (stage_before, owner_before) != (self.state.stage, self.state.owner):
                 self._upsert_stage()
+            if step.after is not None:
+                await step.after(self, payload, ctx, applied)
             await self.after(step, payload, ctx, applied)
+            await self.after_step(step, payload, ctx, applied)
             return self.view(meta.actor, applied, changes)
 
     @take_action.validator
@@ -499,11 +616,36 @@ class CaseWorkflow:
             raise refused
 
     def _decode(self, action: str, args: Sequence[RawValue]) -> tuple[Step, ActionMeta, Any]:
-        return decode_action(self.pathway.steps, action, args, self.pathway.kind, self.state.stage)
+        """The step an action names, and its request (who, under which key) and payload, from
+        the raw arguments of the one dynamic Update every action arrives by."""
+        step = self.pathway.steps.get(action)
+        if step is None or len(args) != 2:
+            raise refuse(
+                "unknown_action",
+                f"a {self.pathway.kind} case has no action {action} taking a request and a payload",
+                self.state.stage,
+            )
+        converter = workflow.payload_converter()
+        meta = converter.from_payload(args[0].payload, ActionMeta)
+        return step, meta, converter.from_payload(args[1].payload, step.payload)
 
     def view(self, actor: Actor, applied: AppliedAction | None = None, changes=()) -> CaseView:
+        """The answer to an action: the new state and what this actor may do next. It is stored
+        in history with every action, so it leaves out the logs that grow for years (all but
+        the latest notes, each deadline's change history); a read of the case has them all."""
+        state = self.state
+        if applied is not None:
+            state = state.model_copy(
+                update={
+                    "notes": state.notes[-RECENT_NOTES:],
+                    "deadlines": {
+                        n: d.model_copy(update={"changes": []}) for n, d in state.deadlines.items()
+                    },
+                }
+            )
         return self.view_type(
-            state=self.state,
+            state=state,
+            notes_total=len(self.state.notes),
             allowed_actions=self.pathway.allowed_actions(self.state, actor.role),
             applied=applied,
             deadline_changes=list(changes),
@@ -512,32 +654,57 @@ class CaseWorkflow:
     def _record(
         self, action: str, meta: ActionMeta, stage_before: str | None, summary: dict
     ) -> AppliedAction:
-        keep = self.policy.recent_request_ids
-        return record_action(
-            self.state, self.requests, self.unprojected, keep, action, meta, stage_before, summary
+        """Number an accepted action, queue its ledger entry and remember its request id (the
+        latest of them, carried across continue-as-new)."""
+        case = self.state
+        case.seq += 1
+        entry = LedgerEntry(
+            seq=case.seq,
+            action=action,
+            actor_id=meta.actor.id,
+            actor_role=meta.actor.role,
+            request_id=meta.request_id,
+            stage_before=stage_before,
+            stage_after=case.stage,
+            summary=summary,
+            at=workflow.now(),
         )
+        self.unprojected.append(entry)
+        applied = AppliedAction(
+            seq=entry.seq,
+            action=action,
+            request_id=meta.request_id,
+            stage_before=stage_before,
+            stage_after=case.stage,
+            actor_id=meta.actor.id,
+        )
+        self.requests[meta.request_id] = applied
+        while len(self.requests) > self.policy.recent_request_ids:
+            del self.requests[next(iter(self.requests))]
+        return applied
 
     def record_system(self, action: str, stage_before: str | None, summary: dict, request_id: str) -> None:
         """An event the case takes on by itself (a signal, a timer): in the ledger as `fairway`."""
-        meta = ActionMeta(actor=Actor(id="fairway", role=Role.ADMIN), request_id=request_id)
-        self._record(action, meta, stage_before, summary)
+        self._record(action, ActionMeta(actor=SYSTEM, request_id=request_id), stage_before, summary)
+        self._dirty = True
         if stage_before != self.state.stage:
             self._upsert_stage()
 
+    def search_attributes(self) -> list:
+        return [
+            sa.CASE_KIND.value_set(self.state.kind.value),
+            sa.STAGE.value_set(self.state.stage),
+            sa.HANDLER.value_set(self.state.owner),
+        ]
+
     def _upsert_stage(self) -> None:
-        workflow.upsert_search_attributes(
-            [
-                sa.CASE_KIND.value_set(self.state.kind.value),
-                sa.STAGE.value_set(self.state.stage),
-                sa.HANDLER.value_set(self.state.owner),
-            ]
-        )
+        workflow.upsert_search_attributes(self.search_attributes())
 
     def _upsert_deadline_attributes(self) -> None:
         """NextDeadline and Overdue move with the register, so "what is overdue" is one
-        visibility query across every case kind, as it is for claims."""
+        visibility query across every case kind."""
         shown = (self.state.next_deadline_at, self.state.overdue)
-        if shown == self._visible_deadlines or not workflow.patched(DEADLINE_VISIBILITY):
+        if shown == self._visible_deadlines:
             return
         self._visible_deadlines = shown
         next_at, overdue = shown
@@ -564,50 +731,76 @@ class CaseWorkflow:
             LadderStep.HEAD_OF_SERVICE: team.head_of_service,
         }
 
-    async def _deadline_effects(self, step: Step, payload: Any, ctx: Context) -> list[DeadlineChangeView]:
+    def event_date(self, step: Step, payload: Any, ctx: Context) -> date:
+        return getattr(payload, step.date_field) if step.date_field else ctx.today
+
+    async def _deadline_effects(
+        self, step: Step, payload: Any, ctx: Context, stage_before: str
+    ) -> list[DeadlineChangeView]:
+        ended = self._finished() and stage_before not in self.pathway.final
+        arrived = await self.on_stage_arrival(step, payload, ctx) if stage_before != self.state.stage else []
+        arrived += await self.deadline_effects(step, payload, ctx)
+        if not (
+            step.touches_book
+            or ended
+            or arrived
+            or type(self).deadline_effects is not CaseWorkflow.deadline_effects
+        ):
+            return []  # most actions leave the book alone: no need to wake the main loop
         book, actor = self.book, ctx.actor.id
-        on = getattr(payload, step.date_field) if step.date_field else ctx.today
+        on = self.event_date(step, payload, ctx)
         changes = [await book.set(name, step.action, on, self.state.owner, actor) for name in step.sets]
         for name in step.meets:
             book.meet(name, on, actor)
         for name in step.waives:
             if (d := self.state.deadlines.get(name)) is not None and d.live:
                 book.waive(name, f"moot after {step.action}", actor)
-        if step.action == "extend_deadline":
-            p = payload
-            changes.append(book.extend(p.deadline, p.new_due_on, p.new_due_at, p.reason, p.agreed_by, actor))
-        elif step.action == "waive_deadline":
-            book.waive(payload.deadline, payload.reason, actor)
-        elif step.action == "acknowledge_escalation":
-            p = payload
-            await book.acknowledge(p.deadline, p.revision, p.step, p.comment, actor)
-        changes += await self.deadline_effects(step, payload, ctx)
-        if step.leads_to in self.pathway.final:
-            book.waive_all(f"case reached {step.leads_to}", actor)
+        if step.book is not None:
+            changes += await step.book(self, payload, ctx)
+        changes += arrived
+        if ended:
+            book.waive_all(f"case reached {self.state.stage}", actor)
         self._book_changed()
         return changes
+
+    async def on_stage_arrival(self, step: Step, payload: Any, ctx: Context) -> list[DeadlineChangeView]:
+        """Deadlines a stage sets whichever step reaches it (the claim's stock-takes)."""
+        return []
 
     def _book_changed(self) -> None:
         book = self.book
         self.state.next_deadline_at, self.state.overdue = book.next_deadline(), book.overdue()
         self._dirty = self._rearm = True
 
-    async def _gather_batch(self) -> None:
+    async def _gather_batch(self) -> bool:
         """Let a burst of actions gather so one projection writes them all; a ladder step
-        falling due ends the wait (the register can trail, an escalation must not)."""
-        wait = timedelta(seconds=self.policy.projection_delay_seconds)
-        if workflow.patched(STEPS_BEFORE_PROJECTION):
-            wait = self.book.gathering_wait(wait)
-            if wait <= timedelta(0):
-                return
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(self._finished, timeout=wait)
+        falling due ends the wait (the register can trail, an escalation must not). Returns
+        whether a ladder step is due first."""
+        policy = self.policy
+        if self._finished() or policy.projection_delay_seconds <= 0:
+            return False
+        # Only the deadline book changed (an escalation fired, already recorded): the register's
+        # copy of the book can trail longer, so a burst of escalations is not slowed by projections.
+        delay = policy.projection_delay_seconds if self.unprojected else policy.book_projection_delay
+        wait = self.book.gathering_wait(timedelta(seconds=delay))
+        if wait > timedelta(0):
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: (
+                        len(self.unprojected) >= policy.projection_batch
+                        or self._finished()
+                        or workflow.info().is_continue_as_new_suggested()
+                    ),
+                    timeout=wait,
+                )
+        return self.book.step_due()
 
     # --- projection -------------------------------------------------------------------------
 
     async def _project(self) -> None:
-        """Write the case's row and its new ledger entries to the register (a regular activity:
-        its input comes from history, so it only writes what Temporal has accepted)."""
+        """Write the case's row and its new ledger entries to the register. A regular activity,
+        never a local one: its input comes from history, so it only writes what Temporal has
+        accepted (a local activity can run on a workflow task that is then lost)."""
         self._dirty = False
         self._upsert_deadline_attributes()
         self.state.version += 1
@@ -640,6 +833,7 @@ class CaseWorkflow:
             seq=s.seq,
             version=s.version,
             facts=self.facts(),
+            detail=self.detail_row(),
             entries=entries,
         )
 

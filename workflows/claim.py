@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import claim_offers as offers
     from workflows import claim_pathway as pathway
     from workflows import claim_routes
-    from workflows.case_kit import decode_action, record_action
+    from workflows.case_kit import refuse as kit_refuse
     from workflows.clock import london_date
     from workflows.deadline_book import CaseRef, DeadlineBook
 
@@ -68,6 +68,58 @@ BOOK_ACTIONS = frozenset(
     }
 )
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+
+# Transitional copies until the claim runs on the kit.
+def decode_action(steps: dict[str, Any], action: str, args: Sequence[RawValue], kind: str, stage: str):
+    """The step an action names in a pathway table, and its request (who, under which key) and
+    payload, from the raw arguments of the one dynamic Update every action arrives by."""
+    step = steps.get(action)
+    if step is None or len(args) != 2:
+        raise kit_refuse(
+            "unknown_action", f"a {kind} case has no action {action} taking a request and a payload", stage
+        )
+    converter = workflow.payload_converter()
+    meta = converter.from_payload(args[0].payload, ActionMeta)
+    return step, meta, converter.from_payload(args[1].payload, step.payload)
+
+
+def record_action(
+    case: Any,
+    requests: dict[str, AppliedAction],
+    unprojected: list[LedgerEntry],
+    keep: int,
+    action: str,
+    meta: ActionMeta,
+    stage_before: str | None,
+    summary: dict,
+) -> AppliedAction:
+    """Number an accepted action, queue its ledger entry and remember its request id (the
+    latest `keep` of them, carried across continue-as-new); the claim and every kit case."""
+    case.seq += 1
+    entry = LedgerEntry(
+        seq=case.seq,
+        action=action,
+        actor_id=meta.actor.id,
+        actor_role=meta.actor.role,
+        request_id=meta.request_id,
+        stage_before=stage_before,
+        stage_after=case.stage,
+        summary=summary,
+        at=workflow.now(),
+    )
+    unprojected.append(entry)
+    applied = AppliedAction(
+        seq=entry.seq,
+        action=action,
+        request_id=meta.request_id,
+        stage_before=stage_before,
+        stage_after=case.stage,
+    )
+    requests[meta.request_id] = applied
+    while len(requests) > keep:
+        del requests[next(iter(requests))]
+    return applied
 
 
 def opening_summary(opening: m.ClaimOpening) -> dict[str, Any]:

@@ -125,8 +125,8 @@ async def ledger(http, ref: str, entries: int) -> list[dict]:
 async def test_an_eligible_notification_to_a_no_liability_closure(en):
     http = en.http
     born = "2023-05-01"  # before 1 Oct 2023: no consent step
-    same_key = key()
-    first = await notify(http, idempotency_key=same_key, date_of_birth=born)
+    same_key, mnsi = key(), f"MNSI-{key()[:8]}"
+    first = await notify(http, idempotency_key=same_key, date_of_birth=born, mnsi_reference=mnsi)
     assert first.status_code == 201, first.text
     state = first.json()["state"]
     ref = state["ref"]
@@ -137,8 +137,11 @@ async def test_an_eligible_notification_to_a_no_liability_closure(en):
     assert set(due) == {"mnsi_report_due", "candour_follow_up_due", "liability_decision_due"}
     notified_on = date.fromisoformat(state["notified_on"])
     assert due["liability_decision_due"]["due_on"] > f"{notified_on.year + 1}"  # about 18 months
-    retried = await notify(http, idempotency_key=same_key, date_of_birth=born)
+    retried = await notify(http, idempotency_key=same_key, date_of_birth=born, mnsi_reference=mnsi)
+    assert retried.status_code == 200 and retried.json()["applied"]["duplicate"], retried.text
     assert retried.json()["state"]["ref"] == ref, "the same Idempotency-Key finds the same case"
+    other = await notify(http, idempotency_key=same_key, date_of_birth=born)
+    assert other.status_code == 409 and other.json()["code"] == "request_id_reused", other.text
 
     await to_family_letter(http, ref)
     wrong_letter = await en_act(http, ref, "send_family_letter_seeking_consent", {"sent_on": today()})
@@ -236,7 +239,9 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
         "liability_admitted",
         claim_ref,
     )
-    assert state["links"] == [{"kind": "claim", "ref": claim_ref, "workflow_id": f"claim-{claim_ref}"}]
+    assert [(link["kind"], link["ref"], link["workflow_id"]) for link in state["links"]] == [
+        ("claim", claim_ref, f"claim-{claim_ref}")
+    ]
 
     claim = (await http.get(f"/claims/{claim_ref}", headers=auth("handler"))).json()["claim"]
     assert (claim["stage"], claim["opening"]["scheme"]) == ("notified", "CNST")
