@@ -6,9 +6,9 @@ list, never a row.
 """
 
 import base64
-import json
 import contextlib
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
