@@ -1,10 +1,13 @@
-"""Generated docs must match the pathway tables they are generated from."""
+"""Generated docs must match the code they are generated from."""
 
 import pytest
 
 from fairway.docs import (
     CLAIM_PATHWAY_DOC,
+    DEADLINE_POLICIES_DOC,
     claim_pathway_markdown,
+    deadline_policies,
+    deadline_policies_markdown,
     kit_pathway_doc,
     kit_pathway_markdown,
     kit_workflows,
@@ -53,3 +56,26 @@ async def test_every_kit_pathway_is_served(fairway):
         body = response.json()
         assert [s["action"] for s in body["steps"]] == list(pathway.steps)
         assert body["mermaid"] == pathway.mermaid()
+
+
+def test_deadline_policies_doc_is_current():
+    assert DEADLINE_POLICIES_DOC.read_text() == deadline_policies_markdown(), (
+        "run `fairway docs` and commit the result"
+    )
+
+
+def test_every_case_kinds_deadline_policy_is_tabled():
+    """A case kind given a policy of its own must be added to deadline_policies(), or its
+    deadlines would be missing from the page."""
+    from models.claims import ClaimPolicy
+
+    defaults = [ClaimPolicy()]
+    for workflow in kit_workflows():
+        field = workflow.input_type.model_fields["policy"]
+        defaults.append(field.annotation() if field.is_required() else field.default)
+    tabled = {policy.version: policy for _, _, policy in deadline_policies()}
+    page = DEADLINE_POLICIES_DOC.read_text()
+    for default in defaults:
+        assert default.deadlines.version in tabled, default.deadlines.version
+        for name in default.deadlines.rules:
+            assert f"| `{name}` |" in page, name
