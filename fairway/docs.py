@@ -1,9 +1,14 @@
-"""Generated documentation: the claim pathway page is rendered from the pathway table."""
+"""Generated documentation: pages that restate code (the pathway tables, the deadline policies) are
+rendered from it, so they cannot drift; tests/test_docs.py fails when a committed page is stale."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from models.advice import ADVICE_DEADLINES
+from models.deadline_policies import STANDARD
+from models.deadlines import DeadlinePolicy, DeadlineRule
+from models.early_notification import EN_DEADLINES
 from workflows import claim_pathway
 
 CLAIM_PATHWAY_DOC = Path(__file__).parent.parent / "docs" / "claim-pathway.md"
@@ -90,6 +95,172 @@ def kit_pathway_markdown(workflow) -> str:
     )
 
 
+DEADLINE_POLICIES_DOC = CLAIM_PATHWAY_DOC.parent / "deadline-policies.md"
+DAY = 86_400
+
+
+def deadline_policies() -> list[tuple[str, str, DeadlinePolicy]]:
+    """Every deadline policy a case starts under by default: heading, source file, policy.
+    A case kind given a policy of its own belongs here; a test checks none is left out."""
+    return [
+        ("Claims, resolution routes and summits", "models/deadline_policies.py", STANDARD),
+        ("Early Notification", "models/early_notification.py", EN_DEADLINES),
+        ("Practitioner Performance Advice", "models/advice.py", ADVICE_DEADLINES),
+    ]
+
+
+def _span(seconds: float) -> str:
+    seconds = abs(seconds)
+    for size, unit in ((DAY, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds:g} seconds"
+
+
+def _relative(seconds: float, after: bool) -> str:
+    """A ladder step's time relative to the due time; `after` says which way positive runs."""
+    if seconds == 0:
+        return "at due"
+    return f"{_span(seconds)} {'after' if (seconds > 0) == after else 'before'}"
+
+
+def _period(rule: DeadlineRule) -> str:
+    if rule.limitation:
+        return "Limitation Act 1980, computed per claimant"
+    if rule.seconds is not None:
+        return f"{_span(rule.seconds)} after its trigger"
+    period = rule.period
+    if period.amount == 0:  # a nominal period: the handler or adviser enters the date
+        return "none: the date is entered"
+    unit = period.unit[:-1] if period.amount == 1 else period.unit
+    parts = [f"{period.amount} {unit}"]
+    if period.clear_days:
+        parts.append("clear days")
+    if period.short_period_excludes_non_business_days:
+        parts.append("business days only if 5 days or less")
+    parts.append(  # a KeyError here: a new end rule needs its words
+        {
+            "court_office_rolls_forward": "rolls forward past a closed court office",
+            "protocol_flag_only": "a closed last day is flagged, never moved",
+            "none": "",
+        }[period.end_rule]
+    )
+    return "; ".join(p for p in parts if p)
+
+
+def _steps_naming_deadlines() -> tuple[dict[str, dict], dict[str, dict]]:
+    """Which pathway steps set and which meet each deadline, by case kind, from the tables."""
+    sets: dict[str, dict[str, list[str]]] = {}
+    meets: dict[str, dict[str, list[str]]] = {}
+    tables = [("claim", claim_pathway.STEPS.values())]
+    tables += [(w.pathway.kind, w.pathway.steps.values()) for w in kit_workflows()]
+    for kind, steps in tables:
+        for step in steps:
+            counted = f" (from `{step.date_field}`)" if step.date_field else ""
+            for name in step.sets:
+                sets.setdefault(name, {}).setdefault(kind, []).append(f"`{step.action}`{counted}")
+            for name in step.meets:
+                meets.setdefault(name, {}).setdefault(kind, []).append(f"`{step.action}`")
+    return sets, meets
+
+
+def _by_kind(actions: dict[str, list[str]]) -> str:
+    return "; ".join(f"{kind}: {', '.join(steps)}" for kind, steps in actions.items())
+
+
+def _rule_row(rule: DeadlineRule, sets: dict, meets: dict) -> str:
+    ladder = rule.ladder
+    extension = "any" if rule.max_extension_days is None else _span(rule.max_extension_days * DAY)
+    cells = [
+        f"`{rule.name}`",
+        rule.title,
+        rule.kind.value,
+        _period(rule),
+        _relative(ladder.warn_before_seconds, after=False),
+        _relative(ladder.supervisor_before_seconds, after=False),
+        _relative(ladder.head_of_service_after_seconds, after=True),
+        extension,
+        _by_kind(sets.get(rule.name, {})),
+        _by_kind(meets.get(rule.name, {})),
+        rule.basis,
+    ]
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def _named_policy_row(name: str, policy, tabled: set[str]) -> str:
+    deadlines = policy.deadlines
+    if deadlines.version in tabled:
+        timings = f"the `{deadlines.version}` table above"
+    else:  # a short policy: its rules share a few timings, so say each once
+        groups: dict[str, list[str]] = {}
+        for rule in deadlines.rules.values():
+            ladder = rule.ladder
+            timing = (
+                f"{_period(rule)}, warning {_relative(ladder.warn_before_seconds, after=False)}, "
+                f"supervisor {_relative(ladder.supervisor_before_seconds, after=False)}, head of service "
+                f"{_relative(ladder.head_of_service_after_seconds, after=True)}"
+            )
+            groups.setdefault(timing, []).append(rule.name)
+        common = max(groups, key=lambda t: len(groups[t]))
+        timings = "; ".join(
+            [f"`{', '.join(names)}`: {t}" for t, names in groups.items() if t != common]
+            + [f"every other deadline: {common}"]
+        )
+    window = _span(policy.reopen_window_seconds)
+    return f"| `{name}` | `{policy.version}` | `{deadlines.version}` | {window} | {timings} |"
+
+
+def deadline_policies_markdown() -> str:
+    from fairway.policies import POLICIES
+
+    sets, meets = _steps_naming_deadlines()
+    tabled = {policy.version for _, _, policy in deadline_policies()}
+    sections = []
+    for heading, source, policy in deadline_policies():
+        contacts = "; ".join(
+            f"team `{team}`: supervisor `{c.supervisor}`, head of service `{c.head_of_service}`"
+            for team, c in policy.contacts.items()
+        )
+        sections += [
+            f"## {heading}: `{policy.version}`",
+            "",
+            f"From `{source}`. Escalation contacts: {contacts}.",
+            "",
+            "| deadline | title | kind | period | warning | supervisor | head of service "
+            "| extension by agreement | set by | met by | basis |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+            *(_rule_row(rule, sets, meets) for rule in policy.rules.values()),
+            "",
+        ]
+    return "\n".join(
+        [
+            "# Deadline policies",
+            "",
+            "Generated by `fairway docs` from the deadline rules in",
+            ", ".join(f"`{source}`" for _, source, _ in deadline_policies()) + " and the named",
+            "policies in `fairway/policies.py`; a test fails if it is stale.",
+            "How due dates are counted and how the ladder climbs is in [deadlines.md](deadlines.md).",
+            "",
+            "The warning, supervisor and head-of-service columns are the escalation ladder, relative to the",
+            "due time. *Set by* and *met by* name the pathway steps whose table entry sets or meets the",
+            "deadline ([claim](claim-pathway.md), [other case kinds](pathways/)). A blank means the case's",
+            "workflow sets or meets it in its own code (opening a claim, a Part 36 offer, a stock-take, a",
+            "summit's valuations, the dates in a court order), or that nothing does.",
+            "",
+            *sections,
+            "## Named claim policies",
+            "",
+            "`FAIRWAY_POLICY` names the policy the API gives each new claim; a claim keeps it for life.",
+            "",
+            "| name | claim policy | deadline policy | reopen window | timings |",
+            "|---|---|---|---|---|",
+            *(_named_policy_row(name, policy, tabled) for name, policy in POLICIES.items()),
+            "",
+        ]
+    )
+
+
 def write_docs() -> list[Path]:
     CLAIM_PATHWAY_DOC.parent.mkdir(exist_ok=True)
     CLAIM_PATHWAY_DOC.write_text(claim_pathway_markdown())
@@ -98,4 +269,6 @@ def write_docs() -> list[Path]:
     for workflow in kit_workflows():
         kit_pathway_doc(workflow).write_text(kit_pathway_markdown(workflow))
         written.append(kit_pathway_doc(workflow))
+    DEADLINE_POLICIES_DOC.write_text(deadline_policies_markdown())
+    written.append(DEADLINE_POLICIES_DOC)
     return written
