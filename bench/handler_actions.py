@@ -1,14 +1,19 @@
-"""Handler actions through the HTTP API against the dev server (WAL), beside the engine's floor.
+"""Handler actions through the HTTP API against the dev server (WAL), beside two floors.
 
 Fairway: each of C concurrent handlers owns one claim and adds K notes through HTTP (uvicorn API
 process -> Temporal Update -> worker process; the projection activity runs behind each one).
-Floor: each of C concurrent callers owns one minimal workflow and sends K bare Temporal Updates
-straight from the client, no HTTP, no projection. Same server, same machine, same run.
+HTTP floor: each of C concurrent callers owns one minimal workflow and sends the same HTTP
+request to a one-route FastAPI app (bench/http_floor.py: served as the API is, same bearer-token
+check), which sends one bare Temporal Update; no projection. Bare floor: the same minimal
+workflows and Update sent straight from the client, no HTTP. Same server, same machine, one run;
+at each concurrency the rounds go Fairway, HTTP floor, bare floor.
 
-    python -m bench.handler_actions [--actions 200] [--per-handler 30]
+    python -m bench.handler_actions [--actions 200] [--per-handler 30] [--label TEXT] [--note TEXT]
 
-Targets (issue 3): p50 within 1.2x the floor at concurrency 1; throughput at least 0.8x the
-floor at concurrency 32. Results go to bench/results/handler_actions.md.
+Targets (issue 12, against the HTTP floor): p50 within 1.2x at concurrency 1; throughput at
+least 0.8x at concurrency 32. The same thresholds against the bare floor were issue 3's.
+Each run adds a dated section at the top of bench/results/handler_actions.md (earlier sections
+are kept as history).
 """
 
 from __future__ import annotations
@@ -16,22 +21,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import shlex
 import sys
 import tempfile
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 
 import aiohttp
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from bench.common import CpuMeter, dev_server, machine, processes, summary, this_process
+from bench.common import CpuMeter, dev_server, machine, machine_cpu_seconds, processes, summary, this_process
 from bench.floor import FloorUpdates
 from fairway.devserver import free_port, wait_for_port
 
 RESULTS = Path(__file__).parent / "results" / "handler_actions.md"
+MARKER = "<!-- newest first: bench/handler_actions.py inserts each run's section below this line -->"
 TOKEN = "bench-handler"
+FLOOR_QUEUE = "bench-floor"
+# After Fairway's round its last projections are still gathering (the claim policy's
+# projection_delay_seconds, 3 s): wait them out inside Fairway's CPU window, so their CPU is
+# counted as Fairway's and their workflow tasks do not land in the floors' rounds.
+SETTLE_S = 5.0
+PATHS = ("fairway", "http floor", "bare floor")  # the order the rounds run in
+FLOORS = ("http floor", "bare floor")
+P50_TARGET, THROUGHPUT_TARGET = 1.2, 0.8
 OPENING = {
     "scheme": "CNST",
     "defendant": {"kind": "trust", "code": "RX1", "name": "Bench NHS Trust"},
@@ -42,13 +59,19 @@ OPENING = {
     "allegations": "benchmark",
     "handler": "bench.handler",
 }
+HEADERS = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def _note(i: int | str) -> dict:
+    """The request both HTTP paths get: the same body and headers (the HTTP floor reads only the
+    token and the Idempotency-Key)."""
+    return {"json": {"text": f"note {i}"}, "headers": HEADERS | {"Idempotency-Key": uuid.uuid4().hex}}
 
 
 async def fairway_round(http: aiohttp.ClientSession, concurrency: int, per_handler: int) -> dict:
-    headers = {"Authorization": f"Bearer {TOKEN}"}
     refs = []
     for _ in range(concurrency):
-        async with http.post("/claims", json=OPENING, headers=headers) as response:
+        async with http.post("/claims", json=OPENING, headers=HEADERS) as response:
             response.raise_for_status()
             refs.append((await response.json())["claim"]["ref"])
     latencies: list[float] = []
@@ -56,11 +79,7 @@ async def fairway_round(http: aiohttp.ClientSession, concurrency: int, per_handl
     async def handler(ref: str) -> None:
         for i in range(per_handler):
             started = time.perf_counter()
-            async with http.post(
-                f"/claims/{ref}/add-note",
-                json={"text": f"note {i}"},
-                headers=headers | {"Idempotency-Key": uuid.uuid4().hex},
-            ) as response:
+            async with http.post(f"/claims/{ref}/add-note", **_note(i)) as response:
                 await response.read()  # the whole answer, as a handler's client would
             latencies.append(time.perf_counter() - started)
             response.raise_for_status()
@@ -70,11 +89,45 @@ async def fairway_round(http: aiohttp.ClientSession, concurrency: int, per_handl
     return summary(latencies, time.perf_counter() - started)
 
 
-async def floor_round(client: Client, task_queue: str, concurrency: int, per_handler: int) -> dict:
-    handles = [
-        await client.start_workflow(FloorUpdates.run, id=f"floor-{uuid.uuid4().hex}", task_queue=task_queue)
+async def _floor_workflows(client: Client, concurrency: int, prefix: str) -> list:
+    return [
+        await client.start_workflow(
+            FloorUpdates.run, id=f"{prefix}-{uuid.uuid4().hex}", task_queue=FLOOR_QUEUE
+        )
         for _ in range(concurrency)
     ]
+
+
+async def http_floor_round(
+    http: aiohttp.ClientSession, client: Client, concurrency: int, per_handler: int
+) -> dict:
+    handles = await _floor_workflows(client, concurrency, "http-floor")
+
+    async def act(workflow_id: str, i: int | str) -> None:
+        async with http.post(f"/floor/{workflow_id}/act", **_note(i)) as response:
+            await response.read()
+        response.raise_for_status()
+
+    for handle in handles:  # the first task, so the floor also measures warm workflows
+        await act(handle.id, "warm")
+    latencies: list[float] = []
+
+    async def caller(workflow_id: str) -> None:
+        for i in range(per_handler):
+            started = time.perf_counter()
+            await act(workflow_id, i)
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(caller(h.id) for h in handles))
+    result = summary(latencies, time.perf_counter() - started)
+    for handle in handles:
+        await handle.signal(FloorUpdates.finish)
+    return result
+
+
+async def bare_floor_round(client: Client, concurrency: int, per_handler: int) -> dict:
+    handles = await _floor_workflows(client, concurrency, "floor")
     for handle in handles:  # the first task, so the floor also measures warm workflows
         await handle.execute_update(FloorUpdates.act, "warm")
     latencies: list[float] = []
@@ -93,13 +146,41 @@ async def floor_round(client: Client, task_queue: str, concurrency: int, per_han
     return result
 
 
+def _session(port: int) -> aiohttp.ClientSession:
+    # The load generator shares the machine with what it measures, so it has to be light:
+    # aiohttp's C parser costs about a fifth of httpx's CPU per request (measured: 0.3 s
+    # against 1.6-2.8 s for the 960 actions at concurrency 32), CPU the floor's own
+    # Temporal client never spent.
+    return aiohttp.ClientSession(
+        base_url=f"http://127.0.0.1:{port}",
+        connector=aiohttp.TCPConnector(limit=64),
+        timeout=aiohttp.ClientTimeout(total=60),
+    )
+
+
+class Meter:
+    """CPU per named process over a round, and what the rest of the machine spent meanwhile."""
+
+    def __init__(self, meter: CpuMeter) -> None:
+        self.meter = meter
+
+    def snapshot(self) -> tuple[dict[str, float], float]:
+        return self.meter.snapshot(), machine_cpu_seconds()
+
+    @staticmethod
+    def since(before, after) -> dict[str, float]:
+        cpu = CpuMeter.since(before[0], after[0])
+        cpu["others"] = round(max(0.0, after[1] - before[1] - sum(cpu.values())), 2)
+        return cpu
+
+
 async def measure(actions: int, per_handler: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp, processes() as start:
         work = Path(tmp)
         address, server = dev_server(start, work)
         tokens = work / "tokens.json"
         tokens.write_text(json.dumps({"tokens": {TOKEN: {"actor": "bench.handler", "role": "handler"}}}))
-        api_port = free_port()
+        api_port, floor_port = free_port(), free_port()
         env = {
             "FAIRWAY_TEMPORAL_ADDRESS": address,
             "FAIRWAY_TEMPORAL_TASK_QUEUE": "bench-fairway",
@@ -110,134 +191,178 @@ async def measure(actions: int, per_handler: int) -> dict:
         from fairway import db
 
         db.migrate(env["FAIRWAY_DATABASE_URL"])
-        meter = CpuMeter(
-            {
-                "temporal": server,
-                "worker": start([sys.executable, "-m", "fairway.cli", "worker"], env, work / "worker.log"),
-                "api": start([sys.executable, "-m", "fairway.cli", "api"], env, work / "api.log"),
-                "floor worker": start(
-                    [sys.executable, "-m", "bench.floor", "bench-floor"], env, work / "floor.log"
-                ),
-                "client": this_process(),  # the load generator: Temporal client or HTTP client
-            }
+        python = sys.executable
+        meter = Meter(
+            CpuMeter(
+                {
+                    "temporal": server,
+                    "worker": start([python, "-m", "fairway.cli", "worker"], env, work / "worker.log"),
+                    "api": start([python, "-m", "fairway.cli", "api"], env, work / "api.log"),
+                    "floor worker": start(
+                        [python, "-m", "bench.floor", FLOOR_QUEUE], env, work / "floor.log"
+                    ),
+                    "floor api": start(
+                        [python, "-m", "bench.http_floor", str(floor_port)], env, work / "http_floor.log"
+                    ),
+                    "client": this_process(),  # the load generator: Temporal client or HTTP client
+                }
+            )
         )
         wait_for_port(api_port)
+        wait_for_port(floor_port)
         client = await Client.connect(address, data_converter=pydantic_data_converter)
-        # The load generator shares the machine with what it measures, so it has to be light:
-        # aiohttp's C parser costs about a fifth of httpx's CPU per request (measured: 0.3 s
-        # against 1.6-2.8 s for the 960 actions at concurrency 32), CPU the floor's own
-        # Temporal client never spent.
-        connector = aiohttp.TCPConnector(limit=64)
-        timeout = aiohttp.ClientTimeout(total=60)
-        async with aiohttp.ClientSession(
-            base_url=f"http://127.0.0.1:{api_port}", connector=connector, timeout=timeout
-        ) as http:
-            # Warm both paths (imports, sandbox, connection pools) before measuring.
-            await fairway_round(http, 4, 5)
-            await floor_round(client, "bench-floor", 4, 5)
+        async with _session(api_port) as api, _session(floor_port) as floor_api:
+            rounds = {
+                "fairway": lambda c, k: fairway_round(api, c, k),
+                "http floor": lambda c, k: http_floor_round(floor_api, client, c, k),
+                "bare floor": lambda c, k: bare_floor_round(client, c, k),
+            }
+            # Warm every path (imports, sandbox, connection pools) before measuring.
+            for path in PATHS:
+                await rounds[path](4, 5)
+            await asyncio.sleep(SETTLE_S)
             results = {}
             for concurrency, per in [(1, actions), (32, per_handler)]:
-                before = meter.snapshot()
-                floor = await floor_round(client, "bench-floor", concurrency, per)
-                middle = meter.snapshot()
-                fairway = await fairway_round(http, concurrency, per)
-                await asyncio.sleep(2)  # let the last projections land, so their CPU is counted
-                after = meter.snapshot()
-                floor["cpu_s"] = meter.since(before, middle)
-                fairway["cpu_s"] = meter.since(middle, after)
-                results[concurrency] = {"floor": floor, "fairway": fairway}
+                results[concurrency] = {}
+                for path in PATHS:
+                    before = meter.snapshot()
+                    result = await rounds[path](concurrency, per)
+                    if path == "fairway":
+                        await asyncio.sleep(SETTLE_S)
+                    result["cpu_s"] = meter.since(before, meter.snapshot())
+                    results[concurrency][path] = result
         return results
 
 
 def _cpu(result: dict, path: str) -> str:
     cpu = result["cpu_s"]
-    worker = cpu["floor worker"] if path == "floor" else cpu["worker"]
-    api = "-" if path == "floor" else cpu["api"]
-    return f"{cpu['temporal']} / {worker} / {api} / {cpu['client']}"
+    worker, api = {
+        "fairway": ("worker", "api"),
+        "http floor": ("floor worker", "floor api"),
+        "bare floor": ("floor worker", None),
+    }[path]
+    return (
+        f"{cpu['temporal']} / {cpu[worker]} / {cpu[api] if api else '-'} / {cpu['client']} / {cpu['others']}"
+    )
 
 
-def report(results: dict) -> str:
-    one, many = results[1], results[32]
-    p50_ratio = one["fairway"]["p50_ms"] / one["floor"]["p50_ms"]
-    throughput_ratio = many["fairway"]["per_s"] / many["floor"]["per_s"]
+def ratios(results: dict) -> dict:
+    """Fairway over each floor: p50 and p99 (lower is better), throughput (higher is better)."""
+    return {
+        concurrency: {
+            floor: {
+                "p50": rounds["fairway"]["p50_ms"] / rounds[floor]["p50_ms"],
+                "p99": rounds["fairway"]["p99_ms"] / rounds[floor]["p99_ms"],
+                "throughput": rounds["fairway"]["per_s"] / rounds[floor]["per_s"],
+            }
+            for floor in FLOORS
+        }
+        for concurrency, rounds in results.items()
+    }
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def report(results: dict, *, heading: str, command: str, load: tuple, note: str | None) -> str:
+    r = ratios(results)
     lines = [
-        "# Handler actions: Fairway through HTTP vs the engine's floor",
+        f"## {heading}",
         "",
         f"Machine: {machine()}.",
-        "Dev server on SQLite in WAL mode. Command: `python -m bench.handler_actions`.",
+    ]
+    if note:
+        lines.append(note)
+    lines += [
+        f"Load average (1 min) {load[0]:.2f} before the run, {load[1]:.2f} after; the last CPU "
+        "column is what processes outside the bench spent on the machine during each round.",
+        f"Dev server on SQLite in WAL mode. Command: `{command}`"
+        + (", with `--note` giving the sentence above." if note else "."),
+        "At each concurrency the rounds ran Fairway, then the HTTP floor, then the bare floor; "
+        f"Fairway's round includes a {SETTLE_S:.0f} s wait for its last projections (CPU only).",
         "",
         "| concurrency | path | actions | p50 ms | p95 ms | p99 ms | actions/s "
-        "| CPU s (temporal / worker / api / client) |",
+        "| CPU s (temporal / worker / api / client / others) |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for concurrency, pair in results.items():
-        for path in ("floor", "fairway"):
-            r = pair[path]
+    for concurrency, rounds in results.items():
+        for path in PATHS:
+            x = rounds[path]
             lines.append(
-                f"| {concurrency} | {path} | {r['n']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} "
-                f"| {r['p99_ms']:.1f} | {r['per_s']:.0f} | {_cpu(r, path)} |"
+                f"| {concurrency} | {path} | {x['n']} | {x['p50_ms']:.1f} | {x['p95_ms']:.1f} "
+                f"| {x['p99_ms']:.1f} | {x['per_s']:.0f} | {_cpu(x, path)} |"
             )
     lines += [
         "",
-        f"- p50 at concurrency 1: **{p50_ratio:.2f}x** the floor (target <= 1.2x): "
-        f"{'met' if p50_ratio <= 1.2 else 'NOT met'}.",
-        f"- throughput at concurrency 32: **{throughput_ratio:.2f}x** the floor (target >= 0.8x): "
-        f"{'met' if throughput_ratio >= 0.8 else 'NOT met'}.",
+        "| concurrency | Fairway over | p50 | p99 | throughput |",
+        "|---|---|---|---|---|",
+    ]
+    for concurrency, floors in r.items():
+        for floor, x in floors.items():
+            lines.append(
+                f"| {concurrency} | {floor} | {x['p50']:.2f}x | {x['p99']:.2f}x | {x['throughput']:.2f}x |"
+            )
+    http_p50, http_tput = r[1]["http floor"]["p50"], r[32]["http floor"]["throughput"]
+    bare_p50, bare_tput = r[1]["bare floor"]["p50"], r[32]["bare floor"]["throughput"]
+    lines += [
+        "",
+        "Targets (issue 12), against the HTTP floor:",
+        "",
+        f"- p50 at concurrency 1: **{http_p50:.2f}x** the HTTP floor (target <= {P50_TARGET}x): "
+        f"{_verdict(http_p50 <= P50_TARGET)}.",
+        f"- throughput at concurrency 32: **{http_tput:.2f}x** the HTTP floor "
+        f"(target >= {THROUGHPUT_TARGET}x): {_verdict(http_tput >= THROUGHPUT_TARGET)}.",
+        "",
+        f"Against the bare floor (issue 3's thresholds): p50 at concurrency 1 {bare_p50:.2f}x "
+        f"({_verdict(bare_p50 <= P50_TARGET)}), throughput at concurrency 32 {bare_tput:.2f}x "
+        f"({_verdict(bare_tput >= THROUGHPUT_TARGET)}).",
         "",
     ]
     return "\n".join(lines)
 
 
-ANALYSIS = """
-## What dominates the difference
+PREAMBLE = f"""# Handler actions: Fairway through HTTP vs the engine's floors
 
-Measured on 2026-11-25 by the CPU each process spent in the same round (last column), by the
-same Update sent straight to a claim workflow without HTTP, and by sampling the worker and the
-API with py-spy (`--gil`: whichever thread holds the interpreter) at concurrency 1 and 32:
+`python -m bench.handler_actions` (see its docstring). Each run adds a dated section below,
+newest first; earlier sections are kept as history.
 
-- **Concurrency 1: the HTTP hop is most of the budget.** The floor is a Temporal Update of
-  about 5 ms; the 1.2x target leaves about 1 ms for everything Fairway adds. Sent straight to
-  the claim workflow, Fairway's Update takes 6-7.5 ms (a larger workflow answering with the
-  claim, about 3.3 kB, against an integer); HTTP adds about 1 ms more: the API process spends
-  about 1.2 ms of CPU per action (uvicorn with httptools and uvloop; FastAPI's routing,
-  dependencies and body validation about 40% of it, the Temporal client call about 20%, the
-  event loop's I/O about 28%, the action's log line about 5%).
-- **Concurrency 32: CPU on two shared cores.** Per action, Fairway costs the server about
-  1.5x the floor's CPU (larger events, and each burst of actions ends in a projection: a
-  timer, an activity and two workflow tasks), the worker about 1.9x, plus the API's 1 ms.
-- **In the worker most of the time is the SDK's.** About 35-40% of the worker's interpreter
-  time goes to entering the workflow sandbox for each payload's serialization context
-  (`_Instance._run_code`, an `exec` per payload, three passes per activation and completion),
-  for the floor and Fairway alike but more for Fairway's two-argument Update and larger answer.
-  Fairway's own workflow code (the pathway check, the change, the answer) is about 5%; the
-  projection activity about 10%.
-
-Changes that counted (this session): a projection now carries the claim's register row, built
-in the workflow, instead of a deep copy of the whole claim (concurrency 32 from 0.49x to
-0.61-0.75x over six runs; concurrency 1 from 2.1x to 1.35-1.55x); the ledger's entries go in
-one statement; the load generator is aiohttp, because httpx spent 1.6-2.8 CPU seconds per
-round on the same two cores (the floor's Temporal client spends about 0.5).
-
-Tried and not kept: the unsandboxed workflow runner cut the worker's CPU by about a quarter
-(concurrency 32 at 0.64-0.73x, concurrency 1 still about 1.4x). Temporal discourages running
-without the sandbox, and it would still not meet the targets, so the sandbox stays.
-
-The targets are not met on this 2-core machine: at concurrency 1 the HTTP hop alone is about
-the whole 20% allowance, and at concurrency 32 the same two cores carry the API, a worker doing
-more per action and a server storing larger events. What would move them: an Update answer
-that carries less than the claim (a contract change for clients), a single-argument Update (a
-change to the recorded shape of every handler action), or cores for the API beside the engine.
+{MARKER}
 """
 
 
-def main() -> None:
+def write_section(path: Path, section: str) -> None:
+    """Insert `section` as the newest, below the marker; everything else stays as it was."""
+    text = path.read_text() if path.exists() else PREAMBLE
+    if MARKER not in text:
+        text = PREAMBLE + "\n" + text
+    before, after = text.split(MARKER, 1)
+    path.write_text(f"{before}{MARKER}\n\n{section.rstrip()}\n\n{after.lstrip()}")
+
+
+def main() -> str:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--actions", type=int, default=200, help="sequential actions at concurrency 1")
     parser.add_argument("--per-handler", type=int, default=30, help="actions per handler at concurrency 32")
+    parser.add_argument("--label", default="a run", help="the section heading, after the date")
+    parser.add_argument("--note", help="a sentence for the section: what else the machine was doing, say")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the results file to add a section to")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     results = asyncio.run(measure(args.actions, args.per_handler))
-    text = report(results) + ANALYSIS
-    RESULTS.write_text(text)
+    load_after = os.getloadavg()[0]
+    command = shlex.join(
+        ["python", "-m", "bench.handler_actions", "--actions", str(args.actions)]
+        + ["--per-handler", str(args.per_handler), "--label", args.label]
+    )
+    text = report(
+        results,
+        heading=f"{date.today().isoformat()}, {args.label}",
+        command=command,
+        load=(load_before, load_after),
+        note=args.note,
+    )
+    write_section(args.results, text)
     print(text)
     print(json.dumps(results, indent=2))
     return text
