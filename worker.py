@@ -80,8 +80,6 @@ def activities(sessions: sessionmaker[Session], client: Client | None = None) ->
     summits = SummitActivities(client)  # a summit asks its claims to join and leave
     early_notification = EarlyNotificationActivities(client, sessions)  # opens and notes claims
     return [
-        register.project_claim_row,
-        register.project_claim,
         register.project_case,
         escalations.escalate,
         escalations.acknowledge,

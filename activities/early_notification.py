@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from fairway.db import GroupCommit, dialect_insert
 from models import search_attributes as sa
-from models.claims import AddNote, ClaimStage, ClaimWorkflowInput, LinkCase, claim_workflow_id
+from models.claims import AddNote, ClaimInput, ClaimStage, LinkCase, claim_workflow_id
 from models.common import ActionMeta, CaseKind, case_workflow_id
 from models.early_notification import (
     ClaimBackLink,
@@ -52,8 +52,12 @@ class EarlyNotificationActivities:
         try:
             await client.start_workflow(
                 CLAIM_WORKFLOW,
-                ClaimWorkflowInput(
-                    ref=request.claim_ref, opening=opening, opened_by=request.opened_by, policy=request.policy
+                ClaimInput(
+                    ref=request.claim_ref,
+                    owner=opening.handler,
+                    opening=opening,
+                    opened_by=request.opened_by,
+                    policy=request.policy,
                 ),
                 id=workflow_id,
                 task_queue=activity.info().task_queue,

@@ -14,10 +14,10 @@ composes it keeps to the same rule.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import structlog
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -168,66 +168,3 @@ class EscalationActivities:
             step=ack.step.value,
             duplicate=changed is None,
         )
-
-
-def escalation_query(
-    *,
-    level: LadderStep | str | None = None,
-    team: str | None = None,
-    case_kind: str | None = None,
-    min_age_seconds: float | None = None,
-    acknowledged: bool | None = False,
-    now: datetime,
-) -> Select:
-    filters = []
-    if level is not None:
-        filters.append(EscalationRow.step == LadderStep(level).value)
-    if team is not None:
-        filters.append(EscalationRow.team == team)
-    if case_kind is not None:
-        filters.append(EscalationRow.case_kind == case_kind)
-    if min_age_seconds is not None:
-        filters.append(EscalationRow.created_at <= now - timedelta(seconds=min_age_seconds))
-    if acknowledged is True:
-        filters.append(EscalationRow.acknowledged_at.is_not(None))
-    elif acknowledged is False:
-        filters.append(EscalationRow.acknowledged_at.is_(None))
-    return select(EscalationRow).where(*filters)
-
-
-def escalation_rows(
-    session: Session,
-    *,
-    level: LadderStep | str | None = None,
-    team: str | None = None,
-    case_kind: str | None = None,
-    min_age_seconds: float | None = None,
-    acknowledged: bool | None = False,
-    now: datetime,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[EscalationRow], int]:
-    """One page of escalations, newest first, and how many match in all.
-
-    `acknowledged`: False (the default) for open ones, True for acknowledged ones, None for
-    both; `min_age_seconds`: raised at least that long before `now`.
-    """
-    query = escalation_query(
-        level=level,
-        team=team,
-        case_kind=case_kind,
-        min_age_seconds=min_age_seconds,
-        acknowledged=acknowledged,
-        now=now,
-    )
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = session.scalars(
-        query.order_by(EscalationRow.created_at.desc(), EscalationRow.id.desc()).limit(limit).offset(offset)
-    ).all()
-    return list(rows), total or 0
-
-
-def notifications_for(session: Session, row: EscalationRow) -> list[NotificationRow]:
-    """Who was told about this escalation, what, and when."""
-    key = _key(NotificationRow, row.case_ref, row.deadline, row.revision, row.step)
-    return list(session.scalars(select(NotificationRow).where(*key).order_by(NotificationRow.id)).all())

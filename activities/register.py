@@ -8,20 +8,19 @@ an old projection cannot roll it back.
 from __future__ import annotations
 
 import structlog
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from fairway.db import GroupCommit, dialect_insert
 from models.cases import CaseProjection
-from models.claims import Claim, ClaimProjection, ClaimRegisterRow, ClaimRowProjection
+from models.claims import ClaimRegisterRow
 from models.common import CaseKind, LedgerEntry
-from models.register import CaseRow, ClaimRow, LedgerRow
+from models.register import CaseRow, ClaimRow, EscalationRow, LedgerRow
+
+CLOSED_BY = "fairway"  # escalations closed with their case, not by a person
 
 log = structlog.get_logger(__name__)
-
-
-def claim_row(workflow_id: str, claim: Claim) -> dict:
-    return ClaimRegisterRow.of(workflow_id, claim).model_dump()
 
 
 def ledger_row(kind: CaseKind, ref: str, entry: LedgerEntry) -> dict:
@@ -64,6 +63,24 @@ def upsert_case(session: Session, row: dict) -> None:
     )
 
 
+def close_escalations(session: Session, p: CaseProjection) -> None:
+    """A case that has ended takes its open escalations with it: nobody can act on its deadlines
+    any more, so the queue must not keep them waiting for a person."""
+    session.execute(
+        update(EscalationRow)
+        .where(
+            EscalationRow.case_kind == p.kind.value,
+            EscalationRow.case_ref == p.ref,
+            EscalationRow.acknowledged_at.is_(None),
+        )
+        .values(
+            acknowledged_at=p.closed_at,
+            acknowledged_by=CLOSED_BY,
+            acknowledgment_comment=f"closed with the case at stage {p.stage}",
+        )
+    )
+
+
 def append_ledger(session: Session, rows: list[dict]) -> None:
     if rows:  # one statement for the whole batch: a projection carries up to fifty entries
         session.execute(dialect_insert(session, LedgerRow.__table__).on_conflict_do_nothing(), rows)
@@ -73,28 +90,6 @@ class RegisterActivities:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
         self.writer = GroupCommit(sessions)
-
-    @activity.defn
-    def project_claim_row(self, projection: ClaimRowProjection) -> None:
-        """Write the claim's row and its new ledger entries."""
-        self._project_claim(projection.row.model_dump(), projection.entries)
-
-    @activity.defn
-    def project_claim(self, projection: ClaimProjection) -> None:
-        """The same, from a projection that an older worker scheduled with the whole claim."""
-        self._project_claim(claim_row(projection.workflow_id, projection.claim), projection.entries)
-
-    def _project_claim(self, row: dict, entries: list[LedgerEntry]) -> None:
-        rows = [ledger_row(CaseKind.CLAIM, row["ref"], e) for e in entries]
-        self.writer.run(lambda session: (append_ledger(session, rows), upsert_claim(session, row)))
-        log.info(
-            "claim projected",
-            case_id=row["ref"],
-            stage=row["stage"],
-            seq=row["seq"],
-            actor=entries[-1].actor_id if entries else None,
-            actors=sorted({e.actor_id for e in entries}),
-        )
 
     @activity.defn
     def project_case(self, projection: CaseProjection) -> None:
@@ -108,6 +103,8 @@ class RegisterActivities:
             upsert_case(session, row)
             if detail is not None:
                 upsert_claim(session, detail)
+            if projection.closed_at is not None:
+                close_escalations(session, projection)
 
         self.writer.run(write)
         log.info(

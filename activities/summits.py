@@ -56,7 +56,7 @@ class SummitActivities:
                     "claim_not_found", f"claim {request.claim_ref} is not running (unknown or ended)"
                 ) from err
             raise  # the server is unreachable or busy: the activity retries
-        claim = answer.get("claim") if isinstance(answer, dict) else None
+        claim = answer.get("state") if isinstance(answer, dict) else None
         stage = claim.get("stage") if isinstance(claim, dict) else None
         return ClaimAnswer(claim_ref=request.claim_ref, stage=stage)
 

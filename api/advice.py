@@ -1,7 +1,7 @@
 """Practitioner Performance Advice: advice cases, their interventions and MHPS exclusions.
 
-All three are confidential: only advisers, advice supervisors, auditors and admins see them;
-anyone else gets 403 on a case and an empty list. Interventions and exclusions are started by
+All three are confidential (models/access.py): only advisers, advice supervisors, auditors and
+admins see them; anyone else gets 403 on every route of theirs. Interventions and exclusions are started by
 their advice case's actions (`start-intervention`, `record-exclusion`), so they have no open
 route of their own; they are driven through `/advice-interventions/{ref}/...` and
 `/advice-exclusions/{ref}/...`.
@@ -17,7 +17,7 @@ from typing import Any
 
 from api.cases import CaseApi, case_router
 from api.errors import ApiError
-from models.advice import ADVICE_READERS, ADVISING, AdviceInput, AdvicePolicy, Referral
+from models.advice import AdviceInput, AdvicePolicy, Referral
 from models.common import ActionMeta, Actor, CaseKind
 from workflows.advice import AdviceCaseWorkflow
 from workflows.clock import london_date
@@ -42,10 +42,9 @@ ADVICE_CASES = CaseApi(
     kind=CaseKind.ADVICE,
     prefix="/advice-cases",
     workflow=AdviceCaseWorkflow,
+    ref_pattern=r"PPA-[A-Z2-7]{12}",
     ref_prefix="PPA",
     opening=Referral,
-    openers=ADVISING,
-    readers=ADVICE_READERS,
     start_input=_start,
     policy=advice_policy,
     vet_opening=_vet_referral,
@@ -54,15 +53,13 @@ INTERVENTIONS = CaseApi(
     kind=CaseKind.INTERVENTION,
     prefix="/advice-interventions",
     workflow=InterventionWorkflow,
-    ref_prefix="PPA",
-    readers=ADVICE_READERS,
+    ref_pattern=r"PPA-[A-Z2-7]{12}-I[0-9]{1,4}",
 )
 EXCLUSIONS = CaseApi(
     kind=CaseKind.EXCLUSION,
     prefix="/advice-exclusions",
     workflow=ExclusionWorkflow,
-    ref_prefix="PPA",
-    readers=ADVICE_READERS,
+    ref_pattern=r"PPA-[A-Z2-7]{12}-X[0-9]{1,4}",
 )
 
 routers = [case_router(spec) for spec in (ADVICE_CASES, INTERVENTIONS, EXCLUSIONS)]

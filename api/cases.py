@@ -1,25 +1,32 @@
-"""One router per kit case kind, generated from its pathway table: open, list, read, act, history.
+"""The one router factory: every case kind's routes (open, list, read, act, history) are generated
+from its pathway table and its access declaration (models/access.py).
 
-A kind opened by another case (a mediation by its claim) has no open route here; its parent
-starts it. Confidential kinds name their readers: anyone else gets 403 on a case and an empty
-list, never a row.
+A dependency loads the case named in the path and enforces access before anything is read: a
+ref that is not of the route's kind is 404 for everyone, and a role outside the kind's tier is
+403. Roles for each action come from its pathway row. A kind opened by another case (a
+mediation by its claim) has no open route; its parent starts it.
 """
 
 import base64
 import contextlib
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowFailureError,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import (
     RawValue,
     SearchAttributePair,
@@ -30,20 +37,20 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import history, listing
-from api.claims import passthrough, update_refusal
+from api import history
 from api.deps import CurrentActor, IdempotencyKey, SessionDep
-from api.errors import ApiError, not_found
+from api.errors import ERROR_RESPONSES, ApiError, forbidden, not_found
+from api.listing import CASES, Listing, Page, Paging, page
+from api.refusals import passthrough, update_refusal
 from models import search_attributes as sa
+from models.access import ACCESS, Access
 from models.cases import CasePolicy
-from models.common import ActionMeta, Actor, CaseKind, Role, case_workflow_id, payload_digest
-from models.register import CaseRow
-from workflows.case_kit import CaseWorkflow, Step
+from models.common import ActionMeta, Actor, CaseKind, case_workflow_id, payload_digest
+from workflows.case_kit import PREVIOUS, CaseWorkflow, Step
 
 log = structlog.get_logger(__name__)
 
-EVERYONE = frozenset(Role)
-ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
+REF_BODY = "[A-Z2-7]{12}"
 
 
 @dataclass(frozen=True)
@@ -51,10 +58,9 @@ class CaseApi:
     kind: CaseKind
     prefix: str  # e.g. "/mediations"
     workflow: type[CaseWorkflow]
-    ref_prefix: str  # e.g. "MED": refs look like MED-ABCDEFGHIJKL
+    ref_pattern: str  # a ref of this kind, e.g. CLM-…-MED1; anything else is 404 before any read
+    ref_prefix: str | None = None  # kinds opened here: new refs look like PREFIX-ABCDEFGHIJKL
     opening: type[BaseModel] | None = None  # None: opened by another case, not through the API
-    openers: frozenset[Role] = ACTING
-    readers: frozenset[Role] = EVERYONE
     # Builds the workflow's start input from the request: (ref, opening, meta, policy) -> input.
     start_input: Callable[[str, Any, ActionMeta, CasePolicy], BaseModel] | None = None
     # The policy a new case starts under (tests give short ones), from the app's state.
@@ -62,6 +68,11 @@ class CaseApi:
     # Checks the API makes before starting a case (e.g. against the register); raise ApiError.
     # Given the app's state, the opening, the actor and the ref the case would get.
     vet_opening: Callable[[Any, Any, Actor, str], None] | None = None
+    # The opening's field naming who will own the case: checked against the directory.
+    opening_assignee: str | None = None
+    listing: Listing = CASES
+    # More routes of this kind beside the generated ones (a claim's offers).
+    extra_routes: Callable[[APIRouter, "CaseApi"], None] | None = None
 
     def workflow_id(self, ref: str) -> str:
         return case_workflow_id(self.kind, ref)
@@ -70,6 +81,10 @@ class CaseApi:
     def noun(self) -> str:
         return self.kind.value
 
+    @property
+    def access(self) -> Access:
+        return ACCESS[self.kind]
+
 
 def new_ref(prefix: str, actor: Actor, key: str | None) -> str:
     """A case reference; the same actor retrying with the same key gets the same one."""
@@ -77,35 +92,49 @@ def new_ref(prefix: str, actor: Actor, key: str | None) -> str:
     return f"{prefix}-" + base64.b32encode(hashlib.sha256(seed).digest()).decode()[:12]
 
 
-class CaseSummary(BaseModel):
-    ref: str
-    kind: str
-    parent_ref: str | None
-    stage: str
-    owner: str
-    team: str
-    outcome: str | None
-    next_deadline_at: datetime | None
-    overdue: bool
-    opened_at: datetime
-    updated_at: datetime
-    facts: dict[str, Any]
-
-
-class CasePage(BaseModel):
-    items: list[CaseSummary]
-    total: int
-    limit: int
-    offset: int
-
-
 def _bind(spec: CaseApi, ref: str) -> None:
     structlog.contextvars.bind_contextvars(case_id=ref, workflow_id=spec.workflow_id(ref))
 
 
 def may_read(spec: CaseApi, actor: Actor) -> None:
-    if actor.role not in spec.readers:
-        raise ApiError(403, "forbidden", f"{spec.noun} cases are not visible to the {actor.role} role")
+    if not spec.access.may_read(actor.role):
+        raise forbidden(f"{spec.noun} cases are not visible to the {actor.role} role")
+
+
+def check_assignable(app_state: Any, spec: CaseApi, actor_id: str) -> None:
+    """The actor a case is given to must be in the directory, in a role that can own it."""
+    known = app_state.directory.actor(actor_id)
+    if known is None or known.role not in spec.access.assignees:
+        roles = " or ".join(sorted(spec.access.assignees))
+        raise ApiError(422, "unknown_handler", f"{actor_id} is not a known {roles}")
+
+
+@dataclass(frozen=True)
+class CaseRequest:
+    """The case a route's path names, once its kind and the caller's access are checked."""
+
+    spec: CaseApi
+    ref: str
+    actor: Actor
+
+    @property
+    def workflow_id(self) -> str:
+        return self.spec.workflow_id(self.ref)
+
+
+def case_in_path(spec: CaseApi):
+    """A dependency: the case named in the path, its kind and the caller's access checked
+    before anything is read."""
+    pattern = re.compile(spec.ref_pattern)
+
+    async def load(ref: Annotated[str, Path(max_length=80)], actor: CurrentActor) -> CaseRequest:
+        if not pattern.fullmatch(ref):
+            raise not_found(spec.noun, ref)
+        may_read(spec, actor)
+        _bind(spec, ref)
+        return CaseRequest(spec, ref, actor)
+
+    return Depends(load)
 
 
 async def read_state(client: Client, spec: CaseApi, ref: str):
@@ -129,24 +158,31 @@ def search_attributes(spec: CaseApi, stage: str, owner: str) -> TypedSearchAttri
     )
 
 
-SPECS: dict[str, CaseApi] = {}  # every kit case kind with a router, by kind
+SPECS: dict[str, CaseApi] = {}  # every case kind with a router, by kind
 
 
 def case_router(spec: CaseApi) -> APIRouter:
     SPECS[spec.kind.value] = spec
-    router = APIRouter(prefix=spec.prefix, tags=[spec.noun])
+    router = APIRouter(prefix=spec.prefix, tags=[spec.noun], responses=ERROR_RESPONSES)
     if spec.opening is not None:
         _open_route(router, spec)
+    _list_route(router, spec)
     _read_routes(router, spec)
-    for step in spec.workflow.pathway.steps.values():
+    if spec.extra_routes is not None:
+        spec.extra_routes(router, spec)
+    for step in spec.workflow.pathway.public_steps:
         router.add_api_route(
             f"/{{ref}}/{step.action.replace('_', '-')}",
             _action_route(spec, step),
             methods=["POST"],
+            response_model=spec.workflow.view_type,
             summary=step.describe,
             name=f"{spec.noun}_{step.action}",
         )
     return router
+
+
+# --- open ------------------------------------------------------------------------------------
 
 
 def _open_route(router: APIRouter, spec: CaseApi) -> None:
@@ -156,14 +192,15 @@ def _open_route(router: APIRouter, spec: CaseApi) -> None:
         opening: opening_type,
         actor: CurrentActor,
         request: Request,
-        response: Response,
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        if actor.role not in spec.openers:
-            raise ApiError(
-                403, "forbidden", f"opening a {spec.noun} case needs one of: {sorted(spec.openers)}"
+        if not spec.access.may_open(actor.role):
+            raise forbidden(
+                f"opening a {spec.noun} case needs one of: {', '.join(sorted(spec.access.openers))}"
             )
         state = request.app.state
+        if spec.opening_assignee and (assignee := getattr(opening, spec.opening_assignee)) is not None:
+            check_assignable(state, spec, assignee)
         ref = new_ref(spec.ref_prefix, actor, idempotency_key)
         if spec.vet_opening is not None:  # it may read the register: off the event loop
             await run_in_threadpool(spec.vet_opening, state, opening, actor, ref)
@@ -175,7 +212,19 @@ def _open_route(router: APIRouter, spec: CaseApi) -> None:
         return started
 
     open_case.__name__ = f"open_{spec.noun}"
-    router.add_api_route("", open_case, methods=["POST"], status_code=201, summary=f"Open a {spec.noun} case")
+    open_case.__doc__ = (
+        f"Open a {spec.noun} case and get its first deadlines. Retrying with the same "
+        "Idempotency-Key and body answers 200 with the same case; another body under that key is "
+        "409 request_id_reused."
+    )
+    router.add_api_route(
+        "",
+        open_case,
+        methods=["POST"],
+        status_code=201,
+        response_model=spec.workflow.view_type,
+        summary=f"Open a {spec.noun} case",
+    )
 
 
 async def start_with_answer(
@@ -189,7 +238,7 @@ async def start_with_answer(
         id=spec.workflow_id(ref),
         task_queue=settings.temporal_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        # A case that has ended is never started again under its reference.
+        # A case that has ended is never started again under its reference (only a reopen does).
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         search_attributes=search_attributes(spec, spec.workflow.pathway.initial, start_input.owner),
     )
@@ -214,50 +263,50 @@ async def start_with_answer(
     return passthrough(result, status_code=200 if duplicate else 201)
 
 
-def _read_routes(router: APIRouter, spec: CaseApi) -> None:
-    async def list_cases(
+# --- list, read, history ----------------------------------------------------------------------
+
+
+def _list_route(router: APIRouter, spec: CaseApi) -> None:
+    view = spec.listing
+
+    def list_cases(
         actor: CurrentActor,
         session: SessionDep,
-        stage: str | None = None,
-        owner: str | None = None,
-        parent_ref: str | None = None,
-        overdue: bool | None = None,
-        limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
-    ) -> CasePage:
-        if actor.role not in spec.readers:
-            return CasePage(items=[], total=0, limit=limit, offset=offset)
-        filters = [CaseRow.kind == spec.kind.value]
-        for column, value in (
-            (CaseRow.stage, stage),
-            (CaseRow.owner, owner),
-            (CaseRow.parent_ref, parent_ref),
-            (CaseRow.overdue, overdue),
-        ):
-            if value is not None:
-                filters.append(column == value)
-        items, total = listing.page(session, CaseRow, filters, CaseSummary, limit, offset)
-        return CasePage(items=items, total=total, limit=limit, offset=offset)
-
-    async def read_case(ref: str, actor: CurrentActor, request: Request):
+        filters: Annotated[view.filters, Depends()],
+        paging: Annotated[Paging, Depends()],
+    ):
         may_read(spec, actor)
-        _bind(spec, ref)
-        state = await read_state(request.app.state.client, spec, ref)
-        allowed = spec.workflow.pathway.allowed_actions(state, actor.role)
-        return spec.workflow.view_type(state=state, allowed_actions=allowed)
+        conditions = [*view.kind_condition(spec.kind), *filters.conditions(view.table)]
+        return page(session, view.table, conditions, view.summary, paging)
+
+    list_cases.__name__ = f"list_{spec.noun}"
+    list_cases.__doc__ = f"{spec.noun} cases from the register, newest first."
+    router.add_api_route(
+        "",
+        list_cases,
+        methods=["GET"],
+        response_model=Page[view.summary],
+        summary=f"List {spec.noun} cases",
+    )
+
+
+def _read_routes(router: APIRouter, spec: CaseApi) -> None:
+    async def read_case(case: Annotated[CaseRequest, case_in_path(spec)], request: Request):
+        state = await read_state(request.app.state.client, spec, case.ref)
+        allowed = spec.workflow.pathway.allowed_actions(state, case.actor.role)
+        return spec.workflow.view_type(state=state, notes_total=len(state.notes), allowed_actions=allowed)
 
     async def case_history(
-        ref: str, actor: CurrentActor, request: Request, session: SessionDep
+        case: Annotated[CaseRequest, case_in_path(spec)], request: Request, session: SessionDep
     ) -> history.CaseHistory:
-        may_read(spec, actor)
-        _bind(spec, ref)
-        workflow_id, opening = spec.workflow_id(ref), spec.workflow.opening_action
+        opening = spec.workflow.pathway.opening_action
         return await history.case_history(
-            request.app.state.client, session, ref, workflow_id, spec.noun, opening
+            request.app.state.client, session, spec.kind, case.ref, case.workflow_id, opening
         )
 
-    router.add_api_route(
-        "", list_cases, methods=["GET"], response_model=CasePage, summary=f"List {spec.noun} cases"
+    read_case.__doc__ = f"The {spec.noun} case as its workflow holds it now, with the actions allowed to you."
+    case_history.__doc__ = (
+        "The timeline from Temporal's event history while it exists, and the ledger always."
     )
     router.add_api_route(
         "/{ref}",
@@ -273,49 +322,91 @@ def _read_routes(router: APIRouter, spec: CaseApi) -> None:
         response_model=history.CaseHistory,
         summary="Read its timeline",
     )
-    for route, name in ((list_cases, "list"), (read_case, "read"), (case_history, "history")):
+    for route, name in ((read_case, "read"), (case_history, "history")):
         route.__name__ = f"{name}_{spec.noun}"
 
 
-async def act(client: Client, spec: CaseApi, ref: str, step: Step, payload: BaseModel, actor: Actor, key):
+# --- actions ---------------------------------------------------------------------------------
+
+
+async def act(app_state: Any, case: CaseRequest, step: Step, payload: BaseModel, key: str | None) -> Response:
     """Send one handler action to a case as an Update; its answer is the response body."""
-    if actor.role not in step.roles:
-        raise ApiError(403, "forbidden", f"{step.action} needs one of: {', '.join(sorted(step.roles))}")
+    spec, actor = case.spec, case.actor
+    if not spec.access.may_act(actor.role, step.roles):
+        raise forbidden(f"{step.action} needs one of: {', '.join(sorted(step.roles & spec.access.readers))}")
+    if step.assignee is not None:
+        check_assignable(app_state, spec, getattr(payload, step.assignee))
+    client: Client = app_state.client
     meta = ActionMeta(actor=actor, request_id=key or uuid.uuid4().hex)
-    handle = client.get_workflow_handle(spec.workflow_id(ref))
+    update_id = f"{step.action}:{actor.id}:{meta.request_id}:{payload_digest(payload)}"
     try:
-        result = await handle.execute_update(
-            step.action,
-            args=[meta, payload],
-            id=f"{step.action}:{meta.request_id}:{payload_digest(payload)}",
-            result_type=RawValue,
-        )
+        try:
+            result = await client.get_workflow_handle(case.workflow_id).execute_update(
+                step.action, args=[meta, payload], id=update_id, result_type=RawValue
+            )
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+            await read_state(client, spec, case.ref)  # an unknown case is a 404
+            if step.leads_to != PREVIOUS:
+                raise ApiError(
+                    409, "case_ended", f"{spec.noun} {case.ref} has ended; it takes no more actions"
+                ) from err
+            result = await _reopen_ended_run(app_state, case, step, meta, payload, update_id)
     except WorkflowUpdateFailedError as err:
         raise update_refusal(err) from err
-    except RPCError as err:
-        if err.status != RPCStatusCode.NOT_FOUND:
-            raise
-        await read_state(client, spec, ref)  # an unknown case is a 404
-        raise ApiError(409, "case_ended", f"{spec.noun} {ref} has ended; it takes no more actions") from err
     log.info("case action", action=step.action, request_id=meta.request_id)
     return passthrough(result)
+
+
+async def _reopen_ended_run(
+    app_state: Any, case: CaseRequest, step: Step, meta: ActionMeta, payload: BaseModel, update_id: str
+) -> RawValue:
+    """Reopen a case whose run ended after its reopen window: a new run carries its final state.
+
+    The run's history then ages out under the namespace's retention (the ledger keeps the
+    timeline). Reopening starts the same workflow id again from the state the last run
+    returned, with the reopen as its first update.
+    """
+    client: Client = app_state.client
+    spec = case.spec
+    ended = client.get_workflow_handle_for(spec.workflow.run, case.workflow_id)
+    try:
+        final = await ended.result()
+    except (RPCError, WorkflowFailureError) as err:
+        raise ApiError(
+            409, "case_archived", f"{spec.noun} {case.ref}'s final state is no longer held by Temporal"
+        ) from err
+    state = final.carried.state
+    start = WithStartWorkflowOperation(
+        spec.workflow.run,
+        final,  # the case's own policy and recent request ids, not today's defaults
+        id=case.workflow_id,
+        task_queue=app_state.settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        search_attributes=search_attributes(spec, state.stage, state.owner),
+    )
+    return await client.execute_update_with_start_workflow(
+        step.action, args=[meta, payload], start_workflow_operation=start, id=update_id, result_type=RawValue
+    )
 
 
 def _action_route(spec: CaseApi, step: Step):
     payload_type = step.payload
 
     async def route(
-        ref: str,
+        case: Annotated[CaseRequest, case_in_path(spec)],
         payload: payload_type,
-        actor: CurrentActor,
         request: Request,
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        may_read(spec, actor)
-        _bind(spec, ref)
-        return await act(request.app.state.client, spec, ref, step, payload, actor, idempotency_key)
+        return await act(request.app.state, case, step, payload, idempotency_key)
 
     route.__name__ = f"{spec.noun}_{step.action}"
-    order = [s.value for s in spec.workflow.pathway.stages]
-    route.__doc__ = f"{step.describe}. Allowed at: {', '.join(sorted(step.from_stages, key=order.index))}."
+    pathway = spec.workflow.pathway
+    roles = ", ".join(sorted(step.roles & spec.access.readers))
+    route.__doc__ = (
+        f"{step.describe}. Allowed at: {', '.join(pathway.order(step.from_stages))}. Roles: {roles}."
+    )
     return route

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client
 
 from api.auth import Directory
+from api.errors import forbidden
 from fairway.settings import Settings
 from models.claims import ClaimPolicy
 from models.common import Actor, Role
@@ -59,4 +60,4 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 
 def require(roles: frozenset[Role], actor: Actor, what: str) -> None:
     if actor.role not in roles:
-        raise HTTPException(403, f"{what} needs one of: {', '.join(sorted(roles))}; you are {actor.role}")
+        raise forbidden(f"{what} needs one of: {', '.join(sorted(roles))}; you are {actor.role}")

@@ -8,8 +8,7 @@ SPEC = CaseApi(
     kind=CaseKind.EARLY_NEUTRAL_EVALUATION,
     prefix="/early-neutral-evaluations",
     workflow=EarlyNeutralEvaluationWorkflow,
-    ref_prefix="ENE",
-    opening=None,
+    ref_pattern=r"CLM-[A-Z2-7]{12}-ENE[0-9]{1,4}",
 )
 
 router = case_router(SPEC)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from api.cases import CaseApi, case_router
 from api.deps import CurrentActor
 from api.errors import ApiError
-from models.common import Actor, CaseKind, Role
+from models.common import Actor, CaseKind
 from models.early_notification import (
     EarlyNotificationInput,
     EarlyNotificationPolicy,
@@ -74,13 +74,8 @@ def already_notified(app_state: Any, notification: Notification, ref: str) -> st
 
 
 def vet(app_state: Any, notification: Notification, actor: Actor, ref: str) -> None:
-    """Before a case starts: a known handler, a birth in the past, every criterion met, and no
-    case already opened (open or closed) for the same MNSI investigation."""
-    handler = notification.handler
-    if handler is not None:
-        known = app_state.directory.actor(handler)
-        if known is None or known.role not in (Role.HANDLER, Role.SUPERVISOR):
-            raise ApiError(422, "unknown_handler", f"{handler} is not a handler or supervisor")
+    """Before a case starts: a birth in the past, every criterion met, and no case already
+    opened (open or closed) for the same MNSI investigation."""
     if notification.date_of_birth > london_date(datetime.now(UTC)):
         raise ApiError(422, "date_in_future", f"date_of_birth {notification.date_of_birth} is in the future")
     answer = eligibility(notification)
@@ -105,6 +100,7 @@ SPEC = CaseApi(
     kind=CaseKind.EARLY_NOTIFICATION,
     prefix="/early-notifications",
     workflow=EarlyNotificationWorkflow,
+    ref_pattern=r"EN-[A-Z2-7]{12}",
     ref_prefix="EN",
     opening=Notification,
     start_input=lambda ref, opening, meta, policy: EarlyNotificationInput(
@@ -112,6 +108,7 @@ SPEC = CaseApi(
     ),
     policy=policy,
     vet_opening=vet,
+    opening_assignee="handler",
 )
 router = case_router(SPEC)
 

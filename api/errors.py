@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
@@ -22,6 +23,32 @@ class ApiError(Exception):
 
 def not_found(kind: str, ref: str) -> ApiError:
     return ApiError(404, f"{kind}_not_found", f"no {kind} {ref}")
+
+
+def forbidden(message: str) -> ApiError:
+    """The one 403: the caller's role may not do this, whatever the case."""
+    return ApiError(403, "forbidden", message)
+
+
+class ErrorBody(BaseModel):
+    """Every refusal and error: a machine-readable code and a message for people."""
+
+    code: str
+    message: str
+    details: Any = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (401, "no bearer token, or one not recognised"),
+        (403, "the caller's role may not do this"),
+        (404, "no such case (or a ref not of this kind)"),
+        (409, "refused by the case's state, or a key reused for another request"),
+        (422, "the request is not valid"),
+        (503, "the workflow service could not answer; retry"),
+    )
+}
 
 
 def _body(code: str, message: str, details: Any = None) -> dict:

@@ -4,30 +4,31 @@ Reads come from the register. Acknowledging is a handler action like any other: 
 the case's workflow as an Update, and the workflow's activity writes the register.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
-from activities.escalations import escalation_query, notifications_for
-from api import cases
-from api.claims import take_action
+from api.cases import SPECS, CaseRequest, act
 from api.deps import CurrentActor, IdempotencyKey, SessionDep, require
-from api.errors import ApiError, not_found
-from models.advice import ADVICE_READERS, CONFIDENTIAL_KINDS
-from models.claims import AcknowledgeEscalation, ClaimView
+from api.errors import ERROR_RESPONSES, ApiError, not_found
+from api.listing import Page, Paging
+from models.access import ACCESS, kinds_visible_to
+from models.cases import CaseView
+from models.claims import AcknowledgeEscalation
 from models.common import CaseKind, Role
 from models.deadlines import LadderStep
-from models.register import EscalationRow
-from workflows import claim_pathway
+from models.register import EscalationRow, NotificationRow
 
-router = APIRouter(prefix="/escalations", tags=["escalations"])
+router = APIRouter(prefix="/escalations", tags=["escalations"], responses=ERROR_RESPONSES)
 
 QUEUE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, Role.ADVICE_SUPERVISOR})
-# An advice supervisor reaches only advice escalations (_visible); the case's step checks roles.
+# Each case's own step says who may acknowledge; a queue reader sees only its tiers' escalations.
 ACKNOWLEDGERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.ADVICE_SUPERVISOR})
+CLOSED_BY = "fairway"  # an escalation closed with its case, not by a person
 
 
 class EscalationSummary(BaseModel):
@@ -51,13 +52,6 @@ class EscalationSummary(BaseModel):
     acknowledgment_comment: str | None
 
 
-class EscalationPage(BaseModel):
-    items: list[EscalationSummary]
-    total: int
-    limit: int
-    offset: int
-
-
 class NotificationView(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -78,23 +72,59 @@ class Acknowledgment(BaseModel):
     comment: str = Field(min_length=1, max_length=2_000)
 
 
-CONFIDENTIAL = [k.value for k in CONFIDENTIAL_KINDS]
+def escalation_query(
+    *,
+    level: LadderStep | str | None = None,
+    team: str | None = None,
+    case_kind: str | None = None,
+    min_age_seconds: float | None = None,
+    acknowledged: bool | None = False,
+    now: datetime,
+) -> Select:
+    """The queue's filters: `acknowledged` False (open ones), True (acknowledged) or None (both);
+    `min_age_seconds`: raised at least that long before `now`."""
+    filters = []
+    if level is not None:
+        filters.append(EscalationRow.step == LadderStep(level).value)
+    if team is not None:
+        filters.append(EscalationRow.team == team)
+    if case_kind is not None:
+        filters.append(EscalationRow.case_kind == case_kind)
+    if min_age_seconds is not None:
+        filters.append(EscalationRow.created_at <= now - timedelta(seconds=min_age_seconds))
+    if acknowledged is True:
+        filters.append(EscalationRow.acknowledged_at.is_not(None))
+    elif acknowledged is False:
+        filters.append(EscalationRow.acknowledged_at.is_(None))
+    return select(EscalationRow).where(*filters)
+
+
+def escalation_rows(session: Session, query: Select, paging: Paging) -> tuple[list[EscalationRow], int]:
+    """One page of escalations, newest first, and how many match in all."""
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(
+        query.order_by(EscalationRow.created_at.desc(), EscalationRow.id.desc())
+        .limit(paging.limit)
+        .offset(paging.offset)
+    ).all()
+    return list(rows), total or 0
+
+
+def notifications_for(session: Session, row: EscalationRow) -> list[NotificationRow]:
+    """Who was told about this escalation, what, and when."""
+    key = [
+        NotificationRow.case_ref == row.case_ref,
+        NotificationRow.deadline == row.deadline,
+        NotificationRow.revision == row.revision,
+        NotificationRow.step == row.step,
+    ]
+    return list(session.scalars(select(NotificationRow).where(*key).order_by(NotificationRow.id)).all())
 
 
 def _visible(actor, case_kind: str) -> bool:
-    """Advice cases are confidential: their escalations would show their references. An advice
-    supervisor's queue is the advice service's own: claims' escalations are not theirs to act on."""
-    if actor.role is Role.ADVICE_SUPERVISOR:
-        return case_kind in CONFIDENTIAL
-    return case_kind not in CONFIDENTIAL or actor.role in ADVICE_READERS
-
-
-def _only_visible(query, actor):
-    if actor.role is Role.ADVICE_SUPERVISOR:
-        return query.where(EscalationRow.case_kind.in_(CONFIDENTIAL))
-    if actor.role not in ADVICE_READERS:
-        return query.where(EscalationRow.case_kind.not_in(CONFIDENTIAL))
-    return query
+    """An escalation shows its case's reference: only those who may see the case see it."""
+    access = ACCESS.get(CaseKind(case_kind)) if case_kind in CaseKind._value2member_map_ else None
+    return access is not None and access.may_read(actor.role)
 
 
 def _row(session, escalation_id: int, actor) -> EscalationRow:
@@ -104,35 +134,33 @@ def _row(session, escalation_id: int, actor) -> EscalationRow:
     return row
 
 
-@router.get("", response_model=EscalationPage, summary="List escalations (the supervisor queue)")
+@router.get("", response_model=Page[EscalationSummary], summary="List escalations (the supervisor queue)")
 def list_escalations(
     actor: CurrentActor,
     session: SessionDep,
+    paging: Annotated[Paging, Depends()],
     level: LadderStep | None = None,
     team: Annotated[str | None, Query(max_length=60)] = None,
-    case_kind: Annotated[str | None, Query(max_length=30, description="e.g. claim")] = None,
-    min_age_hours: Annotated[float | None, Query(ge=0, description="raised at least this long ago")] = None,
+    case_kind: Annotated[CaseKind | None, Query(description="e.g. claim")] = None,
+    min_age_hours: Annotated[
+        float | None, Query(ge=0, le=24 * 365 * 100, description="raised at least this long ago")
+    ] = None,
     acknowledged: Literal["true", "false", "all"] = "false",
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> EscalationPage:
-    """Escalations, newest first: open ones unless `acknowledged` says otherwise."""
+) -> Page[EscalationSummary]:
+    """Escalations of the cases you may see, newest first: open ones unless `acknowledged` says
+    otherwise."""
     require(QUEUE_READERS, actor, "the escalation queue")
     query = escalation_query(
         level=level,
         team=team,
-        case_kind=case_kind,
+        case_kind=case_kind.value if case_kind else None,
         min_age_seconds=min_age_hours * 3600 if min_age_hours is not None else None,
         acknowledged={"true": True, "false": False, "all": None}[acknowledged],
         now=datetime.now(UTC),
-    )
-    query = _only_visible(query, actor)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(EscalationRow.created_at.desc(), EscalationRow.id.desc()).limit(limit).offset(offset)
-    ).all()
+    ).where(EscalationRow.case_kind.in_(kinds_visible_to(actor.role)))
+    rows, total = escalation_rows(session, query, paging)
     items = [EscalationSummary.model_validate(row) for row in rows]
-    return EscalationPage(items=items, total=total, limit=limit, offset=offset)
+    return Page[EscalationSummary](items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/{escalation_id}", response_model=EscalationDetail, summary="Read an escalation")
@@ -144,12 +172,7 @@ def read_escalation(escalation_id: int, actor: CurrentActor, session: SessionDep
     return EscalationDetail(**EscalationSummary.model_validate(row).model_dump(), notifications=notifications)
 
 
-@router.post(
-    "/{escalation_id}/acknowledge",
-    response_model=ClaimView,
-    summary="Acknowledge an escalation",
-    responses={501: {"description": "acknowledging is not available in this version"}},
-)
+@router.post("/{escalation_id}/acknowledge", response_model=CaseView, summary="Acknowledge an escalation")
 async def acknowledge_escalation(
     escalation_id: int,
     body: Acknowledgment,
@@ -158,28 +181,23 @@ async def acknowledge_escalation(
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Acknowledge an escalation with a comment. The case's workflow records it (an Update),
-    and answers with the case's new state, like any other action."""
+    """Acknowledge an escalation with a comment. The case's workflow records it (an Update) and
+    answers with the case's new state, like any other action. An escalation of a case that has
+    ended was closed with it, and says so."""
     require(ACKNOWLEDGERS, actor, "acknowledging an escalation")
     row = _row(session, escalation_id, actor)
+    if row.acknowledged_by == CLOSED_BY:
+        raise ApiError(
+            409,
+            "already_acknowledged",
+            f"escalation {escalation_id} was closed when its case ended",
+            {"acknowledged_by": row.acknowledged_by, "comment": row.acknowledgment_comment},
+        )
+    spec = SPECS[row.case_kind]
     payload = AcknowledgeEscalation(
         deadline=row.deadline, revision=row.revision, step=row.step, comment=body.comment
     )
-    if row.case_kind != CaseKind.CLAIM.value:
-        spec = cases.SPECS.get(row.case_kind)
-        if spec is None:
-            raise ApiError(
-                409,
-                "unsupported_case_kind",
-                f"escalations on {row.case_kind} cases cannot be acknowledged here",
-                {"case_kind": row.case_kind},
-            )
-        cases.may_read(spec, actor)
-        ref, kit_step = row.case_ref, spec.workflow.pathway.steps["acknowledge_escalation"]
-        session.close()
-        return await cases.act(request.app.state.client, spec, ref, kit_step, payload, actor, idempotency_key)
-    step = claim_pathway.STEPS.get("acknowledge_escalation")
-    if step is None:
-        raise ApiError(501, "not_available", "acknowledging escalations is not available yet")
+    case = CaseRequest(spec, row.case_ref, actor)
+    step = spec.workflow.pathway.steps["acknowledge_escalation"]
     session.close()  # no read transaction held open across the workflow round trip
-    return await take_action(request.app.state, row.case_ref, step, payload, actor, idempotency_key)
+    return await act(request.app.state, case, step, payload, idempotency_key)

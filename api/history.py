@@ -13,7 +13,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import not_found
-from models.common import ActionMeta, LedgerEntry
+from models.common import ActionMeta, CaseKind, LedgerEntry
 from models.register import LedgerRow
 
 
@@ -165,11 +165,16 @@ class CaseHistory(BaseModel):
 
 
 async def case_history(
-    client: Client, session: Session, ref: str, workflow_id: str, noun: str, opening_action: str
+    client: Client, session: Session, kind: CaseKind, ref: str, workflow_id: str, opening_action: str
 ) -> CaseHistory:
     """The timeline from Temporal's event history while it exists, and the ledger always: the
-    ledger outlives the namespace's retention, so a case Temporal has forgotten still answers."""
-    rows = session.scalars(select(LedgerRow).where(LedgerRow.case_ref == ref).order_by(LedgerRow.seq)).all()
+    ledger outlives the namespace's retention, so a case Temporal has forgotten still answers.
+    Both are read by the case's kind and ref together: a ref is only ever its own kind's."""
+    rows = session.scalars(
+        select(LedgerRow)
+        .where(LedgerRow.case_kind == kind.value, LedgerRow.case_ref == ref)
+        .order_by(LedgerRow.seq)
+    ).all()
     ledger = [LedgerEntry.model_validate(row, from_attributes=True) for row in rows]
     try:
         temporal = await timeline(client, workflow_id, opening_action)
@@ -177,6 +182,6 @@ async def case_history(
         if err.status != RPCStatusCode.NOT_FOUND:
             raise
         if not ledger:
-            raise not_found(noun, ref) from err
+            raise not_found(kind.value, ref) from err
         temporal = []
     return CaseHistory(ref=ref, temporal_available=bool(temporal), temporal=temporal, ledger=ledger)

@@ -10,7 +10,6 @@ SPEC = CaseApi(
     kind=CaseKind.LITIGATION,
     prefix="/litigation",
     workflow=LitigationWorkflow,
-    ref_prefix="LIT",
-    opening=None,
+    ref_pattern=r"CLM-[A-Z2-7]{12}-LIT[0-9]{1,4}",
 )
 router = case_router(SPEC)

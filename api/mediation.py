@@ -8,8 +8,7 @@ SPEC = CaseApi(
     kind=CaseKind.MEDIATION,
     prefix="/mediations",
     workflow=MediationWorkflow,
-    ref_prefix="MED",
-    opening=None,
+    ref_pattern=r"CLM-[A-Z2-7]{12}-MED[0-9]{1,4}",
 )
 
 router = case_router(SPEC)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.cases import SPECS, may_read
+from api.cases import SPECS, CaseApi, may_read
 from api.deps import CurrentActor
-from api.errors import not_found
-from workflows import claim_pathway
+from api.errors import ERROR_RESPONSES, not_found
 
-router = APIRouter(prefix="/pathways", tags=["pathways"])
+router = APIRouter(prefix="/pathways", tags=["pathways"], responses=ERROR_RESPONSES)
 
 
 class PathwayDivert(BaseModel):
@@ -35,69 +34,49 @@ class PathwayStep(BaseModel):
 
 class Pathway(BaseModel):
     case_kind: str
+    opening_action: str
     stages: list[str]
+    final_stages: list[str]
     steps: list[PathwayStep]
     mermaid: str
 
 
-def claim_pathway_view() -> Pathway:
-    order = list(claim_pathway.S)
-    steps = [
-        PathwayStep(
-            action=s.action,
-            route=f"/claims/{{ref}}/{s.action.replace('_', '-')}",
-            describe=s.describe,
-            from_stages=[st.value for st in sorted(s.from_stages, key=order.index)],
-            leads_to=s.leads_to if isinstance(s.leads_to, str) or s.leads_to is None else s.leads_to.value,
-            diverts=[
-                PathwayDivert(
-                    to=d.to.value,
-                    when=d.label,
-                    from_stages=[st.value for st in sorted(d.origins or s.from_stages, key=order.index)],
-                )
-                for d in s.diverts
-            ],
-            roles=sorted(r.value for r in s.roles),
-            hold=s.hold,
-            payload_schema=s.payload.model_json_schema(),
-        )
-        for s in claim_pathway.STEPS.values()
-    ]
-    return Pathway(
-        case_kind="claim", stages=[s.value for s in order], steps=steps, mermaid=claim_pathway.mermaid()
-    )
-
-
-@router.get("/claim", response_model=Pathway, summary="The claim pathway")
-def claim(actor: CurrentActor) -> Pathway:
-    """Stages, the actions allowed in each, where each leads, and who may take it."""
-    return claim_pathway_view()
-
-
-def kit_pathway_view(spec) -> Pathway:
+def pathway_view(spec: CaseApi) -> Pathway:
+    """A kind's pathway as its routes serve it: the steps a person takes, by the roles its tier
+    allows (steps another case sends are not routes, so they are not listed)."""
     pathway = spec.workflow.pathway
-    order = [s.value for s in pathway.stages]
     steps = [
         PathwayStep(
             action=s.action,
             route=f"{spec.prefix}/{{ref}}/{s.action.replace('_', '-')}",
             describe=s.describe,
-            from_stages=sorted(s.from_stages, key=order.index),
+            from_stages=pathway.order(s.from_stages),
             leads_to=s.leads_to,
-            roles=sorted(r.value for r in s.roles),
-            hold="any",
+            diverts=[
+                PathwayDivert(to=d.to, when=d.label, from_stages=pathway.order(d.origins or s.from_stages))
+                for d in s.diverts
+            ],
+            roles=sorted(r.value for r in s.roles & spec.access.readers),
+            hold=s.hold,
             payload_schema=s.payload.model_json_schema(),
         )
-        for s in pathway.steps.values()
+        for s in pathway.public_steps
     ]
-    return Pathway(case_kind=pathway.kind, stages=order, steps=steps, mermaid=pathway.mermaid())
+    return Pathway(
+        case_kind=spec.kind.value,
+        opening_action=pathway.opening_action,
+        stages=[s.value for s in pathway.stages],
+        final_stages=pathway.order(pathway.final),
+        steps=steps,
+        mermaid=pathway.mermaid(),
+    )
 
 
-@router.get("/{kind}", response_model=Pathway, summary="Another case kind's pathway")
+@router.get("/{kind}", response_model=Pathway, summary="A case kind's pathway")
 def case_kind(kind: str, actor: CurrentActor) -> Pathway:
-    """Stages, actions and roles of a route, summit, Early Notification or advice case."""
-    spec = next((s for s in SPECS.values() if s.workflow.pathway.kind == kind), None)
+    """Stages, the actions allowed in each, where each leads, and who may take it."""
+    spec = SPECS.get(kind)
     if spec is None:
         raise not_found("pathway", kind)
     may_read(spec, actor)
-    return kit_pathway_view(spec)
+    return pathway_view(spec)

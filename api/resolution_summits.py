@@ -19,12 +19,14 @@ SPEC = CaseApi(
     kind=CaseKind.RESOLUTION_SUMMIT,
     prefix="/resolution-summits",
     workflow=ResolutionSummitWorkflow,
+    ref_pattern=r"SUM-[A-Z2-7]{12}",
     ref_prefix="SUM",
     opening=SummitOpening,
     start_input=lambda ref, opening, meta, policy: SummitInput(
         ref=ref, owner=opening.handler, opening=opening, opened_by=meta, policy=policy
     ),
     policy=_policy,
+    opening_assignee="handler",
 )
 
 router = case_router(SPEC)

@@ -73,7 +73,7 @@ async def fairway_round(http: aiohttp.ClientSession, concurrency: int, per_handl
     for _ in range(concurrency):
         async with http.post("/claims", json=OPENING, headers=HEADERS) as response:
             response.raise_for_status()
-            refs.append((await response.json())["claim"]["ref"])
+            refs.append((await response.json())["state"]["ref"])
     latencies: list[float] = []
 
     async def handler(ref: str) -> None:

@@ -8,9 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from models.common import ActionMeta, AppliedAction, CaseKind, LedgerEntry, Money, Reference, case_workflow_id
-from models.deadline_policies import STANDARD
-from models.deadlines import Deadline, DeadlineChangeView, DeadlinePolicy
+from models.cases import CaseCarried, CaseLink, CasePolicy, CaseState
+from models.common import ActionMeta, CaseKind, Money, Reference, case_workflow_id
 from models.routes import RouteRecord
 
 
@@ -127,14 +126,6 @@ class LinkCase(BaseModel):
     ref: str = Field(min_length=1, max_length=60)
     workflow_id: str = Field(min_length=1, max_length=120)
     relation: str = Field(min_length=1, max_length=200)
-
-
-class LinkedCase(BaseModel):
-    kind: CaseKind
-    ref: str
-    workflow_id: str
-    relation: str
-    linked_at: datetime
 
 
 class Reopen(BaseModel):
@@ -366,19 +357,6 @@ class AcknowledgeEscalation(BaseModel):
 # --- state -----------------------------------------------------------------------------
 
 
-class Note(BaseModel):
-    seq: int
-    text: str
-    author: str
-    at: datetime
-
-
-class Hold(BaseModel):
-    reason: str
-    review_on: date
-    since: datetime
-
-
 class OfferClarification(BaseModel):
     question: str
     requested_on: date
@@ -483,21 +461,21 @@ class PaymentRecord(BaseModel):
     recorded_at: datetime
 
 
-class Claim(BaseModel):
+ADULT_AGE = 18
+
+
+def age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+class ClaimState(CaseState):
     """Everything the business knows about one claim: the live state a query returns."""
 
-    ref: str
-    opening: ClaimOpening
+    kind: CaseKind = CaseKind.CLAIM
     stage: ClaimStage
-    handler: str
-    opened_at: datetime
-    updated_at: datetime
-    notes: list[Note] = []
-    hold: Hold | None = None
-    deadlines: dict[str, Deadline] = {}
-    next_deadline_at: datetime | None = None
-    overdue: bool = False
-    acknowledged_escalations: list[str] = []
+    opening: ClaimOpening
+    outcome: ClosureOutcome | None = None
+    stage_before_closure: ClaimStage | None = None
     experts: list[ExpertInstruction] = []
     liability: LiabilityPosition | None = None
     apology_given: bool | None = None
@@ -508,66 +486,35 @@ class Claim(BaseModel):
     refused_settlements: list[Settlement] = []  # not approved by the court (CPR 21.10)
     payments: list[Payment] = []
     routes: list[RouteRecord] = []  # every resolution route tried, running or ended, and why
-    links: list[LinkedCase] = []  # other cases this claim belongs with
-    outcome: ClosureOutcome | None = None
-    closed_at: datetime | None = None
-    stage_before_closure: ClaimStage | None = None
-    seq: int = 0
-    version: int = 0  # counts projections, so the register never takes an older one
+
+    def needs_approval(self, on: date) -> bool:
+        """A child or protected party's settlement or payment is valid only once the court has
+        approved it (CPR 21.10)."""
+        claimant = self.opening.claimant
+        return claimant.protected_party or age_on(claimant.date_of_birth, on) < ADULT_AGE
 
 
-class ClaimPolicy(BaseModel):
+class ClaimPolicy(CasePolicy):
     """The versioned policy a claim runs under, fixed at the claim's start."""
 
-    version: str = "standard-2026-11"
     reopen_window_seconds: int = 90 * 24 * 3600
-    # The register trails the workflow by at most this long, or this many actions.
     projection_delay_seconds: float = 3.0
-    projection_batch: int = 50
-    book_projection_delay_seconds: float = 10.0  # after an escalation, which is already recorded
-    deadlines: DeadlinePolicy = STANDARD
-    recent_request_ids: int = 500
+    book_projection_delay_seconds: float | None = 10.0  # after an escalation, already recorded
     # Stages whose arrival sets a stocktake_due deadline (PAP section 6).
     stocktake_stages: list[ClaimStage] = [ClaimStage.LETTER_OF_RESPONSE_SENT]
 
 
-class ClaimWorkflowInput(BaseModel):
-    """Start input; on continue-as-new `carried` holds the whole state of the previous run."""
+class ClaimInput(BaseModel):
+    """Start input; on continue-as-new (or a reopen after the run ended) `carried` holds the
+    whole state of the previous run."""
 
     ref: str
+    owner: str
     opening: ClaimOpening | None = None
     opened_by: ActionMeta | None = None
+    parent: CaseLink | None = None
     policy: ClaimPolicy = ClaimPolicy()
-    carried: CarriedState | None = None
-
-
-class CarriedState(BaseModel):
-    claim: Claim
-    requests: dict[str, AppliedAction]
-    unprojected: list[LedgerEntry]
-
-
-class ClaimView(BaseModel):
-    """What every claim response carries: the claim and the actions allowed now."""
-
-    claim: Claim
-    notes_total: int | None = Field(None, description="all notes; an action's answer lists the latest")
-    allowed_actions: list[str]
-    applied: AppliedAction | None = None
-    deadline_changes: list[DeadlineChangeView] = []
-
-
-ClaimWorkflowInput.model_rebuild()
-
-
-class ClaimProjection(BaseModel):
-    """What the projection activity wrote before rows were built in the workflow: the whole
-    claim and its new ledger entries. Kept so a projection scheduled by an older worker still
-    runs; new projections send a `ClaimRowProjection`."""
-
-    workflow_id: str
-    claim: Claim
-    entries: list[LedgerEntry]
+    carried: CaseCarried[ClaimState] | None = None
 
 
 class ClaimRegisterRow(BaseModel):
@@ -597,14 +544,14 @@ class ClaimRegisterRow(BaseModel):
     version: int
 
     @classmethod
-    def of(cls, workflow_id: str, claim: Claim) -> ClaimRegisterRow:
+    def of(cls, workflow_id: str, claim: ClaimState) -> ClaimRegisterRow:
         opening = claim.opening
         firm = opening.claimant_firm
         return cls(
             ref=claim.ref,
             workflow_id=workflow_id,
             stage=claim.stage.value,
-            handler=claim.handler,
+            handler=claim.owner,
             scheme=opening.scheme.value,
             claimant_firm_id=firm.firm_id if firm else None,
             claimant_firm_name=firm.name if firm else None,
@@ -613,7 +560,7 @@ class ClaimRegisterRow(BaseModel):
             specialty=opening.specialty,
             incident_date=opening.incident_date,
             on_hold=claim.hold is not None,
-            team=opening.team,
+            team=claim.team,
             next_deadline_at=claim.next_deadline_at,
             overdue=claim.overdue,
             active_routes=",".join(sorted(r.kind.value for r in claim.routes if r.active)) or None,
@@ -624,12 +571,3 @@ class ClaimRegisterRow(BaseModel):
             seq=claim.seq,
             version=claim.version,
         )
-
-
-class ClaimRowProjection(BaseModel):
-    """What the projection activity writes: the claim's register row, built in the workflow so
-    a projection carries a few hundred bytes rather than the whole claim, and its new ledger
-    entries."""
-
-    row: ClaimRegisterRow
-    entries: list[LedgerEntry]

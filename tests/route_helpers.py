@@ -25,14 +25,14 @@ async def route_ok(
 
 async def claim_at(http, stage: ClaimStage) -> str:
     """A new claim brought to `stage` by the shortest path (tests/claim_paths.py)."""
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
     for action in ROUTES[stage]:
         await ok(http, ref, action, SAMPLES[action])
     return ref
 
 
 async def read_claim(http, ref: str) -> dict[str, Any]:
-    return (await http.get(f"/claims/{ref}", headers=auth("auditor"))).json()["claim"]
+    return (await http.get(f"/claims/{ref}", headers=auth("auditor"))).json()["state"]
 
 
 async def read_route(http, prefix: str, ref: str) -> dict[str, Any]:

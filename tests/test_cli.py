@@ -69,7 +69,7 @@ def test_fairway_dev_runs_stops_and_keeps_cases(tmp_path):
         _wait_healthy(url, process)
         opened = _retry(lambda: httpx.post(f"{url}/claims", json=opening(), headers=handler, timeout=30))
         assert opened.status_code == 201, opened.text
-        ref = opened.json()["claim"]["ref"]
+        ref = opened.json()["state"]["ref"]
         assert (tmp_path / "temporal.db").exists() and (tmp_path / "dev-tokens.json").exists()
     finally:
         assert _stop(process) == 0
@@ -81,7 +81,7 @@ def test_fairway_dev_runs_stops_and_keeps_cases(tmp_path):
     try:
         _wait_healthy(url, process)
         again = _retry(lambda: httpx.get(f"{url}/claims/{ref}", headers=handler, timeout=30))
-        assert again.status_code == 200 and again.json()["claim"]["ref"] == ref
+        assert again.status_code == 200 and again.json()["state"]["ref"] == ref
         noted = _retry(
             lambda: httpx.post(
                 f"{url}/claims/{ref}/add-note", json={"text": "after restart"}, headers=handler, timeout=30

@@ -16,7 +16,7 @@ from fairway.docs import (
     kit_pathway_markdown,
     kit_workflows,
 )
-from workflows.claim_pathway import STEPS, mermaid
+from workflows.claim_pathway import PATHWAY
 
 
 def test_claim_pathway_doc_is_current():
@@ -26,8 +26,8 @@ def test_claim_pathway_doc_is_current():
 
 
 def test_diagram_has_every_stage_changing_step():
-    diagram = mermaid()
-    for step in STEPS.values():
+    diagram = PATHWAY.mermaid()
+    for step in PATHWAY.steps.values():
         if step.leads_to is not None:
             assert f": {step.action}" in diagram
 
@@ -36,8 +36,8 @@ async def test_pathway_endpoint_serves_the_table(fairway):
     from tests.helpers import auth
 
     body = (await fairway.http.get("/pathways/claim", headers=auth("auditor"))).json()
-    assert [s["action"] for s in body["steps"]] == list(STEPS)
-    assert body["mermaid"] == mermaid()
+    assert [s["action"] for s in body["steps"]] == list(PATHWAY.steps)
+    assert body["mermaid"] == PATHWAY.mermaid()
     reopen = next(s for s in body["steps"] if s["action"] == "reopen")
     assert reopen["roles"] == ["admin", "supervisor"] and reopen["from_stages"] == ["closed"]
     assert reopen["payload_schema"]["required"] == ["reason"]
@@ -59,7 +59,7 @@ async def test_every_kit_pathway_is_served(fairway):
         assert response.status_code == 200, response.text
         body = response.json()
         assert [s["action"] for s in body["steps"]] == list(pathway.steps)
-        assert body["mermaid"] == pathway.mermaid()
+        assert body["mermaid"] == pathway.PATHWAY.mermaid()
 
 
 def test_deadline_policies_doc_is_current():

@@ -13,27 +13,27 @@ from tests.helpers import assert_eventually, ok, open_claim
 async def test_api_and_activity_logs_carry_case_workflow_and_actor(fairway, capsys):
     configure_logging()
     try:
-        ref = (await open_claim(fairway.http))["claim"]["ref"]
+        ref = (await open_claim(fairway.http))["state"]["ref"]
         await ok(fairway.http, ref, "add_note", {"text": "logged"})
 
         def lines() -> list[dict]:
             out = capsys.readouterr().out
             captured.extend(json.loads(line) for line in out.splitlines() if line.startswith("{"))
             events = {e["event"] for e in captured if e.get("case_id") == ref}
-            assert {"claim opened", "claim action", "claim projected"} <= events
+            assert {"case opened", "case action", "case projected"} <= events
             return captured
 
         captured: list[dict] = []
         logged = await assert_eventually(lines)
     finally:
         structlog.reset_defaults()
-    action = next(e for e in logged if e["event"] == "claim action" and e.get("case_id") == ref)
+    action = next(e for e in logged if e["event"] == "case action" and e.get("case_id") == ref)
     assert (action["workflow_id"], action["actor"], action["action"]) == (
         f"claim-{ref}",
         "hana.handler",
         "add_note",
     )
-    projected = [e for e in logged if e["event"] == "claim projected" and e.get("case_id") == ref]
-    assert all(e["workflow_id"] == f"claim-{ref}" and e["activity"] == "project_claim_row" for e in projected)
+    projected = [e for e in logged if e["event"] == "case projected" and e.get("case_id") == ref]
+    assert all(e["workflow_id"] == f"claim-{ref}" and e["activity"] == "project_case" for e in projected)
     assert {e["actor"] for e in projected} == {"hana.handler"}
     assert all("Alex Example" not in json.dumps(e) for e in logged), "no claimant names in logs"

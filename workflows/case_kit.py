@@ -28,6 +28,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.register import RegisterActivities
     from models import search_attributes as sa
+    from models.access import ACCESS
     from models.cases import CaseCarried, CaseNote, CasePolicy, CaseProjection, CaseState, CaseView
     from models.claims import AcknowledgeEscalation, AddNote, ExtendDeadline, WaiveDeadline
     from models.common import ActionMeta, Actor, AppliedAction, LedgerEntry, Refusal, Role, payload_digest
@@ -49,6 +50,7 @@ class Context:
     now: datetime
     today: date
     policy: CasePolicy
+    action: str = ""  # the step being taken: deadlines it sets name it as their trigger
 
 
 Effect = Callable[[Any, Any, Context], None]
@@ -389,7 +391,6 @@ class CaseWorkflow:
     input_type: ClassVar[type[BaseModel]]  # ref, opening, opened_by, owner, parent, policy, carried
     state_type: ClassVar[type[CaseState]]
     view_type: ClassVar[type[CaseView]]  # CaseView of the state type, set for each subclass
-    confidential: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -558,14 +559,14 @@ class CaseWorkflow:
 
     # --- updates --------------------------------------------------------------------------
 
-    def context(self, meta: ActionMeta) -> Context:
+    def context(self, meta: ActionMeta, action: str = "") -> Context:
         now = workflow.now()
-        return Context(actor=meta.actor, now=now, today=london_date(now), policy=self.policy)
+        return Context(actor=meta.actor, now=now, today=london_date(now), policy=self.policy, action=action)
 
     def _refusal(self, step: Step, meta: ActionMeta, payload: Any) -> ApplicationError | None:
         earlier = self.requests.get(meta.request_id)
         if earlier is None:
-            refused = self.pathway.refusal(self.state, step, payload, self.context(meta))
+            refused = self.pathway.refusal(self.state, step, payload, self.context(meta, step.action))
             return refused and _as_error(refused)
         if (
             earlier.action != step.action
@@ -592,7 +593,7 @@ class CaseWorkflow:
             # Accepted, but another action may have moved the case while this one queued.
             if (refused := self._refusal(step, meta, payload)) is not None:
                 raise refused
-            ctx = self.context(meta)
+            ctx = self.context(meta, step.action)
             if step.before is not None:
                 await step.before(self, payload, ctx)
             await self.before(step, payload, ctx)
@@ -823,7 +824,7 @@ class CaseWorkflow:
             stage=s.stage,
             owner=s.owner,
             team=s.team,
-            confidential=self.confidential,
+            confidential=ACCESS[s.kind].tier.confidential,
             opened_at=s.opened_at,
             updated_at=s.updated_at,
             closed_at=s.closed_at,

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from models import claims as m
 
 if TYPE_CHECKING:
-    from workflows.claim_pathway import Context
+    from workflows.case_kit import Context
 
 
-def find_offer(claim: m.Claim, no: int) -> m.Offer | None:
+def find_offer(claim: m.ClaimState, no: int) -> m.Offer | None:
     return next((o for o in claim.offers if o.no == no), None)
 
 
@@ -30,20 +30,20 @@ def relevant_period_name(offer_no: int) -> str:
     return f"{RELEVANT_PERIOD}_offer_{offer_no}"
 
 
-def relevant_period(claim: m.Claim, offer: m.Offer):
+def relevant_period(claim: m.ClaimState, offer: m.Offer):
     """The offer's relevant-period deadline; None for ordinary offers and for Part 36 offers
     made before the workflow kept one, which keep the ordinary rules."""
     return claim.deadlines.get(relevant_period_name(offer.no)) if offer.part_36 else None
 
 
-def period_ended(claim: m.Claim, offer: m.Offer, now: datetime) -> bool:
+def period_ended(claim: m.ClaimState, offer: m.Offer, now: datetime) -> bool:
     deadline = relevant_period(claim, offer)
     if deadline is None or offer.relevant_period_expired:
         return offer.relevant_period_expired
     return deadline.due_at is not None and deadline.due_at <= now
 
 
-def expire(claim: m.Claim, offer: m.Offer) -> None:
+def expire(claim: m.ClaimState, offer: m.Offer) -> None:
     """The relevant period has ended: notices given during it take effect (CPR 36.9(4))."""
     offer.relevant_period_expired = True
     ends_on = offer.relevant_period_ends_on
@@ -54,7 +54,7 @@ def expire(claim: m.Claim, offer: m.Offer) -> None:
         offer.amount, change.effective_on, offer.status = change.amount, ends_on, "open"
 
 
-def expire_offers(claim: m.Claim, now: datetime) -> list[m.Offer]:
+def expire_offers(claim: m.ClaimState, now: datetime) -> list[m.Offer]:
     """Part 36 offers whose relevant period has ended by `now`; each stays open for acceptance
     unless withdrawn (CPR 36.11(2), costs consequences in 36.13 and 36.17)."""
     due = [
@@ -67,7 +67,7 @@ def expire_offers(claim: m.Claim, now: datetime) -> list[m.Offer]:
     return due
 
 
-def offers_on(claim: m.Claim, on: date) -> m.OffersOnDate:
+def offers_on(claim: m.ClaimState, on: date) -> m.OffersOnDate:
     """Which offers were open for acceptance at some time on `on`."""
 
     def open_on(o: m.Offer) -> bool:
@@ -79,7 +79,7 @@ def offers_on(claim: m.Claim, on: date) -> m.OffersOnDate:
     )
 
 
-def offer_live(claim: m.Claim, payload: Any, ctx: Context):
+def offer_live(claim: m.ClaimState, payload: Any, ctx: Context):
     """The offer can still be accepted: open, or with a notice that waits for its period."""
     offer = find_offer(claim, payload.offer_no)
     if offer is None:
@@ -92,7 +92,7 @@ def offer_live(claim: m.Claim, payload: Any, ctx: Context):
     return None
 
 
-def offer_open(claim: m.Claim, payload: Any, ctx: Context):
+def offer_open(claim: m.ClaimState, payload: Any, ctx: Context):
     """Open to withdrawal or change: live, with no withdrawal already pending."""
     if refused := offer_live(claim, payload, ctx):
         return refused
@@ -102,13 +102,13 @@ def offer_open(claim: m.Claim, payload: Any, ctx: Context):
     return None
 
 
-def part_36(claim: m.Claim, payload: Any, ctx: Context):
+def part_36(claim: m.ClaimState, payload: Any, ctx: Context):
     if relevant_period(claim, find_offer(claim, payload.offer_no)) is None:
         return "not_part_36", f"offer {payload.offer_no} is not a Part 36 offer with a relevant period"
     return None
 
 
-def relevant_period_long_enough(claim: m.Claim, payload: Any, ctx: Context):
+def relevant_period_long_enough(claim: m.ClaimState, payload: Any, ctx: Context):
     if getattr(payload, "part_36", True) and payload.relevant_period_days < PART_36_MIN_DAYS:
         return (
             "relevant_period_too_short",
@@ -122,7 +122,7 @@ def more_advantageous(offer: m.Offer, amount) -> bool:
     return amount > offer.amount if offer.by is m.Side.DEFENDANT else amount < offer.amount
 
 
-def change_valid(claim: m.Claim, payload: m.ChangeOffer, ctx: Context):
+def change_valid(claim: m.ClaimState, payload: m.ChangeOffer, ctx: Context):
     offer = find_offer(claim, payload.offer_no)
     if payload.amount == offer.amount:
         return "offer_unchanged", f"offer {offer.no} is already for {offer.amount}"
@@ -133,7 +133,7 @@ def change_valid(claim: m.Claim, payload: m.ChangeOffer, ctx: Context):
     return None
 
 
-def clarification_in_time(claim: m.Claim, payload: m.RequestOfferClarification, ctx: Context):
+def clarification_in_time(claim: m.ClaimState, payload: m.RequestOfferClarification, ctx: Context):
     offer = find_offer(claim, payload.offer_no)
     if payload.requested_on < offer.made_on:
         return "date_before_offer", f"offer {offer.no} was made on {offer.made_on}"
@@ -145,7 +145,7 @@ def clarification_in_time(claim: m.Claim, payload: m.RequestOfferClarification, 
     return None
 
 
-def clarification_outstanding(claim: m.Claim, payload: m.ClarifyOffer, ctx: Context):
+def clarification_outstanding(claim: m.ClaimState, payload: m.ClarifyOffer, ctx: Context):
     offer = find_offer(claim, payload.offer_no)
     if offer is None:
         return "unknown_offer", f"there is no offer {payload.offer_no}"
@@ -154,7 +154,7 @@ def clarification_outstanding(claim: m.Claim, payload: m.ClarifyOffer, ctx: Cont
     return None
 
 
-def counter_valid(claim: m.Claim, payload: m.MakeOffer, ctx: Context):
+def counter_valid(claim: m.ClaimState, payload: m.MakeOffer, ctx: Context):
     if payload.responds_to is None:
         return None
     countered = find_offer(claim, payload.responds_to)
@@ -165,7 +165,7 @@ def counter_valid(claim: m.Claim, payload: m.MakeOffer, ctx: Context):
     return None
 
 
-def matches_accepted_offer(claim: m.Claim, payload: m.RecordSettlement, ctx: Context):
+def matches_accepted_offer(claim: m.ClaimState, payload: m.RecordSettlement, ctx: Context):
     accepted = next((o for o in claim.offers if o.status == "accepted"), None)
     damages = payload.general_damages + payload.special_damages + payload.future_losses
     if accepted is not None and damages != accepted.amount:
@@ -176,7 +176,7 @@ def matches_accepted_offer(claim: m.Claim, payload: m.RecordSettlement, ctx: Con
     return None
 
 
-def make_offer(claim: m.Claim, p: m.MakeOffer, ctx: Context) -> None:
+def make_offer(claim: m.ClaimState, p: m.MakeOffer, ctx: Context) -> None:
     if p.responds_to is not None:
         countered = find_offer(claim, p.responds_to)
         # A counter-offer rejects an ordinary offer; a Part 36 offer stays open (CPR 36.11(2)).
@@ -193,7 +193,7 @@ def make_offer(claim: m.Claim, p: m.MakeOffer, ctx: Context) -> None:
     )
 
 
-def withdraw_offer(claim: m.Claim, p: m.WithdrawOffer, ctx: Context) -> None:
+def withdraw_offer(claim: m.ClaimState, p: m.WithdrawOffer, ctx: Context) -> None:
     offer = find_offer(claim, p.offer_no)
     expire_offers(claim, ctx.now)
     if relevant_period(claim, offer) is not None and not offer.relevant_period_expired:
@@ -204,7 +204,7 @@ def withdraw_offer(claim: m.Claim, p: m.WithdrawOffer, ctx: Context) -> None:
         offer.status, offer.closed_on = "withdrawn", p.withdrawn_on
 
 
-def change_offer(claim: m.Claim, p: m.ChangeOffer, ctx: Context) -> None:
+def change_offer(claim: m.ClaimState, p: m.ChangeOffer, ctx: Context) -> None:
     offer = find_offer(claim, p.offer_no)
     expire_offers(claim, ctx.now)
     better = more_advantageous(offer, p.amount)
@@ -226,7 +226,7 @@ def change_offer(claim: m.Claim, p: m.ChangeOffer, ctx: Context) -> None:
         offer.relevant_period_days, offer.relevant_period_expired = p.relevant_period_days, False
 
 
-def accept_offer(claim: m.Claim, p: m.AcceptOffer, ctx: Context) -> None:
+def accept_offer(claim: m.ClaimState, p: m.AcceptOffer, ctx: Context) -> None:
     expire_offers(claim, ctx.now)
     # Accepted within the relevant period, a pending change never takes effect (CPR 36.9(4)(b)).
     accepted = find_offer(claim, p.offer_no)
@@ -236,20 +236,17 @@ def accept_offer(claim: m.Claim, p: m.AcceptOffer, ctx: Context) -> None:
     accepted.status, accepted.closed_on = "accepted", p.accepted_on
 
 
-def request_clarification(claim: m.Claim, p: m.RequestOfferClarification, ctx: Context) -> None:
+def request_clarification(claim: m.ClaimState, p: m.RequestOfferClarification, ctx: Context) -> None:
     offer = find_offer(claim, p.offer_no)
     offer.clarifications.append(m.OfferClarification(question=p.question, requested_on=p.requested_on))
 
 
-def clarify(claim: m.Claim, p: m.ClarifyOffer, ctx: Context) -> None:
+def clarify(claim: m.ClaimState, p: m.ClarifyOffer, ctx: Context) -> None:
     asked = next(c for c in find_offer(claim, p.offer_no).clarifications if c.answer is None)
     asked.answer, asked.clarified_on = p.answer, p.clarified_on
 
 
-SETTLEMENT_LAPSES_OFFERS = "settlement-lapses-offers"  # patch: a settlement ends the offers still open
-
-
-def lapse_open_offers(claim: m.Claim, on: date) -> None:
+def lapse_open_offers(claim: m.ClaimState, on: date) -> None:
     """A settlement ends the negotiation: offers still open lapse, and their relevant periods
     stop escalating (the workflow waives them once they are no longer live)."""
     for offer in claim.offers:

@@ -72,11 +72,11 @@ ENDED_BY_COURT = frozenset(
 )
 
 
-def active(claim: m.Claim, kind: RouteKind) -> RouteRecord | None:
+def active(claim: m.ClaimState, kind: RouteKind) -> RouteRecord | None:
     return next((r for r in claim.routes if r.kind is kind and r.active), None)
 
 
-def _route(claim: m.Claim, ref: str) -> RouteRecord | None:
+def _route(claim: m.ClaimState, ref: str) -> RouteRecord | None:
     return next((r for r in claim.routes if r.ref == ref), None)
 
 
@@ -84,7 +84,10 @@ def _route(claim: m.Claim, ref: str) -> RouteRecord | None:
 
 
 def adr_allowed(kind: RouteKind):
-    def check(claim: m.Claim, payload: Any, ctx: Any):
+    """Whether the claim's state allows this ADR route to start now (one ADR route at a time,
+    and beside litigation only while it is stayed)."""
+
+    def check(claim: m.ClaimState):
         if (running := active(claim, kind)) is not None:
             return "route_already_active", f"{kind} {running.ref} is still running on this claim"
         if adr := next((r for r in claim.routes if r.kind in ADR_ROUTES and r.active), None):
@@ -100,20 +103,20 @@ def adr_allowed(kind: RouteKind):
     return check
 
 
-def litigation_allowed(claim: m.Claim, payload: Any, ctx: Any):
+def litigation_allowed(claim: m.ClaimState):
     if (running := active(claim, RouteKind.LITIGATION)) is not None:
         return "route_already_active", f"litigation {running.ref} is still running on this claim"
     return None
 
 
-def none_running(claim: m.Claim, payload: Any, ctx: Any):
+def none_running(claim: m.ClaimState):
     """A claim closes only once its routes have ended (their own actions end them)."""
     if running := [r.ref for r in claim.routes if r.active]:
         return "routes_running", f"end the running routes first: {', '.join(running)}"
     return None
 
 
-def summit_joinable(claim: m.Claim, p: JoinSummit, ctx: Any):
+def summit_joinable(claim: m.ClaimState, p: JoinSummit, ctx: Any):
     firm = claim.opening.claimant_firm
     if firm is None or firm.firm_id != p.claimant_firm_id:
         return (
@@ -125,10 +128,10 @@ def summit_joinable(claim: m.Claim, p: JoinSummit, ctx: Any):
         return "already_in_summit", f"claim {claim.ref} is already in resolution summit {summit.ref}"
     if summit is not None:
         return None  # joining the same summit again changes nothing (the summit's retry)
-    return adr_allowed(RouteKind.RESOLUTION_SUMMIT)(claim, p, ctx)
+    return adr_allowed(RouteKind.RESOLUTION_SUMMIT)(claim)
 
 
-def in_summit(claim: m.Claim, p: LeaveSummit, ctx: Any):
+def in_summit(claim: m.ClaimState, p: LeaveSummit, ctx: Any):
     summit = active(claim, RouteKind.RESOLUTION_SUMMIT)
     if summit is None or summit.ref != p.summit_ref:
         return "not_in_summit", f"claim {claim.ref} is not in resolution summit {p.summit_ref}"
@@ -141,7 +144,7 @@ def in_summit(claim: m.Claim, p: LeaveSummit, ctx: Any):
 def start_route(kind: RouteKind):
     """Record the route the claim is starting; the workflow starts its child from this record."""
 
-    def effect(claim: m.Claim, payload: Any, ctx: Any) -> None:
+    def effect(claim: m.ClaimState, payload: Any, ctx: Any) -> None:
         n = sum(1 for r in claim.routes if r.kind is kind) + 1
         ref = f"{claim.ref}-{REF_SUFFIX[kind]}{n}"
         claim.routes.append(
@@ -160,12 +163,12 @@ def start_route(kind: RouteKind):
     return effect
 
 
-def _return_to(claim: m.Claim) -> str:
+def _return_to(claim: m.ClaimState) -> str:
     """Where the claim goes back to if the route fails: its stage before any route began."""
     return claim.stage.value if claim.stage not in ADR_STAGES | {S.IN_LITIGATION} else S.NEGOTIATING.value
 
 
-def join_summit(claim: m.Claim, p: JoinSummit, ctx: Any) -> None:
+def join_summit(claim: m.ClaimState, p: JoinSummit, ctx: Any) -> None:
     if active(claim, RouteKind.RESOLUTION_SUMMIT) is not None:
         return
     claim.routes.append(
@@ -182,12 +185,12 @@ def join_summit(claim: m.Claim, p: JoinSummit, ctx: Any) -> None:
     )
 
 
-def leave_summit(claim: m.Claim, p: LeaveSummit, ctx: Any) -> None:
+def leave_summit(claim: m.ClaimState, p: LeaveSummit, ctx: Any) -> None:
     summit = active(claim, RouteKind.RESOLUTION_SUMMIT)
     _end(claim, summit, RouteOutcome(result=RouteResult.DECLINED, reason=f"removed: {p.reason}"), ctx.now)
 
 
-def route_progress(claim: m.Claim, progress: RouteProgress) -> dict | None:
+def route_progress(claim: m.ClaimState, progress: RouteProgress) -> dict | None:
     """A route's news. Returns the ledger summary when the route has ended, else None."""
     route = _route(claim, progress.ref)
     if route is None or not route.active:
@@ -202,7 +205,7 @@ def route_progress(claim: m.Claim, progress: RouteProgress) -> dict | None:
     return _summary(route)
 
 
-def summit_outcome(claim: m.Claim, outcome: SummitOutcome) -> dict | None:
+def summit_outcome(claim: m.ClaimState, outcome: SummitOutcome) -> dict | None:
     route = _route(claim, outcome.summit_ref)
     if route is None or not route.active:
         return None
@@ -228,7 +231,7 @@ def _summary(route: RouteRecord) -> dict:
     }
 
 
-def _end(claim: m.Claim, route: RouteRecord, outcome: RouteOutcome, at: datetime) -> None:
+def _end(claim: m.ClaimState, route: RouteRecord, outcome: RouteOutcome, at: datetime) -> None:
     """The route ended: the claim takes its settlement, or goes back to choose again."""
     route.ended_at, route.outcome = at, outcome
     if claim.stage in SETTLED_ALREADY:
@@ -246,9 +249,7 @@ def _end(claim: m.Claim, route: RouteRecord, outcome: RouteOutcome, at: datetime
     claim.updated_at = at
 
 
-def _settle(claim: m.Claim, terms: SettlementTerms) -> None:
-    from workflows.claim_pathway import needs_approval  # the table imports this module
-
+def _settle(claim: m.ClaimState, terms: SettlementTerms) -> None:
     claim.settlement = m.Settlement(**terms.model_dump())
     lapse_open_offers(claim, terms.agreed_on)
-    claim.stage = S.AWAITING_APPROVAL if needs_approval(claim, terms.agreed_on) else S.SETTLED
+    claim.stage = S.AWAITING_APPROVAL if claim.needs_approval(terms.agreed_on) else S.SETTLED

@@ -30,35 +30,35 @@ def _agree(history: dict) -> list[str]:
 
 async def test_protocol_path_to_settlement_payment_and_closure(fairway):
     http = fairway.http
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
 
     records = await ok(http, ref, "request_health_records", {"requested_on": "2026-01-05"})
-    due = records["claim"]["deadlines"]["health_records_due"]
+    due = records["state"]["deadlines"]["health_records_due"]
     assert due["due_on"] == "2026-02-14"  # PAP: 40 days
     assert due["flags"] == ["ends_on_non_business_day"], (
         "a protocol period ending on a Saturday is flagged, not moved"
     )
     assert "PAP" in due["basis"] and due["kind"] == "protocol"
     supplied = await ok(http, ref, "supply_health_records", {"supplied_on": "2026-02-10"})
-    met = supplied["claim"]["deadlines"]["health_records_due"]
+    met = supplied["state"]["deadlines"]["health_records_due"]
     assert (met["status"], met["met_on"]) == ("met", "2026-02-10")
 
     lon = await ok(http, ref, "receive_letter_of_notification", {"received_on": "2026-02-20"})
-    assert lon["claim"]["deadlines"]["letter_of_notification_acknowledgment_due"]["due_on"] == "2026-03-06"
+    assert lon["state"]["deadlines"]["letter_of_notification_acknowledgment_due"]["due_on"] == "2026-03-06"
     await ok(http, ref, "acknowledge_letter_of_notification", {"sent_on": "2026-03-02"})
 
     loc = await ok(http, ref, "receive_letter_of_claim", {"received_on": "2026-03-31"})
-    due = loc["claim"]["deadlines"]
+    due = loc["state"]["deadlines"]
     assert due["letter_of_claim_acknowledgment_due"]["due_on"] == "2026-04-14"  # 14 days
     assert due["letter_of_response_due"]["due_on"] == "2026-07-31"  # 4 calendar months
     await ok(http, ref, "acknowledge_letter_of_claim", {"sent_on": "2026-04-10"})
 
     investigating = await ok(http, ref, "open_investigation", SAMPLES["open_investigation"])
-    assert investigating["claim"]["stage"] == "investigating"
-    assert [e["discipline"] for e in investigating["claim"]["experts"]] == ["obstetrics", "neonatology"]
+    assert investigating["state"]["stage"] == "investigating"
+    assert [e["discipline"] for e in investigating["state"]["experts"]] == ["obstetrics", "neonatology"]
     extended = await ok(http, ref, "extend_response_period", SAMPLES["extend_response_period"])
-    assert extended["claim"]["deadlines"]["letter_of_response_due"]["due_on"] == "2026-09-30"
-    assert extended["claim"]["deadlines"]["letter_of_response_due"]["status"] == "extended"
+    assert extended["state"]["deadlines"]["letter_of_response_due"]["due_on"] == "2026-09-30"
+    assert extended["state"]["deadlines"]["letter_of_response_due"]["status"] == "extended"
     assert extended["deadline_changes"] == [
         {"name": "letter_of_response_due", "previous_due_on": "2026-07-31", "due_on": "2026-09-30"}
     ]
@@ -70,7 +70,7 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
     )
     assert shorter.status_code == 409 and shorter.json()["code"] == "extension_not_later"
     standstill = await ok(http, ref, "record_standstill_agreement", SAMPLES["record_standstill_agreement"])
-    assert standstill["claim"]["standstill_until"] == "2027-12-31"
+    assert standstill["state"]["standstill_until"] == "2027-12-31"
 
     response = await ok(
         http,
@@ -78,7 +78,7 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
         "send_letter_of_response",
         {"sent_on": "2026-07-15", "liability": "admitted", "apology_given": True},
     )
-    claim = response["claim"]
+    claim = response["state"]
     assert (claim["stage"], claim["liability"], claim["apology_given"]) == (
         "letter_of_response_sent",
         "admitted",
@@ -88,7 +88,7 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
     await ok(http, ref, "hold_stocktake", SAMPLES["hold_stocktake"])
 
     first = await ok(http, ref, "make_offer", SAMPLES["make_offer"])
-    assert first["claim"]["stage"] == "negotiating"
+    assert first["state"]["stage"] == "negotiating"
     counter = {
         "by": "defendant",
         "amount": "180000.00",
@@ -98,7 +98,7 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
         "responds_to": 1,
     }
     countered = await ok(http, ref, "make_offer", counter)
-    offers = countered["claim"]["offers"]
+    offers = countered["state"]["offers"]
     assert offers[0]["status"] == "open", "a counter-offer does not reject a Part 36 offer"
     answer = {
         "by": "claimant",
@@ -108,16 +108,15 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
         "responds_to": 2,
     }
     answered = await ok(http, ref, "make_offer", answer)
-    assert answered["claim"]["offers"][1]["status"] == "lapsed", "a counter-offer rejects an ordinary offer"
+    assert answered["state"]["offers"][1]["status"] == "lapsed", "a counter-offer rejects an ordinary offer"
     accepted = await ok(http, ref, "accept_offer", {"offer_no": 3, "accepted_on": "2026-08-25"})
-    assert [o["status"] for o in accepted["claim"]["offers"]] == ["lapsed", "lapsed", "accepted"]
-    assert accepted["claim"]["stage"] == "offer_accepted"
-    assert accepted["allowed_actions"] == [
+    assert [o["status"] for o in accepted["state"]["offers"]] == ["lapsed", "lapsed", "accepted"]
+    assert accepted["state"]["stage"] == "offer_accepted"
+    assert accepted["allowed_actions"] == [  # not close: the settlement is still to be paid
         "add_note",
+        "extend_deadline",
         "put_on_hold",
         "record_settlement",
-        "close",
-        "extend_deadline",
         "correct_date",
     ]
 
@@ -131,7 +130,7 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
         "claimant_costs": "35000.00",
     }
     settled = await ok(http, ref, "record_settlement", settlement)
-    assert settled["claim"]["stage"] == "settled"
+    assert settled["state"]["stage"] == "settled"
     too_much = await act(http, ref, "record_payment", SAMPLES["record_payment"] | {"amount": "255000.01"})
     assert too_much.status_code == 409 and too_much.json()["code"] == "overpayment"
     unpaid_close = await act(http, ref, "close", {"outcome": "settled_with_damages"})
@@ -142,11 +141,11 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
     paid = await ok(
         http, ref, "record_payment", SAMPLES["record_payment"] | {"amount": "35000.00", "reference": "PAY-2"}
     )
-    assert paid["claim"]["stage"] == "paid" and len(paid["claim"]["payments"]) == 2
+    assert paid["state"]["stage"] == "paid" and len(paid["state"]["payments"]) == 2
     wrong_outcome = await act(http, ref, "close", {"outcome": "withdrawn"})
     assert wrong_outcome.status_code == 409 and wrong_outcome.json()["code"] == "outcome_mismatch"
     closed = await ok(http, ref, "close", {"outcome": "settled_with_damages", "summary": "settled at £220k"})
-    assert (closed["claim"]["stage"], closed["claim"]["outcome"]) == ("closed", "settled_with_damages")
+    assert (closed["state"]["stage"], closed["state"]["outcome"]) == ("closed", "settled_with_damages")
 
     history = await _history(fairway, ref, 20)
     assert _agree(history) == [
@@ -181,7 +180,7 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
 
 async def test_denied_claim_closed_after_the_claimant_withdraws(fairway):
     http = fairway.http
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
     for action in ["receive_letter_of_claim", "acknowledge_letter_of_claim", "open_investigation"]:
         await ok(http, ref, action, SAMPLES[action])
     denied = await ok(
@@ -194,11 +193,11 @@ async def test_denied_claim_closed_after_the_claimant_withdraws(fairway):
             "expert_disciplines_relied_on": ["obstetrics", "neonatology"],
         },
     )
-    assert denied["claim"]["liability"] == "denied"
+    assert denied["state"]["liability"] == "denied"
     closed = await ok(
         http, ref, "close", {"outcome": "withdrawn", "summary": "claimant discontinued after the denial"}
     )
-    assert closed["claim"]["outcome"] == "withdrawn"
+    assert closed["state"]["outcome"] == "withdrawn"
     history = await _history(fairway, ref, 6)
     assert _agree(history)[-2:] == ["send_letter_of_response", "close"]
     assert history["ledger"][-2]["summary"]["expert_disciplines_relied_on"] == ["obstetrics", "neonatology"]
@@ -206,14 +205,14 @@ async def test_denied_claim_closed_after_the_claimant_withdraws(fairway):
 
 async def test_a_closed_claim_is_reopened_by_a_supervisor(fairway):
     http = fairway.http
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
     for action in ["receive_letter_of_claim", "acknowledge_letter_of_claim"]:
         await ok(http, ref, action, SAMPLES[action])
     await ok(http, ref, "close", {"outcome": "closed_without_payment"})
     by_handler = await act(http, ref, "reopen", SAMPLES["reopen"])
     assert by_handler.status_code == 403
     reopened = await ok(http, ref, "reopen", SAMPLES["reopen"], who="supervisor")
-    claim = reopened["claim"]
+    claim = reopened["state"]
     assert (claim["stage"], claim["outcome"], claim["closed_at"]) == (
         "letter_of_claim_acknowledged",
         None,
@@ -227,7 +226,7 @@ async def test_a_claim_closed_past_its_reopen_window_is_reopened_in_a_new_run(cl
     short = TEST_POLICY.model_copy(update={"reopen_window_seconds": 1})
     async with running_fairway(client, sqlite_sessions, policy=short) as fairway:
         http = fairway.http
-        ref = (await open_claim(http))["claim"]["ref"]
+        ref = (await open_claim(http))["state"]["ref"]
         note_key = key()
         first = await act(http, ref, "add_note", {"text": "before closure"}, idempotency_key=note_key)
         await ok(http, ref, "close", {"outcome": "withdrawn"})
@@ -235,10 +234,10 @@ async def test_a_claim_closed_past_its_reopen_window_is_reopened_in_a_new_run(cl
         await asyncio.wait_for(handle.result(), timeout=30)  # the run ends after the window
 
         late_note = await act(http, ref, "add_note", {"text": "too late"})
-        assert late_note.status_code == 409 and late_note.json()["code"] == "claim_run_ended"
+        assert late_note.status_code == 409 and late_note.json()["code"] == "case_ended"
         reopened = await ok(http, ref, "reopen", SAMPLES["reopen"], who="supervisor")
-        assert reopened["claim"]["stage"] == "notified"
-        assert [n["text"] for n in reopened["claim"]["notes"]] == ["before closure"]
+        assert reopened["state"]["stage"] == "notified"
+        assert [n["text"] for n in reopened["state"]["notes"]] == ["before closure"]
         await ok(http, ref, "add_note", {"text": "after reopening"})
         # The new run carries the old one's recent requests: a late retry still has one effect.
         retried = await act(http, ref, "add_note", {"text": "before closure"}, idempotency_key=note_key)
@@ -249,7 +248,7 @@ async def test_a_claim_closed_past_its_reopen_window_is_reopened_in_a_new_run(cl
 
 async def test_the_same_idempotency_key_ten_times_at_once_has_one_effect(fairway):
     http = fairway.http
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
     same = key()
     responses = await asyncio.gather(
         *(act(http, ref, "add_note", {"text": "sent ten times"}, idempotency_key=same) for _ in range(10))
@@ -258,7 +257,7 @@ async def test_the_same_idempotency_key_ten_times_at_once_has_one_effect(fairway
     seqs = {r.json()["applied"]["seq"] for r in responses}
     assert seqs == {2}
     live = (await http.get(f"/claims/{ref}", headers=auth("handler"))).json()
-    assert [n["text"] for n in live["claim"]["notes"]] == ["sent ten times"]
+    assert [n["text"] for n in live["state"]["notes"]] == ["sent ten times"]
     history = await _history(fairway, ref, 2)
     assert _agree(history) == ["open_claim", "add_note"]
     with fairway.sessions() as session:

@@ -7,22 +7,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from models.claims import ClaimStage
+from models.claims import ClaimStage, ClaimState
 from models.common import ActionMeta, Actor, Role
 from models.routes import JoinSummit, RouteKind, RouteOutcome, RouteProgress, RouteResult
 from tests.claim_paths import OPENINGS, ROUTES, SAMPLES
 from tests.helpers import act, assert_eventually, auth, ok, open_claim
-from workflows.claim_pathway import STEPS
+from workflows.claim_pathway import PATHWAY
 
 
 def test_samples_and_routes_cover_the_whole_table():
-    assert set(SAMPLES) == set(STEPS), "every pathway step needs a sample payload"
+    assert set(SAMPLES) == set(PATHWAY.steps), "every pathway step needs a sample payload"
     assert set(ROUTES) == set(ClaimStage), "every stage needs a route"
 
 
 async def _reach(fairway, stage: ClaimStage) -> str:
     http = fairway.http
-    ref = (await open_claim(http, **OPENINGS.get(stage, {})))["claim"]["ref"]
+    ref = (await open_claim(http, **OPENINGS.get(stage, {})))["state"]["ref"]
     for action in ROUTES[stage]:
         await ok(http, ref, action, SAMPLES[action])
     if stage in SYSTEM_STEPS:
@@ -75,11 +75,11 @@ async def _snapshot(fairway, ref: str, seq: int) -> tuple:
         history = (await fairway.http.get(f"/claims/{ref}/history", headers=auth("supervisor"))).json()
         assert len(history["ledger"]) == seq
         live = (await fairway.http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()
-        _escalations_settled(live["claim"])
+        _escalations_settled(live["state"])
         return live, history
 
     live, history = await assert_eventually(settled)
-    return live["claim"], history["temporal"], history["ledger"]
+    return live["state"], history["temporal"], history["ledger"]
 
 
 @pytest.mark.parametrize("stage", list(ClaimStage), ids=[s.value for s in ClaimStage])
@@ -89,26 +89,25 @@ async def test_actions_outside_their_stages_are_refused(fairway, stage):
     before = await _snapshot(fairway, ref, seq)
     assert before[0]["stage"] == stage
 
-    refused = [step for step in STEPS.values() if stage not in step.from_stages and not step.internal]
+    refused = [step for step in PATHWAY.steps.values() if stage not in step.from_stages and not step.internal]
     for step in refused:
         response = await act(fairway.http, ref, step.action, SAMPLES[step.action], who="supervisor")
         assert response.status_code == 409, (step.action, response.text)
         body = response.json()
         assert body["code"] == "action_not_allowed"
         assert stage.value in body["message"] and body["details"]["stage"] == stage.value
-        allowed = [
-            s.action for s in STEPS.values() if stage in s.from_stages and s.hold != "on" and not s.internal
-        ]
-        assert body["details"]["allowed_actions"] == allowed
+        live = ClaimState.model_validate(before[0])
+        assert body["details"]["allowed_actions"] == PATHWAY.allowed_actions(live, Role.SUPERVISOR)
+        assert all(stage in PATHWAY.steps[a].from_stages for a in body["details"]["allowed_actions"])
 
     assert await _snapshot(fairway, ref, seq) == before
 
 
 async def test_hold_blocks_progress_but_not_notes(fairway):
     http = fairway.http
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
     held = await ok(http, ref, "put_on_hold", SAMPLES["put_on_hold"])
-    assert held["claim"]["hold"]["reason"] == "awaiting inquest"
+    assert held["state"]["hold"]["reason"] == "awaiting inquest"
     # Proceedings are the claimant's act: a protective issue can come while we hold the claim.
     assert set(held["allowed_actions"]) == {
         "add_note",
@@ -124,7 +123,7 @@ async def test_hold_blocks_progress_but_not_notes(fairway):
     await ok(http, ref, "add_note", {"text": "chased the coroner"})
     await ok(http, ref, "reassign", {"handler": "harry.handler"}, who="supervisor")
     resumed = await ok(http, ref, "take_off_hold", SAMPLES["take_off_hold"])
-    assert resumed["claim"]["hold"] is None
+    assert resumed["state"]["hold"] is None
     off = await act(http, ref, "take_off_hold", SAMPLES["take_off_hold"])
     assert off.status_code == 409 and off.json()["code"] == "not_on_hold"
     await ok(http, ref, "receive_letter_of_claim", SAMPLES["receive_letter_of_claim"])

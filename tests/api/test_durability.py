@@ -26,7 +26,7 @@ async def test_claim_continues_when_its_worker_is_replaced(client, sqlite_sessio
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://fairway") as http:
         async with build_worker(client, task_queue, sqlite_sessions):
-            ref = (await open_claim(http))["claim"]["ref"]
+            ref = (await open_claim(http))["state"]["ref"]
             await ok(http, ref, "add_note", {"text": "before the worker stopped"})
 
         # No worker now: the handler's request waits in Temporal rather than failing.
@@ -38,7 +38,7 @@ async def test_claim_continues_when_its_worker_is_replaced(client, sqlite_sessio
             response = await asyncio.wait_for(pending, timeout=30)
             assert response.status_code == 200, response.text
             after = await ok(http, ref, "add_note", {"text": "after the new worker started"})
-    assert [n["text"] for n in after["claim"]["notes"]] == [
+    assert [n["text"] for n in after["state"]["notes"]] == [
         "before the worker stopped",
         "while no worker ran",
         "after the new worker started",
@@ -50,7 +50,7 @@ async def test_open_claims_survive_a_server_restart(tmp_path, sqlite_sessions):
     env = await start_dev_server(db_file=db_file, port=port)
     try:
         async with running_fairway(env.client, sqlite_sessions, task_queue=task_queue) as fairway:
-            refs = [(await open_claim(fairway.http))["claim"]["ref"] for _ in range(3)]
+            refs = [(await open_claim(fairway.http))["state"]["ref"] for _ in range(3)]
             for ref in refs:
                 await ok(fairway.http, ref, "add_note", {"text": f"note on {ref}"})
             await ok(fairway.http, refs[0], "close", {"outcome": "withdrawn"})
@@ -63,10 +63,10 @@ async def test_open_claims_survive_a_server_restart(tmp_path, sqlite_sessions):
             for ref in refs:
                 live = await fairway.http.get(f"/claims/{ref}", headers=auth("supervisor"))
                 assert live.status_code == 200, live.text
-                assert live.json()["claim"]["notes"][0]["text"] == f"note on {ref}"
-            assert live.json()["claim"]["stage"] == "notified"
+                assert live.json()["state"]["notes"][0]["text"] == f"note on {ref}"
+            assert live.json()["state"]["stage"] == "notified"
             reopened = await ok(fairway.http, refs[0], "reopen", {"reason": "new evidence"}, who="supervisor")
-            assert reopened["claim"]["stage"] == "notified"
+            assert reopened["state"]["stage"] == "notified"
             running = [
                 w.id
                 async for w in env.client.list_workflows("CaseKind = 'claim' AND ExecutionStatus = 'Running'")

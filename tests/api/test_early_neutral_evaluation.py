@@ -100,7 +100,7 @@ async def respond(http, ref: str, claimant_accepts: bool = True, defendant_accep
 
 async def start_direct(fairway, claim: dict, ordered_by_court: bool = False) -> str:
     """Start an evaluation as the claim would, for tests of the route on its own."""
-    claim_ref = claim["claim"]["ref"]
+    claim_ref = claim["state"]["ref"]
     ref = f"{claim_ref}-ENE9{key()[:4]}"
     opening = EvaluationOpening(
         claim_ref=claim_ref,
@@ -213,7 +213,7 @@ async def test_a_court_ordered_evaluation_ends_early_only_if_the_order_is_varied
 
 async def agree_evaluation(http, claim_ref: str, **overrides) -> tuple[dict, str]:
     body = {"agreed_on": "2026-09-30", "reason": "a view on causation before experts meet"} | overrides
-    claim = (await ok(http, claim_ref, "agree_early_neutral_evaluation", body))["claim"]
+    claim = (await ok(http, claim_ref, "agree_early_neutral_evaluation", body))["state"]
     route = claim["routes"][-1]
     assert (route["kind"], route["ended_at"]) == ("early_neutral_evaluation", None)
     return claim, route["ref"]
@@ -275,7 +275,7 @@ async def test_claim_settles_on_the_evaluation_is_paid_and_closed(fairway):
     closed = await ok(
         http, claim_ref, "close", {"outcome": "settled_with_damages", "summary": "settled on ENE"}
     )
-    assert (closed["claim"]["stage"], closed["claim"]["outcome"]) == ("closed", "settled_with_damages")
+    assert (closed["state"]["stage"], closed["state"]["outcome"]) == ("closed", "settled_with_damages")
 
     assert await route_history(http, PREFIX, ref, 10) == [
         "agree_early_neutral_evaluation",
@@ -355,5 +355,5 @@ async def test_narrowed_issues_return_the_claim_to_choose_again(fairway):
     again = await ok(
         http, claim_ref, "propose_mediation", {"proposed_by": "defendant", "proposed_on": "2026-11-20"}
     )
-    assert again["claim"]["stage"] == "in_mediation"
-    assert [r["kind"] for r in again["claim"]["routes"]] == ["early_neutral_evaluation", "mediation"]
+    assert again["state"]["stage"] == "in_mediation"
+    assert [r["kind"] for r in again["state"]["routes"]] == ["early_neutral_evaluation", "mediation"]

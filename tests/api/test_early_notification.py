@@ -243,7 +243,7 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
         ("claim", claim_ref, f"claim-{claim_ref}")
     ]
 
-    claim = (await http.get(f"/claims/{claim_ref}", headers=auth("handler"))).json()["claim"]
+    claim = (await http.get(f"/claims/{claim_ref}", headers=auth("handler"))).json()["state"]
     assert (claim["stage"], claim["opening"]["scheme"]) == ("notified", "CNST")
     assert claim["opening"]["defendant"]["code"] == "RX1"
     assert claim["opening"]["claimant"]["date_of_birth"] == "2024-02-01"
@@ -265,12 +265,12 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
         await ok(http, claim_ref, action, SAMPLES[action])
     await ok(http, claim_ref, "send_letter_of_response", SAMPLES["send_letter_of_response"])
     settled = await ok(http, claim_ref, "record_settlement", SAMPLES["record_settlement"])
-    if settled["claim"]["stage"] == "awaiting_approval":  # the claimant is a child (CPR 21.10)
+    if settled["state"]["stage"] == "awaiting_approval":  # the claimant is a child (CPR 21.10)
         settled = await ok(http, claim_ref, "record_court_approval", SAMPLES["record_court_approval"])
-    assert settled["claim"]["stage"] == "settled"
+    assert settled["state"]["stage"] == "settled"
     await ok(http, claim_ref, "record_payment", SAMPLES["record_payment"])
     closed = await ok(http, claim_ref, "close", {"outcome": "settled_with_damages"})
-    assert (closed["claim"]["stage"], closed["claim"]["outcome"]) == ("closed", "settled_with_damages")
+    assert (closed["state"]["stage"], closed["state"]["outcome"]) == ("closed", "settled_with_damages")
 
 
 async def test_ineligible_notifications_are_refused_with_every_failed_criterion(en):
@@ -435,7 +435,7 @@ async def test_a_traditional_claim_instead_closes_the_case_linked_to_it(en):
         http, ref, "record_letter_of_claim", {"claim_ref": "CLM-AAAAAAAAAAAA", "received_on": today()}
     )
     assert unknown.status_code == 409 and unknown.json()["code"] == "unknown_claim"
-    claim_ref = (await open_claim(http))["claim"]["ref"]
+    claim_ref = (await open_claim(http))["state"]["ref"]
     linked = await en_ok(
         http, ref, "record_letter_of_claim", {"claim_ref": claim_ref, "received_on": today()}
     )
@@ -446,7 +446,7 @@ async def test_a_traditional_claim_instead_closes_the_case_linked_to_it(en):
         claim_ref,
     )
     assert [link["ref"] for link in state["links"]] == [claim_ref]
-    claim = (await http.get(f"/claims/{claim_ref}", headers=auth("handler"))).json()["claim"]
+    claim = (await http.get(f"/claims/{claim_ref}", headers=auth("handler"))).json()["state"]
     assert any(ref in note["text"] for note in claim["notes"])
     assert [(link["kind"], link["ref"]) for link in claim["links"]] == [("early_notification", ref)]
     refused_note = await act(http, claim_ref, "add_note", {"text": "still open"})

@@ -44,7 +44,7 @@ DIRECTIONS = {
 
 
 async def issue(http, claim_ref: str, **overrides) -> tuple[dict, str]:
-    claim = (await ok(http, claim_ref, "record_proceedings_issued", ISSUE | overrides))["claim"]
+    claim = (await ok(http, claim_ref, "record_proceedings_issued", ISSUE | overrides))["state"]
     route = claim["routes"][-1]
     assert (route["kind"], route["ended_at"]) == ("litigation", None)
     return claim, route["ref"]
@@ -136,7 +136,7 @@ async def to_directions(http, ref: str) -> dict:
 
 async def test_judgment_for_the_claimant_settles_the_claim_which_is_paid_and_closed(fairway):
     http = fairway.http
-    claim_ref = (await open_claim(http))["claim"]["ref"]
+    claim_ref = (await open_claim(http))["state"]["ref"]
     claim, ref = await issue(http, claim_ref)
     assert (claim["stage"], ref) == ("in_litigation", f"{claim_ref}-LIT1")
 
@@ -178,7 +178,7 @@ async def test_judgment_for_the_claimant_settles_the_claim_which_is_paid_and_clo
         assert (await read_claim(http, claim_ref))["routes"][0]["stayed"] is True
 
     await assert_eventually(claim_sees_the_stay)
-    mediation = (await ok(http, claim_ref, "propose_mediation", proposal))["claim"]
+    mediation = (await ok(http, claim_ref, "propose_mediation", proposal))["state"]
     assert mediation["stage"] == "in_litigation"
     mediation_ref = mediation["routes"][-1]["ref"]
     await read_route(http, "/mediations", mediation_ref)
@@ -274,7 +274,7 @@ async def test_judgment_for_the_claimant_settles_the_claim_which_is_paid_and_clo
     closed = await ok(
         http, claim_ref, "close", {"outcome": "settled_with_damages", "summary": "judgment paid"}
     )
-    assert (closed["claim"]["stage"], closed["claim"]["outcome"]) == ("closed", "settled_with_damages")
+    assert (closed["state"]["stage"], closed["state"]["outcome"]) == ("closed", "settled_with_damages")
 
     assert await route_history(http, PREFIX, ref, 21) == [
         "record_proceedings_issued",
@@ -335,7 +335,7 @@ async def test_judgment_for_the_claimant_settles_the_claim_which_is_paid_and_clo
 
 async def test_discontinuance_ends_the_route_and_the_claim_concludes(fairway):
     http = fairway.http
-    claim_ref = (await open_claim(http))["claim"]["ref"]
+    claim_ref = (await open_claim(http))["state"]["ref"]
     _, ref = await issue(http, claim_ref)
     await read_route(http, PREFIX, ref)
     # Served late in the four months: particulars are due no later than the last day for serving
@@ -367,7 +367,7 @@ async def test_discontinuance_ends_the_route_and_the_claim_concludes(fairway):
     [route] = claim["routes"]
     assert (route["outcome"]["result"], route["stage"]) == ("discontinued", "discontinued")
     closed = await ok(http, claim_ref, "close", {"outcome": "discontinued", "summary": "notice served"})
-    assert closed["claim"]["stage"] == "closed"
+    assert closed["state"]["stage"] == "closed"
 
     async def listed():
         rows = (await http.get(PREFIX, params={"parent_ref": claim_ref}, headers=auth("auditor"))).json()
@@ -380,7 +380,7 @@ async def test_discontinuance_ends_the_route_and_the_claim_concludes(fairway):
 
 async def test_default_judgment_only_once_time_ran_out_and_set_aside_reopens_the_defence(fairway):
     http = fairway.http
-    claim_ref = (await open_claim(http))["claim"]["ref"]
+    claim_ref = (await open_claim(http))["state"]["ref"]
     _, ref = await issue(http, claim_ref)
     await route_ok(
         http, PREFIX, ref, "serve_claim_form", {"step_taken_on": "2025-08-21", "method": "first_class_post"}
@@ -441,7 +441,7 @@ async def test_default_judgment_only_once_time_ran_out_and_set_aside_reopens_the
 
 async def test_our_notice_to_serve_brings_the_claim_form_date_forward_and_service_meets_it(fairway):
     http = fairway.http
-    claim_ref = (await open_claim(http))["claim"]["ref"]
+    claim_ref = (await open_claim(http))["state"]["ref"]
     _, ref = await issue(http, claim_ref)  # issued 31 Jul 2025: CPR 7.5 date 30 Nov 2025
 
     too_soon = {"served_on": "2025-08-04", "serve_by": "2025-08-17"}

@@ -41,7 +41,7 @@ async def propose(http, claim_ref: str, proposed_by: str = "claimant") -> str:
         "format": "remote",
         "reason": "quantum gap",
     }
-    claim = (await ok(http, claim_ref, "propose_mediation", body))["claim"]
+    claim = (await ok(http, claim_ref, "propose_mediation", body))["state"]
     route = claim["routes"][-1]
     assert (route["kind"], route["ended_at"]) == ("mediation", None)
     return route["ref"]
@@ -81,7 +81,7 @@ async def pay_and_close(http, claim_ref: str, amount: str) -> dict:
     closed = await ok(
         http, claim_ref, "close", {"outcome": "settled_with_damages", "summary": "settled at mediation"}
     )
-    assert (closed["claim"]["stage"], closed["claim"]["outcome"]) == ("closed", "settled_with_damages")
+    assert (closed["state"]["stage"], closed["state"]["outcome"]) == ("closed", "settled_with_damages")
     return closed
 
 
@@ -278,7 +278,7 @@ async def test_mediation_fails_litigation_starts_then_a_second_mediation_settles
     await claim_stage(http, claim_ref, "letter_of_response_sent")
 
     issued = {"issued_on": "2026-11-16", "court": "High Court, KBD", "claim_number": "KB-2026-001234"}
-    claim = (await ok(http, claim_ref, "record_proceedings_issued", issued))["claim"]
+    claim = (await ok(http, claim_ref, "record_proceedings_issued", issued))["state"]
     assert claim["stage"] == "in_litigation"
     litigation = claim["routes"][-1]["ref"]
     assert litigation == f"{claim_ref}-LIT1"

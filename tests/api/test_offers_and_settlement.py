@@ -30,7 +30,7 @@ def offer(by: str, amount: str, made_on: date | str, part_36: bool = True, **mor
 
 
 async def _responded(http, sent_on: date | str = "2026-07-15", **opening) -> str:
-    ref = (await open_claim(http, **opening))["claim"]["ref"]
+    ref = (await open_claim(http, **opening))["state"]["ref"]
     for action in TO_RESPONSE:
         await ok(http, ref, action, SAMPLES[action])
     await ok(
@@ -40,7 +40,7 @@ async def _responded(http, sent_on: date | str = "2026-07-15", **opening) -> str
 
 
 async def _claim(http, ref: str) -> dict:
-    return (await http.get(f"/claims/{ref}", headers=auth("handler"))).json()["claim"]
+    return (await http.get(f"/claims/{ref}", headers=auth("handler"))).json()["state"]
 
 
 @pytest.fixture
@@ -59,14 +59,14 @@ async def test_a_part_36_offer_expires_stays_open_and_once_accepted_settles(shor
     assert short.json()["details"]["stage"] == "letter_of_response_sent"
 
     made = await ok(http, ref, "make_offer", offer("defendant", "150000.00", today()))
-    period = made["claim"]["deadlines"]["part_36_relevant_period_offer_1"]
+    period = made["state"]["deadlines"]["part_36_relevant_period_offer_1"]
     assert (period["rule"], period["kind"], period["trigger"]) == (
         "part_36_relevant_period",
         "court",
         "make_offer",
     )
     assert "CPR 36.5" in period["basis"]
-    assert made["claim"]["offers"][0]["relevant_period_expired"] is False
+    assert made["state"]["offers"][0]["relevant_period_expired"] is False
 
     async def expired():  # three seconds under the short policy
         claim = await _claim(http, ref)
@@ -78,7 +78,7 @@ async def test_a_part_36_offer_expires_stays_open_and_once_accepted_settles(shor
     assert claim["deadlines"]["part_36_relevant_period_offer_1"]["status"] == "waived"
 
     accepted = await ok(http, ref, "accept_offer", {"offer_no": 1, "accepted_on": str(today())})
-    assert accepted["claim"]["stage"] == "offer_accepted"
+    assert accepted["state"]["stage"] == "offer_accepted"
     settlement = SAMPLES["record_settlement"] | {
         "agreed_on": str(today()),
         "general_damages": "100000.00",
@@ -86,8 +86,8 @@ async def test_a_part_36_offer_expires_stays_open_and_once_accepted_settles(shor
         "future_losses": "20000.00",
     }
     settled = await ok(http, ref, "record_settlement", settlement)
-    assert settled["claim"]["stage"] == "settled"
-    assert settled["claim"]["settlement"]["approval"] is None, "an adult's settlement needs no approval"
+    assert settled["state"]["stage"] == "settled"
+    assert settled["state"]["settlement"]["approval"] is None, "an adult's settlement needs no approval"
 
 
 async def test_withdrawal_waits_for_the_relevant_period_and_then_bars_acceptance(short_fairway):
@@ -96,7 +96,7 @@ async def test_withdrawal_waits_for_the_relevant_period_and_then_bars_acceptance
     await ok(http, ref, "make_offer", offer("claimant", "250000.00", today()))
     await ok(http, ref, "make_offer", offer("defendant", "120000.00", today(), responds_to=1))
     pending = await ok(http, ref, "withdraw_offer", {"offer_no": 2, "withdrawn_on": str(today())})
-    assert pending["claim"]["offers"][1]["status"] == "withdrawal_pending"
+    assert pending["state"]["offers"][1]["status"] == "withdrawal_pending"
     twice = await act(http, ref, "withdraw_offer", {"offer_no": 2, "withdrawn_on": str(today())})
     assert twice.status_code == 409 and twice.json()["code"] == "offer_not_open"
 
@@ -120,12 +120,12 @@ async def test_acceptance_within_the_relevant_period_beats_a_pending_withdrawal(
     period = (await _claim(http, ref))["deadlines"]["part_36_relevant_period_offer_1"]
     assert period["due_on"] == str(today() + timedelta(days=21))
     pending = await ok(http, ref, "withdraw_offer", {"offer_no": 1, "withdrawn_on": str(today())})
-    assert pending["claim"]["offers"][0]["status"] == "withdrawal_pending"
-    assert pending["claim"]["offers"][0]["withdrawal_notice_on"] == str(today())
+    assert pending["state"]["offers"][0]["status"] == "withdrawal_pending"
+    assert pending["state"]["offers"][0]["withdrawal_notice_on"] == str(today())
     accepted = await ok(http, ref, "accept_offer", {"offer_no": 1, "accepted_on": str(today())})
-    first = accepted["claim"]["offers"][0]
+    first = accepted["state"]["offers"][0]
     assert (first["status"], first["closed_on"]) == ("accepted", str(today()))
-    assert accepted["claim"]["deadlines"]["part_36_relevant_period_offer_1"]["status"] == "met"
+    assert accepted["state"]["deadlines"]["part_36_relevant_period_offer_1"]["status"] == "met"
     again = await act(http, ref, "withdraw_offer", {"offer_no": 1, "withdrawn_on": str(today())})
     assert again.status_code == 409, "an accepted offer cannot be withdrawn"
 
@@ -137,12 +137,12 @@ async def test_a_withdrawn_offer_cannot_be_accepted(fairway):
     await ok(http, ref, "make_offer", offer("defendant", "120000.00", "2026-08-10"))
     await assert_eventually(lambda: _expired_first_offer(http, ref))
     withdrawn = await ok(http, ref, "withdraw_offer", {"offer_no": 1, "withdrawn_on": "2026-09-10"})
-    assert withdrawn["claim"]["offers"][0]["status"] == "withdrawn"
+    assert withdrawn["state"]["offers"][0]["status"] == "withdrawn"
     refused = await act(http, ref, "accept_offer", {"offer_no": 1, "accepted_on": "2026-09-11"})
     assert refused.status_code == 409 and refused.json()["code"] == "offer_not_open"
     ordinary = await ok(http, ref, "make_offer", offer("claimant", "90000.00", "2026-09-12", part_36=False))
-    assert ordinary["claim"]["offers"][1]["relevant_period_days"] is None
-    assert "part_36_relevant_period_offer_2" not in ordinary["claim"]["deadlines"]
+    assert ordinary["state"]["offers"][1]["relevant_period_days"] is None
+    assert "part_36_relevant_period_offer_2" not in ordinary["state"]["deadlines"]
 
 
 async def _expired_first_offer(http, ref: str) -> None:
@@ -167,16 +167,16 @@ async def test_changes_and_clarification_follow_part_36(fairway):
     assert ordinary.status_code == 409 and ordinary.json()["code"] == "not_part_36"
     answer = {"offer_no": 1, "answer": "Yes.", "clarified_on": str(today())}
     clarified = await ok(http, ref, "clarify_offer", answer)
-    assert clarified["claim"]["offers"][0]["clarifications"][0]["answer"] == "Yes."
+    assert clarified["state"]["offers"][0]["clarifications"][0]["answer"] == "Yes."
     nothing_asked = await act(http, ref, "clarify_offer", answer)
     assert nothing_asked.status_code == 409 and nothing_asked.json()["code"] == "no_clarification_requested"
 
     better = await ok(
         http, ref, "change_offer", {"offer_no": 1, "amount": "110000.00", "changed_on": str(today())}
     )
-    improved = better["claim"]["offers"][0]
+    improved = better["state"]["offers"][0]
     assert (improved["amount"], improved["status"]) == ("110000.00", "open")
-    period = better["claim"]["deadlines"]["part_36_relevant_period_offer_1"]
+    period = better["state"]["deadlines"]["part_36_relevant_period_offer_1"]
     assert (period["revision"], period["trigger"], period["due_on"]) == (
         2,
         "change_offer",
@@ -185,13 +185,13 @@ async def test_changes_and_clarification_follow_part_36(fairway):
     worse = await ok(
         http, ref, "change_offer", {"offer_no": 1, "amount": "90000.00", "changed_on": str(today())}
     )
-    assert worse["claim"]["offers"][0]["status"] == "change_pending"
-    assert worse["claim"]["offers"][0]["amount"] == "110000.00", "worse terms wait for the period to end"
+    assert worse["state"]["offers"][0]["status"] == "change_pending"
+    assert worse["state"]["offers"][0]["amount"] == "110000.00", "worse terms wait for the period to end"
     same = await act(http, ref, "change_offer", {"offer_no": 2, "amount": "1.00", "changed_on": str(today())})
     assert same.status_code == 409 and same.json()["code"] == "not_part_36"
 
     accepted = await ok(http, ref, "accept_offer", {"offer_no": 1, "accepted_on": str(today())})
-    first = accepted["claim"]["offers"][0]
+    first = accepted["state"]["offers"][0]
     assert (first["status"], first["amount"]) == ("accepted", "110000.00")
     changed = await act(
         http, ref, "change_offer", {"offer_no": 1, "amount": "1.00", "changed_on": str(today())}
@@ -240,7 +240,7 @@ async def test_a_childs_settlement_waits_for_the_court_then_pays_and_closes(fair
     lump_sum_first = await act(http, ref, "record_payment", interim | {"kind": "lump_sum"})
     assert lump_sum_first.status_code == 409 and lump_sum_first.json()["code"] == "not_settled"
     paid_interim = await ok(http, ref, "record_payment", interim | {"court_approval_reference": "K00CL1-IP"})
-    assert paid_interim["claim"]["stage"] == "letter_of_response_sent", "an interim payment moves no stage"
+    assert paid_interim["state"]["stage"] == "letter_of_response_sent", "an interim payment moves no stage"
 
     settlement = {
         "agreed_on": "2026-08-25",
@@ -258,7 +258,7 @@ async def test_a_childs_settlement_waits_for_the_court_then_pays_and_closes(fair
     no_lump_sum = await act(http, ref, "record_settlement", settlement | {"lump_sum": None})
     assert no_lump_sum.status_code == 422
     waiting = await ok(http, ref, "record_settlement", settlement)
-    assert waiting["claim"]["stage"] == "awaiting_approval"
+    assert waiting["state"]["stage"] == "awaiting_approval"
     assert "record_payment" not in waiting["allowed_actions"]
     payment = {"paid_on": "2026-09-10", "amount": "130000.00", "payee": "claimant", "reference": "PAY-1"}
     early_payment = await act(http, ref, "record_payment", payment)
@@ -274,15 +274,15 @@ async def test_a_childs_settlement_waits_for_the_court_then_pays_and_closes(fair
         "order_reference": "K00CL1",
     }
     refused = await ok(http, ref, "record_court_approval", decision | {"approved": False})
-    claim = refused["claim"]
+    claim = refused["state"]
     assert (claim["stage"], claim["settlement"]) == ("negotiating", None)
     assert claim["refused_settlements"][0]["approval"]["approved"] is False
     await ok(http, ref, "record_settlement", settlement | {"agreed_on": "2026-09-05"})
     approved = await ok(
         http, ref, "record_court_approval", decision | {"approved": True, "decided_on": "2026-09-08"}
     )
-    assert approved["claim"]["stage"] == "settled"
-    assert approved["claim"]["settlement"]["approval"]["order_reference"] == "K00CL1"
+    assert approved["state"]["stage"] == "settled"
+    assert approved["state"]["settlement"]["approval"]["order_reference"] == "K00CL1"
 
     too_much = await act(http, ref, "record_payment", payment | {"amount": "160000.01"})
     assert too_much.status_code == 409 and too_much.json()["code"] == "overpayment"
@@ -300,12 +300,12 @@ async def test_a_childs_settlement_waits_for_the_court_then_pays_and_closes(fair
         "reference": "PAY-2",
     }
     paid = await ok(http, ref, "record_payment", costs | {"kind": "costs"})
-    assert paid["claim"]["stage"] == "paid"
+    assert paid["state"]["stage"] == "paid"
     yearly = {"paid_on": "2026-09-30", "amount": "10000.00", "payee": "claimant", "reference": "PPO-2027"}
     annual = await ok(http, ref, "record_payment", yearly | {"kind": "periodical"})
-    assert annual["claim"]["stage"] == "paid", "periodical payments run on outside the lump sum"
+    assert annual["state"]["stage"] == "paid", "periodical payments run on outside the lump sum"
     closed = await ok(http, ref, "close", {"outcome": "settled_with_damages"})
-    assert closed["claim"]["stage"] == "closed"
+    assert closed["state"]["stage"] == "closed"
 
     expected = [
         ("INT-1", "interim", "20000.00"),
@@ -318,7 +318,7 @@ async def test_a_childs_settlement_waits_for_the_court_then_pays_and_closes(fair
     record = PaymentRecord.model_validate(
         {
             "claim_ref": ref,
-            "payment": paid["claim"]["payments"][1],
+            "payment": paid["state"]["payments"][1],
             "recorded_by": "hana.handler",
             "recorded_at": datetime.now(UTC),
         }
@@ -352,10 +352,10 @@ async def test_a_stocktake_is_due_on_reaching_a_stocktake_stage(fairway):
         "hold_stocktake",
         {"held_on": str(today()), "outcome": "escalated", "notes": "to panel counsel"},
     )
-    assert held["claim"]["stocktakes"] == [
+    assert held["state"]["stocktakes"] == [
         {"held_on": str(today()), "outcome": "escalated", "notes": "to panel counsel"}
     ]
-    met = held["claim"]["deadlines"]["stocktake_due_letter_of_response_sent"]
+    met = held["state"]["deadlines"]["stocktake_due_letter_of_response_sent"]
     assert (met["status"], met["met_on"]) == ("met", str(today()))
 
 
@@ -367,7 +367,7 @@ async def test_a_settlement_lapses_the_offers_still_open_and_stops_their_reminde
     settled = await ok(
         http, ref, "record_settlement", SAMPLES["record_settlement"] | {"agreed_on": str(today())}
     )
-    claim = settled["claim"]
+    claim = settled["state"]
     assert claim["stage"] == "settled"
     assert [(o["no"], o["status"], o["closed_on"]) for o in claim["offers"]] == [
         (1, "lapsed", str(today())),

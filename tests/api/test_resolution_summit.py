@@ -61,7 +61,7 @@ async def open_summit(http, firm: dict = FIRM, **overrides) -> dict:
 
 
 async def claim_at(http, stage: ClaimStage, firm: dict = FIRM) -> str:
-    ref = (await open_claim(http, claimant_firm=firm))["claim"]["ref"]
+    ref = (await open_claim(http, claimant_firm=firm))["state"]["ref"]
     for action in ROUTES[stage]:
         await ok(http, ref, action, SAMPLES[action])
     return ref
@@ -75,7 +75,7 @@ async def read_claim(http, ref: str) -> dict:
 
 async def claim_reaches(http, ref: str, stage: str) -> dict:
     async def reached():
-        claim = (await read_claim(http, ref))["claim"]
+        claim = (await read_claim(http, ref))["state"]
         assert claim["stage"] == stage, claim["stage"]
         return claim
 
@@ -113,12 +113,12 @@ async def test_summit_settles_two_claims_and_returns_one(fairway):
         headers=auth("handler") | {"Idempotency-Key": retry_key},
     )
     assert retried.status_code == 409 and retried.json()["code"] == "request_id_reused"
-    assert len((await read_claim(http, d))["claim"]["routes"]) == 1
+    assert len((await read_claim(http, d))["state"]["routes"]) == 1
     due = state["deadlines"][f"valuation_due_{a}"]
     assert due["rule"] == "summit_valuation_due" and due["status"] == "open"
     expected = (datetime.fromisoformat(today()) + timedelta(days=14)).date().isoformat()
     assert due["due_on"] == expected and "unconfirmed" in due["basis"]
-    joined = (await read_claim(http, a))["claim"]
+    joined = (await read_claim(http, a))["state"]
     assert joined["stage"] == "in_resolution_summit"
     assert [(r["ref"], r["kind"]) for r in joined["routes"]] == [(ref, "resolution_summit")]
 
@@ -129,7 +129,7 @@ async def test_summit_settles_two_claims_and_returns_one(fairway):
     state = (await http.get(f"/resolution-summits/{ref}", headers=auth("handler"))).json()["state"]
     assert elsewhere not in [x["ref"] for x in state["claims"]]
     assert f"valuation_due_{elsewhere}" not in state["deadlines"]
-    assert (await read_claim(http, elsewhere))["claim"]["stage"] == "letter_of_response_sent"
+    assert (await read_claim(http, elsewhere))["state"]["stage"] == "letter_of_response_sent"
 
     # A claim already in this summit, or in another one, is refused.
     again = await summit_act(http, ref, "add_claim", {"claim_ref": a})
@@ -167,7 +167,7 @@ async def test_summit_settles_two_claims_and_returns_one(fairway):
     settled_a = {"claim_ref": a, "result": "settled", "settlement": terms("100000.00")}
     state = (await summit_ok(http, ref, "record_claim_outcome", settled_a))["state"]
     assert state["stage"] == "held", "the summit waits for every claim's outcome"
-    assert (await read_claim(http, a))["claim"]["stage"] == "in_resolution_summit"
+    assert (await read_claim(http, a))["state"]["stage"] == "in_resolution_summit"
     twice = await summit_act(http, ref, "record_claim_outcome", settled_a)
     assert (twice.status_code, twice.json()["code"]) == (409, "outcome_already_recorded")
     settled_b = {"claim_ref": b, "result": "settled", "settlement": terms("150000.00")}
@@ -196,7 +196,7 @@ async def test_summit_settles_two_claims_and_returns_one(fairway):
     }
     await ok(http, a, "record_payment", payment)
     closed = await ok(http, a, "close", {"outcome": "settled_with_damages"})
-    assert closed["claim"]["stage"] == "closed"
+    assert closed["state"]["stage"] == "closed"
 
     def register():
         with fairway.sessions() as session:
@@ -248,7 +248,7 @@ async def test_summit_refusals_change_nothing(fairway):
     assert (empty.status_code, empty.json()["code"]) == (409, "no_claims_in_summit")
     unknown = await summit_act(http, ref, "add_claim", {"claim_ref": "CLM-NOSUCHCLAIM"})
     assert (unknown.status_code, unknown.json()["code"]) == (409, "claim_not_found")
-    notified = (await open_claim(http, claimant_firm=FIRM))["claim"]["ref"]
+    notified = (await open_claim(http, claimant_firm=FIRM))["state"]["ref"]
     too_soon = await summit_act(http, ref, "add_claim", {"claim_ref": notified})
     assert too_soon.status_code == 409, too_soon.text
     absent = await summit_act(http, ref, "remove_claim", {"claim_ref": notified, "reason": "x"})

@@ -28,7 +28,7 @@ HERE = Path(__file__).parent
 
 async def claim_foundation(fairway) -> str:
     http = fairway.http
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
     await ok(http, ref, "add_note", {"text": "Records requested from the trust."})
     await ok(http, ref, "reassign", {"handler": "harry.handler", "reason": "caseload"}, who="supervisor")
     await ok(http, ref, "close", {"outcome": "withdrawn", "summary": "claimant withdrew"}, who="handler2")
@@ -37,7 +37,7 @@ async def claim_foundation(fairway) -> str:
 
 async def claim_lifecycle(fairway) -> str:
     http = fairway.http
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
     for action in ROUTES[ClaimStage.PAID]:
         await ok(http, ref, action, SAMPLES[action])
     await ok(http, ref, "put_on_hold", SAMPLES["put_on_hold"])
@@ -50,7 +50,7 @@ async def claim_lifecycle(fairway) -> str:
 async def claim_continued(fairway) -> str:
     """The run after a continue-as-new: it starts from carried state."""
     http = fairway.http
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
     await asyncio.gather(*(ok(http, ref, "add_note", {"text": f"note {i}"}) for i in range(30)))
     await ok(http, ref, "receive_letter_of_claim", SAMPLES["receive_letter_of_claim"])
     return ref
@@ -59,7 +59,7 @@ async def claim_continued(fairway) -> str:
 async def claim_deadlines(fairway) -> str:
     """The deadline book at work: escalations, extension, hold, correction, acknowledgment, waiver."""
     http = fairway.http
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
     await asyncio.sleep(5)  # the first review's whole ladder fires under the short policy
     await ok(http, ref, "receive_letter_of_claim", {"received_on": "2026-03-31"})
     correction = {"action": "receive_letter_of_claim", "corrected_date": "2026-03-30", "reason": "misread"}
@@ -101,7 +101,7 @@ async def claim_offers_and_settlement(fairway) -> str:
     court, and each kind of payment written to the register."""
     http = fairway.http
     child = {"name": "Sam Young", "date_of_birth": "2015-06-01", "protected_party": False}
-    ref = (await open_claim(http, claimant=child))["claim"]["ref"]
+    ref = (await open_claim(http, claimant=child))["state"]["ref"]
     for action in ROUTES[ClaimStage.LETTER_OF_RESPONSE_SENT]:
         await ok(http, ref, action, SAMPLES[action])
     interim = {"paid_on": "2026-07-20", "amount": "20000.00", "payee": "claimant_solicitors"}
@@ -186,7 +186,7 @@ async def litigation_judgment_for_claimant(fairway) -> str:
     from tests.api import test_litigation as lit
 
     http = fairway.http
-    claim_ref = (await open_claim(http))["claim"]["ref"]
+    claim_ref = (await open_claim(http))["state"]["ref"]
     _, ref = await lit.issue(http, claim_ref)
     await read_route(http, lit.PREFIX, ref)
     await lit.to_defence(http, ref)

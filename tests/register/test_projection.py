@@ -11,14 +11,8 @@ from sqlalchemy import func, select
 from activities.register import RegisterActivities
 from api.app import create_app
 from fairway.settings import Settings
-from models.claims import (
-    Claim,
-    ClaimOpening,
-    ClaimProjection,
-    ClaimRegisterRow,
-    ClaimRowProjection,
-    ClaimStage,
-)
+from models.cases import CaseProjection
+from models.claims import ClaimOpening, ClaimRegisterRow, ClaimStage, ClaimState
 from models.common import LedgerEntry, Role
 from models.register import ClaimRow, LedgerRow
 from tests.conftest import directory, running_fairway, sessions_for
@@ -29,12 +23,12 @@ T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
 def _claim(
     ref: str, seq: int, stage: ClaimStage = ClaimStage.NOTIFIED, handler: str = "hana.handler"
-) -> Claim:
-    return Claim(
+) -> ClaimState:
+    return ClaimState(
         ref=ref,
         opening=ClaimOpening.model_validate(opening()),
         stage=stage,
-        handler=handler,
+        owner=handler,
         opened_at=T0,
         updated_at=T0 + timedelta(minutes=seq),
         seq=seq,
@@ -56,16 +50,30 @@ def _entry(seq: int, action: str = "add_note", actor: str = "hana.handler") -> L
     )
 
 
-def _project(activities: RegisterActivities, ref: str, claim: Claim, *entries: LedgerEntry) -> None:
-    row = ClaimRegisterRow.of(f"claim-{ref}", claim)
-    activities.project_claim_row(ClaimRowProjection(row=row, entries=list(entries)))
-
-
-def _project_whole_claim(
-    activities: RegisterActivities, ref: str, claim: Claim, *entries: LedgerEntry
-) -> None:
-    """As a worker before compact projections scheduled it: still run after the deploy."""
-    activities.project_claim(ClaimProjection(workflow_id=f"claim-{ref}", claim=claim, entries=list(entries)))
+def _project(activities: RegisterActivities, ref: str, claim: ClaimState, *entries: LedgerEntry) -> None:
+    """What the claim's workflow sends: the case row, the claim's own row and new ledger entries."""
+    workflow_id = f"claim-{ref}"
+    activities.project_case(
+        CaseProjection(
+            workflow_id=workflow_id,
+            kind=claim.kind,
+            ref=ref,
+            parent_ref=None,
+            stage=claim.stage,
+            owner=claim.owner,
+            team=claim.team,
+            opened_at=claim.opened_at,
+            updated_at=claim.updated_at,
+            closed_at=claim.closed_at,
+            outcome=claim.outcome,
+            next_deadline_at=claim.next_deadline_at,
+            overdue=claim.overdue,
+            seq=claim.seq,
+            version=claim.version,
+            detail=ClaimRegisterRow.of(workflow_id, claim).model_dump(mode="json"),
+            entries=list(entries),
+        )
+    )
 
 
 def test_projection_is_idempotent_and_never_rolls_back(register_url):
@@ -73,10 +81,10 @@ def test_projection_is_idempotent_and_never_rolls_back(register_url):
     activities = RegisterActivities(sessions)
     ref = f"CLM-{uuid.uuid4().hex[:12].upper()}"
 
-    _project_whole_claim(activities, ref, _claim(ref, 1), _entry(1, "open_claim"))
+    _project(activities, ref, _claim(ref, 1), _entry(1, "open_claim"))
     _project(activities, ref, _claim(ref, 1), _entry(1, "open_claim"))  # a retried activity
     _project(activities, ref, _claim(ref, 3, handler="harry.handler"), _entry(2), _entry(3, "reassign"))
-    _project_whole_claim(activities, ref, _claim(ref, 2), _entry(2))  # a late retry of an older one
+    _project(activities, ref, _claim(ref, 2), _entry(2))  # a late retry of an older one
 
     with sessions() as session:
         row = session.get(ClaimRow, ref)
@@ -118,7 +126,7 @@ async def test_list_reads_the_register(register_url):
 async def test_claims_project_into_postgres_end_to_end(client, postgres_url):
     sessions = sessions_for(postgres_url)
     async with running_fairway(client, sessions) as fairway:
-        ref = (await open_claim(fairway.http))["claim"]["ref"]
+        ref = (await open_claim(fairway.http))["state"]["ref"]
         await ok(fairway.http, ref, "add_note", {"text": "stored in PostgreSQL"})
 
         def projected():

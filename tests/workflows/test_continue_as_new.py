@@ -33,7 +33,7 @@ async def test_continue_as_new_with_updates_in_flight(eager_server, sqlite_sessi
     client = eager_server.client
     async with running_fairway(client, sqlite_sessions) as fairway:
         http = fairway.http
-        ref = (await open_claim(http))["claim"]["ref"]
+        ref = (await open_claim(http))["state"]["ref"]
         first_key = key()
         first = await act(http, ref, "add_note", {"text": "note 0"}, idempotency_key=first_key)
         assert first.status_code == 200
@@ -56,9 +56,9 @@ async def test_continue_as_new_with_updates_in_flight(eager_server, sqlite_sessi
         }
 
         live = (await http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()
-        notes = [n["text"] for n in live["claim"]["notes"]]
+        notes = [n["text"] for n in live["state"]["notes"]]
         assert sorted(notes) == sorted(["note 0", *texts]) and len(notes) == 41
-        assert live["claim"]["seq"] == 42
+        assert live["state"]["seq"] == 42
 
         async def complete():
             history = (await http.get(f"/claims/{ref}/history", headers=auth("supervisor"))).json()
@@ -70,7 +70,7 @@ async def test_continue_as_new_with_updates_in_flight(eager_server, sqlite_sessi
         temporal = [(e["seq"], e["request_id"]) for e in history["temporal"]]
         assert temporal == [(e["seq"], e["request_id"]) for e in history["ledger"]]
         moved = await ok(http, ref, "reassign", {"handler": "harry.handler"}, who="supervisor")
-        assert moved["claim"]["seq"] == 43
+        assert moved["state"]["seq"] == 43
 
 
 async def test_a_kit_case_continues_as_new_with_its_state_and_request_ids(eager_server, sqlite_sessions):

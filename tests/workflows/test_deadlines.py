@@ -28,7 +28,7 @@ async def opening_deadlines(http, ref: str) -> dict:
     """The deadlines a claim sets as it opens (computed by the calendar activity just after)."""
 
     async def set_():
-        claim = (await http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["claim"]
+        claim = (await http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["state"]
         assert {"case_review_due", "limitation"} <= set(claim["deadlines"])
         return claim["deadlines"]
 
@@ -62,7 +62,7 @@ async def short_fairway(client, sqlite_sessions):
 
 async def test_the_ladder_fires_in_order_for_an_unmet_deadline(short_fairway):
     f = short_fairway
-    ref = (await open_claim(f.http))["claim"]["ref"]
+    ref = (await open_claim(f.http))["state"]["ref"]
     review = (await opening_deadlines(f.http, ref))["case_review_due"]
     assert (review["kind"], review["status"], review["owner"]) == ("service", "open", "hana.handler")
     await until_steps(
@@ -83,7 +83,7 @@ async def test_the_ladder_fires_in_order_for_an_unmet_deadline(short_fairway):
         assert sorted(n.recipient for n in notified) == ["hana.handler", "hana.head", "sam.supervisor"]
         assert all(ref in n.subject and "Alex Example" not in n.body for n in notified)
 
-    live = (await f.http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["claim"]
+    live = (await f.http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["state"]
     assert live["deadlines"]["case_review_due"]["status"] == "missed" and live["overdue"] is True
     assert [c["change"] for c in live["deadlines"]["case_review_due"]["changes"]] == [
         "set",
@@ -104,13 +104,13 @@ async def test_the_ladder_fires_in_order_for_an_unmet_deadline(short_fairway):
 
 async def test_meeting_a_deadline_before_its_warning_cancels_the_ladder(short_fairway):
     f = short_fairway
-    ref = (await open_claim(f.http))["claim"]["ref"]
+    ref = (await open_claim(f.http))["state"]["ref"]
     met = await ok(
         f.http, ref, "request_health_records", {"requested_on": datetime.now(UTC).date().isoformat()}
     )
-    review = met["claim"]["deadlines"]["case_review_due"]
+    review = met["state"]["deadlines"]["case_review_due"]
     assert review["status"] == "met"
-    records = met["claim"]["deadlines"]["health_records_due"]
+    records = met["state"]["deadlines"]["health_records_due"]
     # The records deadline was set by the same action and runs its own ladder; waive it.
     await ok(
         f.http,
@@ -127,7 +127,7 @@ async def test_meeting_a_deadline_before_its_warning_cancels_the_ladder(short_fa
 
 async def test_an_extension_rearms_the_ladder(short_fairway):
     f = short_fairway
-    ref = (await open_claim(f.http))["claim"]["ref"]
+    ref = (await open_claim(f.http))["state"]["ref"]
     await until_steps(f.sessions, ref, [(1, "warning", "hana.handler")], timeout=10)
     new_due = datetime.now(UTC) + timedelta(seconds=4)
     extended = await ok(
@@ -141,7 +141,7 @@ async def test_an_extension_rearms_the_ladder(short_fairway):
             "agreed_by": "sam.supervisor",
         },
     )
-    review = extended["claim"]["deadlines"]["case_review_due"]
+    review = extended["state"]["deadlines"]["case_review_due"]
     assert (review["status"], review["revision"], review["steps_done"]) == ("extended", 2, [])
     assert extended["deadline_changes"][0]["name"] == "case_review_due"
     await until_steps(
@@ -170,13 +170,13 @@ async def test_an_extension_rearms_the_ladder(short_fairway):
 
 async def test_a_waiver_stops_the_ladder_and_needs_a_supervisor(short_fairway):
     f = short_fairway
-    ref = (await open_claim(f.http))["claim"]["ref"]
+    ref = (await open_claim(f.http))["state"]["ref"]
     await until_steps(f.sessions, ref, [(1, "warning", "hana.handler")], timeout=10)
     body = {"deadline": "case_review_due", "reason": "duplicate notification"}
     by_handler = await act(f.http, ref, "waive_deadline", body)
     assert by_handler.status_code == 403
     waived = await ok(f.http, ref, "waive_deadline", body, who="supervisor")
-    assert waived["claim"]["deadlines"]["case_review_due"]["status"] == "waived"
+    assert waived["state"]["deadlines"]["case_review_due"]["status"] == "waived"
     await asyncio.sleep(4)
     assert steps(f.sessions, ref) == [(1, "warning", "hana.handler")]
     again = await act(f.http, ref, "waive_deadline", body, who="supervisor")
@@ -185,10 +185,10 @@ async def test_a_waiver_stops_the_ladder_and_needs_a_supervisor(short_fairway):
 
 async def test_a_hold_pauses_a_service_clock_but_not_a_protocol_period(short_fairway):
     f = short_fairway
-    ref = (await open_claim(f.http))["claim"]["ref"]
+    ref = (await open_claim(f.http))["state"]["ref"]
     await ok(f.http, ref, "receive_letter_of_claim", {"received_on": datetime.now(UTC).date().isoformat()})
     held = await ok(f.http, ref, "put_on_hold", {"reason": "awaiting inquest", "review_on": "2027-01-01"})
-    review = held["claim"]["deadlines"]["case_review_due"]
+    review = held["state"]["deadlines"]["case_review_due"]
     assert review["paused_remaining_seconds"] is not None
     await until_steps(
         f.sessions,
@@ -202,7 +202,7 @@ async def test_a_hold_pauses_a_service_clock_but_not_a_protocol_period(short_fai
     )
     assert steps(f.sessions, ref) == [], "the service clock stood still while the claim was on hold"
     resumed = await ok(f.http, ref, "take_off_hold", {"reason": "inquest concluded"})
-    review = resumed["claim"]["deadlines"]["case_review_due"]
+    review = resumed["state"]["deadlines"]["case_review_due"]
     assert review["paused_remaining_seconds"] is None
     assert datetime.fromisoformat(review["due_at"]) > datetime.now(UTC)
     await until_steps(
@@ -218,7 +218,7 @@ async def test_a_hold_pauses_a_service_clock_but_not_a_protocol_period(short_fai
 
 async def test_a_worker_killed_between_steps_resumes_without_duplicates(client, sqlite_sessions):
     async with running_fairway(client, sqlite_sessions, policy=SHORT) as f:
-        ref = (await open_claim(f.http))["claim"]["ref"]
+        ref = (await open_claim(f.http))["state"]["ref"]
         await until_steps(f.sessions, ref, [(1, "warning", "hana.handler")], timeout=10)
     # The worker is gone; the supervisor and head-of-service steps come due meanwhile.
     await asyncio.sleep(4)
@@ -242,7 +242,7 @@ async def test_a_step_falling_due_while_a_projection_gathers_is_not_held_back(cl
     gathering = {"projection_delay_seconds": 8, "book_projection_delay_seconds": 8}
     slow_register = SHORT.model_copy(update=gathering)
     async with running_fairway(client, sqlite_sessions, policy=slow_register) as f:
-        ref = (await open_claim(f.http))["claim"]["ref"]
+        ref = (await open_claim(f.http))["state"]["ref"]
         review = (await opening_deadlines(f.http, ref))["case_review_due"]
         await until_steps(
             f.sessions, ref, [(1, "warning", "hana.handler"), (1, "supervisor", "sam.supervisor")], timeout=6
@@ -254,7 +254,7 @@ async def test_a_step_falling_due_while_a_projection_gathers_is_not_held_back(cl
 
 async def test_correcting_a_trigger_date_moves_every_deadline_computed_from_it(fairway):
     http = fairway.http
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
     await ok(http, ref, "receive_letter_of_claim", {"received_on": "2026-03-31"})
     corrected = await ok(
         http,
@@ -267,11 +267,11 @@ async def test_correcting_a_trigger_date_moves_every_deadline_computed_from_it(f
         "letter_of_claim_acknowledgment_due": ("2026-04-14", "2026-04-03"),
         "letter_of_response_due": ("2026-07-31", "2026-07-20"),
     }
-    deadline = corrected["claim"]["deadlines"]["letter_of_response_due"]
+    deadline = corrected["state"]["deadlines"]["letter_of_response_due"]
     assert deadline["trigger_date"] == "2026-03-20" and deadline["changes"] == [], (
         "the answer leaves logs out"
     )
-    live = (await http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["claim"]
+    live = (await http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["state"]
     assert live["deadlines"]["letter_of_response_due"]["changes"][-1]["change"] == "recomputed"
     nothing = await act(
         http, ref, "correct_date", {"action": "add_note", "corrected_date": "2026-03-20", "reason": "x"}
@@ -288,18 +288,18 @@ async def test_an_agreed_extension_longer_than_the_rule_allows_is_refused(client
         update={"deadlines": deadline_policies.STANDARD.model_copy(update={"rules": rules})}
     )
     async with running_fairway(client, sqlite_sessions, policy=policy) as f:
-        ref = (await open_claim(f.http))["claim"]["ref"]
+        ref = (await open_claim(f.http))["state"]["ref"]
         await ok(f.http, ref, "receive_letter_of_claim", {"received_on": "2026-03-31"})
         body = {"deadline": "letter_of_response_due", "reason": "experts", "agreed_by": "Example & Co LLP"}
         too_long = await act(f.http, ref, "extend_deadline", body | {"new_due_on": "2026-08-29"})
         assert too_long.status_code == 409 and too_long.json()["code"] == "extension_too_long"
         extended = await ok(f.http, ref, "extend_deadline", body | {"new_due_on": "2026-08-28"})
-        assert extended["claim"]["deadlines"]["letter_of_response_due"]["due_on"] == "2026-08-28"
+        assert extended["state"]["deadlines"]["letter_of_response_due"]["due_on"] == "2026-08-28"
 
 
 async def test_limitation_is_computed_suspended_and_moved_by_a_standstill(fairway):
     http = fairway.http
-    adult = (await open_claim(http))["claim"]["ref"]
+    adult = (await open_claim(http))["state"]["ref"]
     limitation = (await opening_deadlines(http, adult))["limitation"]
     assert (
         limitation["due_on"] == "2027-06-01" and limitation["kind"] == "statutory"
@@ -310,13 +310,13 @@ async def test_limitation_is_computed_suspended_and_moved_by_a_standstill(fairwa
         incident_date="2015-05-10",
         date_of_knowledge=None,
     )
-    assert (await opening_deadlines(http, child["claim"]["ref"]))["limitation"][
+    assert (await opening_deadlines(http, child["state"]["ref"]))["limitation"][
         "due_on"
     ] == "2036-05-10"  # 21st
     protected = await open_claim(
         http, claimant={"name": "P", "date_of_birth": "1980-01-01", "protected_party": True}
     )
-    limitation = (await opening_deadlines(http, protected["claim"]["ref"]))["limitation"]
+    limitation = (await opening_deadlines(http, protected["state"]["ref"]))["limitation"]
     assert (limitation["due_on"], limitation["due_at"], limitation["flags"]) == (None, None, ["suspended"])
     moved = await ok(
         http,
@@ -324,7 +324,7 @@ async def test_limitation_is_computed_suspended_and_moved_by_a_standstill(fairwa
         "record_standstill_agreement",
         {"agreed_on": "2026-05-01", "until": "2027-12-31", "terms": "no limitation point"},
     )
-    assert moved["claim"]["deadlines"]["limitation"]["due_on"] == "2027-12-31"
+    assert moved["state"]["deadlines"]["limitation"]["due_on"] == "2027-12-31"
     assert moved["deadline_changes"] == [
         {"name": "limitation", "previous_due_on": "2027-06-01", "due_on": "2027-12-31"}
     ]
@@ -332,7 +332,7 @@ async def test_limitation_is_computed_suspended_and_moved_by_a_standstill(fairwa
 
 async def test_supervisor_queue_lists_and_acknowledges(short_fairway):
     f = short_fairway
-    ref = (await open_claim(f.http))["claim"]["ref"]
+    ref = (await open_claim(f.http))["state"]["ref"]
     await until_steps(
         f.sessions, ref, [(1, "warning", "hana.handler"), (1, "supervisor", "sam.supervisor")], timeout=10
     )
@@ -357,7 +357,7 @@ async def test_supervisor_queue_lists_and_acknowledges(short_fairway):
         headers=auth("supervisor"),
     )
     assert acked.status_code == 200, acked.text
-    assert "case_review_due:1:supervisor" in acked.json()["claim"]["acknowledged_escalations"]
+    assert "case_review_due:1:supervisor" in acked.json()["state"]["acknowledged_escalations"]
     again = await f.http.post(
         f"/escalations/{mine[0]['id']}/acknowledge", json={"comment": "again"}, headers=auth("supervisor")
     )
@@ -379,7 +379,7 @@ async def test_supervisor_queue_lists_and_acknowledges(short_fairway):
 
 async def test_a_correction_leaves_agreed_and_waived_deadlines_alone(fairway):
     http = fairway.http
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
     await ok(http, ref, "receive_letter_of_claim", {"received_on": "2026-03-31"})
     agreed = {
         "deadline": "letter_of_claim_acknowledgment_due",
@@ -398,7 +398,7 @@ async def test_a_correction_leaves_agreed_and_waived_deadlines_alone(fairway):
         {"action": "receive_letter_of_claim", "corrected_date": "2026-03-20", "reason": "r"},
     )
     assert corrected.status_code == 200, corrected.text
-    deadlines = corrected.json()["claim"]["deadlines"]
+    deadlines = corrected.json()["state"]["deadlines"]
     assert deadlines["letter_of_claim_acknowledgment_due"]["due_on"] == "2026-12-18"
     assert deadlines["letter_of_claim_acknowledgment_due"]["status"] == "extended"
     assert deadlines["letter_of_response_due"]["status"] == "waived"
@@ -407,26 +407,26 @@ async def test_a_correction_leaves_agreed_and_waived_deadlines_alone(fairway):
 
 async def test_reopening_restores_limitation(fairway):
     http = fairway.http
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
     await opening_deadlines(http, ref)
     closed = await ok(http, ref, "close", {"outcome": "withdrawn"})
-    assert {d["status"] for d in closed["claim"]["deadlines"].values()} == {"waived"}
-    assert closed["claim"]["next_deadline_at"] is None
+    assert {d["status"] for d in closed["state"]["deadlines"].values()} == {"waived"}
+    assert closed["state"]["next_deadline_at"] is None
     reopened = await ok(http, ref, "reopen", {"reason": "claimant came back"}, who="supervisor")
-    limitation = reopened["claim"]["deadlines"]["limitation"]
+    limitation = reopened["state"]["deadlines"]["limitation"]
     assert (limitation["status"], limitation["due_on"]) == ("open", "2027-06-01")
-    assert reopened["claim"]["next_deadline_at"] is not None
+    assert reopened["state"]["next_deadline_at"] is not None
 
 
 async def test_a_same_day_hold_keeps_a_day_period_due_at_the_end_of_its_day(fairway):
     http = fairway.http
-    ref = (await open_claim(http))["claim"]["ref"]
+    ref = (await open_claim(http))["state"]["ref"]
     before = (await opening_deadlines(http, ref))["case_review_due"]
     await ok(http, ref, "put_on_hold", {"reason": "query", "review_on": "2027-01-01"})
     resumed = await ok(http, ref, "take_off_hold", {"reason": "answered"})
-    after = resumed["claim"]["deadlines"]["case_review_due"]
+    after = resumed["state"]["deadlines"]["case_review_due"]
     assert (after["due_on"], after["due_at"]) == (before["due_on"], before["due_at"])
-    live = (await http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["claim"]
+    live = (await http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["state"]
     assert [c["change"] for c in live["deadlines"]["case_review_due"]["changes"]][-2:] == [
         "paused",
         "resumed",
