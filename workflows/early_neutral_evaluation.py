@@ -15,8 +15,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from models import early_neutral_evaluation as e
-    from models.cases import CaseView
     from models.claims import Side
+    from models.deadlines import DeadlineChangeView
     from models.early_neutral_evaluation import EvaluationStage as S
     from models.routes import RouteKind, RouteOutcome, RouteResult
     from workflows.case_kit import Context, Pathway, Step, both, common_steps, not_future
@@ -106,7 +106,13 @@ def _not_served_yet(state: e.EvaluationState, p: e.ServePositionPaper, ctx: Cont
     return None
 
 
-def _papers_in(state: e.EvaluationState, p: e.LodgeEvaluationBundle, ctx: Context):
+def _a_paper_outstanding(state: e.EvaluationState):
+    if state.evaluation.position_papers_served.keys() >= SIDES:
+        return "already_served", "both parties' position papers were served"
+    return None
+
+
+def _papers_in(state: e.EvaluationState):
     # The bundle is what the evaluator reads: it goes in once both position papers are in it.
     missing = sorted(SIDES - state.evaluation.position_papers_served.keys())
     if missing:
@@ -128,7 +134,13 @@ def _first_response(state: e.EvaluationState, p: e.RecordEvaluationResponse, ctx
     return None
 
 
-def _responses_in(state: e.EvaluationState, p: Any, ctx: Context):
+def _a_response_outstanding(state: e.EvaluationState):
+    if state.evaluation.responses.keys() >= SIDES:
+        return "already_responded", "both parties' responses were recorded; add a note if one changed"
+    return None
+
+
+def _responses_in(state: e.EvaluationState):
     missing = sorted(SIDES - state.evaluation.responses.keys())
     if missing:
         return "responses_outstanding", f"no response to the evaluation yet from: {', '.join(missing)}"
@@ -139,6 +151,50 @@ def _court_order_varied(state: e.EvaluationState, p: e.AbandonEvaluation, ctx: C
     if state.evaluation.ordered_by_court and p.court_order_varied_on is None:
         return "ordered_by_court", "a court-ordered evaluation ends early only if the court varies its order"
     return None
+
+
+# --- the deadline book -------------------------------------------------------------------
+# No periods are fixed by rule: every date is agreed or ordered, and entered.
+
+
+async def _evaluation_due(
+    case: EarlyNeutralEvaluationWorkflow, p: e.AppointEvaluator, ctx: Context
+) -> list[DeadlineChangeView]:
+    owner, actor = case.state.owner, ctx.actor.id
+    return [case.book.set_date(EVALUATION, "appoint_evaluator", ctx.today, p.evaluation_on, owner, actor)]
+
+
+async def _timetable_due(
+    case: EarlyNeutralEvaluationWorkflow, p: e.FixEvaluationTimetable, ctx: Context
+) -> list[DeadlineChangeView]:
+    """The papers' dates, and the evaluation's if the timetable moves it."""
+    book, owner, actor, action = case.book, case.state.owner, ctx.actor.id, "fix_evaluation_timetable"
+    changes = [
+        book.set_date(POSITION_PAPERS, action, ctx.today, p.position_papers_due_on, owner, actor),
+        book.set_date(BUNDLE, action, ctx.today, p.bundle_due_on, owner, actor),
+    ]
+    if p.evaluation_on is not None:
+        changes.append(book.set_date(EVALUATION, action, ctx.today, p.evaluation_on, owner, actor))
+    return changes
+
+
+# One deadline for both papers and one for both responses: met when the second is in.
+
+
+async def _papers_met_once_both_served(
+    case: EarlyNeutralEvaluationWorkflow, p: e.ServePositionPaper, ctx: Context
+) -> list[DeadlineChangeView]:
+    if case.state.evaluation.position_papers_served.keys() >= SIDES:
+        case.book.meet(POSITION_PAPERS, p.served_on, ctx.actor.id)
+    return []
+
+
+async def _responses_met_once_both_in(
+    case: EarlyNeutralEvaluationWorkflow, p: e.RecordEvaluationResponse, ctx: Context
+) -> list[DeadlineChangeView]:
+    if case.state.evaluation.responses.keys() >= SIDES:
+        case.book.meet(RESPONSES, p.responded_on, ctx.actor.id)
+    return []
 
 
 PATHWAY = Pathway(
@@ -153,6 +209,7 @@ PATHWAY = Pathway(
             "Evaluator appointed; the evaluation hearing (or paper evaluation) fixed",
             _appoint,
             not_future("appointed_on"),
+            book=_evaluation_due,
         ),
         Step(
             "fix_evaluation_timetable",
@@ -162,6 +219,7 @@ PATHWAY = Pathway(
             "Position papers and bundle due (dates agreed or ordered); may move the evaluation date",
             _timetable,
             _on_or_before_evaluation,
+            book=_timetable_due,
         ),
         Step(
             "serve_position_paper",
@@ -172,6 +230,8 @@ PATHWAY = Pathway(
             _position_paper,
             both(not_future("served_on"), _not_served_yet),
             date_field="served_on",
+            available=_a_paper_outstanding,
+            book=_papers_met_once_both_served,
         ),
         Step(
             "lodge_evaluation_bundle",
@@ -180,8 +240,9 @@ PATHWAY = Pathway(
             S.PAPERS_SERVED,
             "Bundle lodged with the evaluator, with both position papers: the papers are served",
             _bundle,
-            both(not_future("lodged_on"), _papers_in),
+            not_future("lodged_on"),
             date_field="lodged_on",
+            available=_papers_in,
             meets=(BUNDLE,),
         ),
         Step(
@@ -207,6 +268,8 @@ PATHWAY = Pathway(
             _respond,
             both(not_future("responded_on"), _first_response),
             date_field="responded_on",
+            available=_a_response_outstanding,
+            book=_responses_met_once_both_in,
         ),
         Step(
             "settle_on_evaluation",
@@ -215,7 +278,7 @@ PATHWAY = Pathway(
             S.SETTLED,
             "Settled on the evaluation: the claim moves to settlement",
             _settle,
-            _responses_in,
+            available=_responses_in,
         ),
         Step(
             "record_issues_narrowed",
@@ -224,7 +287,7 @@ PATHWAY = Pathway(
             S.NARROWED,
             "Not settled, issues narrowed: the claim chooses its next route",
             _narrow,
-            _responses_in,
+            available=_responses_in,
         ),
         Step(
             "record_not_resolved",
@@ -233,7 +296,7 @@ PATHWAY = Pathway(
             S.NOT_RESOLVED,
             "Not resolved: the claim chooses its next route",
             _not_resolved,
-            _responses_in,
+            available=_responses_in,
         ),
         Step(
             "abandon_evaluation",
@@ -247,6 +310,7 @@ PATHWAY = Pathway(
         *common_steps(OPEN, EVERY),
     ],
     final=FINAL,
+    opening_action="agree_early_neutral_evaluation",
 )
 
 
@@ -256,8 +320,7 @@ class EarlyNeutralEvaluationWorkflow(RouteWorkflow):
     route = RouteKind.EARLY_NEUTRAL_EVALUATION
     input_type = e.EvaluationInput
     state_type = e.EvaluationState
-    view_type = CaseView[e.EvaluationState]
-    opening_action = "agree_early_neutral_evaluation"
+    opening_action = PATHWAY.opening_action  # until api/cases.py reads pathway.opening_action
 
     @workflow.init
     def __init__(self, input: e.EvaluationInput) -> None:
@@ -274,29 +337,6 @@ class EarlyNeutralEvaluationWorkflow(RouteWorkflow):
 
     async def on_open(self, input: e.EvaluationInput) -> None:
         await self.tell_claim()
-
-    async def deadline_effects(self, step: Step, payload: Any, ctx: Context):
-        book, owner, actor, ene = self.book, self.state.owner, ctx.actor.id, self.state.evaluation
-        if step.action == "appoint_evaluator":
-            return [book.set_date(EVALUATION, step.action, ctx.today, payload.evaluation_on, owner, actor)]
-        if step.action == "fix_evaluation_timetable":
-            changes = [
-                book.set_date(
-                    POSITION_PAPERS, step.action, ctx.today, payload.position_papers_due_on, owner, actor
-                ),
-                book.set_date(BUNDLE, step.action, ctx.today, payload.bundle_due_on, owner, actor),
-            ]
-            if payload.evaluation_on is not None:
-                changes.append(
-                    book.set_date(EVALUATION, step.action, ctx.today, payload.evaluation_on, owner, actor)
-                )
-            return changes
-        # One deadline for both papers and one for both responses: met when the second is in.
-        if step.action == "serve_position_paper" and ene.position_papers_served.keys() >= SIDES:
-            book.meet(POSITION_PAPERS, payload.served_on, actor)
-        if step.action == "record_evaluation_response" and ene.responses.keys() >= SIDES:
-            book.meet(RESPONSES, payload.responded_on, actor)
-        return []
 
     def facts(self) -> dict[str, Any]:
         ene = self.state.evaluation

@@ -10,22 +10,21 @@ not even a stay. A stay is told to the claim: ADR may run on the claim only whil
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, get_args
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.court_service import ServiceActivities
     from models import litigation as m
-    from models.cases import CaseView
     from models.deadlines import DeadlineChangeView, DeadlineStatus
     from models.litigation import CourtDate as D
     from models.litigation import LitigationStage as S
     from models.routes import RouteKind, RouteOutcome, RouteResult, SettlementTerms
     from workflows.case_kit import Context, Pathway, Step, both, common_steps, not_future
     from workflows.clock import london_date
-    from workflows.route import RouteWorkflow
+    from workflows.route import RouteWorkflow, tell_claim
 
 CLAIM_FORM_SERVICE = "claim_form_service_due"
 NOTICE_TO_SERVE = "claim_form_service_required_by_notice"
@@ -45,12 +44,22 @@ FINAL = frozenset(
 )
 OPEN = EVERY - FINAL
 DIRECTIONS_STAGES = frozenset({S.DIRECTIONS_GIVEN, S.TRIAL_LISTED})
+DIRECTIONS = get_args(m.ComplyWithDirection.model_fields["direction"].annotation)  # complied with
 
 
 # --- checks --------------------------------------------------------------------------------
 
 
-def _not_stayed(state: m.LitigationState, p: Any, ctx: Context):
+def _all(*checks):
+    """Availability: the first refusal of several checks on the state."""
+
+    def available(state: m.LitigationState):
+        return next((refused for check in checks if (refused := check(state))), None)
+
+    return available
+
+
+def _not_stayed(state: m.LitigationState):
     if state.stayed:
         return (
             "proceedings_stayed",
@@ -109,13 +118,24 @@ def _within_window(state: m.LitigationState, p: m.ListTrial, ctx: Context):
     return None
 
 
-def _time_for_response_expired(state: m.LitigationState, p: m.DefaultJudgment, ctx: Context):
-    """CPR 12.3: judgment in default only once the time to acknowledge service (before an
-    acknowledgment) or to file the defence (after one) has run out."""
-    name = ACKNOWLEDGMENT if state.stage == S.PARTICULARS_SERVED else DEFENCE
+def _time_for_response(state: m.LitigationState) -> str:
+    """CPR 12.3: the time that counts for judgment in default, to acknowledge service (before
+    an acknowledgment) or to file the defence (after one)."""
+    return ACKNOWLEDGMENT if state.stage == S.PARTICULARS_SERVED else DEFENCE
+
+
+def _time_for_response_dated(state: m.LitigationState):
+    name = _time_for_response(state)
     deadline = state.deadlines.get(name)
     if deadline is None or deadline.due_on is None:
         return "no_deadline", f"{name} has no date, so its time cannot have expired"
+    return None
+
+
+def _time_for_response_expired(state: m.LitigationState, p: m.DefaultJudgment, ctx: Context):
+    """Judgment in default only once the time for a response has run out (CPR 12.3)."""
+    name = _time_for_response(state)
+    deadline = state.deadlines[name]
     if p.entered_on <= deadline.due_on:
         return (
             "time_not_expired",
@@ -138,9 +158,16 @@ def _notice_brings_service_forward(state: m.LitigationState, p: m.NoticeToServe,
     return None
 
 
-def _stayed(state: m.LitigationState, p: Any, ctx: Context):
+def _stayed(state: m.LitigationState):
     if not state.stayed:
         return "not_stayed", "proceedings are not stayed"
+    return None
+
+
+def _a_direction_outstanding(state: m.LitigationState):
+    """Some direction an order has set is still to be complied with."""
+    if not any((d := state.deadlines.get(name)) is not None and d.live for name in DIRECTIONS):
+        return "deadline_closed", "every direction an order has set is complied with or closed"
     return None
 
 
@@ -291,7 +318,113 @@ def _lift(state: m.LitigationState, p: m.LiftStay, ctx: Context) -> None:
     stay.lifted_on, stay.lift_reason = p.lifted_on, p.reason
 
 
-PROGRESSING = _not_stayed  # a step of the timetable: refused while the proceedings are stayed
+# --- the deadline book beyond the table: dates from service, notices and orders ---------------
+
+
+async def _deemed_served(request: m.DeemedServiceRequest) -> date:
+    served = await workflow.execute_local_activity_method(
+        ServiceActivities.deemed_service, request, start_to_close_timeout=SERVICE_TIMEOUT
+    )
+    return served.deemed_served_on
+
+
+def _court_dates(
+    case: LitigationWorkflow, action: str, made_on: date, dates: dict, ctx: Context
+) -> list[DeadlineChangeView]:
+    book, owner, actor = case.book, case.state.owner, ctx.actor.id
+    return [
+        book.set_date(name.value, action, made_on, due_on, owner, actor) for name, due_on in dates.items()
+    ]
+
+
+async def _service_required_by_notice(case: LitigationWorkflow, p: m.NoticeToServe, ctx: Context):
+    owner, actor = case.state.owner, ctx.actor.id
+    action = "serve_notice_to_serve_claim_form"
+    return [case.book.set_date(NOTICE_TO_SERVE, action, p.served_on, p.serve_by, owner, actor)]
+
+
+async def _particulars_due(case: LitigationWorkflow, p: m.ServeClaimForm, ctx: Context):
+    """CPR 7.4: the particulars 14 days after the claim form's deemed service (CPR 6.14)."""
+    state, book, owner, actor = case.state, case.book, case.state.owner, ctx.actor.id
+    lit = state.litigation
+    request = m.DeemedServiceRequest(document="claim_form", method=p.method, step_taken_on=p.step_taken_on)
+    lit.claim_form_deemed_served_on = served = await _deemed_served(request)
+    change = await book.set(PARTICULARS, "serve_claim_form", served, owner, actor)
+    # CPR 7.4(2): never later than the last day for serving the claim form. (A short test
+    # policy counts seconds, not days: nothing to cap.)
+    last = state.deadlines[CLAIM_FORM_SERVICE].due_on
+    if ctx.policy.deadlines.rules[PARTICULARS].period is not None and change.due_on > last:
+        change = book.set_date(PARTICULARS, "serve_claim_form", served, last, owner, actor)
+    return [change]
+
+
+async def _acknowledgment_due_on_service(case: LitigationWorkflow, p: m.ServeClaimForm, ctx: Context):
+    """CPR 10.3: served with the particulars, the claim form's deemed service starts both."""
+    lit = case.state.litigation
+    request = m.DeemedServiceRequest(document="claim_form", method=p.method, step_taken_on=p.step_taken_on)
+    lit.claim_form_deemed_served_on = lit.particulars_deemed_served_on = await _deemed_served(request)
+    action, owner, actor = "serve_claim_form_with_particulars", case.state.owner, ctx.actor.id
+    return [await case.book.set(ACKNOWLEDGMENT, action, lit.particulars_deemed_served_on, owner, actor)]
+
+
+async def _acknowledgment_due(case: LitigationWorkflow, p: m.ServeParticulars, ctx: Context):
+    """The particulars are in (met when sent); the acknowledgment is due from their deemed
+    service (CPR 6.26, 10.3)."""
+    lit, book, actor = case.state.litigation, case.book, ctx.actor.id
+    book.meet(PARTICULARS, london_date(p.sent_at), actor)
+    request = m.DeemedServiceRequest(document="other", method=p.method, sent_at=p.sent_at)
+    lit.particulars_deemed_served_on = await _deemed_served(request)
+    action, owner = "serve_particulars_of_claim", case.state.owner
+    return [await book.set(ACKNOWLEDGMENT, action, lit.particulars_deemed_served_on, owner, actor)]
+
+
+async def _defence_due(case: LitigationWorkflow, p: m.FileAcknowledgment, ctx: Context):
+    # CPR 15.4(1)(b): 28 days after service of the particulars, once service is acknowledged.
+    served, owner = case.state.litigation.particulars_deemed_served_on, case.state.owner
+    return [await case.book.set(DEFENCE, "file_acknowledgment_of_service", served, owner, ctx.actor.id)]
+
+
+async def _defence_due_by_order(case: LitigationWorkflow, p: m.SetAsideDefaultJudgment, ctx: Context):
+    owner, actor, action = case.state.owner, ctx.actor.id, "set_aside_default_judgment"
+    return [case.book.set_date(DEFENCE, action, p.set_aside_on, p.defence_due_on, owner, actor)]
+
+
+async def _questionnaire_due(case: LitigationWorkflow, p: m.AllocationNotice, ctx: Context):
+    owner, actor, action = case.state.owner, ctx.actor.id, "record_allocation_notice"
+    return [case.book.set_date(QUESTIONNAIRE, action, p.served_on, p.questionnaire_due_on, owner, actor)]
+
+
+async def _conference_on(case: LitigationWorkflow, p: m.ListConference, ctx: Context):
+    owner, actor, action = case.state.owner, ctx.actor.id, "list_case_management_conference"
+    return [case.book.set_date(CMC, action, p.notified_on, p.listed_for, owner, actor)]
+
+
+async def _directions_due(case: LitigationWorkflow, p: m.DirectionsOrder, ctx: Context):
+    return _court_dates(case, "record_directions_order", p.made_on, _directions(p), ctx)
+
+
+async def _ordered_dates(case: LitigationWorkflow, p: m.CourtOrder, ctx: Context):
+    return _court_dates(case, "record_court_order", p.made_on, p.dates, ctx)
+
+
+async def _direction_met(case: LitigationWorkflow, p: m.ComplyWithDirection, ctx: Context):
+    case.book.meet(p.direction, p.complied_on, ctx.actor.id)
+    return []
+
+
+async def _trial_on(case: LitigationWorkflow, p: m.ListTrial, ctx: Context):
+    owner, actor = case.state.owner, ctx.actor.id
+    return [case.book.set_date(TRIAL, "list_trial", p.notified_on, p.trial_on, owner, actor)]
+
+
+async def _stay_ends(case: LitigationWorkflow, p: m.StayProceedings, ctx: Context):
+    if p.until is None:
+        return []
+    owner, actor = case.state.owner, ctx.actor.id
+    return [case.book.set_date(STAY_ENDS, "stay_proceedings", p.stayed_on, p.until, owner, actor)]
+
+
+PROGRESSING = _not_stayed  # a step of the timetable: not while the proceedings are stayed
 
 PATHWAY = Pathway(
     "litigation",
@@ -304,12 +437,9 @@ PATHWAY = Pathway(
             None,
             "Our notice requiring the claim form to be served by a date at least 14 days on (CPR 7.7)",
             _notice_to_serve,
-            both(
-                PROGRESSING,
-                not_future("served_on"),
-                _on_or_after_issue("served_on"),
-                _notice_brings_service_forward,
-            ),
+            both(not_future("served_on"), _on_or_after_issue("served_on"), _notice_brings_service_forward),
+            available=PROGRESSING,
+            book=_service_required_by_notice,
         ),
         Step(
             "serve_claim_form",
@@ -318,9 +448,11 @@ PATHWAY = Pathway(
             S.CLAIM_FORM_SERVED,
             "Claim form served (CPR 7.5 step taken); particulars due within 14 days (CPR 7.4)",
             _claim_form_served,
-            both(PROGRESSING, not_future("step_taken_on"), _on_or_after_issue("step_taken_on")),
+            both(not_future("step_taken_on"), _on_or_after_issue("step_taken_on")),
             date_field="step_taken_on",
             meets=(CLAIM_FORM_SERVICE, NOTICE_TO_SERVE),
+            available=PROGRESSING,
+            book=_particulars_due,
         ),
         Step(
             "serve_claim_form_with_particulars",
@@ -329,9 +461,11 @@ PATHWAY = Pathway(
             S.PARTICULARS_SERVED,
             "Claim form served with the particulars of claim; acknowledgment due (CPR 10.3)",
             _served_with_particulars,
-            both(PROGRESSING, not_future("step_taken_on"), _on_or_after_issue("step_taken_on")),
+            both(not_future("step_taken_on"), _on_or_after_issue("step_taken_on")),
             date_field="step_taken_on",
             meets=(CLAIM_FORM_SERVICE, NOTICE_TO_SERVE),
+            available=PROGRESSING,
+            book=_acknowledgment_due_on_service,
         ),
         Step(
             "serve_particulars_of_claim",
@@ -340,7 +474,9 @@ PATHWAY = Pathway(
             S.PARTICULARS_SERVED,
             "Particulars of claim served (CPR 7.4); acknowledgment due 14 days after (CPR 10.3)",
             _particulars_served,
-            both(PROGRESSING, _sent_not_future),
+            _sent_not_future,
+            available=PROGRESSING,
+            book=_acknowledgment_due,
         ),
         Step(
             "file_acknowledgment_of_service",
@@ -349,9 +485,11 @@ PATHWAY = Pathway(
             S.ACKNOWLEDGED,
             "Acknowledgment of service filed; defence due 28 days after the particulars (CPR 15.4)",
             _acknowledged,
-            both(PROGRESSING, not_future("filed_on")),
+            not_future("filed_on"),
             date_field="filed_on",
             meets=(ACKNOWLEDGMENT,),
+            available=PROGRESSING,
+            book=_defence_due,
         ),
         Step(
             "file_defence",
@@ -360,9 +498,10 @@ PATHWAY = Pathway(
             S.DEFENCE_FILED,
             "Defence filed",
             _defended,
-            both(PROGRESSING, not_future("filed_on")),
+            not_future("filed_on"),
             date_field="filed_on",
             meets=(ACKNOWLEDGMENT, DEFENCE),
+            available=PROGRESSING,
         ),
         Step(
             "record_default_judgment",
@@ -371,7 +510,8 @@ PATHWAY = Pathway(
             S.DEFAULT_JUDGMENT,
             "Judgment in default (CPR 12): no acknowledgment or defence in time; damages to be decided",
             _default_judgment,
-            both(PROGRESSING, not_future("entered_on"), _time_for_response_expired),
+            both(not_future("entered_on"), _time_for_response_expired),
+            available=_all(PROGRESSING, _time_for_response_dated),
         ),
         Step(
             "set_aside_default_judgment",
@@ -380,7 +520,9 @@ PATHWAY = Pathway(
             S.ACKNOWLEDGED,
             "Default judgment set aside (CPR 13); the defence is due by the date in the order",
             _default_judgment_set_aside,
-            both(PROGRESSING, not_future("set_aside_on")),
+            not_future("set_aside_on"),
+            available=PROGRESSING,
+            book=_defence_due_by_order,
         ),
         Step(
             "record_allocation_notice",
@@ -389,7 +531,9 @@ PATHWAY = Pathway(
             S.DIRECTIONS_QUESTIONNAIRE_DUE,
             "Notice of proposed allocation served (CPR 26.3); the questionnaire date is the notice's",
             _allocation_notice,
-            both(PROGRESSING, not_future("served_on"), _questionnaire_after_notice),
+            both(not_future("served_on"), _questionnaire_after_notice),
+            available=PROGRESSING,
+            book=_questionnaire_due,
         ),
         Step(
             "file_directions_questionnaire",
@@ -398,9 +542,10 @@ PATHWAY = Pathway(
             S.DIRECTIONS_QUESTIONNAIRE_FILED,
             "Directions questionnaire filed",
             _questionnaire_filed,
-            both(PROGRESSING, not_future("filed_on")),
+            not_future("filed_on"),
             date_field="filed_on",
             meets=(QUESTIONNAIRE,),
+            available=PROGRESSING,
         ),
         Step(
             "list_case_management_conference",
@@ -409,7 +554,9 @@ PATHWAY = Pathway(
             S.CMC_LISTED,
             "Case management conference listed (or relisted) by the court",
             _conference_listed,
-            both(PROGRESSING, not_future("notified_on")),
+            not_future("notified_on"),
+            available=PROGRESSING,
+            book=_conference_on,
         ),
         Step(
             "record_directions_order",
@@ -418,9 +565,11 @@ PATHWAY = Pathway(
             S.DIRECTIONS_GIVEN,
             "Directions order: disclosure, witness statements, experts, pre-trial review, trial window",
             _directions_given,
-            both(PROGRESSING, not_future("made_on")),
+            not_future("made_on"),
             date_field="made_on",
             meets=(CMC,),
+            available=PROGRESSING,
+            book=_directions_due,
         ),
         Step(
             "record_court_order",
@@ -430,6 +579,7 @@ PATHWAY = Pathway(
             "A court order setting or moving named dates",
             _court_order,
             both(not_future("made_on"), _dates_not_met),
+            book=_ordered_dates,
         ),
         Step(
             "record_direction_complied",
@@ -439,6 +589,8 @@ PATHWAY = Pathway(
             "A direction complied with (disclosure given, statements or reports exchanged...)",
             _complied,
             both(not_future("complied_on"), _direction_live),
+            available=_a_direction_outstanding,
+            book=_direction_met,
         ),
         Step(
             "list_trial",
@@ -447,9 +599,11 @@ PATHWAY = Pathway(
             S.TRIAL_LISTED,
             "Trial date fixed within the window (or moved)",
             _trial_listed,
-            both(PROGRESSING, not_future("notified_on"), _within_window),
+            both(not_future("notified_on"), _within_window),
             date_field="notified_on",
             meets=(TRIAL_WINDOW,),
+            available=PROGRESSING,
+            book=_trial_on,
         ),
         Step(
             "record_trial_held",
@@ -458,9 +612,10 @@ PATHWAY = Pathway(
             S.TRIAL_HELD,
             "Trial held; judgment reserved",
             _trial_held,
-            both(PROGRESSING, not_future("held_on")),
+            not_future("held_on"),
             date_field="held_on",
             meets=(TRIAL,),
+            available=PROGRESSING,
         ),
         Step(
             "record_judgment_for_claimant",
@@ -469,9 +624,10 @@ PATHWAY = Pathway(
             S.JUDGMENT_FOR_CLAIMANT,
             "Judgment for the claimant with damages: payment follows on the claim",
             _judgment_for_claimant,
-            both(PROGRESSING, not_future("given_on")),
+            not_future("given_on"),
             date_field="given_on",
             meets=(TRIAL,),
+            available=PROGRESSING,
         ),
         Step(
             "record_judgment_for_defendant",
@@ -480,9 +636,10 @@ PATHWAY = Pathway(
             S.JUDGMENT_FOR_DEFENDANT,
             "Judgment for the defendant",
             _judgment_for_defendant,
-            both(PROGRESSING, not_future("given_on")),
+            not_future("given_on"),
             date_field="given_on",
             meets=(TRIAL,),
+            available=PROGRESSING,
         ),
         Step(
             "record_consent_order",
@@ -518,7 +675,10 @@ PATHWAY = Pathway(
             None,
             "Proceedings stayed (e.g. for ADR); court deadlines keep running",
             _stay,
-            both(PROGRESSING, not_future("stayed_on")),
+            not_future("stayed_on"),
+            available=PROGRESSING,
+            book=_stay_ends,
+            after=tell_claim,  # ADR may run on the claim only while the proceedings are stayed
         ),
         Step(
             "lift_stay",
@@ -527,13 +687,16 @@ PATHWAY = Pathway(
             None,
             "Stay lifted: the timetable goes on",
             _lift,
-            both(_stayed, not_future("lifted_on")),
+            not_future("lifted_on"),
             date_field="lifted_on",
             meets=(STAY_ENDS,),
+            available=_stayed,
+            after=tell_claim,
         ),
         *common_steps(OPEN, EVERY),
     ],
     final=FINAL,
+    opening_action="record_proceedings_issued",
 )
 
 
@@ -543,9 +706,7 @@ class LitigationWorkflow(RouteWorkflow):
     route = RouteKind.LITIGATION
     input_type = m.LitigationInput
     state_type = m.LitigationState
-    view_type = CaseView[m.LitigationState]
-    opening_action = "record_proceedings_issued"
-    progress_actions = frozenset({"stay_proceedings", "lift_stay"})
+    opening_action = PATHWAY.opening_action  # until api/cases.py reads pathway.opening_action
 
     @workflow.init
     def __init__(self, input: m.LitigationInput) -> None:
@@ -566,9 +727,8 @@ class LitigationWorkflow(RouteWorkflow):
 
     async def on_open(self, input: m.LitigationInput) -> None:
         o = input.opening
-        await self.book.set(
-            CLAIM_FORM_SERVICE, self.opening_action, o.issued_on, o.owner, input.opened_by.actor.id
-        )
+        opening, actor = self.pathway.opening_action, input.opened_by.actor.id
+        await self.book.set(CLAIM_FORM_SERVICE, opening, o.issued_on, o.owner, actor)
         await self.tell_claim()
 
     def facts(self) -> dict[str, Any]:
@@ -579,101 +739,3 @@ class LitigationWorkflow(RouteWorkflow):
             "issued_on": lit.issued_on.isoformat(),
             "trial_on": lit.trial_on.isoformat() if lit.trial_on else None,
         }
-
-    # --- the deadline book beyond the table: dates from service, notices and orders ---------
-
-    async def deadline_effects(self, step: Step, payload: Any, ctx: Context) -> list[DeadlineChangeView]:
-        effect = getattr(self, f"_book_{step.action}", None)
-        return await effect(step.action, payload, ctx.actor.id) if effect else []
-
-    async def _deemed_served(self, request: m.DeemedServiceRequest):
-        served = await workflow.execute_local_activity_method(
-            ServiceActivities.deemed_service, request, start_to_close_timeout=SERVICE_TIMEOUT
-        )
-        return served.deemed_served_on
-
-    async def _book_serve_claim_form(self, action: str, p: m.ServeClaimForm, actor: str):
-        lit, book = self.state.litigation, self.book
-        request = m.DeemedServiceRequest(
-            document="claim_form", method=p.method, step_taken_on=p.step_taken_on
-        )
-        lit.claim_form_deemed_served_on = await self._deemed_served(request)
-        change = await book.set(PARTICULARS, action, lit.claim_form_deemed_served_on, self.state.owner, actor)
-        # CPR 7.4(2): never later than the last day for serving the claim form. (A short test
-        # policy counts seconds, not days: nothing to cap.)
-        last = self.state.deadlines[CLAIM_FORM_SERVICE].due_on
-        if self.policy.deadlines.rules[PARTICULARS].period is not None and change.due_on > last:
-            change = book.set_date(
-                PARTICULARS, action, lit.claim_form_deemed_served_on, last, self.state.owner, actor
-            )
-        return [change]
-
-    async def _book_serve_notice_to_serve_claim_form(self, action: str, p: m.NoticeToServe, actor: str):
-        owner = self.state.owner
-        return [self.book.set_date(NOTICE_TO_SERVE, action, p.served_on, p.serve_by, owner, actor)]
-
-    async def _book_serve_claim_form_with_particulars(self, action: str, p: m.ServeClaimForm, actor: str):
-        lit = self.state.litigation
-        request = m.DeemedServiceRequest(
-            document="claim_form", method=p.method, step_taken_on=p.step_taken_on
-        )
-        lit.claim_form_deemed_served_on = lit.particulars_deemed_served_on = await self._deemed_served(
-            request
-        )
-        return [
-            await self.book.set(
-                ACKNOWLEDGMENT, action, lit.particulars_deemed_served_on, self.state.owner, actor
-            )
-        ]
-
-    async def _book_serve_particulars_of_claim(self, action: str, p: m.ServeParticulars, actor: str):
-        lit, book = self.state.litigation, self.book
-        book.meet(PARTICULARS, london_date(p.sent_at), actor)
-        request = m.DeemedServiceRequest(document="other", method=p.method, sent_at=p.sent_at)
-        lit.particulars_deemed_served_on = await self._deemed_served(request)
-        return [
-            await book.set(ACKNOWLEDGMENT, action, lit.particulars_deemed_served_on, self.state.owner, actor)
-        ]
-
-    async def _book_file_acknowledgment_of_service(self, action: str, p: m.FileAcknowledgment, actor: str):
-        # CPR 15.4(1)(b): 28 days after service of the particulars, once service is acknowledged.
-        served = self.state.litigation.particulars_deemed_served_on
-        return [await self.book.set(DEFENCE, action, served, self.state.owner, actor)]
-
-    async def _book_set_aside_default_judgment(self, action: str, p: m.SetAsideDefaultJudgment, actor: str):
-        owner = self.state.owner
-        return [self.book.set_date(DEFENCE, action, p.set_aside_on, p.defence_due_on, owner, actor)]
-
-    async def _book_record_allocation_notice(self, action: str, p: m.AllocationNotice, actor: str):
-        return [
-            self.book.set_date(
-                QUESTIONNAIRE, action, p.served_on, p.questionnaire_due_on, self.state.owner, actor
-            )
-        ]
-
-    async def _book_list_case_management_conference(self, action: str, p: m.ListConference, actor: str):
-        return [self.book.set_date(CMC, action, p.notified_on, p.listed_for, self.state.owner, actor)]
-
-    async def _book_record_directions_order(self, action: str, p: m.DirectionsOrder, actor: str):
-        return self._court_dates(action, p.made_on, _directions(p), actor)
-
-    async def _book_record_court_order(self, action: str, p: m.CourtOrder, actor: str):
-        return self._court_dates(action, p.made_on, p.dates, actor)
-
-    async def _book_record_direction_complied(self, action: str, p: m.ComplyWithDirection, actor: str):
-        self.book.meet(p.direction, p.complied_on, actor)
-        return []
-
-    async def _book_list_trial(self, action: str, p: m.ListTrial, actor: str):
-        return [self.book.set_date(TRIAL, action, p.notified_on, p.trial_on, self.state.owner, actor)]
-
-    async def _book_stay_proceedings(self, action: str, p: m.StayProceedings, actor: str):
-        if p.until is None:
-            return []
-        return [self.book.set_date(STAY_ENDS, action, p.stayed_on, p.until, self.state.owner, actor)]
-
-    def _court_dates(self, action: str, made_on, dates: dict, actor: str) -> list[DeadlineChangeView]:
-        book, owner = self.book, self.state.owner
-        return [
-            book.set_date(name.value, action, made_on, due_on, owner, actor) for name, due_on in dates.items()
-        ]

@@ -13,7 +13,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from models import mediation as m
-    from models.cases import CaseView
+    from models.deadlines import DeadlineChangeView
     from models.mediation import MediationStage as S
     from models.routes import RouteKind, RouteOutcome, RouteResult
     from workflows.case_kit import Context, Pathway, Step, common_steps, not_future
@@ -87,6 +87,27 @@ def _abandon(state: m.MediationState, p: m.AbandonMediation, ctx: Context) -> No
     state.route_outcome = RouteOutcome(result=RouteResult.DECLINED, reason=f"abandoned: {p.reason}")
 
 
+# --- the deadline book ------------------------------------------------------------------
+
+
+async def _papers_due(
+    case: MediationWorkflow, p: m.FixMediationDate, ctx: Context
+) -> list[DeadlineChangeView]:
+    """The dates agreed for the position statements and the bundle (moved with the day)."""
+    book, owner, actor = case.book, case.state.owner, ctx.actor.id
+    return [
+        book.set_date(
+            POSITION_STATEMENTS,
+            "fix_mediation_date",
+            ctx.today,
+            p.position_statements_due_on,
+            owner,
+            actor,
+        ),
+        book.set_date(BUNDLE, "fix_mediation_date", ctx.today, p.bundle_due_on, owner, actor),
+    ]
+
+
 def _held_on_or_after_the_date(state: m.MediationState, p: Any, ctx: Context):
     if p.held_on > ctx.today:
         return "date_in_future", f"held_on {p.held_on} is in the future"
@@ -135,6 +156,7 @@ PATHWAY = Pathway(
             S.SCHEDULED,
             "Mediation date fixed (or moved); position statements and bundle due",
             _fix_date,
+            book=_papers_due,
         ),
         Step(
             "serve_position_statement",
@@ -210,6 +232,7 @@ PATHWAY = Pathway(
         *common_steps(OPEN, EVERY),
     ],
     final=FINAL,
+    opening_action="propose_mediation",
 )
 
 
@@ -219,8 +242,7 @@ class MediationWorkflow(RouteWorkflow):
     route = RouteKind.MEDIATION
     input_type = m.MediationInput
     state_type = m.MediationState
-    view_type = CaseView[m.MediationState]
-    opening_action = "propose_mediation"
+    opening_action = PATHWAY.opening_action  # until api/cases.py reads pathway.opening_action
 
     @workflow.init
     def __init__(self, input: m.MediationInput) -> None:
@@ -238,21 +260,6 @@ class MediationWorkflow(RouteWorkflow):
     async def on_open(self, input: m.MediationInput) -> None:
         o = input.opening
         if o.proposed_by == "claimant":  # our reply is due; our own proposal waits on theirs
-            await self.book.set(REPLY, "propose_mediation", o.proposed_on, o.owner, input.opened_by.actor.id)
+            opening, actor = self.pathway.opening_action, input.opened_by.actor.id
+            await self.book.set(REPLY, opening, o.proposed_on, o.owner, actor)
         await self.tell_claim()
-
-    async def deadline_effects(self, step: Step, payload: Any, ctx: Context):
-        book, owner, actor = self.book, self.state.owner, ctx.actor.id
-        if step.action == "fix_mediation_date":
-            return [
-                book.set_date(
-                    POSITION_STATEMENTS,
-                    step.action,
-                    ctx.today,
-                    payload.position_statements_due_on,
-                    owner,
-                    actor,
-                ),
-                book.set_date(BUNDLE, step.action, ctx.today, payload.bundle_due_on, owner, actor),
-            ]
-        return []

@@ -3,8 +3,8 @@
 Its own case, not a child of a claim. Adding a claim asks the claim to join (an Update the claim
 can refuse: closed, another firm, already in a summit) before anything changes here; removing
 one asks it to leave. Each claim in it gets a pre-summit valuation deadline of its own, all under
-one rule. Once the summit is held and every claim in it has an outcome, the summit concludes and
-tells each claim its outcome by signal; each claim moves on by itself.
+one rule. Once the summit is held, the last claim's outcome concludes it, and the summit tells
+each claim its outcome by signal; each claim moves on by itself.
 """
 
 from __future__ import annotations
@@ -19,12 +19,21 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.summits import SummitActivities
     from models import resolution_summit as m
-    from models.cases import CaseView
     from models.claims import claim_workflow_id
     from models.common import AppliedAction, CaseKind
+    from models.deadlines import DeadlineChangeView
     from models.resolution_summit import SummitStage as S
     from models.routes import SummitOutcome, SummitResult
-    from workflows.case_kit import CaseWorkflow, Context, Pathway, Step, common_steps, not_future, refuse
+    from workflows.case_kit import (
+        CaseWorkflow,
+        Context,
+        Divert,
+        Pathway,
+        Step,
+        common_steps,
+        not_future,
+        refuse,
+    )
 
 VALUATION_RULE = "summit_valuation_due"
 ASK_TIMEOUT = timedelta(seconds=30)
@@ -54,6 +63,12 @@ def _not_yet_in(state: m.SummitState, p: m.AddClaim, ctx: Context):
     return None
 
 
+def _claims_in_summit(state: m.SummitState):
+    if not state.in_summit:
+        return "no_claims_in_summit", "no claim is in this summit"
+    return None
+
+
 def _in_summit(state: m.SummitState, p: Any, ctx: Context):
     claim = state.claim(p.claim_ref)
     if claim is None or not claim.in_summit:
@@ -67,9 +82,7 @@ def _not_past(state: m.SummitState, p: m.ScheduleSummit, ctx: Context):
     return None
 
 
-def _can_hold(state: m.SummitState, p: m.SummitHeld, ctx: Context):
-    if not state.in_summit:
-        return "no_claims_in_summit", "a summit needs at least one claim in it to be held"
+def _held_on_or_after_the_date(state: m.SummitState, p: m.SummitHeld, ctx: Context):
     if p.held_on > ctx.today:
         return "date_in_future", f"held_on {p.held_on} is in the future"
     if p.held_on < state.summit_on:
@@ -136,15 +149,18 @@ def _held(state: m.SummitState, p: m.SummitHeld, ctx: Context) -> None:
     state.held_on = p.held_on
 
 
+def _last_outcome(state: m.SummitState, p: m.RecordClaimOutcome, ctx: Context) -> bool:
+    """This claim's is the outcome the summit still waits for: it concludes the summit."""
+    return all(c.outcome is not None for c in state.in_summit if c.ref != p.claim_ref)
+
+
 def _outcome(state: m.SummitState, p: m.RecordClaimOutcome, ctx: Context) -> None:
     state.claim(p.claim_ref).outcome = m.ClaimOutcome(
         result=p.result, settlement=p.settlement, notes=p.notes, recorded_at=ctx.now, by=ctx.actor.id
     )
     claims = state.in_summit
     if all(c.outcome is not None for c in claims):
-        # The last outcome concludes the summit (the table cannot say "when all are in").
         settled = sum(c.outcome.result == SummitResult.SETTLED for c in claims)
-        state.stage, state.closed_at = S.CONCLUDED, ctx.now
         state.outcome = (
             "settled_all" if settled == len(claims) else "settled_some" if settled else "settled_none"
         )
@@ -152,6 +168,118 @@ def _outcome(state: m.SummitState, p: m.RecordClaimOutcome, ctx: Context) -> Non
 
 def _cancel(state: m.SummitState, p: m.CancelSummit, ctx: Context) -> None:
     state.cancel_reason, state.outcome = p.reason, "cancelled"
+
+
+# --- asking the claims: before anything changes here, so a claim's no refuses the step ---------
+
+
+def _request(
+    case: ResolutionSummitWorkflow, claim_ref: str, joins: int, ctx: Context, reason: str = ""
+) -> m.ClaimRequest:
+    state: m.SummitState = case.state
+    return m.ClaimRequest(
+        summit_ref=state.ref,
+        summit_workflow_id=workflow.info().workflow_id,
+        claim_ref=claim_ref,
+        claimant_firm_id=state.claimant_firm_id,
+        summit_on=state.summit_on,
+        joins=joins,
+        actor=ctx.actor,
+        reason=reason,
+    )
+
+
+async def _ask(
+    case: ResolutionSummitWorkflow, activity, request: m.ClaimRequest, ctx: Context, tolerate=frozenset()
+) -> None:
+    """Ask one claim; its refusal (unless tolerated) is the summit's, with the claim's reason."""
+    try:
+        await workflow.execute_activity_method(
+            activity, request, start_to_close_timeout=ASK_TIMEOUT, retry_policy=ASK_RETRY
+        )
+    except ActivityError as err:
+        code, message = _claims_reason(request.claim_ref, err)
+        if code != UNREACHABLE and (tolerate is ANY_REFUSAL or code in tolerate):
+            workflow.logger.warning("claim %s did not leave: %s", request.claim_ref, code)
+            return
+        allowed = case.pathway.allowed_actions(case.state, ctx.actor.role)
+        raise refuse(code, message, case.state.stage, allowed) from err
+
+
+async def _claim_agrees_to_join(case: ResolutionSummitWorkflow, p: m.AddClaim, ctx: Context) -> None:
+    known = case.state.claim(p.claim_ref)
+    joins = known.joins + 1 if known else 1
+    await _ask(case, SummitActivities.join_claim, _request(case, p.claim_ref, joins, ctx), ctx)
+
+
+async def _claim_leaves(case: ResolutionSummitWorkflow, p: m.RemoveClaim, ctx: Context) -> None:
+    claim = case.state.claim(p.claim_ref)
+    request = _request(case, claim.ref, claim.joins, ctx, p.reason)
+    await _ask(case, SummitActivities.leave_claim, request, ctx, tolerate=ALREADY_OUT)
+
+
+async def _every_claim_released(case: ResolutionSummitWorkflow, p: m.CancelSummit, ctx: Context) -> None:
+    for claim in case.state.in_summit:
+        request = _request(case, claim.ref, claim.joins, ctx, f"summit cancelled: {p.reason}")
+        await _ask(case, SummitActivities.leave_claim, request, ctx, tolerate=ANY_REFUSAL)
+
+
+# --- the deadline book: one valuation deadline per claim -------------------------------------
+
+
+def _waive_if_live(case: ResolutionSummitWorkflow, name: str, reason: str, actor: str) -> None:
+    deadline = case.state.deadlines.get(name)
+    if deadline is not None and deadline.live:
+        case.book.waive(name, reason, actor)
+
+
+async def _valuation_due(
+    case: ResolutionSummitWorkflow, p: m.AddClaim, ctx: Context
+) -> list[DeadlineChangeView]:
+    name, owner, actor = m.valuation_deadline(p.claim_ref), case.state.owner, ctx.actor.id
+    return [await case.book.set(name, "add_claim", ctx.today, owner, actor, rule=VALUATION_RULE)]
+
+
+async def _valuation_moot_once_removed(
+    case: ResolutionSummitWorkflow, p: m.RemoveClaim, ctx: Context
+) -> list[DeadlineChangeView]:
+    _waive_if_live(case, m.valuation_deadline(p.claim_ref), "the claim left the summit", ctx.actor.id)
+    return []
+
+
+async def _valuation_met(
+    case: ResolutionSummitWorkflow, p: m.RecordValuation, ctx: Context
+) -> list[DeadlineChangeView]:
+    case.book.meet(m.valuation_deadline(p.claim_ref), p.valued_on, ctx.actor.id)
+    return []
+
+
+async def _valuations_moot_once_held(
+    case: ResolutionSummitWorkflow, p: m.SummitHeld, ctx: Context
+) -> list[DeadlineChangeView]:
+    for claim in case.state.claims:
+        _waive_if_live(case, m.valuation_deadline(claim.ref), "moot: the summit was held", ctx.actor.id)
+    return []
+
+
+# --- telling the claims -------------------------------------------------------------------------
+
+
+async def _claims_told_once_concluded(
+    case: ResolutionSummitWorkflow, p: m.RecordClaimOutcome, ctx: Context, applied: AppliedAction
+) -> None:
+    """Each claim in the summit is told its outcome, and moves on by itself."""
+    if applied.stage_after != S.CONCLUDED:
+        return
+    state: m.SummitState = case.state
+    now = workflow.now()
+    for claim in state.in_summit:
+        o = claim.outcome
+        told = SummitOutcome(
+            summit_ref=state.ref, result=o.result, settlement=o.settlement, notes=o.notes, at=now
+        )
+        if await case.signal_case(claim.workflow_id, "summit_outcome", told):
+            claim.told_at = now
 
 
 PATHWAY = Pathway(
@@ -175,6 +303,8 @@ PATHWAY = Pathway(
             "A claim of the firm's brought into the summit (the claim must agree to join)",
             _add,
             _not_yet_in,
+            before=_claim_agrees_to_join,
+            book=_valuation_due,
         ),
         Step(
             "remove_claim",
@@ -184,6 +314,9 @@ PATHWAY = Pathway(
             "A claim taken out of the summit before it is held, with the reason",
             _remove,
             _in_summit,
+            available=_claims_in_summit,
+            before=_claim_leaves,
+            book=_valuation_moot_once_removed,
         ),
         Step(
             "record_valuation",
@@ -194,6 +327,8 @@ PATHWAY = Pathway(
             _value,
             _valuation_ok,
             date_field="valued_on",
+            available=_claims_in_summit,
+            book=_valuation_met,
         ),
         Step(
             "record_summit_held",
@@ -202,8 +337,10 @@ PATHWAY = Pathway(
             S.HELD,
             "Summit held: outcomes are recorded claim by claim",
             _held,
-            _can_hold,
+            _held_on_or_after_the_date,
             date_field="held_on",
+            available=_claims_in_summit,
+            book=_valuations_moot_once_held,
         ),
         Step(
             "record_claim_outcome",
@@ -213,6 +350,8 @@ PATHWAY = Pathway(
             "One claim's outcome; the last one concludes the summit and tells every claim",
             _outcome,
             _no_outcome_yet,
+            diverts=(Divert(S.CONCLUDED, "the last outcome", _last_outcome),),
+            after=_claims_told_once_concluded,
         ),
         Step(
             "cancel_summit",
@@ -221,10 +360,12 @@ PATHWAY = Pathway(
             S.CANCELLED,
             "Summit cancelled before it was held: every claim in it is released",
             _cancel,
+            before=_every_claim_released,
         ),
         *common_steps(OPEN, EVERY),
     ],
     final=FINAL,
+    opening_action="open_summit",
 )
 
 
@@ -233,8 +374,7 @@ class ResolutionSummitWorkflow(CaseWorkflow):
     pathway = PATHWAY
     input_type = m.SummitInput
     state_type = m.SummitState
-    view_type = CaseView[m.SummitState]
-    opening_action = "open_summit"
+    opening_action = PATHWAY.opening_action  # until api/cases.py reads pathway.opening_action
 
     @workflow.init
     def __init__(self, input: m.SummitInput) -> None:
@@ -267,89 +407,6 @@ class ResolutionSummitWorkflow(CaseWorkflow):
             "claimant_firm_id": o.claimant_firm_id,
             "proposed_on": o.proposed_on and o.proposed_on.isoformat(),
         }
-
-    # --- asking the claims --------------------------------------------------------------------
-
-    async def before(self, step: Step, payload: Any, ctx: Context) -> None:
-        """Ask the claim first: if it says no, the summit refuses with its reason and changes nothing."""
-        state: m.SummitState = self.state
-        if step.action == "add_claim":
-            known = state.claim(payload.claim_ref)
-            joins = known.joins + 1 if known else 1
-            await self._ask(SummitActivities.join_claim, self._request(payload.claim_ref, joins, ctx), ctx)
-        elif step.action == "remove_claim":
-            claim = state.claim(payload.claim_ref)
-            request = self._request(claim.ref, claim.joins, ctx, payload.reason)
-            await self._ask(SummitActivities.leave_claim, request, ctx, tolerate=ALREADY_OUT)
-        elif step.action == "cancel_summit":
-            for claim in state.in_summit:
-                request = self._request(claim.ref, claim.joins, ctx, f"summit cancelled: {payload.reason}")
-                await self._ask(SummitActivities.leave_claim, request, ctx, tolerate=ANY_REFUSAL)
-
-    def _request(self, claim_ref: str, joins: int, ctx: Context, reason: str = "") -> m.ClaimRequest:
-        state: m.SummitState = self.state
-        return m.ClaimRequest(
-            summit_ref=state.ref,
-            summit_workflow_id=workflow.info().workflow_id,
-            claim_ref=claim_ref,
-            claimant_firm_id=state.claimant_firm_id,
-            summit_on=state.summit_on,
-            joins=joins,
-            actor=ctx.actor,
-            reason=reason,
-        )
-
-    async def _ask(self, activity, request: m.ClaimRequest, ctx: Context, tolerate=frozenset()) -> None:
-        try:
-            await workflow.execute_activity_method(
-                activity, request, start_to_close_timeout=ASK_TIMEOUT, retry_policy=ASK_RETRY
-            )
-        except ActivityError as err:
-            code, message = _claims_reason(request.claim_ref, err)
-            if code != UNREACHABLE and (tolerate is ANY_REFUSAL or code in tolerate):
-                workflow.logger.warning("claim %s did not leave: %s", request.claim_ref, code)
-                return
-            allowed = self.pathway.allowed_actions(self.state, ctx.actor.role)
-            raise refuse(code, message, self.state.stage, allowed) from err
-
-    # --- deadlines and telling the claims ----------------------------------------------------
-
-    async def deadline_effects(self, step: Step, payload: Any, ctx: Context):
-        state: m.SummitState = self.state
-        book, actor = self.book, ctx.actor.id
-        if step.action == "add_claim":
-            name = m.valuation_deadline(payload.claim_ref)
-            return [await book.set(name, step.action, ctx.today, state.owner, actor, rule=VALUATION_RULE)]
-        if step.action == "record_valuation":
-            book.meet(m.valuation_deadline(payload.claim_ref), payload.valued_on, actor)
-        elif step.action == "remove_claim":
-            self._waive(m.valuation_deadline(payload.claim_ref), "the claim left the summit", actor)
-        elif step.action == "record_summit_held":
-            for claim in state.claims:
-                self._waive(m.valuation_deadline(claim.ref), "moot: the summit was held", actor)
-        elif state.stage == S.CONCLUDED:
-            book.waive_all("the summit concluded", actor)
-        return []
-
-    def _waive(self, name: str, reason: str, actor: str) -> None:
-        deadline = self.state.deadlines.get(name)
-        if deadline is not None and deadline.live:
-            self.book.waive(name, reason, actor)
-
-    async def after(self, step: Step, payload: Any, ctx: Context, applied: AppliedAction) -> None:
-        if applied.stage_after == S.CONCLUDED and applied.stage_before != S.CONCLUDED:
-            await self._tell_claims()
-
-    async def _tell_claims(self) -> None:
-        state: m.SummitState = self.state
-        now = workflow.now()
-        for claim in state.in_summit:
-            o = claim.outcome
-            told = SummitOutcome(
-                summit_ref=state.ref, result=o.result, settlement=o.settlement, notes=o.notes, at=now
-            )
-            if await self.signal_case(claim.workflow_id, "summit_outcome", told):
-                claim.told_at = now
 
     def facts(self) -> dict[str, Any]:
         state: m.SummitState = self.state

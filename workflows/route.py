@@ -3,7 +3,9 @@
 A route (mediation, early neutral evaluation, litigation) is a kit case whose parent is the
 claim that chose it. At every change of stage it signals the claim `route_progress`, and once
 more when it ends, with its outcome; the claim keeps the route's stage beside its own and
-moves on by itself when the route ends (models/routes.py).
+moves on by itself when the route ends (models/routes.py). A step that changes what the claim
+shows without a change of stage (litigation's stay) tells the claim from its own row
+(`after=tell_claim`).
 """
 
 from __future__ import annotations
@@ -48,12 +50,10 @@ class RouteWorkflow(CaseWorkflow):
     def opening_summary(self, input: Any) -> dict[str, Any]:
         return {"claim_ref": input.opening.claim_ref, "route": self.route.value}
 
-    async def after(self, step: Step, payload: Any, ctx: Context, applied: AppliedAction) -> None:
-        if applied.stage_before != applied.stage_after or step.action in self.progress_actions:
+    async def after_step(self, step: Step, payload: Any, ctx: Context, applied: AppliedAction) -> None:
+        """A new stage, the end included, is told to the claim."""
+        if applied.stage_before != applied.stage_after:
             await self.tell_claim()
-
-    # Actions that change what the claim shows without a change of stage (e.g. a stay).
-    progress_actions: frozenset[str] = frozenset()
 
     async def tell_claim(self) -> None:
         state: RouteState = self.state
@@ -78,3 +78,10 @@ class RouteWorkflow(CaseWorkflow):
             "result": outcome.result.value if outcome else None,
             "stayed": state.stayed,
         }
+
+
+async def tell_claim(case: RouteWorkflow, payload: Any, ctx: Context, applied: AppliedAction) -> None:
+    """A row's `after`: the step changed what the claim shows of its route without a new stage
+    (a new stage is told by `after_step`, once)."""
+    if applied.stage_before == applied.stage_after:
+        await case.tell_claim()

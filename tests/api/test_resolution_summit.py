@@ -252,7 +252,7 @@ async def test_summit_refusals_change_nothing(fairway):
     too_soon = await summit_act(http, ref, "add_claim", {"claim_ref": notified})
     assert too_soon.status_code == 409, too_soon.text
     absent = await summit_act(http, ref, "remove_claim", {"claim_ref": notified, "reason": "x"})
-    assert (absent.status_code, absent.json()["code"]) == (409, "claim_not_in_summit")
+    assert (absent.status_code, absent.json()["code"]) == (409, "no_claims_in_summit")
     auditor = await summit_act(http, ref, "cancel_summit", {"reason": "x"}, who="auditor")
     assert auditor.status_code == 403
     state = (await http.get(f"/resolution-summits/{ref}", headers=auth("auditor"))).json()["state"]
