@@ -9,39 +9,65 @@ from models.advice import ADVICE_DEADLINES
 from models.deadline_policies import STANDARD
 from models.deadlines import DeadlinePolicy, DeadlineRule
 from models.early_notification import EN_DEADLINES
-from workflows import claim_pathway
 
-CLAIM_PATHWAY_DOC = Path(__file__).parent.parent / "docs" / "claim-pathway.md"
+DOCS = Path(__file__).parent.parent / "docs"
+PATHWAYS_DIR = DOCS / "pathways"
 
 
-def claim_pathway_markdown() -> str:
-    order = list(claim_pathway.S)
+def case_apis() -> list:
+    """Every case kind the API serves, from the one router factory's registry."""
+    import api.app  # noqa: F401  (building the routers registers each kind)
+    from api.cases import SPECS
+
+    return list(SPECS.values())
+
+
+def kit_workflows() -> list:
+    """Every case kind's workflow, as the worker registers them."""
+    from worker import WORKFLOWS
+
+    return list(WORKFLOWS)
+
+
+def pathway_doc(spec) -> Path:
+    return PATHWAYS_DIR / f"{spec.kind.value}.md"
+
+
+def _stages(stages: list[str], every: list[str], open_: list[str]) -> str:
+    if stages == every:
+        return "any stage"
+    if stages == open_:
+        return "any open stage"
+    return ", ".join(stages)
+
+
+def pathway_markdown(spec) -> str:
+    """A case kind's page, from the same description `GET /pathways/{kind}` serves."""
+    from api.pathways import pathway_view
+
+    view = pathway_view(spec)
+    open_stages = [s for s in view.stages if s not in view.final_stages]
     rows = []
-    for step in claim_pathway.STEPS.values():
-        origins = ", ".join(s.value for s in sorted(step.from_stages, key=order.index))
-        if step.from_stages == claim_pathway.EVERY:
-            origins = "any stage"
-        elif step.from_stages == claim_pathway.OPEN:
-            origins = "any open stage"
-        target = "(stays)" if step.leads_to is None else getattr(step.leads_to, "value", step.leads_to)
-        for divert in step.diverts:
-            target += f"; {divert.to.value} ({divert.label})"
+    for step in view.steps:
+        target = step.leads_to or "(stays)"
+        target += "".join(f"; {d.to} ({d.when})" for d in step.diverts)
         hold = {"off": "off hold", "on": "on hold", "any": "either"}[step.hold]
-        route = f"POST /claims/{{ref}}/{step.action.replace('_', '-')}"
         rows.append(
-            f"| `{step.action}` | {step.describe} | {origins} | {target} | "
-            f"{', '.join(sorted(step.roles))} | {hold} | `{route}` |"
+            f"| `{step.action}` | {step.describe} | {_stages(step.from_stages, view.stages, open_stages)} | "
+            f"{target} | {', '.join(step.roles)} | {hold} | `POST {step.route}` |"
         )
+    module = spec.workflow.__module__.replace(".", "/")
     return "\n".join(
         [
-            "# The claim pathway",
+            f"# The {spec.kind.value.replace('_', ' ')} pathway",
             "",
-            "Generated from `workflows/claim_pathway.py` by `fairway docs`; a test fails if it is stale.",
-            "The same table drives the Update validators, the `allowed_actions` in every response",
-            "and `GET /pathways/claim`.",
+            f"Generated from the pathway table behind `{module}.py` by `fairway docs`; a test fails if it is "
+            "stale. The same table drives the Update validators, the `allowed_actions` in every response, "
+            f"the API's routes and `GET /pathways/{spec.kind.value}`. Opened by `{view.opening_action}`; "
+            "final stages: " + ", ".join(view.final_stages) + ".",
             "",
             "```mermaid",
-            claim_pathway.mermaid().rstrip(),
+            view.mermaid.rstrip(),
             "```",
             "",
             "| action | what it records | allowed at | leads to | roles | hold | route |",
@@ -52,50 +78,7 @@ def claim_pathway_markdown() -> str:
     )
 
 
-PATHWAYS_DIR = CLAIM_PATHWAY_DOC.parent / "pathways"
-
-
-def kit_workflows() -> list:
-    """Every case kind built on the case kit, as the worker registers them."""
-    from worker import WORKFLOWS
-    from workflows.case_kit import CaseWorkflow
-
-    return [w for w in WORKFLOWS if issubclass(w, CaseWorkflow)]
-
-
-def kit_pathway_doc(workflow) -> Path:
-    return PATHWAYS_DIR / f"{workflow.pathway.kind}.md"
-
-
-def kit_pathway_markdown(workflow) -> str:
-    """A kit case kind's page, from its pathway table, like the claim's."""
-    pathway = workflow.pathway
-    order = [s.value for s in pathway.stages]
-    rows = [
-        f"| `{step.action}` | {step.describe} | {', '.join(sorted(step.from_stages, key=order.index))} | "
-        f"{step.leads_to or '(stays)'} | {', '.join(sorted(step.roles))} |"
-        for step in pathway.steps.values()
-    ]
-    return "\n".join(
-        [
-            f"# The {pathway.kind.replace('_', ' ')} pathway",
-            "",
-            f"Generated from `{workflow.__module__.replace('.', '/')}.py` by `fairway docs`; a test fails if "
-            "it is stale. Final stages: " + ", ".join(sorted(pathway.final, key=order.index)) + ".",
-            "",
-            "```mermaid",
-            pathway.mermaid().rstrip(),
-            "```",
-            "",
-            "| action | what it records | allowed at | leads to | roles |",
-            "|---|---|---|---|---|",
-            *rows,
-            "",
-        ]
-    )
-
-
-DEADLINE_POLICIES_DOC = CLAIM_PATHWAY_DOC.parent / "deadline-policies.md"
+DEADLINE_POLICIES_DOC = DOCS / "deadline-policies.md"
 DAY = 86_400
 
 
@@ -153,8 +136,7 @@ def _steps_naming_deadlines() -> tuple[dict[str, dict], dict[str, dict]]:
     """Which pathway steps set and which meet each deadline, by case kind, from the tables."""
     sets: dict[str, dict[str, list[str]]] = {}
     meets: dict[str, dict[str, list[str]]] = {}
-    tables = [("claim", claim_pathway.STEPS.values())]
-    tables += [(w.pathway.kind, w.pathway.steps.values()) for w in kit_workflows()]
+    tables = [(w.pathway.kind, w.pathway.steps.values()) for w in kit_workflows()]
     for kind, steps in tables:
         for step in steps:
             counted = f" (from `{step.date_field}`)" if step.date_field else ""
@@ -244,7 +226,7 @@ def deadline_policies_markdown() -> str:
             "",
             "The warning, supervisor and head-of-service columns are the escalation ladder, relative to the",
             "due time. *Set by* and *met by* name the pathway steps whose table entry sets or meets the",
-            "deadline ([claim](claim-pathway.md), [other case kinds](pathways/)). A blank means the case's",
+            "deadline ([the pathway pages](pathways/)). A blank means the case's",
             "workflow sets or meets it in its own code (opening a claim, a Part 36 offer, a stock-take, a",
             "summit's valuations, the dates in a court order), or that nothing does.",
             "",
@@ -262,13 +244,11 @@ def deadline_policies_markdown() -> str:
 
 
 def write_docs() -> list[Path]:
-    CLAIM_PATHWAY_DOC.parent.mkdir(exist_ok=True)
-    CLAIM_PATHWAY_DOC.write_text(claim_pathway_markdown())
-    written = [CLAIM_PATHWAY_DOC]
-    PATHWAYS_DIR.mkdir(exist_ok=True)
-    for workflow in kit_workflows():
-        kit_pathway_doc(workflow).write_text(kit_pathway_markdown(workflow))
-        written.append(kit_pathway_doc(workflow))
+    PATHWAYS_DIR.mkdir(parents=True, exist_ok=True)
+    written = []
+    for spec in case_apis():
+        pathway_doc(spec).write_text(pathway_markdown(spec))
+        written.append(pathway_doc(spec))
     DEADLINE_POLICIES_DOC.write_text(deadline_policies_markdown())
     written.append(DEADLINE_POLICIES_DOC)
     return written

@@ -7,59 +7,54 @@ from pathlib import Path
 import pytest
 
 from fairway.docs import (
-    CLAIM_PATHWAY_DOC,
     DEADLINE_POLICIES_DOC,
-    claim_pathway_markdown,
+    case_apis,
     deadline_policies,
     deadline_policies_markdown,
-    kit_pathway_doc,
-    kit_pathway_markdown,
-    kit_workflows,
+    pathway_doc,
+    pathway_markdown,
 )
-from workflows.claim_pathway import PATHWAY
 
 
-def test_claim_pathway_doc_is_current():
-    assert CLAIM_PATHWAY_DOC.read_text() == claim_pathway_markdown(), (
-        "run `fairway docs` and commit the result"
-    )
+@pytest.mark.parametrize("spec", case_apis(), ids=lambda s: s.kind.value)
+def test_pathway_docs_are_current(spec):
+    assert pathway_doc(spec).read_text() == pathway_markdown(spec), "run `fairway docs` and commit the result"
+
+
+def test_every_case_kind_has_a_page_and_a_router():
+    from worker import WORKFLOWS
+
+    assert {w.pathway.kind for w in WORKFLOWS} == {s.kind.value for s in case_apis()}
 
 
 def test_diagram_has_every_stage_changing_step():
-    diagram = PATHWAY.mermaid()
-    for step in PATHWAY.steps.values():
-        if step.leads_to is not None:
-            assert f": {step.action}" in diagram
+    for spec in case_apis():
+        pathway = spec.workflow.pathway
+        diagram = pathway.mermaid()
+        for step in pathway.public_steps:
+            if step.leads_to is not None or step.diverts:
+                assert f": {step.action}" in diagram, (spec.kind, step.action)
 
 
-async def test_pathway_endpoint_serves_the_table(fairway):
+async def test_every_pathway_is_served_as_its_routes_are(fairway):
+    """`GET /pathways/{kind}` lists exactly the steps the API has a route for, no more."""
     from tests.helpers import auth
 
+    openapi = (await fairway.http.get("/openapi.json")).json()
+    for spec in case_apis():
+        pathway = spec.workflow.pathway
+        response = await fairway.http.get(f"/pathways/{spec.kind.value}", headers=auth("admin"))
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert [s["action"] for s in body["steps"]] == [s.action for s in pathway.public_steps]
+        assert body["mermaid"] == pathway.mermaid()
+        for step in body["steps"]:
+            assert step["route"] in openapi["paths"], step["route"]
     body = (await fairway.http.get("/pathways/claim", headers=auth("auditor"))).json()
-    assert [s["action"] for s in body["steps"]] == list(PATHWAY.steps)
-    assert body["mermaid"] == PATHWAY.mermaid()
+    assert not {"join_summit", "leave_summit", "link_case"} & {s["action"] for s in body["steps"]}
     reopen = next(s for s in body["steps"] if s["action"] == "reopen")
     assert reopen["roles"] == ["admin", "supervisor"] and reopen["from_stages"] == ["closed"]
     assert reopen["payload_schema"]["required"] == ["reason"]
-
-
-@pytest.mark.parametrize("workflow", kit_workflows(), ids=lambda w: w.pathway.kind)
-def test_kit_pathway_docs_are_current(workflow):
-    assert kit_pathway_doc(workflow).read_text() == kit_pathway_markdown(workflow), (
-        "run `fairway docs` and commit the result"
-    )
-
-
-async def test_every_kit_pathway_is_served(fairway):
-    from tests.helpers import auth
-
-    for workflow in kit_workflows():
-        pathway = workflow.pathway
-        response = await fairway.http.get(f"/pathways/{pathway.kind}", headers=auth("admin"))
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert [s["action"] for s in body["steps"]] == list(pathway.steps)
-        assert body["mermaid"] == pathway.PATHWAY.mermaid()
 
 
 def test_deadline_policies_doc_is_current():
@@ -74,7 +69,7 @@ def test_every_case_kinds_deadline_policy_is_tabled():
     from models.claims import ClaimPolicy
 
     defaults = [ClaimPolicy()]
-    for workflow in kit_workflows():
+    for workflow in __import__("worker").WORKFLOWS:
         field = workflow.input_type.model_fields["policy"]
         defaults.append(field.annotation() if field.is_required() else field.default)
     tabled = {policy.version for _, _, policy in deadline_policies()}

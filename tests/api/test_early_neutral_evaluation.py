@@ -101,7 +101,7 @@ async def respond(http, ref: str, claimant_accepts: bool = True, defendant_accep
 async def start_direct(fairway, claim: dict, ordered_by_court: bool = False) -> str:
     """Start an evaluation as the claim would, for tests of the route on its own."""
     claim_ref = claim["state"]["ref"]
-    ref = f"{claim_ref}-ENE9{key()[:4]}"
+    ref = f"{claim_ref}-ENE{int(key()[:4], 16) % 9000 + 100}"
     opening = EvaluationOpening(
         claim_ref=claim_ref,
         claim_workflow_id=f"claim-{claim_ref}",
