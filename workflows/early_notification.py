@@ -582,6 +582,9 @@ OPENING_DEADLINES = (m.MNSI_REPORT, m.CANDOUR_FOLLOW_UP, m.LIABILITY_DECISION)
 @workflow.defn
 class EarlyNotificationWorkflow(CaseWorkflow):
     pathway = PATHWAY
+    # Only for api/cases.py, whose history route still reads the class: remove once it reads
+    # pathway.opening_action. The case itself reads the pathway.
+    opening_action = PATHWAY.opening_action
     input_type = m.EarlyNotificationInput
     state_type = m.EarlyNotificationState
 

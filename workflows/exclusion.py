@@ -222,6 +222,9 @@ PATHWAY = Pathway(
 @workflow.defn
 class ExclusionWorkflow(CaseWorkflow):
     pathway = PATHWAY
+    # Only for api/cases.py, whose history route still reads the class: remove once it reads
+    # pathway.opening_action. The case itself reads the pathway.
+    opening_action = PATHWAY.opening_action
     input_type = m.ExclusionInput
     state_type = m.ExclusionState
     confidential = True

@@ -276,6 +276,9 @@ PATHWAY = Pathway(
 @workflow.defn
 class InterventionWorkflow(CaseWorkflow):
     pathway = PATHWAY
+    # Only for api/cases.py, whose history route still reads the class: remove once it reads
+    # pathway.opening_action. The case itself reads the pathway.
+    opening_action = PATHWAY.opening_action
     input_type = m.InterventionInput
     state_type = m.InterventionState
     confidential = True
