@@ -255,6 +255,9 @@ def _follow_up_after_notification(state, p: m.RecordCandourFollowUp, ctx: Contex
     return None
 
 
+# --- time ------------------------------------------------------------------------------------
+
+
 def family_decision_window_expired(state: m.EarlyNotificationState, now: datetime) -> bool:
     """While the case waits for the family, a missed decision deadline closes it: without their
     consent there is no legal investigation. Returns whether it closed."""

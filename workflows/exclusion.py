@@ -114,6 +114,9 @@ def _ended(state: m.ExclusionState, p: m.EndExclusion, ctx: Context) -> None:
     state.outcome = p.reason
 
 
+# --- time ------------------------------------------------------------------------------------
+
+
 def flag_right_to_return(state: m.ExclusionState, now: datetime) -> list[tuple[str, str, str]]:
     """Each newly missed deadline that gives the practitioner a right to return to work, flagged
     on the state once per revision: (ledger key, deadline, reason) for each."""
