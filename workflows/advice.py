@@ -419,10 +419,8 @@ class AdviceCaseWorkflow(CaseWorkflow):
     pathway = PATHWAY
     # Only for api/cases.py, whose history route still reads the class: remove once it reads
     # pathway.opening_action. The case itself reads the pathway.
-    opening_action = PATHWAY.opening_action
     input_type = m.AdviceInput
     state_type = m.AdviceState
-    confidential = True
 
     @workflow.init
     def __init__(self, input: m.AdviceInput) -> None:

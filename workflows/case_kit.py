@@ -80,6 +80,15 @@ def both(*checks: Check) -> Check:
     return check
 
 
+def every(*checks: StateCheck) -> StateCheck:
+    """State checks in turn, for a step's availability: the first refusal."""
+
+    def available(state: Any):
+        return next((refused for check in checks if (refused := check(state))), None)
+
+    return available
+
+
 def not_future(field: str) -> Check:
     def check(state: Any, payload: Any, ctx: Context):
         value = getattr(payload, field)
@@ -132,6 +141,7 @@ class Step:
     internal: bool = False  # sent by another case's workflow, never through the API
     # The payload field naming an actor the case is assigned to: the API checks the directory.
     assignee: str | None = None
+    private: tuple[str, ...] = ()  # payload fields the ledger does not keep (names go elsewhere)
 
     @property
     def touches_book(self) -> bool:
@@ -408,18 +418,6 @@ class CaseWorkflow:
     async def after_step(self, step: Step, payload: Any, ctx: Context, applied: AppliedAction) -> None:
         """After every accepted step (a route tells its claim of a new stage). Must not fail."""
 
-    # Transitional: per-action behaviour belongs on the step's row (book, before, after).
-    async def before(self, step: Step, payload: Any, ctx: Context) -> None:
-        pass
-
-    async def after(self, step: Step, payload: Any, ctx: Context, applied: AppliedAction) -> None:
-        pass
-
-    async def deadline_effects(self, step: Step, payload: Any, ctx: Context) -> list[DeadlineChangeView]:
-        return []
-
-    opening_action: ClassVar[str | None] = None
-
     async def on_time_passed(self) -> bool:
         """After the deadline book has fired what came due: time-driven moves of the case.
         Returns whether the deadline book changed."""
@@ -437,8 +435,8 @@ class CaseWorkflow:
         return {}
 
     def ledger_summary(self, step: Step, payload: Any) -> dict[str, Any]:
-        """What the ledger keeps of an accepted step: its payload, less anything personal."""
-        return payload.model_dump(mode="json")
+        """What the ledger keeps of an accepted step: its payload, less its private fields."""
+        return payload.model_dump(mode="json", exclude=set(step.private))
 
     # --- set-up ---------------------------------------------------------------------------
 
@@ -457,8 +455,9 @@ class CaseWorkflow:
             digest = payload_digest(input.opening)  # before `open`, which may fill in defaults
             self.state = self.open(input, workflow.now())
             self.requests, self.unprojected = {}, []
-            opening_action = self.opening_action or self.pathway.opening_action
-            opened = self._record(opening_action, input.opened_by, None, self.opening_summary(input))
+            opened = self._record(
+                self.pathway.opening_action, input.opened_by, None, self.opening_summary(input)
+            )
             opened.payload_digest = digest
         workflow.set_query_handler("state", lambda: self.state)
         self._ready = not self._fresh
@@ -474,8 +473,7 @@ class CaseWorkflow:
         await workflow.wait_condition(lambda: self._ready)
         opening = self.requests.get(meta.request_id)
         if opening is not None and (
-            opening.action != (self.opening_action or self.pathway.opening_action)
-            or opening.payload_digest not in ("", digest)
+            opening.action != self.pathway.opening_action or opening.payload_digest not in ("", digest)
         ):
             raise refuse(
                 "request_id_reused",
@@ -596,7 +594,6 @@ class CaseWorkflow:
             ctx = self.context(meta, step.action)
             if step.before is not None:
                 await step.before(self, payload, ctx)
-            await self.before(step, payload, ctx)
             stage_before, owner_before = self.state.stage, self.state.owner
             self.pathway.apply(self.state, step, payload, ctx)
             changes = await self._deadline_effects(step, payload, ctx, stage_before)
@@ -606,7 +603,6 @@ class CaseWorkflow:
                 self._upsert_stage()
             if step.after is not None:
                 await step.after(self, payload, ctx, applied)
-            await self.after(step, payload, ctx, applied)
             await self.after_step(step, payload, ctx, applied)
             return self.view(meta.actor, applied, changes)
 
@@ -740,13 +736,7 @@ class CaseWorkflow:
     ) -> list[DeadlineChangeView]:
         ended = self._finished() and stage_before not in self.pathway.final
         arrived = await self.on_stage_arrival(step, payload, ctx) if stage_before != self.state.stage else []
-        arrived += await self.deadline_effects(step, payload, ctx)
-        if not (
-            step.touches_book
-            or ended
-            or arrived
-            or type(self).deadline_effects is not CaseWorkflow.deadline_effects
-        ):
+        if not (step.touches_book or ended or arrived):
             return []  # most actions leave the book alone: no need to wake the main loop
         book, actor = self.book, ctx.actor.id
         on = self.event_date(step, payload, ctx)

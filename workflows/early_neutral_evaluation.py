@@ -320,7 +320,6 @@ class EarlyNeutralEvaluationWorkflow(RouteWorkflow):
     route = RouteKind.EARLY_NEUTRAL_EVALUATION
     input_type = e.EvaluationInput
     state_type = e.EvaluationState
-    opening_action = PATHWAY.opening_action  # until api/cases.py reads pathway.opening_action
 
     @workflow.init
     def __init__(self, input: e.EvaluationInput) -> None:

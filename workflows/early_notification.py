@@ -537,6 +537,7 @@ STEPS = [
         _claim_opened,
         available=_apology_recorded,
         before=_open_the_claim,
+        private=("claimant_name",),  # it goes to the claim, not to the EN ledger
     ),
     Step(
         "assign_family_liaison",
@@ -587,7 +588,6 @@ class EarlyNotificationWorkflow(CaseWorkflow):
     pathway = PATHWAY
     # Only for api/cases.py, whose history route still reads the class: remove once it reads
     # pathway.opening_action. The case itself reads the pathway.
-    opening_action = PATHWAY.opening_action
     input_type = m.EarlyNotificationInput
     state_type = m.EarlyNotificationState
 
@@ -641,12 +641,6 @@ class EarlyNotificationWorkflow(CaseWorkflow):
             raise refuse(
                 "claim_unavailable", "the claim could not be reached; try again", self.state.stage
             ) from err
-
-    def ledger_summary(self, step: Step, payload: Any) -> dict[str, Any]:
-        summary = payload.model_dump(mode="json")
-        if step.action == "open_claim":
-            summary.pop("claimant_name")  # it goes to the claim, not to the EN ledger
-        return summary
 
     # --- time ------------------------------------------------------------------------------
 

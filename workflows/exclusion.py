@@ -227,10 +227,8 @@ class ExclusionWorkflow(CaseWorkflow):
     pathway = PATHWAY
     # Only for api/cases.py, whose history route still reads the class: remove once it reads
     # pathway.opening_action. The case itself reads the pathway.
-    opening_action = PATHWAY.opening_action
     input_type = m.ExclusionInput
     state_type = m.ExclusionState
-    confidential = True
 
     @workflow.init
     def __init__(self, input: m.ExclusionInput) -> None:

@@ -26,10 +26,10 @@ with workflow.unsafe.imports_passed_through():
         CaseWorkflow,
         Context,
         Pathway,
-        StateCheck,
         Step,
         both,
         common_steps,
+        every,
         not_future,
     )
 
@@ -39,18 +39,6 @@ FOLLOW_UP = "psr_follow_up_due"
 EVERY = frozenset(S)
 FINAL = frozenset({S.COMPLETED, S.ABANDONED})
 OPEN = EVERY - FINAL
-
-
-def _every(*checks: StateCheck) -> StateCheck:
-    """State checks in turn: the first refusal."""
-
-    def available(state: m.InterventionState):
-        for check in checks:
-            if refused := check(state):
-                return refused
-        return None
-
-    return available
 
 
 def _of_type(kind: T):
@@ -229,7 +217,7 @@ STEPS = [
         _follow_up,
         both(not_future("held_on"), _follow_up_allowed),
         roles=m.ADVISING,
-        available=_every(PLAN, _objectives_outstanding),
+        available=every(PLAN, _objectives_outstanding),
         book=_follow_up_held,
     ),
     Step(
@@ -278,10 +266,8 @@ class InterventionWorkflow(CaseWorkflow):
     pathway = PATHWAY
     # Only for api/cases.py, whose history route still reads the class: remove once it reads
     # pathway.opening_action. The case itself reads the pathway.
-    opening_action = PATHWAY.opening_action
     input_type = m.InterventionInput
     state_type = m.InterventionState
-    confidential = True
 
     @workflow.init
     def __init__(self, input: m.InterventionInput) -> None:

@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from models.litigation import CourtDate as D
     from models.litigation import LitigationStage as S
     from models.routes import RouteKind, RouteOutcome, RouteResult, SettlementTerms
-    from workflows.case_kit import Context, Pathway, Step, both, common_steps, not_future
+    from workflows.case_kit import Context, Pathway, Step, both, common_steps, every, not_future
     from workflows.clock import london_date
     from workflows.route import RouteWorkflow, tell_claim
 
@@ -48,15 +48,6 @@ DIRECTIONS = get_args(m.ComplyWithDirection.model_fields["direction"].annotation
 
 
 # --- checks --------------------------------------------------------------------------------
-
-
-def _all(*checks):
-    """Availability: the first refusal of several checks on the state."""
-
-    def available(state: m.LitigationState):
-        return next((refused for check in checks if (refused := check(state))), None)
-
-    return available
 
 
 def _not_stayed(state: m.LitigationState):
@@ -511,7 +502,7 @@ PATHWAY = Pathway(
             "Judgment in default (CPR 12): no acknowledgment or defence in time; damages to be decided",
             _default_judgment,
             both(not_future("entered_on"), _time_for_response_expired),
-            available=_all(PROGRESSING, _time_for_response_dated),
+            available=every(PROGRESSING, _time_for_response_dated),
         ),
         Step(
             "set_aside_default_judgment",
@@ -706,7 +697,6 @@ class LitigationWorkflow(RouteWorkflow):
     route = RouteKind.LITIGATION
     input_type = m.LitigationInput
     state_type = m.LitigationState
-    opening_action = PATHWAY.opening_action  # until api/cases.py reads pathway.opening_action
 
     @workflow.init
     def __init__(self, input: m.LitigationInput) -> None:

@@ -242,7 +242,6 @@ class MediationWorkflow(RouteWorkflow):
     route = RouteKind.MEDIATION
     input_type = m.MediationInput
     state_type = m.MediationState
-    opening_action = PATHWAY.opening_action  # until api/cases.py reads pathway.opening_action
 
     @workflow.init
     def __init__(self, input: m.MediationInput) -> None:

@@ -374,7 +374,6 @@ class ResolutionSummitWorkflow(CaseWorkflow):
     pathway = PATHWAY
     input_type = m.SummitInput
     state_type = m.SummitState
-    opening_action = PATHWAY.opening_action  # until api/cases.py reads pathway.opening_action
 
     @workflow.init
     def __init__(self, input: m.SummitInput) -> None:
