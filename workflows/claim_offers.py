@@ -92,6 +92,18 @@ def offer_live(claim: m.ClaimState, payload: Any, ctx: Context):
     return None
 
 
+def on_or_after_offer(field: str):
+    """The date an offer is answered (withdrawn, accepted) is not before it was made."""
+
+    def check(claim: m.ClaimState, payload: Any, ctx: Context):
+        offer, on = find_offer(claim, payload.offer_no), getattr(payload, field)
+        if offer is not None and on < offer.made_on:
+            return "date_before_offer", f"{field} {on} is before offer {offer.no} was made ({offer.made_on})"
+        return None
+
+    return check
+
+
 def offer_open(claim: m.ClaimState, payload: Any, ctx: Context):
     """Open to withdrawal or change: live, with no withdrawal already pending."""
     if refused := offer_live(claim, payload, ctx):

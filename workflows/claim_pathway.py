@@ -90,16 +90,16 @@ ClaimStep = partial(Step, hold="off")
 
 def _records_outstanding(claim: m.ClaimState):
     due = claim.deadlines.get(RECORDS)
-    if due is None:
-        return "records_not_requested", "no request for health records is recorded"
-    if due.met_on is not None:
+    if due is not None and due.met_on is not None:
         return "records_already_supplied", f"health records were supplied on {due.met_on}"
+    if due is None or not due.live:  # never asked for, or the request was waived
+        return "records_not_requested", "no request for health records is outstanding"
     return None
 
 
 def _records_not_requested(claim: m.ClaimState):
     due = claim.deadlines.get(RECORDS)
-    if due is not None and due.met_on is None:
+    if due is not None and due.live:
         return "records_already_requested", f"health records were requested, due {due.due_on}"
     return None
 
@@ -131,6 +131,10 @@ def _settlement_needs_approval(claim: m.ClaimState, payload: m.RecordSettlement,
 
 def _approval_refused(claim: m.ClaimState, payload: m.RecordCourtApproval, ctx: Context) -> bool:
     return not payload.approved
+
+
+def _refused_in_litigation(claim: m.ClaimState, payload: m.RecordCourtApproval, ctx: Context) -> bool:
+    return not payload.approved and routes.active(claim, R.LITIGATION) is not None
 
 
 def _payment_allowed(claim: m.ClaimState, payload: m.RecordPayment, ctx: Context):
@@ -430,6 +434,7 @@ ROUTE_STEPS = [
         ProposeMediation,
         R.MEDIATION,
         "Mediation proposed: a mediation begins",
+        not_future("proposed_on"),
         available=routes.adr_allowed(R.MEDIATION),
         after=_start_route,
     ),
@@ -438,6 +443,7 @@ ROUTE_STEPS = [
         AgreeEvaluation,
         R.EARLY_NEUTRAL_EVALUATION,
         "Early neutral evaluation agreed or ordered",
+        not_future("agreed_on"),
         available=routes.adr_allowed(R.EARLY_NEUTRAL_EVALUATION),
         after=_start_route,
     ),
@@ -463,10 +469,10 @@ ROUTE_STEPS = [
         also_from=frozenset({S.IN_RESOLUTION_SUMMIT}),  # so another summit hears why it may not
         internal=True,
     ),
-    ClaimStep(
+    Step(  # at any open stage and on hold too: a summit must always be able to let its claims go
         "leave_summit",
         LeaveSummit,
-        frozenset({S.IN_RESOLUTION_SUMMIT, S.IN_LITIGATION}),
+        OPEN,
         None,
         "Removed from a resolution summit (sent by the summit)",
         routes.leave_summit,
@@ -677,7 +683,7 @@ STEPS: list[Step] = [
         None,
         "Offer withdrawn (Part 36: at the end of the relevant period, CPR 36.9)",
         offers.withdraw_offer,
-        offers.offer_open,
+        both(not_future("withdrawn_on"), offers.offer_open, offers.on_or_after_offer("withdrawn_on")),
         book=_offers_closed,
     ),
     ClaimStep(
@@ -687,7 +693,7 @@ STEPS: list[Step] = [
         S.OFFER_ACCEPTED,
         "Offer accepted",
         offers.accept_offer,
-        offers.offer_live,
+        both(not_future("accepted_on"), offers.offer_live, offers.on_or_after_offer("accepted_on")),
         book=_offers_closed,
     ),
     ClaimStep(
@@ -711,7 +717,10 @@ STEPS: list[Step] = [
         "The court's decision on a child's or protected party's settlement (CPR 21.10)",
         _court_decision,
         not_future("decided_on"),
-        diverts=(Divert(S.NEGOTIATING, "approval refused", _approval_refused),),
+        diverts=(
+            Divert(S.IN_LITIGATION, "approval refused, proceedings running", _refused_in_litigation),
+            Divert(S.NEGOTIATING, "approval refused", _approval_refused),
+        ),
         book=_offers_closed,
     ),
     ClaimStep(

@@ -244,8 +244,10 @@ def _end(claim: m.ClaimState, route: RouteRecord, outcome: RouteOutcome, at: dat
     elif route.kind is RouteKind.LITIGATION and outcome.result in ENDED_BY_COURT:
         claim.stage = S.PROCEEDINGS_CONCLUDED
     elif claim.stage is ROUTE_STAGE[route.kind]:
-        litigation = active(claim, RouteKind.LITIGATION)
-        claim.stage = S.IN_LITIGATION if litigation is not None else S(route.return_to or S.NEGOTIATING)
+        # Back to a route still running beside this one (litigation, or ADR during a stay), else
+        # to where the claim was before any route began.
+        still = active(claim, RouteKind.LITIGATION) or next((r for r in claim.routes if r.active), None)
+        claim.stage = ROUTE_STAGE[still.kind] if still else S(route.return_to or S.NEGOTIATING)
     claim.updated_at = at
 
 

@@ -55,7 +55,7 @@ from models.routes import (
     SummitResult,
 )
 from workflows import case_kit, claim_offers, claim_pathway, claim_routes
-from workflows.case_kit import PREVIOUS, CaseWorkflow, Context
+from workflows.case_kit import PREVIOUS, Context
 from workflows.claim import ClaimWorkflow
 from workflows.clock import end_of_london_day, london_date
 
@@ -619,13 +619,16 @@ ROWS: dict[str, Row] = {
         ),
     ),
     "withdraw_offer": Row(
-        OFFERS_MADE, None, hooks=hooks(CHECK, BOOK), checks=codes("unknown_offer", "offer_not_open")
+        OFFERS_MADE,
+        None,
+        hooks=hooks(CHECK, BOOK),
+        checks=codes("date_in_future", "unknown_offer", "offer_not_open", "date_before_offer"),
     ),
     "accept_offer": Row(
         frozenset({S.NEGOTIATING, S.IN_LITIGATION}),
         S.OFFER_ACCEPTED,
         hooks=hooks(CHECK, BOOK),
-        checks=codes("unknown_offer", "offer_not_open"),
+        checks=codes("date_in_future", "unknown_offer", "offer_not_open", "date_before_offer"),
     ),
     "record_settlement": Row(
         frozenset({S.LETTER_OF_RESPONSE_SENT, S.NEGOTIATING, S.OFFER_ACCEPTED}),
@@ -638,7 +641,7 @@ ROWS: dict[str, Row] = {
         frozenset({S.AWAITING_APPROVAL}),
         S.SETTLED,
         hooks=hooks(CHECK, BOOK),
-        diverts=((S.NEGOTIATING, None, True),),
+        diverts=((S.IN_LITIGATION, None, True), (S.NEGOTIATING, None, True)),
         checks=FUTURE_DATE,
     ),
     "record_payment": Row(
@@ -658,15 +661,17 @@ ROWS: dict[str, Row] = {
     "propose_mediation": Row(
         ADR_FROM,
         S.IN_MEDIATION,
-        hooks=hooks(AVAILABLE, AFTER),
+        hooks=hooks(CHECK, AVAILABLE, AFTER),
         diverts=DURING_A_STAY,
+        checks=FUTURE_DATE,
         unavailable=ADR_REFUSALS,
     ),
     "agree_early_neutral_evaluation": Row(
         ADR_FROM,
         S.IN_EARLY_NEUTRAL_EVALUATION,
-        hooks=hooks(AVAILABLE, AFTER),
+        hooks=hooks(CHECK, AVAILABLE, AFTER),
         diverts=DURING_A_STAY,
+        checks=FUTURE_DATE,
         unavailable=ADR_REFUSALS,
     ),
     "record_proceedings_issued": Row(
@@ -688,8 +693,9 @@ ROWS: dict[str, Row] = {
         ),
     ),
     "leave_summit": Row(
-        frozenset({S.IN_RESOLUTION_SUMMIT, S.IN_LITIGATION}),
+        OPEN,
         None,
+        hold="any",
         hooks=hooks(CHECK),
         internal=True,
         checks=codes("not_in_summit"),
@@ -2148,6 +2154,39 @@ REFUSES: list[Refuses] = [
         "offer_not_open",
         label="approval refused",
     ),
+    Refuses(
+        "withdraw_offer",
+        at(S.NEGOTIATING),
+        WITHDRAW.model_copy(update={"withdrawn_on": FUTURE}),
+        "date_in_future",
+    ),
+    Refuses(
+        "withdraw_offer",
+        at(S.NEGOTIATING),
+        WITHDRAW.model_copy(update={"withdrawn_on": day(-6)}),
+        "date_before_offer",
+    ),
+    Refuses(
+        "accept_offer", at(S.NEGOTIATING), ACCEPT.model_copy(update={"accepted_on": FUTURE}), "date_in_future"
+    ),
+    Refuses(
+        "accept_offer",
+        at(S.NEGOTIATING),
+        ACCEPT.model_copy(update={"accepted_on": day(-6)}),
+        "date_before_offer",
+    ),
+    Refuses(
+        "propose_mediation",
+        at(S.NEGOTIATING),
+        MEDIATE.model_copy(update={"proposed_on": FUTURE}),
+        "date_in_future",
+    ),
+    Refuses(
+        "agree_early_neutral_evaluation",
+        at(S.NEGOTIATING),
+        EVALUATE.model_copy(update={"agreed_on": FUTURE}),
+        "date_in_future",
+    ),
     Refuses("accept_offer", at(S.NEGOTIATING), ACCEPT.model_copy(update={"offer_no": 9}), "unknown_offer"),
     Refuses(
         "accept_offer",
@@ -2402,10 +2441,6 @@ def test_the_pathway_opens_ends_and_is_declared_on_its_rows():
         "link_case",
     ]
     assert {Role.HANDLER, Role.SUPERVISOR} == claim_pathway.ASSIGNABLE
-    for hook in ("before", "after", "deadline_effects"):
-        assert getattr(ClaimWorkflow, hook) is getattr(CaseWorkflow, hook), (
-            f"ClaimWorkflow.{hook} is transitional"
-        )
     assert ClaimWorkflow.view_type is CaseView[m.ClaimState] and ClaimWorkflow.pathway is PATHWAY
     for step in PATHWAY.steps.values():
         if step.assignee:
@@ -2575,7 +2610,6 @@ async def take(case: ClaimWorkflow, action: str, payload: BaseModel, role: Role 
     assert PATHWAY.refusal(case.state, step, payload, context) is None
     if step.before is not None:
         await step.before(case, payload, context)
-    await case.before(step, payload, context)
     stage_before = case.state.stage
     PATHWAY.apply(case.state, step, payload, context)
     changes = await case._deadline_effects(step, payload, context, stage_before)
@@ -2589,7 +2623,6 @@ async def take(case: ClaimWorkflow, action: str, payload: BaseModel, role: Role 
     )
     if step.after is not None:
         await step.after(case, payload, context, applied)
-    await case.after(step, payload, context, applied)
     await case.after_step(step, payload, context, applied)
     return changes
 
@@ -3427,25 +3460,14 @@ async def test_a_summit_outcome_is_recorded_once_as_the_claims_own(outside: Outs
     ]
 
 
-# --- known gaps: what the rows should do and do not yet (strict: a fix makes these fail, then unmark) ---
+# --- gaps the first pure tests found, now closed ---
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leave_summit is a ClaimStep (hold='off'): a claim on hold refuses the summit's removal, and a "
-    "cancelled summit (which tolerates any refusal) leaves the claim's summit route running for good",
-)
 def test_a_claim_on_hold_can_still_be_taken_out_of_a_summit():
     state = claim(S.IN_RESOLUTION_SUMMIT, hold=HELD)
     assert PATHWAY.refusal(state, PATHWAY.steps["leave_summit"], LEAVE, ctx(Role.SUPERVISOR)) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leave_summit is allowed only at in_resolution_summit and in_litigation, but a summit joined "
-    "during a stay outlives the litigation's end (negotiating, proceedings_concluded) and an offer accepted "
-    "in litigation (offer_accepted ...): the summit can then never release the claim, nor can it close",
-)
 @pytest.mark.parametrize(
     "state",
     [
@@ -3459,33 +3481,18 @@ def test_a_claim_still_in_a_summit_can_be_taken_out_of_it_at_any_open_stage(stat
     assert PATHWAY.refusal(state(), PATHWAY.steps["leave_summit"], LEAVE, ctx(Role.SUPERVISOR)) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="claim_routes._end sends the claim to the litigation's return_to when litigation ends, even "
-    "while an ADR route it ran beside is still running (the other way round it goes back to in_litigation)",
-)
 def test_litigation_ending_beside_a_running_mediation_leaves_the_claim_in_mediation():
     state = claim(S.IN_LITIGATION, routes=[STAYED, MEDIATION])
     claim_routes.route_progress(state, ended(LIT1, RouteKind.LITIGATION, RouteResult.NOT_SETTLED))
     assert state.stage == S.IN_MEDIATION
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="record_court_approval's refusal diverts to negotiating even when the settlement was reached in "
-    "litigation that is still running; the claim should show in_litigation, as claim_routes._end does",
-)
 def test_a_refused_approval_during_litigation_goes_back_to_litigation():
     state = claim(S.AWAITING_APPROVAL, routes=[LITIGATION])
     PATHWAY.apply(state, PATHWAY.steps["record_court_approval"], NOT_APPROVED, ctx())
     assert state.stage == S.IN_LITIGATION
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="withdraw_offer, accept_offer, propose_mediation and agree_early_neutral_evaluation check no "
-    "date: one in the future (or, for an offer, before it was made) is accepted, unlike other dated rows",
-)
 @pytest.mark.parametrize(
     ("action", "payload", "code"),
     [
@@ -3507,12 +3514,6 @@ def test_offer_and_route_dates_are_checked(action: str, payload: BaseModel, code
     assert refused is not None and refused.code == code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the health-records availabilities read met_on, not whether the request is live: once "
-    "health_records_due is waived (by a supervisor, or by closure before a reopen) request_health_records is "
-    "refused as records_already_requested for good, and supply_health_records is offered but records nothing",
-)
 def test_health_records_can_be_requested_again_once_the_request_was_waived():
     state = claim(S.INVESTIGATING, deadlines=with_deadlines(S.INVESTIGATING, records(WAIVED)))
     offered = PATHWAY.allowed_actions(state, Role.HANDLER)
