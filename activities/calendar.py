@@ -19,15 +19,14 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import holidays
 from dateutil.easter import easter
 
-LONDON = ZoneInfo("Europe/London")
+from workflows.clock import end_of_london_day, london_time
 
 # CPR 6.26: the same-day cut-off for personal service, leaving, fax and email.
 SERVICE_CUT_OFF = time(16, 30)
@@ -142,24 +141,6 @@ def birthday(date_of_birth: date, age: int) -> date:
 # ---------------------------------------------------------------------- instants
 
 
-def due_instant(d: date) -> datetime:
-    """The last instant of London day ``d`` as an aware UTC datetime.
-
-    A deadline "on" a day runs to midnight in England, so the timer must fire at the end
-    of that London day: 23:59:59.999999Z in GMT, 22:59:59.999999Z in BST. The zone
-    database resolves the clocks-change days correctly.
-    """
-    local_end = datetime.combine(d, time.max, tzinfo=LONDON)
-    return local_end.astimezone(UTC)
-
-
-def london_time(moment: datetime) -> datetime:
-    """``moment`` in London local time; a naive datetime is refused, not guessed."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("an aware datetime is required, got a naive one")
-    return moment.astimezone(LONDON)
-
-
 # ---------------------------------------------------------------- period policy
 
 
@@ -233,7 +214,7 @@ class DueDateResult:
     @property
     def due_at(self) -> datetime:
         """The end of the due London day in UTC, for the workflow timer."""
-        return due_instant(self.due_date)
+        return end_of_london_day(self.due_date)
 
 
 def compute_due(

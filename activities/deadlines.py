@@ -37,7 +37,7 @@ class CalendarActivities:
         )
         return DueResult(
             due_on=result.due_date,
-            due_at=calendar.due_instant(result.due_date),
+            due_at=calendar.end_of_london_day(result.due_date),
             flags=result.flags,
             explanation=result.explanation,
         )
@@ -55,6 +55,6 @@ class CalendarActivities:
             return DueResult(due_on=None, due_at=None, suspended=True, explanation=result.explanation)
         return DueResult(
             due_on=result.limitation_date,
-            due_at=calendar.due_instant(result.limitation_date),
+            due_at=calendar.end_of_london_day(result.limitation_date),
             explanation=result.explanation,
         )

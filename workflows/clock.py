@@ -1,14 +1,18 @@
-"""Europe/London dates inside workflows, without the tz database.
+"""The London clock, once for all of Fairway: Europe/London dates and times without the tz
+database.
 
-The sandbox restricts zoneinfo, and a workflow's view of local time must never change with
-a tzdata update, so British Summer Time is computed from its statutory rule (Summer Time
-Order 2002): from 01:00 UTC on the last Sunday in March to 01:00 UTC on the last Sunday in
-October.
+The sandbox restricts zoneinfo, and a case's view of local time must never change with a
+tzdata update, so British Summer Time is computed from its statutory rule (Summer Time Order
+2002): from 01:00 UTC on the last Sunday in March to 01:00 UTC on the last Sunday in October.
+Workflows and the calendar activities both read it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
+
+GMT = timezone(timedelta(0), "GMT")
+BST = timezone(timedelta(hours=1), "BST")
 
 
 def _last_sunday(year: int, month: int) -> date:
@@ -22,6 +26,14 @@ def is_british_summer_time(instant: datetime) -> bool:
     starts = datetime.combine(_last_sunday(utc.year, 3), datetime.min.time(), UTC) + timedelta(hours=1)
     ends = datetime.combine(_last_sunday(utc.year, 10), datetime.min.time(), UTC) + timedelta(hours=1)
     return starts <= utc < ends
+
+
+def london_time(instant: datetime) -> datetime:
+    """`instant` as London wall-clock time (aware, at GMT or BST); a naive one is refused, not
+    guessed."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError("an aware datetime is required, got a naive one")
+    return instant.astimezone(BST if is_british_summer_time(instant) else GMT)
 
 
 def london_date(instant: datetime) -> date:

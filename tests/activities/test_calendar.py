@@ -23,11 +23,11 @@ from activities.calendar import (
     compute_due,
     deemed_service_claim_form,
     deemed_service_document,
-    due_instant,
     is_business_day,
     is_court_office_open,
     limitation,
 )
+from workflows.clock import end_of_london_day
 
 BST = timezone(timedelta(hours=1))
 
@@ -244,7 +244,7 @@ def test_due_result_due_at_is_the_end_of_the_london_day():
     ],
 )
 def test_due_instant_is_end_of_london_day_across_bst_changes(day, expected_utc_hour):
-    instant = due_instant(day)
+    instant = end_of_london_day(day)
     assert instant == datetime.combine(day, datetime.min.time(), UTC).replace(
         hour=expected_utc_hour, minute=59, second=59, microsecond=999999
     )
