@@ -19,7 +19,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from fairway.db import GroupCommit, dialect_insert
 from models import search_attributes as sa
-from models.claims import AddNote, ClaimInput, ClaimStage, LinkCase, claim_workflow_id
+from models.cases import AddNote
+from models.claims import ClaimInput, ClaimStage, LinkCase, claim_workflow_id
 from models.common import ActionMeta, CaseKind, case_workflow_id
 from models.early_notification import (
     ClaimBackLink,

@@ -17,8 +17,7 @@ from api.deps import CurrentActor, IdempotencyKey, SessionDep, require
 from api.errors import ERROR_RESPONSES, ApiError, not_found
 from api.listing import Page, Paging
 from models.access import ACCESS, kinds_visible_to
-from models.cases import CaseView
-from models.claims import AcknowledgeEscalation
+from models.cases import AcknowledgeEscalation, CaseView
 from models.common import CaseKind, Role
 from models.deadlines import LadderStep
 from models.register import EscalationRow, NotificationRow

@@ -35,7 +35,8 @@ from bench.common import CpuMeter, CpuTimeline, dev_server, machine, percentile,
 from bench.floor import FloorTimer
 from fairway import db
 from models import deadline_policies
-from models.claims import ClaimOpening, ClaimPolicy, ClaimWorkflowInput, ExtendDeadline
+from models.cases import ExtendDeadline
+from models.claims import ClaimInput, ClaimOpening, ClaimPolicy
 from models.common import ActionMeta, Actor, Role
 from models.register import EscalationRow
 from workflows.claim import ClaimWorkflow
@@ -109,7 +110,7 @@ async def fairway_round(client: Client, sessions, n: int, timeline: CpuTimeline)
         meta = ActionMeta(actor=HANDLER, request_id=f"open-{ref}")
         return await client.start_workflow(
             ClaimWorkflow.run,
-            ClaimWorkflowInput(ref=ref, opening=OPENING, opened_by=meta, policy=POLICY),
+            ClaimInput(ref=ref, owner=HANDLER.id, opening=OPENING, opened_by=meta, policy=POLICY),
             id=f"claim-{ref}",
             task_queue="bench-fairway",
         )

@@ -9,9 +9,9 @@ models with its own fields.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from models.common import AppliedAction, CaseKind, LedgerEntry
 from models.deadline_policies import STANDARD
@@ -128,3 +128,36 @@ class CaseProjection(BaseModel):
     facts: dict[str, Any] = Field(default_factory=dict, description="references and figures, no names")
     detail: dict[str, Any] | None = Field(None, description="the kind's own register row (a claim's)")
     entries: list[LedgerEntry] = []
+
+
+# --- actions every case kind has (workflows/case_kit.py common_steps) ---------------------
+
+
+class AddNote(BaseModel):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class ExtendDeadline(BaseModel):
+    deadline: str = Field(min_length=1, max_length=80)
+    new_due_on: date | None = None
+    new_due_at: datetime | None = Field(None, description="an exact instant, e.g. 4pm on a court order")
+    reason: str = Field(min_length=1, max_length=2_000)
+    agreed_by: str = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_new_due(self) -> ExtendDeadline:
+        if (self.new_due_on is None) == (self.new_due_at is None):
+            raise ValueError("give exactly one of new_due_on or new_due_at")
+        return self
+
+
+class WaiveDeadline(BaseModel):
+    deadline: str = Field(min_length=1, max_length=80)
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class AcknowledgeEscalation(BaseModel):
+    deadline: str = Field(min_length=1, max_length=80)
+    revision: int = Field(ge=1)
+    step: Literal["warning", "supervisor", "head_of_service"]
+    comment: str = Field(min_length=1, max_length=2_000)

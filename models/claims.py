@@ -8,7 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from models.cases import CaseCarried, CaseLink, CasePolicy, CaseState
+from models.cases import (  # the actions every kind has, the claim among them
+    CaseCarried,
+    CaseLink,
+    CasePolicy,
+    CaseState,
+)
 from models.common import ActionMeta, CaseKind, Money, Reference, case_workflow_id
 from models.routes import RouteRecord
 
@@ -102,10 +107,6 @@ class ClaimOpening(BaseModel):
 
 
 # --- handler action payloads -------------------------------------------------------------
-
-
-class AddNote(BaseModel):
-    text: str = Field(min_length=1, max_length=10_000)
 
 
 class Reassign(BaseModel):
@@ -320,38 +321,12 @@ class RecordPayment(BaseModel):
     )
 
 
-class ExtendDeadline(BaseModel):
-    deadline: str = Field(min_length=1, max_length=80)
-    new_due_on: date | None = None
-    new_due_at: datetime | None = Field(None, description="an exact instant, e.g. 4pm on a court order")
-    reason: str = Field(min_length=1, max_length=2_000)
-    agreed_by: str = Field(min_length=1, max_length=200)
-
-    @model_validator(mode="after")
-    def _one_new_due(self) -> ExtendDeadline:
-        if (self.new_due_on is None) == (self.new_due_at is None):
-            raise ValueError("give exactly one of new_due_on or new_due_at")
-        return self
-
-
-class WaiveDeadline(BaseModel):
-    deadline: str = Field(min_length=1, max_length=80)
-    reason: str = Field(min_length=1, max_length=2_000)
-
-
 class CorrectDate(BaseModel):
     """A date recorded for an earlier action was wrong: every deadline computed from it moves."""
 
     action: str = Field(min_length=1, max_length=80, description="the action whose date is corrected")
     corrected_date: date
     reason: str = Field(min_length=1, max_length=2_000)
-
-
-class AcknowledgeEscalation(BaseModel):
-    deadline: str = Field(min_length=1, max_length=80)
-    revision: int = Field(ge=1)
-    step: Literal["warning", "supervisor", "head_of_service"]
-    comment: str = Field(min_length=1, max_length=2_000)
 
 
 # --- state -----------------------------------------------------------------------------

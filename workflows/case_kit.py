@@ -29,8 +29,18 @@ with workflow.unsafe.imports_passed_through():
     from activities.register import RegisterActivities
     from models import search_attributes as sa
     from models.access import ACCESS
-    from models.cases import CaseCarried, CaseNote, CasePolicy, CaseProjection, CaseState, CaseView
-    from models.claims import AcknowledgeEscalation, AddNote, ExtendDeadline, WaiveDeadline
+    from models.cases import (
+        AcknowledgeEscalation,
+        AddNote,
+        CaseCarried,
+        CaseNote,
+        CasePolicy,
+        CaseProjection,
+        CaseState,
+        CaseView,
+        ExtendDeadline,
+        WaiveDeadline,
+    )
     from models.common import ActionMeta, Actor, AppliedAction, LedgerEntry, Refusal, Role, payload_digest
     from models.deadlines import DeadlineChangeView, LadderStep
     from workflows.clock import end_of_london_day, london_date

@@ -34,6 +34,7 @@ from pydantic_core import to_jsonable_python
 from temporalio import workflow
 
 from activities.deadlines import CalendarActivities
+from models import cases
 from models import claims as m
 from models.cases import CaseHold, CaseLink, CaseNote, CaseView
 from models.claims import ClaimStage as S
@@ -824,10 +825,10 @@ STRICTER = m.ClaimPolicy(
     )
 )  # a policy that limits these extensions by agreement, as CPR 15.5 limits a defence's
 
-NOTE = m.AddNote(text="spoke to the trust")
+NOTE = cases.AddNote(text="spoke to the trust")
 FIRED = review(steps_done=[LadderStep.WARNING])  # its warning has gone out
-ACK = m.AcknowledgeEscalation(deadline=REVIEW, revision=1, step="warning", comment="seen")
-EXTEND_ACK = m.ExtendDeadline(
+ACK = cases.AcknowledgeEscalation(deadline=REVIEW, revision=1, step="warning", comment="seen")
+EXTEND_ACK = cases.ExtendDeadline(
     deadline=CLAIM_ACK, new_due_on=day(30), reason="records late", agreed_by="the firm"
 )
 HOLD = m.PutOnHold(reason="awaiting inquest", review_on=day(60))
@@ -972,7 +973,7 @@ ACCEPTS: list[Accepts] = [
     Accepts(
         "waive_deadline",
         at(S.LETTER_OF_CLAIM_RECEIVED),
-        m.WaiveDeadline(deadline=CLAIM_ACK, reason="moot"),
+        cases.WaiveDeadline(deadline=CLAIM_ACK, reason="moot"),
         S.LETTER_OF_CLAIM_RECEIVED,
         book={CLAIM_ACK: {"status": WAIVED}},
         role=Role.SUPERVISOR,
@@ -1868,14 +1869,14 @@ REFUSES: list[Refuses] = [
     Refuses(
         "waive_deadline",
         at(S.NOTIFIED),
-        m.WaiveDeadline(deadline="nothing_due", reason="x"),
+        cases.WaiveDeadline(deadline="nothing_due", reason="x"),
         "unknown_deadline",
         role=Role.SUPERVISOR,
     ),
     Refuses(
         "waive_deadline",
         at(S.LETTER_OF_CLAIM_ACKNOWLEDGED),
-        m.WaiveDeadline(deadline=CLAIM_ACK, reason="x"),
+        cases.WaiveDeadline(deadline=CLAIM_ACK, reason="x"),
         "deadline_closed",
         role=Role.SUPERVISOR,
     ),

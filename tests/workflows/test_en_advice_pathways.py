@@ -1637,7 +1637,6 @@ async def take(kind: Kind, case: CaseWorkflow, action: str, payload: BaseModel, 
     step, state = kind.pathway.steps[action], case.state
     if step.before is not None:
         await step.before(case, payload, ctx)
-    await case.before(step, payload, ctx)
     stage_before = state.stage
     kind.pathway.apply(state, step, payload, ctx)
     changes = await case._deadline_effects(step, payload, ctx, stage_before)
@@ -1651,7 +1650,6 @@ async def take(kind: Kind, case: CaseWorkflow, action: str, payload: BaseModel, 
     )
     if step.after is not None:
         await step.after(case, payload, ctx, applied)
-    await case.after(step, payload, ctx, applied)
     await case.after_step(step, payload, ctx, applied)
     return changes
 
@@ -1684,9 +1682,8 @@ def test_every_row_of_the_table_is_specified_here(kind: Kind):
 def test_the_kind_declares_on_its_rows_not_in_class_hooks(kind: Kind):
     flow = kind.workflow
     assert kind.pathway.opening_action == kind.opening_action
-    assert vars(flow).get("opening_action", kind.opening_action) == kind.opening_action
-    for hook in ("before", "after", "deadline_effects"):
-        assert getattr(flow, hook) is getattr(CaseWorkflow, hook), f"{flow.__name__}.{hook} is transitional"
+    for hook in ("before", "after", "deadline_effects", "opening_action", "confidential"):
+        assert not hasattr(flow, hook), f"{flow.__name__}.{hook}: per-action behaviour is on the rows"
     assert flow.view_type is CaseView[flow.state_type]
 
 

@@ -29,8 +29,15 @@ from models import early_neutral_evaluation as e
 from models import litigation as lit
 from models import mediation as med
 from models import resolution_summit as summit
-from models.cases import CaseLink, CaseNote, CasePolicy
-from models.claims import AcknowledgeEscalation, AddNote, ExtendDeadline, WaiveDeadline
+from models.cases import (
+    AcknowledgeEscalation,
+    AddNote,
+    CaseLink,
+    CaseNote,
+    CasePolicy,
+    ExtendDeadline,
+    WaiveDeadline,
+)
 from models.common import Actor, AppliedAction, CaseKind, Role
 from models.deadline_policies import STANDARD
 from models.deadlines import Deadline, DeadlineStatus, LadderStep
