@@ -338,7 +338,9 @@ async def act(app_state: Any, case: CaseRequest, step: Step, payload: BaseModel,
         check_assignable(app_state, spec, getattr(payload, step.assignee))
     client: Client = app_state.client
     meta = ActionMeta(actor=actor, request_id=key or uuid.uuid4().hex)
-    update_id = f"{step.action}:{actor.id}:{meta.request_id}:{payload_digest(payload)}"
+    # A fresh update id for every request: a retry reaches the case, which answers it from its own
+    # record of the key as a duplicate (Temporal's own dedup would replay the first answer as if new).
+    update_id = uuid.uuid4().hex
     try:
         try:
             result = await client.get_workflow_handle(case.workflow_id).execute_update(
