@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
@@ -42,6 +43,10 @@ class BindRequestContext:
             structlog.contextvars.clear_contextvars()
             structlog.contextvars.bind_contextvars(path=scope["path"], http_request_id=uuid.uuid4().hex)
         await self.app(scope, receive, send)
+
+
+class Health(BaseModel):
+    status: str
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -103,8 +108,8 @@ def create_app(
 
     app.add_middleware(BindRequestContext)
 
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict:
-        return {"status": "ok"}
+    @app.get("/healthz", tags=["ops"], response_model=Health)
+    def healthz() -> Health:
+        return Health(status="ok")
 
     return app

@@ -334,8 +334,8 @@ async def act(app_state: Any, case: CaseRequest, step: Step, payload: BaseModel,
     spec, actor = case.spec, case.actor
     if not spec.access.may_act(actor.role, step.roles):
         raise forbidden(f"{step.action} needs one of: {', '.join(sorted(step.roles & spec.access.readers))}")
-    if step.assignee is not None:
-        check_assignable(app_state, spec, getattr(payload, step.assignee))
+    if step.assignee is not None and (assignee := getattr(payload, step.assignee)) is not None:
+        check_assignable(app_state, spec, assignee)
     client: Client = app_state.client
     meta = ActionMeta(actor=actor, request_id=key or uuid.uuid4().hex)
     # A fresh update id for every request: a retry reaches the case, which answers it from its own

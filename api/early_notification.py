@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from api.cases import CaseApi, case_router
 from api.deps import CurrentActor
-from api.errors import ApiError
+from api.errors import ApiError, forbidden
 from models.common import Actor, CaseKind
 from models.early_notification import (
     EarlyNotificationInput,
@@ -115,5 +115,8 @@ router = case_router(SPEC)
 
 @router.post("/eligibility", response_model=Eligibility, summary="Check a notification against the criteria")
 async def check_notification(notification: Notification, actor: CurrentActor) -> Eligibility:
-    """The entry criteria for the baby's date of birth, each failed one named; nothing is opened."""
+    """The entry criteria for the baby's date of birth, each failed one named; nothing is opened.
+    Asked by whoever may open an Early Notification case."""
+    if not SPEC.access.may_open(actor.role):
+        raise forbidden(f"checking a notification needs one of: {', '.join(sorted(SPEC.access.openers))}")
     return eligibility(notification)

@@ -537,6 +537,7 @@ STEPS = [
         _claim_opened,
         available=_apology_recorded,
         before=_open_the_claim,
+        assignee="handler",  # the new claim's handler, when named
         private=("claimant_name",),  # it goes to the claim, not to the EN ledger
     ),
     Step(

@@ -1691,9 +1691,10 @@ def test_the_kind_declares_on_its_rows_not_in_class_hooks(kind: Kind):
 def test_who_each_kind_assigns_cases_to_and_what_else_rows_declare(kind: Kind):
     steps = kind.pathway.steps.values()
     assignees = {s.action: s.assignee for s in steps if s.assignee}
-    assert assignees == (
-        {"assign_adviser": "adviser", "reassign_adviser": "adviser"} if kind.name == "advice" else {}
-    )
+    assert assignees == {
+        "advice": {"assign_adviser": "adviser", "reassign_adviser": "adviser"},
+        "early_notification": {"open_claim": "handler"},
+    }.get(kind.name, {})
     for step in steps:
         if step.assignee:
             assert step.assignee in step.payload.model_fields
