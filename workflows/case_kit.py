@@ -194,41 +194,37 @@ class Pathway:
         order = [s.value for s in self.stages]
         return sorted((str(s) for s in stages), key=order.index)
 
-    def _closed_to(self, state: Any, step: Step, allowed: list[str] | None) -> tuple[str, str] | None:
+    def _closed_to(self, state: Any, step: Step) -> tuple[str, str] | None:
         """Why the case's state alone rules the step out now (stage, hold, availability)."""
         if state.stage not in step.from_stages:
-            listed = ", ".join(allowed) if allowed is not None else "see allowed_actions"
-            return (
-                "action_not_allowed",
-                f"{step.action} is not allowed at stage {state.stage}; allowed now: {listed}",
-            )
+            return "action_not_allowed", f"{step.action} is not allowed at stage {state.stage}"
         on_hold = getattr(state, "hold", None) is not None
         if step.hold != "any" and (step.hold == "on") != on_hold:
             where = "on" if on_hold else "off"
-            return (
-                "on_hold" if on_hold else "not_on_hold"
-            ), f"{step.action} is not allowed while {where} hold"
+            code = "on_hold" if on_hold else "not_on_hold"
+            return code, f"{step.action} is not allowed while {where} hold"
         if step.available is not None:
             return step.available(state)
         return None
 
     def allowed_actions(self, state: Any, role: Role) -> list[str]:
-        return [
-            s.action for s in self.public_steps if role in s.roles and self._closed_to(state, s, None) is None
-        ]
+        return [s.action for s in self.public_steps if role in s.roles and self._closed_to(state, s) is None]
 
     def refusal(self, state: Any, step: Step, payload: Any, ctx: Context) -> Refusal | None:
-        """Why `step` may not be taken now, or None if it may."""
-        allowed = self.allowed_actions(state, ctx.actor.role)
+        """Why `step` may not be taken now, or None if it may. What is allowed instead is worked
+        out only for a refusal: every accepted action is checked twice (validator and handler)."""
 
         def refuse(code: str, message: str) -> Refusal:
+            allowed = self.allowed_actions(state, ctx.actor.role)
+            if code == "action_not_allowed":
+                message += f"; allowed now: {', '.join(allowed)}"
             return Refusal(code=code, message=message, stage=state.stage, allowed_actions=allowed)
 
         if ctx.actor.role not in step.roles:
             return refuse(
                 "forbidden_for_role", f"{step.action} needs one of: {', '.join(sorted(step.roles))}"
             )
-        if refused := self._closed_to(state, step, allowed):
+        if refused := self._closed_to(state, step):
             return refuse(*refused)
         if refused := step.check(state, payload, ctx):
             return refuse(*refused)
