@@ -16,9 +16,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from api.cases import CaseApi, case_router
+from api.cases import CaseApi, case_router, may_read
 from api.deps import CurrentActor
-from api.errors import ApiError, forbidden
+from api.errors import ApiError
 from models.common import Actor, CaseKind
 from models.early_notification import (
     EarlyNotificationInput,
@@ -116,7 +116,6 @@ router = case_router(SPEC)
 @router.post("/eligibility", response_model=Eligibility, summary="Check a notification against the criteria")
 async def check_notification(notification: Notification, actor: CurrentActor) -> Eligibility:
     """The entry criteria for the baby's date of birth, each failed one named; nothing is opened.
-    Asked by whoever may open an Early Notification case."""
-    if not SPEC.access.may_open(actor.role):
-        raise forbidden(f"checking a notification needs one of: {', '.join(sorted(SPEC.access.openers))}")
+    A route of the Early Notification kind: for its tier's readers only."""
+    may_read(SPEC, actor)
     return eligibility(notification)
