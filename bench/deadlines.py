@@ -36,7 +36,7 @@ from bench.floor import FloorTimer
 from fairway import db
 from models import deadline_policies
 from models.cases import ExtendDeadline
-from models.claims import ClaimInput, ClaimOpening, ClaimPolicy
+from models.claims import ClaimInput, ClaimOpening, ClaimPolicy, ClaimState
 from models.common import ActionMeta, Actor, Role
 from models.register import EscalationRow
 from workflows.claim import ClaimWorkflow
@@ -94,7 +94,8 @@ async def opened(handle) -> None:
     """The claim sets its opening deadlines just after it starts and escalates the overdue one."""
     for _ in range(600):
         try:
-            review = (await handle.query(ClaimWorkflow.state)).deadlines.get("case_review_due")
+            state = await handle.query("state", result_type=ClaimState)
+            review = state.deadlines.get("case_review_due")
         except RPCError:  # a query waits for the task in flight; under set-up's burst it can time out
             review = None
         if review is not None and "supervisor" in review.steps_done:
