@@ -186,8 +186,8 @@ ROUTES: dict[S, list[str]] = {
     S.IN_MEDIATION: [*_RESPONDED, "propose_mediation"],
     S.IN_EARLY_NEUTRAL_EVALUATION: [*_RESPONDED, "agree_early_neutral_evaluation"],
     S.IN_LITIGATION: ["record_proceedings_issued"],
-    # Reached by a summit's Update and a route's signal, not by a handler: the tests send those
-    # (tests/api/test_claim_refusals.py, SYSTEM_STEPS).
+    # Reached by a summit's Update and a route's signal, not by a handler: these are the handler's
+    # steps before them (tests/workflows/test_claim_pathway.py builds those stages directly).
     S.IN_RESOLUTION_SUMMIT: [*_RESPONDED],
     S.PROCEEDINGS_CONCLUDED: ["record_proceedings_issued"],
 }
