@@ -326,6 +326,13 @@ def report(results: dict, n: int) -> str:
 ANALYSIS = """
 ## Notes
 
+- 2026-12-01, issue 12 (the claim on the case kit, one API): three runs after the change on a
+  quiet machine gave **1.12x, 1.40x and 0.85x** the floor (the second and third after the worker
+  began answering the SDK's serialization-context question outside the sandbox), none lost,
+  duplicated or early. Before the change: 1.27x committed, 1.23x-1.55x across the previous
+  session's runs. Not worse; the spread between runs on this machine is larger than any
+  difference the change made. Fairway's worker CPU over the burst: 6.2, 7.3 and 4.7 s in the
+  three runs, against 6.5 s before.
 - What a Fairway escalation costs beyond the floor's no-op: the escalation record and its
   outbox row (one group-committed SQLite transaction for everything that falls due together)
   and a larger workflow (the claim and its deadline book: a claim's history is about 90
