@@ -24,7 +24,7 @@ from temporalio.exceptions import ApplicationError
 
 from fairway.db import GroupCommit, insert_if_new
 from models.deadlines import Escalation, EscalationAcknowledgment, LadderStep
-from models.register import EscalationRow, NotificationRow
+from models.register import EscalationRow, NotificationRow, ladder_step_filter
 
 log = structlog.get_logger(__name__)
 
@@ -103,15 +103,6 @@ def notification_row(escalation: Escalation) -> dict:
     }
 
 
-def _key(model, case_ref: str, deadline: str, revision: int, step: str) -> list:
-    return [
-        model.case_ref == case_ref,
-        model.deadline == deadline,
-        model.revision == revision,
-        model.step == step,
-    ]
-
-
 def _record_escalation(session: Session, escalation: Escalation) -> tuple[bool, bool]:
     """Whether the escalation and its notification were new."""
     escalations = insert_if_new(session, EscalationRow.__table__, ESCALATION_KEY)
@@ -145,7 +136,7 @@ class EscalationActivities:
     @activity.defn
     def acknowledge(self, ack: EscalationAcknowledgment) -> None:
         """Mark an escalation acknowledged; the first acknowledgment stands, repeats change nothing."""
-        key = _key(EscalationRow, ack.case_ref, ack.deadline, ack.revision, ack.step.value)
+        key = ladder_step_filter(EscalationRow, ack.case_ref, ack.deadline, ack.revision, ack.step.value)
         with self.sessions.begin() as session:
             changed = session.execute(
                 update(EscalationRow)

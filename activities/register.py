@@ -16,9 +16,7 @@ from fairway.db import GroupCommit, dialect_insert
 from models.cases import CaseProjection
 from models.claims import ClaimRegisterRow
 from models.common import CaseKind, LedgerEntry
-from models.register import CaseRow, ClaimRow, EscalationRow, LedgerRow
-
-CLOSED_BY = "fairway"  # escalations closed with their case, not by a person
+from models.register import CLOSED_BY, CaseRow, ClaimRow, EscalationRow, LedgerRow
 
 log = structlog.get_logger(__name__)
 

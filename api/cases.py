@@ -148,6 +148,13 @@ async def read_state(client: Client, spec: CaseApi, ref: str):
         raise
 
 
+async def read_view(client: Client, spec: CaseApi, ref: str, actor: Actor):
+    """The case as its workflow holds it now, whole, with the actions allowed to `actor`."""
+    state = await read_state(client, spec, ref)
+    allowed = spec.workflow.pathway.allowed_actions(state, actor.role)
+    return spec.workflow.view_type(state=state, notes_total=len(state.notes), allowed_actions=allowed)
+
+
 def search_attributes(spec: CaseApi, stage: str, owner: str) -> TypedSearchAttributes:
     return TypedSearchAttributes(
         [
@@ -255,9 +262,7 @@ async def start_with_answer(
         # The retry of a request whose case has since ended: answered from the ended case.
         with contextlib.suppress(WorkflowAlreadyStartedError):
             await start.workflow_handle()  # the start's own copy of the refusal, so none is left unread
-        state = await read_state(client, spec, ref)
-        allowed = spec.workflow.pathway.allowed_actions(state, meta.actor.role)
-        view = spec.workflow.view_type(state=state, allowed_actions=allowed)
+        view = await read_view(client, spec, ref, meta.actor)
         return Response(view.model_dump_json(), media_type="application/json", status_code=200)
     duplicate = (json.loads(result.payload.data).get("applied") or {}).get("duplicate")
     return passthrough(result, status_code=200 if duplicate else 201)
@@ -292,9 +297,7 @@ def _list_route(router: APIRouter, spec: CaseApi) -> None:
 
 def _read_routes(router: APIRouter, spec: CaseApi) -> None:
     async def read_case(case: Annotated[CaseRequest, case_in_path(spec)], request: Request):
-        state = await read_state(request.app.state.client, spec, case.ref)
-        allowed = spec.workflow.pathway.allowed_actions(state, case.actor.role)
-        return spec.workflow.view_type(state=state, notes_total=len(state.notes), allowed_actions=allowed)
+        return await read_view(request.app.state.client, spec, case.ref, case.actor)
 
     async def case_history(
         case: Annotated[CaseRequest, case_in_path(spec)], request: Request, session: SessionDep
@@ -333,7 +336,7 @@ async def act(app_state: Any, case: CaseRequest, step: Step, payload: BaseModel,
     """Send one handler action to a case as an Update; its answer is the response body."""
     spec, actor = case.spec, case.actor
     if not spec.access.may_act(actor.role, step.roles):
-        raise forbidden(f"{step.action} needs one of: {', '.join(sorted(step.roles & spec.access.readers))}")
+        raise forbidden(f"{step.action} needs one of: {', '.join(sorted(spec.access.acting(step.roles)))}")
     if step.assignee is not None and (assignee := getattr(payload, step.assignee)) is not None:
         check_assignable(app_state, spec, assignee)
     client: Client = app_state.client
@@ -407,7 +410,7 @@ def _action_route(spec: CaseApi, step: Step):
 
     route.__name__ = f"{spec.noun}_{step.action}"
     pathway = spec.workflow.pathway
-    roles = ", ".join(sorted(step.roles & spec.access.readers))
+    roles = ", ".join(sorted(spec.access.acting(step.roles)))
     route.__doc__ = (
         f"{step.describe}. Allowed at: {', '.join(pathway.order(step.from_stages))}. Roles: {roles}."
     )

@@ -8,29 +8,9 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
-from temporalio.client import Client
 
-from api.auth import Directory
 from api.errors import forbidden
-from fairway.settings import Settings
-from models.claims import ClaimPolicy
 from models.common import Actor, Role
-
-
-async def _client(request: Request) -> Client:
-    return request.app.state.client
-
-
-async def _settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-async def _policy(request: Request) -> ClaimPolicy:
-    return request.app.state.policy
-
-
-async def _directory(request: Request) -> Directory:
-    return request.app.state.directory
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -49,10 +29,6 @@ async def _actor(request: Request, authorization: Annotated[str | None, Header()
     return actor
 
 
-ClientDep = Annotated[Client, Depends(_client)]
-SettingsDep = Annotated[Settings, Depends(_settings)]
-PolicyDep = Annotated[ClaimPolicy, Depends(_policy)]
-DirectoryDep = Annotated[Directory, Depends(_directory)]
 SessionDep = Annotated[Session, Depends(_session)]
 CurrentActor = Annotated[Actor, Depends(_actor)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]

@@ -16,18 +16,17 @@ from api.cases import SPECS, CaseRequest, act
 from api.deps import CurrentActor, IdempotencyKey, SessionDep, require
 from api.errors import ERROR_RESPONSES, ApiError, not_found
 from api.listing import Page, Paging
-from models.access import ACCESS, kinds_visible_to
+from models.access import kinds_visible_to
 from models.cases import AcknowledgeEscalation, CaseView
 from models.common import CaseKind, Role
 from models.deadlines import LadderStep
-from models.register import EscalationRow, NotificationRow
+from models.register import CLOSED_BY, EscalationRow, NotificationRow, ladder_step_filter
 
 router = APIRouter(prefix="/escalations", tags=["escalations"], responses=ERROR_RESPONSES)
 
 QUEUE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, Role.ADVICE_SUPERVISOR})
 # Each case's own step says who may acknowledge; a queue reader sees only its tiers' escalations.
 ACKNOWLEDGERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.ADVICE_SUPERVISOR})
-CLOSED_BY = "fairway"  # an escalation closed with its case, not by a person
 
 
 class EscalationSummary(BaseModel):
@@ -111,19 +110,13 @@ def escalation_rows(session: Session, query: Select, paging: Paging) -> tuple[li
 
 def notifications_for(session: Session, row: EscalationRow) -> list[NotificationRow]:
     """Who was told about this escalation, what, and when."""
-    key = [
-        NotificationRow.case_ref == row.case_ref,
-        NotificationRow.deadline == row.deadline,
-        NotificationRow.revision == row.revision,
-        NotificationRow.step == row.step,
-    ]
+    key = ladder_step_filter(NotificationRow, row.case_ref, row.deadline, row.revision, row.step)
     return list(session.scalars(select(NotificationRow).where(*key).order_by(NotificationRow.id)).all())
 
 
 def _visible(actor, case_kind: str) -> bool:
     """An escalation shows its case's reference: only those who may see the case see it."""
-    access = ACCESS.get(CaseKind(case_kind)) if case_kind in CaseKind._value2member_map_ else None
-    return access is not None and access.may_read(actor.role)
+    return case_kind in kinds_visible_to(actor.role)
 
 
 def _row(session, escalation_id: int, actor) -> EscalationRow:

@@ -56,7 +56,7 @@ def pathway_view(spec: CaseApi) -> Pathway:
                 PathwayDivert(to=d.to, when=d.label, from_stages=pathway.order(d.origins or s.from_stages))
                 for d in s.diverts
             ],
-            roles=sorted(r.value for r in s.roles & spec.access.readers),
+            roles=sorted(r.value for r in spec.access.acting(s.roles)),
             hold=s.hold,
             payload_schema=s.payload.model_json_schema(),
         )

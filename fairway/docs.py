@@ -22,13 +22,6 @@ def case_apis() -> list:
     return list(SPECS.values())
 
 
-def kit_workflows() -> list:
-    """Every case kind's workflow, as the worker registers them."""
-    from worker import WORKFLOWS
-
-    return list(WORKFLOWS)
-
-
 def pathway_doc(spec) -> Path:
     return PATHWAYS_DIR / f"{spec.kind.value}.md"
 
@@ -136,7 +129,9 @@ def _steps_naming_deadlines() -> tuple[dict[str, dict], dict[str, dict]]:
     """Which pathway steps set and which meet each deadline, by case kind, from the tables."""
     sets: dict[str, dict[str, list[str]]] = {}
     meets: dict[str, dict[str, list[str]]] = {}
-    tables = [(w.pathway.kind, w.pathway.steps.values()) for w in kit_workflows()]
+    from worker import WORKFLOWS  # every case kind's workflow, as the worker registers them
+
+    tables = [(w.pathway.kind, w.pathway.steps.values()) for w in WORKFLOWS]
     for kind, steps in tables:
         for step in steps:
             counted = f" (from `{step.date_field}`)" if step.date_field else ""

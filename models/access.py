@@ -61,8 +61,12 @@ class Access:
     def may_open(self, role: Role) -> bool:
         return role in self.openers and self.may_read(role)
 
+    def acting(self, step_roles: frozenset[Role]) -> frozenset[Role]:
+        """Who may take a step: the roles its row names, within the kind's tier."""
+        return step_roles & self.readers
+
     def may_act(self, role: Role, step_roles: frozenset[Role]) -> bool:
-        return role in step_roles and self.may_read(role)
+        return role in self.acting(step_roles)
 
 
 ACCESS: dict[CaseKind, Access] = {

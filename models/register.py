@@ -167,6 +167,19 @@ class EscalationRow(Base):
     acknowledgment_comment: Mapped[str | None] = mapped_column(Text)
 
 
+CLOSED_BY = "fairway"  # an escalation closed with its case, not by a person
+
+
+def ladder_step_filter(model, case_ref: str, deadline: str, revision: int, step: str) -> list:
+    """One ladder step of one deadline revision: the key of its escalation and notifications."""
+    return [
+        model.case_ref == case_ref,
+        model.deadline == deadline,
+        model.revision == revision,
+        model.step == step,
+    ]
+
+
 class NotificationRow(Base):
     """The notifications outbox: written with its escalation, sent later by the dispatcher.
 

@@ -14,6 +14,7 @@ from fairway.docs import (
     pathway_doc,
     pathway_markdown,
 )
+from worker import WORKFLOWS
 
 
 @pytest.mark.parametrize("spec", case_apis(), ids=lambda s: s.kind.value)
@@ -22,8 +23,6 @@ def test_pathway_docs_are_current(spec):
 
 
 def test_every_case_kind_has_a_page_and_a_router():
-    from worker import WORKFLOWS
-
     assert {w.pathway.kind for w in WORKFLOWS} == {s.kind.value for s in case_apis()}
 
 
@@ -69,7 +68,7 @@ def test_every_case_kinds_deadline_policy_is_tabled():
     from models.claims import ClaimPolicy
 
     defaults = [ClaimPolicy()]
-    for workflow in __import__("worker").WORKFLOWS:
+    for workflow in WORKFLOWS:
         field = workflow.input_type.model_fields["policy"]
         defaults.append(field.annotation() if field.is_required() else field.default)
     tabled = {policy.version for _, _, policy in deadline_policies()}

@@ -48,7 +48,6 @@ with workflow.unsafe.imports_passed_through():
 
 ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
-HANDLING = frozenset({Role.HANDLER, Role.SUPERVISOR})  # who a claim-side case may be assigned to
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 PREVIOUS = "previous stage"  # a step's target: back to where the case was before it ended
 RECENT_NOTES = 5  # notes an action's answer carries
@@ -397,6 +396,17 @@ def _as_error(refusal: Refusal) -> ApplicationError:
 
 # --- the workflow machinery -------------------------------------------------------------
 
+
+def _key_reused(earlier: AppliedAction, action: str, meta: ActionMeta, digest: str) -> bool:
+    """Whether a request id already recorded was used for another request: another action,
+    another actor or another body (the same request again is a retry, answered as such)."""
+    return (
+        earlier.action != action
+        or earlier.actor_id not in ("", meta.actor.id)
+        or earlier.payload_digest not in ("", digest)
+    )
+
+
 SYSTEM = Actor(id="fairway", role=Role.ADMIN)  # the case itself, moving on by a signal or timer
 
 
@@ -478,9 +488,7 @@ class CaseWorkflow:
         is answered from it as a duplicate, another body under that key is refused."""
         await workflow.wait_condition(lambda: self._ready)
         opening = self.requests.get(meta.request_id)
-        if opening is not None and (
-            opening.action != self.pathway.opening_action or opening.payload_digest not in ("", digest)
-        ):
+        if opening is not None and _key_reused(opening, self.pathway.opening_action, meta, digest):
             raise refuse(
                 "request_id_reused",
                 f"request id {meta.request_id} already opened this case with another request",
@@ -572,11 +580,7 @@ class CaseWorkflow:
         if earlier is None:
             refused = self.pathway.refusal(self.state, step, payload, self.context(meta, step.action))
             return refused and _as_error(refused)
-        if (
-            earlier.action != step.action
-            or earlier.actor_id not in ("", meta.actor.id)
-            or earlier.payload_digest not in ("", payload_digest(payload))
-        ):
+        if _key_reused(earlier, step.action, meta, payload_digest(payload)):
             return refuse(
                 "request_id_reused",
                 f"request id {meta.request_id} was already used for another request",
@@ -592,7 +596,7 @@ class CaseWorkflow:
         step, meta, payload = self._decode(action, args)
         async with self._lock:
             earlier = self.requests.get(meta.request_id)
-            if earlier is not None and earlier.action == step.action:
+            if earlier is not None and not _key_reused(earlier, step.action, meta, payload_digest(payload)):
                 return self.view(meta.actor, earlier.model_copy(update={"duplicate": True}))
             # Accepted, but another action may have moved the case while this one queued.
             if (refused := self._refusal(step, meta, payload)) is not None:

@@ -32,7 +32,6 @@ from models.routes import RouteKind as R
 from workflows import claim_offers as offers
 from workflows import claim_routes as routes
 from workflows.case_kit import (
-    HANDLING,
     PREVIOUS,
     PROJECTION_RETRY,
     SUPERVISING,
@@ -777,4 +776,3 @@ STEPS: list[Step] = [
 PATHWAY = Pathway(
     "claim", S, STEPS, final=frozenset({S.CLOSED}), initial=S.NOTIFIED, opening_action="open_claim"
 )
-ASSIGNABLE = HANDLING  # who a claim may be assigned to

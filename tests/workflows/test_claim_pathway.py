@@ -36,6 +36,7 @@ from temporalio import workflow
 from activities.deadlines import CalendarActivities
 from models import cases
 from models import claims as m
+from models.access import ACCESS
 from models.cases import CaseHold, CaseLink, CaseNote, CaseView
 from models.claims import ClaimStage as S
 from models.common import Actor, AppliedAction, CaseKind, Role
@@ -2441,7 +2442,7 @@ def test_the_pathway_opens_ends_and_is_declared_on_its_rows():
         "leave_summit",
         "link_case",
     ]
-    assert {Role.HANDLER, Role.SUPERVISOR} == claim_pathway.ASSIGNABLE
+    assert {Role.HANDLER, Role.SUPERVISOR} == ACCESS[CaseKind.CLAIM].assignees
     assert ClaimWorkflow.view_type is CaseView[m.ClaimState] and ClaimWorkflow.pathway is PATHWAY
     for step in PATHWAY.steps.values():
         if step.assignee:
