@@ -94,7 +94,7 @@ class RegisterActivities:
         """A case of any kind: its row, its kind's own row (a claim's) and its ledger entries."""
         rows = [ledger_row(projection.kind, projection.ref, e) for e in projection.entries]
         row = case_row(projection)
-        detail = projection.detail and ClaimRegisterRow.model_validate(projection.detail).model_dump()
+        detail = projection.detail and ClaimRegisterRow.of(projection).model_dump()
 
         def write(session: Session) -> None:
             append_ledger(session, rows)

@@ -15,6 +15,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from models.cases import ActionReceipt
 from models.claims import claim_workflow_id
 from models.common import ActionMeta
 from models.resolution_summit import ClaimAnswer, ClaimRequest
@@ -45,8 +46,8 @@ class SummitActivities:
         meta = ActionMeta(actor=request.actor, request_id=request_id)
         handle = self.client.get_workflow_handle(claim_workflow_id(request.claim_ref))
         try:
-            answer = await handle.execute_update(
-                update, args=[meta, payload], id=request_id, result_type=dict
+            receipt = await handle.execute_update(
+                update, args=[meta, payload], id=request_id, result_type=ActionReceipt
             )
         except WorkflowUpdateFailedError as err:
             raise _claim_said_no(request.claim_ref, err) from err
@@ -56,9 +57,7 @@ class SummitActivities:
                     "claim_not_found", f"claim {request.claim_ref} is not running (unknown or ended)"
                 ) from err
             raise  # the server is unreachable or busy: the activity retries
-        claim = answer.get("state") if isinstance(answer, dict) else None
-        stage = claim.get("stage") if isinstance(claim, dict) else None
-        return ClaimAnswer(claim_ref=request.claim_ref, stage=stage)
+        return ClaimAnswer(claim_ref=request.claim_ref, stage=receipt.stage_after)
 
 
 def _claim_said_no(claim_ref: str, err: WorkflowUpdateFailedError) -> ApplicationError:

@@ -7,10 +7,10 @@ ref that is not of the route's kind is 404 for everyone, and a role outside the 
 mediation by its claim) has no open route; its parent starts it.
 """
 
+import asyncio
 import base64
 import contextlib
 import hashlib
-import json
 import re
 import uuid
 from collections.abc import Callable
@@ -25,6 +25,8 @@ from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
     WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
 )
 from temporalio.common import (
@@ -34,7 +36,7 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import history
@@ -44,7 +46,7 @@ from api.listing import CASES, Listing, Page, Paging, page
 from api.refusals import passthrough, update_refusal
 from models import search_attributes as sa
 from models.access import ACCESS, Access
-from models.cases import CasePolicy
+from models.cases import ActionReceipt, CasePolicy
 from models.common import ActionMeta, Actor, CaseKind, case_workflow_id, payload_digest
 from workflows.case_kit import PREVIOUS, CaseWorkflow, Step
 
@@ -165,7 +167,12 @@ def search_attributes(spec: CaseApi, stage: str, owner: str) -> TypedSearchAttri
     )
 
 
-SPECS: dict[str, CaseApi] = {}  # every case kind with a router, by kind
+SPECS: dict[str, CaseApi] = {}
+ANSWER_ATTEMPTS = 8  # about 2.5 s in all
+# A query is a read, safe to ask again: when the case's query buffer is full, or the connection
+# stumbled under a burst.
+ANSWER_RETRIED = (RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.UNAVAILABLE)
+UPDATE_ATTEMPTS = 3  # every case kind with a router, by kind
 
 
 def case_router(spec: CaseApi) -> APIRouter:
@@ -250,11 +257,11 @@ async def start_with_answer(
         search_attributes=search_attributes(spec, spec.workflow.pathway.initial, start_input.owner),
     )
     try:
-        result = await client.execute_update_with_start_workflow(
+        receipt = await client.execute_update_with_start_workflow(
             "opened",
             args=[meta, payload_digest(start_input.opening)],
             start_workflow_operation=start,
-            result_type=RawValue,
+            result_type=ActionReceipt,
         )
     except WorkflowUpdateFailedError as err:
         raise update_refusal(err) from err
@@ -264,8 +271,30 @@ async def start_with_answer(
             await start.workflow_handle()  # the start's own copy of the refusal, so none is left unread
         view = await read_view(client, spec, ref, meta.actor)
         return Response(view.model_dump_json(), media_type="application/json", status_code=200)
-    duplicate = (json.loads(result.payload.data).get("applied") or {}).get("duplicate")
-    return passthrough(result, status_code=200 if duplicate else 201)
+    handle = await start.workflow_handle()
+    return await answer(handle, meta, receipt, 200 if receipt.duplicate else 201)
+
+
+async def answer(
+    handle: WorkflowHandle, meta: ActionMeta, receipt: ActionReceipt, status_code: int = 200
+) -> Response:
+    """The response to an action or an opening: the case as it stands after it, asked of the
+    case by its receipt (the history keeps the receipt, not a copy of the case)."""
+    for attempt in range(ANSWER_ATTEMPTS):
+        try:
+            view = await handle.query(
+                "answer", args=[meta.actor, meta.request_id, receipt], result_type=RawValue
+            )
+            return passthrough(view, status_code=status_code)
+        except (RPCError, WorkflowQueryFailedError) as err:
+            # The case's query buffer is full (handlers acting on it at once), or its run is
+            # continuing as new: the action is applied, so its answer is worth a short wait.
+            busy = isinstance(err, WorkflowQueryFailedError) or err.status in ANSWER_RETRIED
+            if not busy or attempt == ANSWER_ATTEMPTS - 1:
+                raise
+            log.info("answer retried", error=str(err), attempt=attempt)
+            await asyncio.sleep(0.01 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 # --- list, read, history ----------------------------------------------------------------------
@@ -341,32 +370,47 @@ async def act(app_state: Any, case: CaseRequest, step: Step, payload: BaseModel,
         check_assignable(app_state, spec, assignee)
     client: Client = app_state.client
     meta = ActionMeta(actor=actor, request_id=key or uuid.uuid4().hex)
+    handle = client.get_workflow_handle(case.workflow_id)
+    for attempt in range(UPDATE_ATTEMPTS):
+        try:
+            receipt = await _send(app_state, case, step, meta, payload)
+            break
+        except WorkflowUpdateFailedError as err:
+            # A run that continued as new in the same task the action reached it: the action
+            # was never applied, so it is sent again, to the new run.
+            unprocessed = isinstance(err.cause, ApplicationError) and err.cause.type == "UnprocessedUpdate"
+            if not unprocessed or attempt == UPDATE_ATTEMPTS - 1:
+                raise update_refusal(err) from err
+            log.info("action resent", reason=err.cause.message, attempt=attempt)
+    log.info("case action", action=step.action, request_id=meta.request_id)
+    return await answer(handle, meta, receipt)
+
+
+async def _send(
+    app_state: Any, case: CaseRequest, step: Step, meta: ActionMeta, payload: BaseModel
+) -> ActionReceipt:
+    spec, client = case.spec, app_state.client
     # A fresh update id for every request: a retry reaches the case, which answers it from its own
     # record of the key as a duplicate (Temporal's own dedup would replay the first answer as if new).
     update_id = uuid.uuid4().hex
     try:
-        try:
-            result = await client.get_workflow_handle(case.workflow_id).execute_update(
-                step.action, args=[meta, payload], id=update_id, result_type=RawValue
-            )
-        except RPCError as err:
-            if err.status != RPCStatusCode.NOT_FOUND:
-                raise
-            await read_state(client, spec, case.ref)  # an unknown case is a 404
-            if step.leads_to != PREVIOUS:
-                raise ApiError(
-                    409, "case_ended", f"{spec.noun} {case.ref} has ended; it takes no more actions"
-                ) from err
-            result = await _reopen_ended_run(app_state, case, step, meta, payload, update_id)
-    except WorkflowUpdateFailedError as err:
-        raise update_refusal(err) from err
-    log.info("case action", action=step.action, request_id=meta.request_id)
-    return passthrough(result)
+        return await client.get_workflow_handle(case.workflow_id).execute_update(
+            step.action, args=[meta, payload], id=update_id, result_type=ActionReceipt
+        )
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+        await read_state(client, spec, case.ref)  # an unknown case is a 404
+        if step.leads_to != PREVIOUS:
+            raise ApiError(
+                409, "case_ended", f"{spec.noun} {case.ref} has ended; it takes no more actions"
+            ) from err
+        return await _reopen_ended_run(app_state, case, step, meta, payload, update_id)
 
 
 async def _reopen_ended_run(
     app_state: Any, case: CaseRequest, step: Step, meta: ActionMeta, payload: BaseModel, update_id: str
-) -> RawValue:
+) -> ActionReceipt:
     """Reopen a case whose run ended after its reopen window: a new run carries its final state.
 
     The run's history then ages out under the namespace's retention (the ledger keeps the
@@ -393,7 +437,11 @@ async def _reopen_ended_run(
         search_attributes=search_attributes(spec, state.stage, state.owner),
     )
     return await client.execute_update_with_start_workflow(
-        step.action, args=[meta, payload], start_workflow_operation=start, id=update_id, result_type=RawValue
+        step.action,
+        args=[meta, payload],
+        start_workflow_operation=start,
+        id=update_id,
+        result_type=ActionReceipt,
     )
 
 

@@ -37,14 +37,14 @@ async def _runs_newest_first(client: Client, workflow_id: str) -> list[WorkflowH
         histories.append(history)
         started = history.events[0].workflow_execution_started_event_attributes
         previous = started.continued_execution_run_id
-        if not previous and _is_resumed(client, started):
+        if not previous and await _is_resumed(client, started):
             previous = await _run_before(client, workflow_id, run_id)
         run_id = previous
     return histories
 
 
-def _is_resumed(client: Client, started) -> bool:
-    (start,) = _decode(client, started.input.payloads, [dict])
+async def _is_resumed(client: Client, started) -> bool:
+    (start,) = await _decode(client, started.input.payloads, [dict])
     return not start.get("opened_by")
 
 
@@ -57,24 +57,25 @@ async def _run_before(client: Client, workflow_id: str, run_id: str) -> str | No
     return ids[position - 1] if position > 0 else None
 
 
-def _decode(client: Client, payloads, types: list[type]) -> list[Any]:
-    return client.data_converter.payload_converter.from_payloads(list(payloads), types)
+async def _decode(client: Client, payloads, types: list[type]) -> list[Any]:
+    """Payloads as the client's converter reads them, its codec (compression) undone first."""
+    return await client.data_converter.decode(list(payloads), types)
 
 
-def _run_entries(client: Client, history: WorkflowHistory, opening_action: str) -> list[TimelineEntry]:
+async def _run_entries(client: Client, history: WorkflowHistory, opening_action: str) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     accepted: dict[str, TimelineEntry] = {}
     for event in history.events:
         at = event.event_time.ToDatetime(tzinfo=UTC)
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-            entry = _opening(client, event, at, opening_action)
+            entry = await _opening(client, event, at, opening_action)
             if entry is not None:
                 entries.append(entry)
         elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
             request = event.workflow_execution_update_accepted_event_attributes.accepted_request
             if request.input.name == "opened" or len(request.input.args.payloads) != 2:
                 continue  # the answer to an opening, not an action
-            meta, payload = _decode(client, request.input.args.payloads, [ActionMeta, dict])
+            meta, payload = await _decode(client, request.input.args.payloads, [ActionMeta, dict])
             accepted[request.meta.update_id] = TimelineEntry(
                 seq=None,
                 action=request.input.name,
@@ -85,7 +86,7 @@ def _run_entries(client: Client, history: WorkflowHistory, opening_action: str) 
                 payload=payload,
             )
         elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
-            entry = _route_ended(client, event, at)
+            entry = await _route_ended(client, event, at)
             if entry is not None:
                 entries.append(entry)
         elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
@@ -93,21 +94,20 @@ def _run_entries(client: Client, history: WorkflowHistory, opening_action: str) 
             entry = accepted.pop(attrs.meta.update_id, None)
             if entry is None or not attrs.outcome.HasField("success"):
                 continue
-            (result,) = _decode(client, attrs.outcome.success.payloads, [dict])
-            applied = result.get("applied") or {}
-            if not applied or applied.get("duplicate"):
-                continue  # a read, or a retry that changed nothing, is not a step in the timeline
-            entries.append(entry.model_copy(update={"seq": applied.get("seq")}))
+            (result,) = await _decode(client, attrs.outcome.success.payloads, [dict])
+            if result.get("seq") is None or result.get("duplicate"):
+                continue  # a retry that changed nothing is not a step in the timeline
+            entries.append(entry.model_copy(update={"seq": result["seq"]}))
     return entries
 
 
-def _route_ended(client: Client, event, at: datetime) -> TimelineEntry | None:
+async def _route_ended(client: Client, event, at: datetime) -> TimelineEntry | None:
     """A route's or summit's last word to its claim, which the claim records as `route_ended`
     (workflows/claim.py; the request id is the claim's own)."""
     attrs = event.workflow_execution_signaled_event_attributes
     if attrs.signal_name not in ("route_progress", "summit_outcome"):
         return None
-    (news,) = _decode(client, attrs.input.payloads, [dict])
+    (news,) = await _decode(client, attrs.input.payloads, [dict])
     if attrs.signal_name == "route_progress":
         if not news.get("ended"):
             return None
@@ -125,11 +125,11 @@ def _route_ended(client: Client, event, at: datetime) -> TimelineEntry | None:
     )
 
 
-def _opening(client: Client, event, at: datetime, opening_action: str) -> TimelineEntry | None:
+async def _opening(client: Client, event, at: datetime, opening_action: str) -> TimelineEntry | None:
     attrs = event.workflow_execution_started_event_attributes
     if attrs.continued_execution_run_id:
         return None
-    (start,) = _decode(client, attrs.input.payloads, [dict])
+    (start,) = await _decode(client, attrs.input.payloads, [dict])
     if not start.get("opened_by"):
         return None  # a run resumed from an earlier one's final state
     meta = ActionMeta.model_validate(start["opened_by"])
@@ -150,7 +150,7 @@ async def timeline(
     """Every accepted action, in order, with actor, time and payload."""
     entries: list[TimelineEntry] = []
     for history in reversed(await _runs_newest_first(client, workflow_id)):
-        entries.extend(_run_entries(client, history, opening_action))
+        entries.extend(await _run_entries(client, history, opening_action))
     for previous, entry in zip(entries, entries[1:], strict=False):
         if entry.seq is None and previous.seq is not None:
             entry.seq = previous.seq + 1  # what the case numbered a signal it recorded

@@ -28,12 +28,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
 from bench.common import CpuMeter, CpuTimeline, dev_server, machine, percentile, processes
 from bench.floor import FloorTimer
 from fairway import db
+from fairway.converter import DATA_CONVERTER
 from models import deadline_policies
 from models.cases import ExtendDeadline
 from models.claims import ClaimInput, ClaimOpening, ClaimPolicy, ClaimState
@@ -276,7 +276,7 @@ async def measure(n: int) -> dict:
                 ),
             }
         )
-        client = await Client.connect(address, data_converter=pydantic_data_converter)
+        client = await Client.connect(address, data_converter=DATA_CONVERTER)
         sessions = db.session_factory(db.make_engine(url))
         async with CpuTimeline(meter) as timeline:
             before = meter.snapshot()

@@ -32,10 +32,10 @@ from pathlib import Path
 
 import aiohttp
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.common import CpuMeter, dev_server, machine, machine_cpu_seconds, processes, summary, this_process
 from bench.floor import FloorUpdates
+from fairway.converter import DATA_CONVERTER
 from fairway.devserver import free_port, wait_for_port
 
 RESULTS = Path(__file__).parent / "results" / "handler_actions.md"
@@ -210,7 +210,7 @@ async def measure(actions: int, per_handler: int) -> dict:
         )
         wait_for_port(api_port)
         wait_for_port(floor_port)
-        client = await Client.connect(address, data_converter=pydantic_data_converter)
+        client = await Client.connect(address, data_converter=DATA_CONVERTER)
         async with _session(api_port) as api, _session(floor_port) as floor_api:
             rounds = {
                 "fairway": lambda c, k: fairway_round(api, c, k),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from temporalio.client import Client, TLSConfig
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from fairway.converter import DATA_CONVERTER
 from fairway.settings import Settings
 from models import search_attributes
 
@@ -34,5 +34,5 @@ async def connect(settings: Settings) -> Client:
         namespace=settings.temporal_namespace,
         api_key=settings.temporal_api_key,
         tls=_tls(settings),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
     )

@@ -167,8 +167,8 @@ def _rule_row(rule: DeadlineRule, sets: dict, meets: dict) -> str:
 
 def _named_policy_row(name: str, policy, tabled: set[str]) -> str:
     deadlines = policy.deadlines
-    if deadlines.version in tabled:
-        timings = f"the `{deadlines.version}` table above"
+    if deadlines.key in tabled:
+        timings = f"the `{deadlines.key}` table above"
     else:  # a short policy: its rules share a few timings, so say each once
         groups: dict[str, list[str]] = {}
         for rule in deadlines.rules.values():
@@ -185,14 +185,14 @@ def _named_policy_row(name: str, policy, tabled: set[str]) -> str:
             + [f"every other deadline: {common}"]
         )
     window = _span(policy.reopen_window_seconds)
-    return f"| `{name}` | `{policy.version}` | `{deadlines.version}` | {window} | {timings} |"
+    return f"| `{name}` | `{policy.version}` | `{deadlines.key}` | {window} | {timings} |"
 
 
 def deadline_policies_markdown() -> str:
     from fairway.policies import POLICIES
 
     sets, meets = _steps_naming_deadlines()
-    tabled = {policy.version for _, _, policy in deadline_policies()}
+    tabled = {policy.key for _, _, policy in deadline_policies()}
     sections = []
     for heading, source, policy in deadline_policies():
         contacts = "; ".join(
@@ -200,7 +200,7 @@ def deadline_policies_markdown() -> str:
             for team, c in policy.contacts.items()
         )
         sections += [
-            f"## {heading}: `{policy.version}`",
+            f"## {heading}: `{policy.key}`",
             "",
             f"From `{source}`. Escalation contacts: {contacts}.",
             "",

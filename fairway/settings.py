@@ -21,9 +21,19 @@ class Settings(BaseSettings):
     temporal_tls_ca: Path | None = None
     temporal_api_key: str | None = Field(None, description="Temporal Cloud API key")
 
-    # Workflows kept in the worker's memory between tasks (about 0.4 MB each); one evicted is
-    # replayed from its history on its next task.
-    worker_workflow_cache: int = 2000
+    # The worker keeps recently used cases in memory between tasks; one evicted is replayed
+    # from its history on its next task. The cache holds as many as the budget allows at the
+    # measured cost of a cached claim (bench/results/scale.md).
+    worker_memory_budget_mib: float = Field(512, description="memory for the worker's cache of cases")
+    worker_memory_per_case_mib: float = Field(0.15, description="measured worker memory per cached case")
+    worker_workflow_cache: int | None = Field(None, description="cases cached; unset: budget / per case")
+
+    @property
+    def cached_cases(self) -> int:
+        if self.worker_workflow_cache is not None:
+            return self.worker_workflow_cache
+        return max(1, int(self.worker_memory_budget_mib / self.worker_memory_per_case_mib))
+
     database_url: str = "sqlite:///data/fairway.db"
     token_file: Path | None = Field(None, description="JSON file mapping bearer tokens to actors")
     policy: str = Field("standard", description="deadline policy name given to new cases")
@@ -37,7 +47,14 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_sender: str = "fairway@localhost"
 
-    @field_validator("token_file", "temporal_tls_cert", "temporal_tls_key", "temporal_tls_ca", mode="before")
+    @field_validator(
+        "token_file",
+        "temporal_tls_cert",
+        "temporal_tls_key",
+        "temporal_tls_ca",
+        "worker_workflow_cache",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value):
         return None if value == "" else value

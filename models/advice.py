@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from models.cases import CaseCarried, CaseLink, CasePolicy, CaseState
 from models.common import ActionMeta, CaseKind, Reference, Role
+from models.deadline_policies import PolicyByReference, publish
 from models.deadlines import (
     DeadlineKind,
     DeadlinePolicy,
@@ -384,8 +385,10 @@ ADVICE_RULES = [
     ),
 ]
 
-ADVICE_DEADLINES = DeadlinePolicy(
-    version="advice-2026-11", rules={r.name: r for r in ADVICE_RULES}, contacts=ADVICE_CONTACTS
+ADVICE_DEADLINES = publish(
+    DeadlinePolicy(
+        name="advice", version="2026-11", rules={r.name: r for r in ADVICE_RULES}, contacts=ADVICE_CONTACTS
+    )
 )
 
 
@@ -393,7 +396,8 @@ class AdvicePolicy(CasePolicy):
     """One policy for an advice case and every intervention and exclusion started from it."""
 
     version: str = "advice-2026-11"
-    deadlines: DeadlinePolicy = ADVICE_DEADLINES
+    # The published object itself, never a copy: every case holds the one instance.
+    deadlines: PolicyByReference = Field(default_factory=lambda: ADVICE_DEADLINES)
 
 
 class AdviceInput(BaseModel):

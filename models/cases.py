@@ -14,8 +14,8 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, Field, model_validator
 
 from models.common import AppliedAction, CaseKind, LedgerEntry
-from models.deadline_policies import STANDARD
-from models.deadlines import Deadline, DeadlineChangeView, DeadlinePolicy
+from models.deadline_policies import STANDARD, PolicyByReference
+from models.deadlines import Deadline, DeadlineChangeView
 
 
 class CaseNote(BaseModel):
@@ -70,7 +70,8 @@ class CasePolicy(BaseModel):
     """The versioned policy a kit case runs under, fixed at its start."""
 
     version: str = "standard-2026-11"
-    deadlines: DeadlinePolicy = STANDARD
+    # The published object itself, never a copy: every case holds the one instance.
+    deadlines: PolicyByReference = Field(default_factory=lambda: STANDARD)
     # The register trails the workflow by at most this long, or this many actions.
     projection_delay_seconds: float = 1.0
     projection_batch: int = 50
@@ -98,6 +99,29 @@ class CaseView(BaseModel, Generic[StateT]):
     allowed_actions: list[str]
     applied: AppliedAction | None = None
     deadline_changes: list[DeadlineChangeView] = []
+
+
+class ActionReceipt(BaseModel):
+    """A case's answer to an action, as its history keeps it: the step's number, where it left
+    the case, whether it repeated an earlier request, and which deadlines moved; not the case
+    itself, which the workflow holds. The API turns it into the whole answer (a CaseView) with
+    the case's `answer` query. No seq: the request is no longer among those the case recalls."""
+
+    seq: int | None = None
+    stage_after: str | None = None
+    duplicate: bool = False
+    deadline_changes: list[DeadlineChangeView] = []
+
+    @classmethod
+    def of(cls, applied: AppliedAction | None, duplicate: bool = False, changes=()) -> ActionReceipt:
+        if applied is None:
+            return cls()
+        return cls(
+            seq=applied.seq,
+            stage_after=applied.stage_after,
+            duplicate=duplicate,
+            deadline_changes=list(changes),
+        )
 
 
 class CaseCarried(BaseModel, Generic[StateT]):

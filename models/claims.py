@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -12,6 +12,7 @@ from models.cases import (  # the actions every kind has, the claim among them
     CaseCarried,
     CaseLink,
     CasePolicy,
+    CaseProjection,
     CaseState,
 )
 from models.common import ActionMeta, CaseKind, Money, Reference, case_workflow_id
@@ -518,31 +519,39 @@ class ClaimRegisterRow(BaseModel):
     seq: int
     version: int
 
-    @classmethod
-    def of(cls, workflow_id: str, claim: ClaimState) -> ClaimRegisterRow:
+    @staticmethod
+    def detail_of(claim: ClaimState) -> dict[str, Any]:
+        """What only a claim's row holds, as its projection carries it; the rest of the row is
+        the case row's (`of`), so a projection says each of those once."""
         opening = claim.opening
         firm = opening.claimant_firm
-        return cls(
-            ref=claim.ref,
-            workflow_id=workflow_id,
-            stage=claim.stage.value,
-            handler=claim.owner,
-            scheme=opening.scheme.value,
-            claimant_firm_id=firm.firm_id if firm else None,
-            claimant_firm_name=firm.name if firm else None,
-            defendant_code=opening.defendant.code,
-            defendant_name=opening.defendant.name,
-            specialty=opening.specialty,
-            incident_date=opening.incident_date,
-            on_hold=claim.hold is not None,
-            team=claim.team,
-            next_deadline_at=claim.next_deadline_at,
-            overdue=claim.overdue,
-            active_routes=",".join(sorted(r.kind.value for r in claim.routes if r.active)) or None,
-            outcome=claim.outcome.value if claim.outcome else None,
-            opened_at=claim.opened_at,
-            updated_at=claim.updated_at,
-            closed_at=claim.closed_at,
-            seq=claim.seq,
-            version=claim.version,
-        )
+        return {
+            "scheme": opening.scheme.value,
+            "claimant_firm_id": firm.firm_id if firm else None,
+            "claimant_firm_name": firm.name if firm else None,
+            "defendant_code": opening.defendant.code,
+            "defendant_name": opening.defendant.name,
+            "specialty": opening.specialty,
+            "incident_date": opening.incident_date.isoformat(),
+            "on_hold": claim.hold is not None,
+            "active_routes": ",".join(sorted(r.kind.value for r in claim.routes if r.active)) or None,
+        }
+
+    @classmethod
+    def of(cls, p: CaseProjection) -> ClaimRegisterRow:
+        common = {
+            "ref": p.ref,
+            "workflow_id": p.workflow_id,
+            "stage": p.stage,
+            "handler": p.owner,
+            "team": p.team,
+            "next_deadline_at": p.next_deadline_at,
+            "overdue": p.overdue,
+            "outcome": p.outcome,
+            "opened_at": p.opened_at,
+            "updated_at": p.updated_at,
+            "closed_at": p.closed_at,
+            "seq": p.seq,
+            "version": p.version,
+        }
+        return cls.model_validate(common | (p.detail or {}))

@@ -1,7 +1,18 @@
-"""The deadline policies workflows start under. Periods marked unconfirmed in DOMAIN.md are
-named values here, never literals in workflow code."""
+"""The deadline policies workflows start under, and the register of every version the worker
+knows. Periods marked unconfirmed in DOMAIN.md are named values here, never literals in
+workflow code.
+
+A case carries its deadline policy by reference (name and version) in every payload: the rules
+live in the worker's code, so a claim's history holds a few bytes where it held the whole
+table, and every cached case shares one copy. A published version never changes; new rules
+are a new version, and a case keeps the version it started under.
+"""
 
 from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 from models.deadlines import (
     DeadlineKind,
@@ -240,8 +251,58 @@ ROUTE_RULES = [
     ),
 ]
 
-STANDARD = DeadlinePolicy(
-    version="standard-2026-11", rules={r.name: r for r in STANDARD_RULES + ROUTE_RULES}, contacts=CONTACTS
+_KNOWN: dict[tuple[str, str], DeadlinePolicy] = {}
+SHORT = "-short"  # a derived policy's name suffix: see short()
+
+
+def publish(policy: DeadlinePolicy) -> DeadlinePolicy:
+    """Make a version known to the worker; the same name and version with other rules is
+    refused, so a published version can never change under the cases that run on it."""
+    known = _KNOWN.setdefault((policy.name, policy.version), policy)
+    if known is not policy and known != policy:
+        raise ValueError(f"deadline policy {policy.key} is already published with other rules")
+    return known
+
+
+def known(name: str, version: str) -> DeadlinePolicy:
+    try:
+        return _KNOWN[(name, version)]
+    except KeyError:
+        if name.endswith(SHORT):
+            return _short_from_key(name.removesuffix(SHORT), version)
+        raise ValueError(f"unknown deadline policy {name}@{version}") from None
+
+
+def _reference(policy: DeadlinePolicy) -> dict[str, str]:
+    if known(policy.name, policy.version) != policy:
+        raise ValueError(f"deadline policy {policy.key} differs from the published one")
+    return {"name": policy.name, "version": policy.version}
+
+
+def _resolve(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"name", "version"}:
+        return known(value["name"], value["version"])
+    return value
+
+
+# The type of every policy field in a payload: held as the shared published object, written
+# as {"name", "version"}.
+PolicyByReference = Annotated[
+    DeadlinePolicy,
+    BeforeValidator(_resolve),
+    PlainSerializer(_reference, return_type=dict),
+    WithJsonSchema(
+        {"type": "object", "properties": {"name": {"type": "string"}, "version": {"type": "string"}}}
+    ),
+]
+
+STANDARD = publish(
+    DeadlinePolicy(
+        name="claims",
+        version="2026-11",
+        rules={r.name: r for r in STANDARD_RULES + ROUTE_RULES},
+        contacts=CONTACTS,
+    )
 )
 
 
@@ -254,13 +315,32 @@ def short(
     """Every period in seconds from its trigger, for tests and for trying escalation by hand.
 
     Limitation keeps its legal computation: it is years away, so it never fires in a test.
+    The result is published under a name and version that say how to derive it again, so a
+    worker in another process knows it without being told its rules.
     """
+    base = base or STANDARD
+    seconds, warn_before, head_of_service_after = map(float, (seconds, warn_before, head_of_service_after))
     ladder = Ladder(warn_before_seconds=warn_before, head_of_service_after_seconds=head_of_service_after)
     rules = {
         name: rule
         if rule.limitation
         else rule.model_copy(update={"period": None, "seconds": seconds, "ladder": ladder})
-        for name, rule in (base or STANDARD).rules.items()
+        for name, rule in base.rules.items()
     }
-    contacts = (base or STANDARD).contacts
-    return DeadlinePolicy(version=f"short-{seconds:g}s", rules=rules, contacts=contacts)
+    return publish(
+        DeadlinePolicy(
+            name=base.name + SHORT,
+            version=f"{base.version}:{seconds!r}/{warn_before!r}/{head_of_service_after!r}",
+            rules=rules,
+            contacts=base.contacts,
+        )
+    )
+
+
+def _short_from_key(base_name: str, version: str) -> DeadlinePolicy:
+    try:
+        base_version, timings = version.rsplit(":", 1)
+        seconds, warn_before, head_of_service_after = (float(t) for t in timings.split("/"))
+    except ValueError:
+        raise ValueError(f"unknown deadline policy {base_name}{SHORT}@{version}") from None
+    return short(seconds, warn_before, head_of_service_after, base=known(base_name, base_version))

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class DeadlineKind(StrEnum):
@@ -86,9 +86,19 @@ class EscalationContacts(BaseModel):
 
 
 class DeadlinePolicy(BaseModel):
+    """Immutable once published: a change is a new version (models/deadline_policies.py keeps
+    every version the worker knows, and payloads carry only the name and version)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
     version: str
     rules: dict[str, DeadlineRule]
     contacts: dict[str, EscalationContacts]
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}@{self.version}"
 
 
 class DeadlineChange(BaseModel):

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, model_validator
 from models.cases import CaseCarried, CaseLink, CasePolicy, CaseState
 from models.claims import ClaimantFirm, ClaimOpening, ClaimPolicy
 from models.common import ActionMeta, Actor, CaseKind, Money, Reference
+from models.deadline_policies import PolicyByReference, publish
 from models.deadlines import (
     DeadlineKind,
     DeadlinePolicy,
@@ -308,14 +309,17 @@ EN_RULES = [
         Ladder(warn_before_seconds=60 * DAY, head_of_service_after_seconds=30 * DAY),
     ),
 ]
-EN_DEADLINES = DeadlinePolicy(
-    version="en-standard-2026-11", rules={r.name: r for r in EN_RULES}, contacts=CONTACTS
+EN_DEADLINES = publish(
+    DeadlinePolicy(
+        name="early-notification", version="2026-11", rules={r.name: r for r in EN_RULES}, contacts=CONTACTS
+    )
 )
 
 
 class EarlyNotificationPolicy(CasePolicy):
     version: str = "en-standard-2026-11"
-    deadlines: DeadlinePolicy = EN_DEADLINES
+    # The published object itself, never a copy: every case holds the one instance.
+    deadlines: PolicyByReference = Field(default_factory=lambda: EN_DEADLINES)
     # The policy a claim opened from an admission runs under.
     claim_policy: ClaimPolicy = ClaimPolicy()
 

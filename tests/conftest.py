@@ -15,14 +15,14 @@ import psycopg
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.app import create_app
 from api.auth import Directory, TokenEntry
 from fairway import db
-from fairway.devserver import SQLITE_PRAGMAS, temporal_binary
+from fairway.converter import DATA_CONVERTER
+from fairway.devserver import DYNAMIC_CONFIG, SQLITE_PRAGMAS, temporal_binary
 from fairway.settings import Settings
 from models import search_attributes
 from models.claims import ClaimPolicy
@@ -45,10 +45,10 @@ async def start_dev_server(
 ) -> WorkflowEnvironment:
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         search_attributes=search_attributes.ALL,
         dev_server_database_filename=db_file,
-        dev_server_extra_args=[*(SQLITE_PRAGMAS if db_file else []), *extra],
+        dev_server_extra_args=[*(SQLITE_PRAGMAS if db_file else []), *DYNAMIC_CONFIG, *extra],
         dev_server_log_level="error",
         port=port,
     )

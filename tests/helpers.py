@@ -43,8 +43,10 @@ def opening(**overrides: Any) -> dict[str, Any]:
         "scheme": "CNST",
         "defendant": {"kind": "trust", "code": "RX1", "name": "Example Hospitals NHS Trust"},
         "specialty": "obstetrics",
-        "incident_date": "2024-03-01",
-        "date_of_knowledge": "2024-06-01",
+        # Limitation (3 years from knowledge) warns 180 days ahead: far enough that no test's
+        # ladder meets a limitation warning before mid-2027.
+        "incident_date": "2025-03-01",
+        "date_of_knowledge": "2025-06-01",
         "claimant": {"name": "Alex Example", "date_of_birth": "1990-01-01", "protected_party": False},
         "claimant_firm": {"firm_id": "SRA-100200", "name": "Example & Co LLP"},
         "allegations": "Delay in recognising fetal distress.",

@@ -440,3 +440,14 @@ def test_the_build_context_keeps_what_the_package_needs() -> None:
         assert not ignored(path), f".dockerignore drops {path}, which the build needs"
     for path in (".venv", "data", "secrets", ".git"):
         assert ignored(path), f".dockerignore should keep {path} out of the image"
+
+
+def test_temporal_buffers_as_many_queries_per_case_as_the_dev_server(compose: dict) -> None:
+    """Each action's answer is a query right after its update (docs/scale.md): the cluster in
+    Compose must allow as many buffered queries per workflow as `fairway dev` does."""
+    from fairway.devserver import DYNAMIC_CONFIG
+
+    dev = dict(v.split("=", 1) for v in DYNAMIC_CONFIG[1::2])
+    dynamic = yaml.safe_load(compose["configs"]["temporal-dynamic-config"]["content"])
+    for key, value in dev.items():
+        assert [entry["value"] for entry in dynamic[key]] == [int(value)], key

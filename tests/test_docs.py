@@ -71,10 +71,10 @@ def test_every_case_kinds_deadline_policy_is_tabled():
     for workflow in WORKFLOWS:
         field = workflow.input_type.model_fields["policy"]
         defaults.append(field.annotation() if field.is_required() else field.default)
-    tabled = {policy.version for _, _, policy in deadline_policies()}
+    tabled = {policy.key for _, _, policy in deadline_policies()}
     page = DEADLINE_POLICIES_DOC.read_text()
     for default in defaults:
-        assert default.deadlines.version in tabled, default.deadlines.version
+        assert default.deadlines.key in tabled, default.deadlines.key
         for name in default.deadlines.rules:
             assert f"| `{name}` |" in page, name
 

@@ -19,14 +19,12 @@ from temporalio import workflow
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
-with workflow.unsafe.imports_passed_through():
-    from models import advice as m
-    from models.advice import AdviceStage as S
-    from models.cases import CaseLink
-    from models.common import ActionMeta, AppliedAction, CaseKind, case_workflow_id
-    from models.deadlines import DeadlineChangeView
-    from workflows.case_kit import CaseWorkflow, Context, Pathway, Step, both, common_steps, not_future
-
+from models import advice as m
+from models.advice import AdviceStage as S
+from models.cases import CaseLink
+from models.common import ActionMeta, AppliedAction, CaseKind, case_workflow_id
+from models.deadlines import DeadlineChangeView
+from workflows.case_kit import CaseWorkflow, Context, Pathway, Step, both, common_steps, not_future
 from workflows.exclusion import ExclusionWorkflow
 from workflows.intervention import InterventionWorkflow
 

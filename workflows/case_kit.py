@@ -25,26 +25,26 @@ from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ApplicationError
 
-with workflow.unsafe.imports_passed_through():
-    from activities.register import RegisterActivities
-    from models import search_attributes as sa
-    from models.access import ACCESS
-    from models.cases import (
-        AcknowledgeEscalation,
-        AddNote,
-        CaseCarried,
-        CaseNote,
-        CasePolicy,
-        CaseProjection,
-        CaseState,
-        CaseView,
-        ExtendDeadline,
-        WaiveDeadline,
-    )
-    from models.common import ActionMeta, Actor, AppliedAction, LedgerEntry, Refusal, Role, payload_digest
-    from models.deadlines import DeadlineChangeView, LadderStep
-    from workflows.clock import end_of_london_day, london_date
-    from workflows.deadline_book import CaseRef, DeadlineBook
+from activities.register import RegisterActivities
+from models import search_attributes as sa
+from models.access import ACCESS
+from models.cases import (
+    AcknowledgeEscalation,
+    ActionReceipt,
+    AddNote,
+    CaseCarried,
+    CaseNote,
+    CasePolicy,
+    CaseProjection,
+    CaseState,
+    CaseView,
+    ExtendDeadline,
+    WaiveDeadline,
+)
+from models.common import ActionMeta, Actor, AppliedAction, LedgerEntry, Refusal, Role, payload_digest
+from models.deadlines import DeadlineChangeView, LadderStep
+from workflows.clock import end_of_london_day, london_date
+from workflows.deadline_book import CaseRef, DeadlineBook
 
 ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -461,6 +461,9 @@ class CaseWorkflow:
         self.policy: CasePolicy = input.policy
         self._lock = asyncio.Lock()
         self._dirty = self._rearm = False
+        self._projected_at: datetime | None = None  # when this run last wrote the register
+        self._alarm_at: datetime | None = None
+        self._alarm: asyncio.Task | None = None
         self._fresh = input.carried is None
         self._input = input
         if input.carried is not None:
@@ -478,10 +481,9 @@ class CaseWorkflow:
         workflow.set_query_handler("state", lambda: self.state)
         self._ready = not self._fresh
         self._opening_answered = not self._fresh  # the first `opened` is the start's own
-        self._visible_deadlines = (None, False)  # what visibility shows; a new run shows it again
 
     @workflow.update
-    async def opened(self, meta: ActionMeta, digest: str) -> Any:
+    async def opened(self, meta: ActionMeta, digest: str) -> ActionReceipt:
         """The case as it stands once its opening is done: the answer to opening it. The API
         starts the workflow with this update, so one round trip gives the new case and its
         first deadlines; a retry of the same opening (same key, same body) finds the case and
@@ -495,23 +497,31 @@ class CaseWorkflow:
                 self.state.stage,
             )
         duplicate, self._opening_answered = self._opening_answered, True
-        answer = opening and opening.model_copy(update={"duplicate": duplicate})
-        return self.view(meta.actor, answer)
+        return ActionReceipt.of(opening, duplicate)
+
+    @workflow.query
+    def answer(self, actor: Actor, request_id: str, receipt: ActionReceipt) -> CaseView:
+        """The whole answer to an action or an opening, from its receipt: the case as it stands
+        now and what `actor` may do next. Asked right after the update, so the case's history
+        keeps one small receipt per action rather than a copy of the case."""
+        applied = self.requests.get(request_id)
+        if applied is not None and receipt.duplicate:
+            applied = applied.model_copy(update={"duplicate": True})
+        return self.view(actor, applied, receipt.deadline_changes)
 
     async def run_case(self) -> Any:
         """The case's life: wait for actions and deadlines, project, continue-as-new, until it has
         ended, its register is written and any reopen window has passed."""
         if self._fresh:
             async with self._lock:
-                self._upsert_stage()
                 await self.on_open(self._input)
                 self._book_changed()
         self._ready = True
         while True:
-            timeout = self._next_timeout()
-            if timeout is None or timeout > timedelta(0):
-                with contextlib.suppress(TimeoutError):
-                    await workflow.wait_condition(self._has_work, timeout=timeout)
+            wake_at = self._wake_at()
+            if wake_at is None or wake_at > workflow.now():
+                self._set_alarm(wake_at)
+                await workflow.wait_condition(lambda: self._has_work() or self._alarm_rang())
             self._rearm = False
             async with self._lock:
                 escalated = await self.book.escalate_due(self.recipients())
@@ -562,12 +572,28 @@ class CaseWorkflow:
         until = self._retire_at()
         return until is not None and not self.unprojected and not self._dirty and workflow.now() >= until
 
-    def _next_timeout(self) -> timedelta | None:
+    def _wake_at(self) -> datetime | None:
+        """When the case must next wake by itself: a ladder step or the end of its run."""
         times = [self.book.time_to_next_wakeup()]
         if (until := self._retire_at()) is not None:
             # At least a second, so an update delivered with a resumed run is handled first.
             times.append(max(until - workflow.now(), timedelta(seconds=1)))
-        return min((t for t in times if t is not None), default=None)
+        timeout = min((t for t in times if t is not None), default=None)
+        return None if timeout is None else workflow.now() + timeout
+
+    def _set_alarm(self, at: datetime | None) -> None:
+        """One durable timer for the next wake-up, kept while that instant stands: an action
+        that leaves the deadlines alone adds no timer to the case's history."""
+        running = self._alarm is not None and not self._alarm.done()
+        if running and at == self._alarm_at:
+            return
+        if running:
+            self._alarm.cancel()
+        self._alarm_at = at
+        self._alarm = None if at is None else asyncio.create_task(workflow.sleep(at - workflow.now()))
+
+    def _alarm_rang(self) -> bool:
+        return self._alarm is not None and self._alarm.done()
 
     # --- updates --------------------------------------------------------------------------
 
@@ -589,7 +615,7 @@ class CaseWorkflow:
         return None
 
     @workflow.update(dynamic=True)
-    async def take_action(self, action: str, args: Sequence[RawValue]) -> Any:
+    async def take_action(self, action: str, args: Sequence[RawValue]) -> ActionReceipt:
         """Every handler action, by name, through the kind's pathway table: one handler for the
         class, not one registered per step on every instance (each cached case then walked by
         Python's collector)."""
@@ -597,24 +623,22 @@ class CaseWorkflow:
         async with self._lock:
             earlier = self.requests.get(meta.request_id)
             if earlier is not None and not _key_reused(earlier, step.action, meta, payload_digest(payload)):
-                return self.view(meta.actor, earlier.model_copy(update={"duplicate": True}))
+                return ActionReceipt.of(earlier, duplicate=True)
             # Accepted, but another action may have moved the case while this one queued.
             if (refused := self._refusal(step, meta, payload)) is not None:
                 raise refused
             ctx = self.context(meta, step.action)
             if step.before is not None:
                 await step.before(self, payload, ctx)
-            stage_before, owner_before = self.state.stage, self.state.owner
+            stage_before = self.state.stage
             self.pathway.apply(self.state, step, payload, ctx)
             changes = await self._deadline_effects(step, payload, ctx, stage_before)
             applied = self._record(step.action, meta, stage_before, self.ledger_summary(step, payload))
             applied.payload_digest = payload_digest(payload)
-            if (stage_before, owner_before) != (self.state.stage, self.state.owner):
-                self._upsert_stage()
             if step.after is not None:
                 await step.after(self, payload, ctx, applied)
             await self.after_step(step, payload, ctx, applied)
-            return self.view(meta.actor, applied, changes)
+            return ActionReceipt.of(applied, changes=changes)
 
     @take_action.validator
     def _check_action(self, action: str, args: Sequence[RawValue]) -> None:
@@ -637,9 +661,9 @@ class CaseWorkflow:
         return step, meta, converter.from_payload(args[1].payload, step.payload)
 
     def view(self, actor: Actor, applied: AppliedAction | None = None, changes=()) -> CaseView:
-        """The answer to an action: the new state and what this actor may do next. It is stored
-        in history with every action, so it leaves out the logs that grow for years (all but
-        the latest notes, each deadline's change history); a read of the case has them all."""
+        """The answer to an action: the new state and what this actor may do next. It leaves
+        out the logs that grow for years (all but the latest notes, each deadline's change
+        history), so an action's answer stays small; a read of the case has them all."""
         state = self.state
         if applied is not None:
             state = state.model_copy(
@@ -694,8 +718,6 @@ class CaseWorkflow:
         """An event the case takes on by itself (a signal, a timer): in the ledger as `fairway`."""
         self._record(action, ActionMeta(actor=SYSTEM, request_id=request_id), stage_before, summary)
         self._dirty = True
-        if stage_before != self.state.stage:
-            self._upsert_stage()
 
     def search_attributes(self) -> list:
         return [
@@ -704,23 +726,21 @@ class CaseWorkflow:
             sa.HANDLER.value_set(self.state.owner),
         ]
 
-    def _upsert_stage(self) -> None:
-        workflow.upsert_search_attributes(self.search_attributes())
-
-    def _upsert_deadline_attributes(self) -> None:
-        """NextDeadline and Overdue move with the register, so "what is overdue" is one
-        visibility query across every case kind."""
-        shown = (self.state.next_deadline_at, self.state.overdue)
-        if shown == self._visible_deadlines:
-            return
-        self._visible_deadlines = shown
-        next_at, overdue = shown
-        workflow.upsert_search_attributes(
-            [
-                sa.NEXT_DEADLINE.value_set(next_at) if next_at else sa.NEXT_DEADLINE.value_unset(),
-                sa.OVERDUE.value_set(overdue),
-            ]
-        )
+    def _show(self) -> None:
+        """Visibility shows what the register shows, written with each projection: one upsert of
+        only what changed since the case last showed itself (its start already shows its kind,
+        stage and handler). NextDeadline and Overdue make "what is overdue" one visibility query
+        across every case kind."""
+        next_at = self.state.next_deadline_at
+        wanted = [
+            *self.search_attributes(),
+            sa.NEXT_DEADLINE.value_set(next_at) if next_at else sa.NEXT_DEADLINE.value_unset(),
+            sa.OVERDUE.value_set(self.state.overdue),
+        ]
+        shown = workflow.info().typed_search_attributes
+        changed = [update for update in wanted if shown.get(update.key) != update.value]
+        if changed:
+            workflow.upsert_search_attributes(changed)
 
     # --- the deadline book ----------------------------------------------------------------
 
@@ -773,6 +793,20 @@ class CaseWorkflow:
         self.state.next_deadline_at, self.state.overdue = book.next_deadline(), book.overdue()
         self._dirty = self._rearm = True
 
+    def _gathering_time(self) -> timedelta:
+        """How long to let a batch gather before projecting it. An action after a quiet spell is
+        projected at once (no timer in its history); a burst is written at most once per
+        `projection_delay_seconds`, by one projection. Only the deadline book changed (an
+        escalation fired, already recorded): the register's copy of the book can trail longer,
+        so a burst of escalations across many cases is not slowed by their projections."""
+        policy = self.policy
+        if not self.unprojected:
+            return timedelta(seconds=policy.book_projection_delay)
+        if self._projected_at is None:
+            return timedelta(0)
+        since = workflow.now() - self._projected_at
+        return max(timedelta(seconds=policy.projection_delay_seconds) - since, timedelta(0))
+
     async def _gather_batch(self) -> bool:
         """Let a burst of actions gather so one projection writes them all; a ladder step
         falling due ends the wait (the register can trail, an escalation must not). Returns
@@ -780,10 +814,7 @@ class CaseWorkflow:
         policy = self.policy
         if self._finished() or policy.projection_delay_seconds <= 0:
             return False
-        # Only the deadline book changed (an escalation fired, already recorded): the register's
-        # copy of the book can trail longer, so a burst of escalations is not slowed by projections.
-        delay = policy.projection_delay_seconds if self.unprojected else policy.book_projection_delay
-        wait = self.book.gathering_wait(timedelta(seconds=delay))
+        wait = self.book.gathering_wait(self._gathering_time())
         if wait > timedelta(0):
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
@@ -803,9 +834,10 @@ class CaseWorkflow:
         never a local one: its input comes from history, so it only writes what Temporal has
         accepted (a local activity can run on a workflow task that is then lost)."""
         self._dirty = False
-        self._upsert_deadline_attributes()
+        self._show()
         self.state.version += 1
         entries = list(self.unprojected)
+        self._projected_at = workflow.now()
         await workflow.execute_activity_method(
             RegisterActivities.project_case,
             self._projection(entries),

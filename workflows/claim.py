@@ -13,16 +13,15 @@ from typing import Any
 
 from temporalio import workflow
 
-with workflow.unsafe.imports_passed_through():
-    from models import claims as m
-    from models import search_attributes as sa
-    from models.deadlines import DeadlineChangeView
-    from models.routes import RouteProgress, SummitOutcome
-    from workflows import claim_offers as offers
-    from workflows import claim_pathway as pathway
-    from workflows import claim_routes
-    from workflows.case_kit import SYSTEM, CaseWorkflow, Context, Step
-    from workflows.clock import london_date
+from models import claims as m
+from models import search_attributes as sa
+from models.deadlines import DeadlineChangeView
+from models.routes import RouteProgress, SummitOutcome
+from workflows import claim_offers as offers
+from workflows import claim_pathway as pathway
+from workflows import claim_routes
+from workflows.case_kit import SYSTEM, CaseWorkflow, Context, Step
+from workflows.clock import london_date
 
 
 def opening_summary(opening: m.ClaimOpening) -> dict[str, Any]:
@@ -106,7 +105,7 @@ class ClaimWorkflow(CaseWorkflow):
         }
 
     def detail_row(self) -> dict[str, Any]:
-        return m.ClaimRegisterRow.of(workflow.info().workflow_id, self.state).model_dump(mode="json")
+        return m.ClaimRegisterRow.detail_of(self.state)
 
     # --- what the claim's routes tell it --------------------------------------------------
 

@@ -1,8 +1,8 @@
 """The London clock, once for all of Fairway: Europe/London dates and times without the tz
 database.
 
-The sandbox restricts zoneinfo, and a case's view of local time must never change with a
-tzdata update, so British Summer Time is computed from its statutory rule (Summer Time Order
+A case's view of local time must never change with a tzdata update (a replay would then
+disagree with its history), so British Summer Time is computed from its statutory rule (Summer Time Order
 2002): from 01:00 UTC on the last Sunday in March to 01:00 UTC on the last Sunday in October.
 Workflows and the calendar activities both read it.
 """

@@ -14,24 +14,23 @@ from datetime import date, datetime, timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-with workflow.unsafe.imports_passed_through():
-    from activities.deadlines import CalendarActivities
-    from activities.escalations import EscalationActivities
-    from models.deadlines import (
-        Deadline,
-        DeadlineChange,
-        DeadlineChangeView,
-        DeadlineKind,
-        DeadlinePolicy,
-        DeadlineStatus,
-        DueRequest,
-        DueResult,
-        Escalation,
-        EscalationAcknowledgment,
-        LadderStep,
-        LimitationRequest,
-    )
-    from workflows.clock import end_of_london_day, london_date
+from activities.deadlines import CalendarActivities
+from activities.escalations import EscalationActivities
+from models.deadlines import (
+    Deadline,
+    DeadlineChange,
+    DeadlineChangeView,
+    DeadlineKind,
+    DeadlinePolicy,
+    DeadlineStatus,
+    DueRequest,
+    DueResult,
+    Escalation,
+    EscalationAcknowledgment,
+    LadderStep,
+    LimitationRequest,
+)
+from workflows.clock import end_of_london_day, london_date
 
 CALENDAR_TIMEOUT = ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ESCALATION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))

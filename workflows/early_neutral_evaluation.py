@@ -13,14 +13,13 @@ from typing import Any
 
 from temporalio import workflow
 
-with workflow.unsafe.imports_passed_through():
-    from models import early_neutral_evaluation as e
-    from models.claims import Side
-    from models.deadlines import DeadlineChangeView
-    from models.early_neutral_evaluation import EvaluationStage as S
-    from models.routes import RouteKind, RouteOutcome, RouteResult
-    from workflows.case_kit import Context, Pathway, Step, both, common_steps, not_future
-    from workflows.route import RouteWorkflow
+from models import early_neutral_evaluation as e
+from models.claims import Side
+from models.deadlines import DeadlineChangeView
+from models.early_neutral_evaluation import EvaluationStage as S
+from models.routes import RouteKind, RouteOutcome, RouteResult
+from workflows.case_kit import Context, Pathway, Step, both, common_steps, not_future
+from workflows.route import RouteWorkflow
 
 POSITION_PAPERS = "evaluation_position_papers_due"
 BUNDLE = "evaluation_bundle_due"

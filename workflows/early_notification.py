@@ -23,26 +23,25 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-with workflow.unsafe.imports_passed_through():
-    from activities.early_notification import EarlyNotificationActivities
-    from models import early_notification as m
-    from models.cases import CaseLink
-    from models.claims import Claimant, ClaimOpening, Defendant, Scheme, claim_workflow_id
-    from models.common import ActionMeta, CaseKind
-    from models.deadlines import DeadlineStatus
-    from models.early_notification import Outcome
-    from models.early_notification import Stage as S
-    from workflows.case_kit import (
-        CaseWorkflow,
-        Context,
-        Pathway,
-        Step,
-        both,
-        common_steps,
-        not_future,
-        refuse,
-    )
-    from workflows.clock import london_date
+from activities.early_notification import EarlyNotificationActivities
+from models import early_notification as m
+from models.cases import CaseLink
+from models.claims import Claimant, ClaimOpening, Defendant, Scheme, claim_workflow_id
+from models.common import ActionMeta, CaseKind
+from models.deadlines import DeadlineStatus
+from models.early_notification import Outcome
+from models.early_notification import Stage as S
+from workflows.case_kit import (
+    CaseWorkflow,
+    Context,
+    Pathway,
+    Step,
+    both,
+    common_steps,
+    not_future,
+    refuse,
+)
+from workflows.clock import london_date
 
 EVERY = frozenset(S)
 FINAL = frozenset({S.CLOSED})
@@ -647,6 +646,8 @@ class EarlyNotificationWorkflow(CaseWorkflow):
 
     async def on_time_passed(self) -> bool:
         expired = self._expire_family_decision()
+        if expired:  # before the register's await, so no read sees a closed case still overdue
+            self._book_changed()
         await self._register()
         return expired
 

@@ -16,13 +16,12 @@ from typing import Any
 
 from temporalio import workflow
 
-with workflow.unsafe.imports_passed_through():
-    from models import advice as m
-    from models.advice import ExclusionStage as S
-    from models.cases import CaseLink
-    from models.common import AppliedAction, CaseKind
-    from models.deadlines import DeadlineChangeView, DeadlineStatus
-    from workflows.case_kit import CaseWorkflow, Context, Pathway, Step, both, common_steps, not_future
+from models import advice as m
+from models.advice import ExclusionStage as S
+from models.cases import CaseLink
+from models.common import AppliedAction, CaseKind
+from models.deadlines import DeadlineChangeView, DeadlineStatus
+from workflows.case_kit import CaseWorkflow, Context, Pathway, Step, both, common_steps, not_future
 
 IMMEDIATE_ENDS = "immediate_exclusion_ends"
 REVIEW = "exclusion_review_due"

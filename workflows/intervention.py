@@ -15,23 +15,22 @@ from typing import Any
 
 from temporalio import workflow
 
-with workflow.unsafe.imports_passed_through():
-    from models import advice as m
-    from models.advice import InterventionStage as S
-    from models.advice import InterventionType as T
-    from models.cases import CaseLink
-    from models.common import AppliedAction, CaseKind
-    from models.deadlines import DeadlineChangeView
-    from workflows.case_kit import (
-        CaseWorkflow,
-        Context,
-        Pathway,
-        Step,
-        both,
-        common_steps,
-        every,
-        not_future,
-    )
+from models import advice as m
+from models.advice import InterventionStage as S
+from models.advice import InterventionType as T
+from models.cases import CaseLink
+from models.common import AppliedAction, CaseKind
+from models.deadlines import DeadlineChangeView
+from workflows.case_kit import (
+    CaseWorkflow,
+    Context,
+    Pathway,
+    Step,
+    both,
+    common_steps,
+    every,
+    not_future,
+)
 
 REPORT = "intervention_report_due"
 FOLLOW_UP = "psr_follow_up_due"

@@ -15,16 +15,15 @@ from typing import Any, get_args
 
 from temporalio import workflow
 
-with workflow.unsafe.imports_passed_through():
-    from activities.court_service import ServiceActivities
-    from models import litigation as m
-    from models.deadlines import DeadlineChangeView, DeadlineStatus
-    from models.litigation import CourtDate as D
-    from models.litigation import LitigationStage as S
-    from models.routes import RouteKind, RouteOutcome, RouteResult, SettlementTerms
-    from workflows.case_kit import Context, Pathway, Step, both, common_steps, every, not_future
-    from workflows.clock import london_date
-    from workflows.route import RouteWorkflow, tell_claim
+from activities.court_service import ServiceActivities
+from models import litigation as m
+from models.deadlines import DeadlineChangeView, DeadlineStatus
+from models.litigation import CourtDate as D
+from models.litigation import LitigationStage as S
+from models.routes import RouteKind, RouteOutcome, RouteResult, SettlementTerms
+from workflows.case_kit import Context, Pathway, Step, both, common_steps, every, not_future
+from workflows.clock import london_date
+from workflows.route import RouteWorkflow, tell_claim
 
 CLAIM_FORM_SERVICE = "claim_form_service_due"
 NOTICE_TO_SERVE = "claim_form_service_required_by_notice"

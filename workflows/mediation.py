@@ -11,13 +11,12 @@ from typing import Any
 
 from temporalio import workflow
 
-with workflow.unsafe.imports_passed_through():
-    from models import mediation as m
-    from models.deadlines import DeadlineChangeView
-    from models.mediation import MediationStage as S
-    from models.routes import RouteKind, RouteOutcome, RouteResult
-    from workflows.case_kit import Context, Pathway, Step, common_steps, not_future
-    from workflows.route import RouteWorkflow
+from models import mediation as m
+from models.deadlines import DeadlineChangeView
+from models.mediation import MediationStage as S
+from models.routes import RouteKind, RouteOutcome, RouteResult
+from workflows.case_kit import Context, Pathway, Step, common_steps, not_future
+from workflows.route import RouteWorkflow
 
 REPLY = "mediation_reply_due"
 POSITION_STATEMENTS = "position_statements_due"

@@ -16,24 +16,23 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-with workflow.unsafe.imports_passed_through():
-    from activities.summits import SummitActivities
-    from models import resolution_summit as m
-    from models.claims import claim_workflow_id
-    from models.common import AppliedAction, CaseKind
-    from models.deadlines import DeadlineChangeView
-    from models.resolution_summit import SummitStage as S
-    from models.routes import SummitOutcome, SummitResult
-    from workflows.case_kit import (
-        CaseWorkflow,
-        Context,
-        Divert,
-        Pathway,
-        Step,
-        common_steps,
-        not_future,
-        refuse,
-    )
+from activities.summits import SummitActivities
+from models import resolution_summit as m
+from models.claims import claim_workflow_id
+from models.common import AppliedAction, CaseKind
+from models.deadlines import DeadlineChangeView
+from models.resolution_summit import SummitStage as S
+from models.routes import SummitOutcome, SummitResult
+from workflows.case_kit import (
+    CaseWorkflow,
+    Context,
+    Divert,
+    Pathway,
+    Step,
+    common_steps,
+    not_future,
+    refuse,
+)
 
 VALUATION_RULE = "summit_valuation_due"
 ASK_TIMEOUT = timedelta(seconds=30)

@@ -15,11 +15,10 @@ from typing import Any
 
 from temporalio import workflow
 
-with workflow.unsafe.imports_passed_through():
-    from models.cases import CaseLink
-    from models.common import AppliedAction, CaseKind
-    from models.routes import ROUTE_CASE_KINDS, RouteKind, RouteOpening, RouteProgress, RouteState
-    from workflows.case_kit import CaseWorkflow, Context, Step
+from models.cases import CaseLink
+from models.common import AppliedAction, CaseKind
+from models.routes import ROUTE_CASE_KINDS, RouteKind, RouteOpening, RouteProgress, RouteState
+from workflows.case_kit import CaseWorkflow, Context, Step
 
 
 class RouteWorkflow(CaseWorkflow):

@@ -70,7 +70,7 @@ def _project(activities: RegisterActivities, ref: str, claim: ClaimState, *entri
             overdue=claim.overdue,
             seq=claim.seq,
             version=claim.version,
-            detail=ClaimRegisterRow.of(workflow_id, claim).model_dump(mode="json"),
+            detail=ClaimRegisterRow.detail_of(claim),
             entries=list(entries),
         )
     )

@@ -284,9 +284,9 @@ async def test_an_agreed_extension_longer_than_the_rule_allows_is_refused(client
     rules["letter_of_response_due"] = rules["letter_of_response_due"].model_copy(
         update={"max_extension_days": 28}
     )
-    policy = TEST_POLICY.model_copy(
-        update={"deadlines": deadline_policies.STANDARD.model_copy(update={"rules": rules})}
-    )
+    # A stricter policy is a new published version, never the standard one changed.
+    stricter = deadline_policies.STANDARD.model_copy(update={"rules": rules, "version": "2026-11-ext28"})
+    policy = TEST_POLICY.model_copy(update={"deadlines": deadline_policies.publish(stricter)})
     async with running_fairway(client, sqlite_sessions, policy=policy) as f:
         ref = (await open_claim(f.http))["state"]["ref"]
         await ok(f.http, ref, "receive_letter_of_claim", {"received_on": "2026-03-31"})
@@ -302,7 +302,7 @@ async def test_limitation_is_computed_suspended_and_moved_by_a_standstill(fairwa
     adult = (await open_claim(http))["state"]["ref"]
     limitation = (await opening_deadlines(http, adult))["limitation"]
     assert (
-        limitation["due_on"] == "2027-06-01" and limitation["kind"] == "statutory"
+        limitation["due_on"] == "2028-06-01" and limitation["kind"] == "statutory"
     )  # 3 years from knowledge
     child = await open_claim(
         http,
@@ -322,11 +322,11 @@ async def test_limitation_is_computed_suspended_and_moved_by_a_standstill(fairwa
         http,
         adult,
         "record_standstill_agreement",
-        {"agreed_on": "2026-05-01", "until": "2027-12-31", "terms": "no limitation point"},
+        {"agreed_on": "2026-05-01", "until": "2028-12-31", "terms": "no limitation point"},
     )
-    assert moved["state"]["deadlines"]["limitation"]["due_on"] == "2027-12-31"
+    assert moved["state"]["deadlines"]["limitation"]["due_on"] == "2028-12-31"
     assert moved["deadline_changes"] == [
-        {"name": "limitation", "previous_due_on": "2027-06-01", "due_on": "2027-12-31"}
+        {"name": "limitation", "previous_due_on": "2028-06-01", "due_on": "2028-12-31"}
     ]
 
 
@@ -414,7 +414,7 @@ async def test_reopening_restores_limitation(fairway):
     assert closed["state"]["next_deadline_at"] is None
     reopened = await ok(http, ref, "reopen", {"reason": "claimant came back"}, who="supervisor")
     limitation = reopened["state"]["deadlines"]["limitation"]
-    assert (limitation["status"], limitation["due_on"]) == ("open", "2027-06-01")
+    assert (limitation["status"], limitation["due_on"]) == ("open", "2028-06-01")
     assert reopened["state"]["next_deadline_at"] is not None
 
 

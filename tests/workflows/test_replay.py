@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from fairway.converter import DATA_CONVERTER
 from worker import WORKFLOWS, workflow_runner
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
@@ -27,9 +27,7 @@ def test_every_workflow_type_has_a_recorded_history():
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_replays_clean(path: Path):
-    replayer = Replayer(
-        workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
-    )
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER, workflow_runner=workflow_runner())
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     assert len(history.events) > 3, "a history of its start alone replays nothing (re-record it)"
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
