@@ -25,21 +25,33 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError
 
-from bench.common import CpuMeter, CpuTimeline, dev_server, machine, percentile, processes
+from bench.common import (
+    CpuMeter,
+    CpuTimeline,
+    burst_cpu,
+    dev_server,
+    escalation_rows,
+    extend_to,
+    lag_summary,
+    ledger_check,
+    limited,
+    machine,
+    opened,
+    processes,
+    sleeping,
+    start_claim,
+    wait_for_finish,
+    wait_for_rows,
+)
 from bench.floor import FloorTimer
 from fairway import db
 from models import deadline_policies
-from models.cases import ExtendDeadline
-from models.claims import ClaimInput, ClaimOpening, ClaimPolicy, ClaimState
-from models.common import ActionMeta, Actor, Role
-from models.register import EscalationRow
-from workflows.claim import ClaimWorkflow
+from models.claims import ClaimOpening, ClaimPolicy
+from models.common import Actor, Role
 
 RESULTS = Path(__file__).parent / "results" / "deadlines.md"
 HANDLER = Actor(id="bench.handler", role=Role.HANDLER)
@@ -64,85 +76,25 @@ OPENING = ClaimOpening.model_validate(
 )
 
 
-async def limited(coros, concurrency: int = 32) -> list:
-    gate = asyncio.Semaphore(concurrency)
-
-    async def run(coro):
-        async with gate:
-            return await coro
-
-    return await asyncio.gather(*(run(c) for c in coros))
-
-
-def count(sessions, step: str, revision: int) -> int:
-    with sessions() as session:
-        query = select(func.count()).select_from(EscalationRow)
-        return session.scalar(query.where(EscalationRow.step == step, EscalationRow.revision == revision))
-
-
-async def wait_for_rows(sessions, step: str, revision: int, n: int, within: float) -> None:
-    deadline = time.monotonic() + within
-    while (done := count(sessions, step, revision)) < n:
-        if time.monotonic() > deadline:
-            raise TimeoutError(
-                f"only {done} of {n} {step} escalations (revision {revision}) after {within:.0f}s"
-            )
-        await asyncio.sleep(0.25)
-
-
-async def opened(handle) -> None:
-    """The claim sets its opening deadlines just after it starts and escalates the overdue one."""
-    for _ in range(600):
-        try:
-            state = await handle.query("state", result_type=ClaimState)
-            review = state.deadlines.get("case_review_due")
-        except RPCError:  # a query waits for the task in flight; under set-up's burst it can time out
-            review = None
-        if review is not None and "supervisor" in review.steps_done:
-            return
-        await asyncio.sleep(0.2)
-    raise TimeoutError(f"{handle.id} did not open its deadlines")
-
-
 async def fairway_round(client: Client, sessions, n: int, timeline: CpuTimeline) -> dict:
     refs = [f"CLM-BENCH{uuid.uuid4().hex[:7].upper()}" for _ in range(n)]
 
-    async def open_claim(ref: str):
-        meta = ActionMeta(actor=HANDLER, request_id=f"open-{ref}")
-        return await client.start_workflow(
-            ClaimWorkflow.run,
-            ClaimInput(ref=ref, owner=HANDLER.id, opening=OPENING, opened_by=meta, policy=POLICY),
-            id=f"claim-{ref}",
-            task_queue="bench-fairway",
-        )
-
     setup_started = time.monotonic()
-    handles = await limited(open_claim(ref) for ref in refs)
+    handles = await limited(
+        start_claim(client, ref, OPENING, POLICY, HANDLER, "bench-fairway") for ref in refs
+    )
     await limited(opened(h) for h in handles)
     # Far enough ahead that set-up and its trailing projections have settled before T.
     due = datetime.now(UTC) + timedelta(seconds=max(40, n / 8))
 
-    async def move(handle):
-        await opened(handle)
-        meta = ActionMeta(actor=HANDLER, request_id=uuid.uuid4().hex)
-        payload = ExtendDeadline(
-            deadline="case_review_due", new_due_at=due, reason="bench", agreed_by="bench"
-        )
-        await handle.execute_update("extend_deadline", args=[meta, payload])
-
-    await limited(move(h) for h in handles)
+    await limited(extend_to(h, HANDLER, due) for h in handles)
     await wait_for_rows(sessions, "warning", 2, n, within=(due - datetime.now(UTC)).total_seconds())
     if datetime.now(UTC) >= due:
         raise RuntimeError("setup overran the due instant; use fewer claims or a later instant")
     print(f"fairway: {n} claims set up in {time.monotonic() - setup_started:.0f}s; due at {due:%H:%M:%S}")
     await wait_for_rows(sessions, "supervisor", 2, n, within=600 + (due - datetime.now(UTC)).total_seconds())
     await asyncio.sleep(2)  # any duplicate would show up now
-    with sessions() as session:
-        query = select(EscalationRow).where(EscalationRow.step == "supervisor", EscalationRow.revision == 2)
-        rows = session.scalars(query).all()
-        per_claim = {}
-        for row in rows:
-            per_claim[row.case_ref] = per_claim.get(row.case_ref, 0) + 1
+    rows = escalation_rows(sessions, "supervisor", 2)
     lags = [(row.recorded_at - due).total_seconds() for row in rows]
     # Escalation.at is workflow.now() in the task the timer woke: when that task started.
     waiting = [(row.created_at - due).total_seconds() for row in rows]
@@ -151,38 +103,10 @@ async def fairway_round(client: Client, sessions, n: int, timeline: CpuTimeline)
         "milestones": await milestones(handles, due),
         "task_started_after_due": lag_summary(waiting),
         "recorded_after_task_started": lag_summary(writing),
-        "n": len(rows),
-        "claims": len(per_claim),
-        "duplicated": sum(c - 1 for c in per_claim.values()),
-        "lost": n - len(per_claim),
-        "early": sum(1 for lag in lags if lag < 0),
+        **ledger_check(rows, n, due),
         "burst_cpu_s": burst_cpu(timeline, due, max(lags)),
         **lag_summary(lags),
     }
-
-
-def burst_cpu(timeline: CpuTimeline, due: datetime, last: float) -> dict[str, float]:
-    """CPU seconds from one second before the due instant until the last record."""
-    return timeline.between(due.timestamp() - 1, due.timestamp() + last)
-
-
-async def wait_for_finish(client: Client, task_queue: str, within: float) -> None:
-    deadline = time.monotonic() + within
-    query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"
-    while (running := (await client.count_workflows(query)).count) > 0:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{running} floor workflows still running after {within:.0f}s")
-        await asyncio.sleep(0.25)
-
-
-async def sleeping(handle) -> None:
-    """The floor's workflow has started its timer: its first task is done."""
-    for _ in range(600):
-        async for event in handle.fetch_history_events():
-            if event.HasField("timer_started_event_attributes"):
-                return
-        await asyncio.sleep(0.2)
-    raise TimeoutError(f"{handle.id} did not start its timer")
 
 
 async def floor_round(client: Client, n: int, timeline: CpuTimeline) -> dict:
@@ -245,14 +169,6 @@ async def milestones(handles, due: datetime, sample: int = 60) -> dict[str, dict
         **{name: lag_summary(values) for name, values in seen.items() if values},
         "sampled": min(sample, len(handles)),
         "tasks timed out": timed_out,
-    }
-
-
-def lag_summary(lags: list[float]) -> dict:
-    return {
-        "p50_s": percentile(lags, 50),
-        "p99_s": percentile(lags, 99),
-        "max_s": max(lags),
     }
 
 
