@@ -6,22 +6,26 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 from sqlalchemy import func, select
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from bench.floor import FloorTimer
 from fairway.devserver import free_port, start_dev_args, wait_for_port
 from models.cases import ExtendDeadline
 from models.claims import ClaimInput, ClaimOpening, ClaimPolicy, ClaimState
@@ -327,3 +331,111 @@ async def sleeping(handle) -> None:
                 return
         await asyncio.sleep(0.2)
     raise TimeoutError(f"{handle.id} did not start its timer")
+
+
+REVIEW = "case_review_due"  # the deadline the deadline benches move to one instant
+
+
+def lead(n: int) -> timedelta:
+    """How far ahead the common instant is set: far enough that set-up and its trailing
+    projections have settled before it."""
+    return timedelta(seconds=max(40, n / 8))
+
+
+async def escalate_together(sessions, handles, actor: Actor, timeline: CpuTimeline) -> dict:
+    """Move every opened claim's first review to one instant T and wait until each has escalated
+    to its supervisor there (revision 2 of the deadline): the lag of each record behind T, where
+    the lag went, and whether any was lost, duplicated or early."""
+    n = len(handles)
+    setup_started = time.monotonic()
+    due = datetime.now(UTC) + lead(n)
+    await limited(extend_to(h, actor, due) for h in handles)
+    # Revision 2's warning (two days before T) fires at once: set-up is done when all are in.
+    until_due = (due - datetime.now(UTC)).total_seconds()
+    await wait_for_rows(sessions, "warning", 2, n, within=until_due, deadline=REVIEW)
+    if datetime.now(UTC) >= due:
+        raise RuntimeError("setup overran the due instant; use fewer claims or a later instant")
+    print(f"fairway: {n} claims set up in {time.monotonic() - setup_started:.0f}s; due at {due:%H:%M:%S}")
+    with contextlib.suppress(TimeoutError):  # what never arrives is counted as lost below
+        within = 600 + (due - datetime.now(UTC)).total_seconds()
+        await wait_for_rows(sessions, "supervisor", 2, n, within=within, deadline=REVIEW)
+    await asyncio.sleep(2)  # any duplicate would show up now
+    rows = escalation_rows(sessions, "supervisor", 2, REVIEW)
+    if not rows:
+        raise RuntimeError(f"no supervisor escalation recorded within 600 s of {due:%H:%M:%S}")
+    lags = [(row.recorded_at - due).total_seconds() for row in rows]
+    # Escalation.at is workflow.now() in the task the timer woke: when that task started.
+    waiting = [(row.created_at - due).total_seconds() for row in rows]
+    writing = [(row.recorded_at - row.created_at).total_seconds() for row in rows]
+    return {
+        "milestones": await milestones(handles, due),
+        "task_started_after_due": lag_summary(waiting),
+        "recorded_after_task_started": lag_summary(writing),
+        **ledger_check(rows, n, due),
+        "burst_cpu_s": burst_cpu(timeline, due, max(lags)),
+        **lag_summary(lags),
+    }
+
+
+async def floor_timers_round(client: Client, n: int, timeline: CpuTimeline, task_queue: str) -> dict:
+    """The floor's burst: n minimal workflows that sleep to one instant and run a no-op activity."""
+    # The same lead as Fairway's, and every timer started well before it, so neither round's
+    # burst is slowed by the tail of its own set-up.
+    due = datetime.now(UTC) + lead(n)
+    handles = await limited(
+        client.start_workflow(
+            FloorTimer.run, due.isoformat(), id=f"floor-timer-{uuid.uuid4().hex}", task_queue=task_queue
+        )
+        for _ in range(n)
+    )
+    await limited(sleeping(h) for h in handles)
+    if datetime.now(UTC) >= due - timedelta(seconds=10):
+        raise RuntimeError("floor setup overran the due instant")
+    await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+    # Polled like Fairway's register, four times a second; results are fetched afterwards,
+    # since a thousand waiting result requests would load the machine during the burst.
+    await wait_for_finish(client, task_queue, within=600)
+    ran = await limited(h.result() for h in handles)
+    lags = [(datetime.fromisoformat(r) - due).total_seconds() for r in ran]
+    return {
+        "n": len(lags),
+        "burst_cpu_s": burst_cpu(timeline, due, max(lags)),
+        "milestones": await milestones(handles, due),
+        **lag_summary(lags),
+    }
+
+
+# The path from a due instant to its record, as the workflow's history shows it.
+MILESTONES = {
+    EventType.EVENT_TYPE_TIMER_FIRED: "timer fired",
+    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED: "task picked up",
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: "task completed",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED: "activity picked up",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: "activity completed",
+}
+
+
+async def milestones(handles, due: datetime, sample: int = 60) -> dict[str, dict]:
+    """Seconds from the due instant to each milestone of the wake-up, over sampled histories."""
+    seen: dict[str, list[float]] = {name: [] for name in MILESTONES.values()}
+    timed_out = 0
+    for handle in random.sample(handles, min(sample, len(handles))):
+        reached: dict[str, float] = {}
+        async for event in handle.fetch_history_events():
+            at = event.event_time.ToDatetime(tzinfo=UTC)
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT and at >= due:
+                # Left too long on the worker's sticky queue: sent again with its whole history.
+                timed_out += 1
+            name = MILESTONES.get(event.event_type)
+            if name is None or (not reached and name != "timer fired") or at < due - timedelta(seconds=1):
+                continue
+            reached.setdefault(name, (at - due).total_seconds())
+            if len(reached) == len(MILESTONES):
+                break
+        for name, after in reached.items():
+            seen[name].append(after)
+    return {
+        **{name: lag_summary(values) for name, values in seen.items() if values},
+        "sampled": min(sample, len(handles)),
+        "tasks timed out": timed_out,
+    }

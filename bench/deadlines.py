@@ -17,37 +17,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
 import sys
 import tempfile
-import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.common import (
+    MILESTONES,
     CpuMeter,
     CpuTimeline,
-    burst_cpu,
     dev_server,
-    escalation_rows,
-    extend_to,
-    lag_summary,
-    ledger_check,
+    escalate_together,
+    floor_timers_round,
     limited,
     machine,
     opened,
     processes,
-    sleeping,
     start_claim,
-    wait_for_finish,
-    wait_for_rows,
 )
-from bench.floor import FloorTimer
 from fairway import db
 from models import deadline_policies
 from models.claims import ClaimOpening, ClaimPolicy
@@ -78,98 +69,11 @@ OPENING = ClaimOpening.model_validate(
 
 async def fairway_round(client: Client, sessions, n: int, timeline: CpuTimeline) -> dict:
     refs = [f"CLM-BENCH{uuid.uuid4().hex[:7].upper()}" for _ in range(n)]
-
-    setup_started = time.monotonic()
     handles = await limited(
         start_claim(client, ref, OPENING, POLICY, HANDLER, "bench-fairway") for ref in refs
     )
     await limited(opened(h) for h in handles)
-    # Far enough ahead that set-up and its trailing projections have settled before T.
-    due = datetime.now(UTC) + timedelta(seconds=max(40, n / 8))
-
-    await limited(extend_to(h, HANDLER, due) for h in handles)
-    await wait_for_rows(sessions, "warning", 2, n, within=(due - datetime.now(UTC)).total_seconds())
-    if datetime.now(UTC) >= due:
-        raise RuntimeError("setup overran the due instant; use fewer claims or a later instant")
-    print(f"fairway: {n} claims set up in {time.monotonic() - setup_started:.0f}s; due at {due:%H:%M:%S}")
-    await wait_for_rows(sessions, "supervisor", 2, n, within=600 + (due - datetime.now(UTC)).total_seconds())
-    await asyncio.sleep(2)  # any duplicate would show up now
-    rows = escalation_rows(sessions, "supervisor", 2)
-    lags = [(row.recorded_at - due).total_seconds() for row in rows]
-    # Escalation.at is workflow.now() in the task the timer woke: when that task started.
-    waiting = [(row.created_at - due).total_seconds() for row in rows]
-    writing = [(row.recorded_at - row.created_at).total_seconds() for row in rows]
-    return {
-        "milestones": await milestones(handles, due),
-        "task_started_after_due": lag_summary(waiting),
-        "recorded_after_task_started": lag_summary(writing),
-        **ledger_check(rows, n, due),
-        "burst_cpu_s": burst_cpu(timeline, due, max(lags)),
-        **lag_summary(lags),
-    }
-
-
-async def floor_round(client: Client, n: int, timeline: CpuTimeline) -> dict:
-    # The same lead as Fairway's, and every timer started well before it, so neither round's
-    # burst is slowed by the tail of its own set-up.
-    due = datetime.now(UTC) + timedelta(seconds=max(40, n / 8))
-    handles = await limited(
-        client.start_workflow(
-            FloorTimer.run, due.isoformat(), id=f"floor-timer-{uuid.uuid4().hex}", task_queue="bench-floor"
-        )
-        for _ in range(n)
-    )
-    await limited(sleeping(h) for h in handles)
-    if datetime.now(UTC) >= due - timedelta(seconds=10):
-        raise RuntimeError("floor setup overran the due instant")
-    await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
-    # Polled like Fairway's register, four times a second; results are fetched afterwards,
-    # since a thousand waiting result requests would load the machine during the burst.
-    await wait_for_finish(client, "bench-floor", within=600)
-    ran = await limited(h.result() for h in handles)
-    lags = [(datetime.fromisoformat(r) - due).total_seconds() for r in ran]
-    return {
-        "n": len(lags),
-        "burst_cpu_s": burst_cpu(timeline, due, max(lags)),
-        "milestones": await milestones(handles, due),
-        **lag_summary(lags),
-    }
-
-
-# The path from a due instant to its record, as the workflow's history shows it.
-MILESTONES = {
-    EventType.EVENT_TYPE_TIMER_FIRED: "timer fired",
-    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED: "task picked up",
-    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: "task completed",
-    EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED: "activity picked up",
-    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: "activity completed",
-}
-
-
-async def milestones(handles, due: datetime, sample: int = 60) -> dict[str, dict]:
-    """Seconds from the due instant to each milestone of the wake-up, over sampled histories."""
-    seen: dict[str, list[float]] = {name: [] for name in MILESTONES.values()}
-    timed_out = 0
-    for handle in random.sample(handles, min(sample, len(handles))):
-        reached: dict[str, float] = {}
-        async for event in handle.fetch_history_events():
-            at = event.event_time.ToDatetime(tzinfo=UTC)
-            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT and at >= due:
-                # Left too long on the worker's sticky queue: sent again with its whole history.
-                timed_out += 1
-            name = MILESTONES.get(event.event_type)
-            if name is None or (not reached and name != "timer fired") or at < due - timedelta(seconds=1):
-                continue
-            reached.setdefault(name, (at - due).total_seconds())
-            if len(reached) == len(MILESTONES):
-                break
-        for name, after in reached.items():
-            seen[name].append(after)
-    return {
-        **{name: lag_summary(values) for name, values in seen.items() if values},
-        "sampled": min(sample, len(handles)),
-        "tasks timed out": timed_out,
-    }
+    return await escalate_together(sessions, handles, HANDLER, timeline)
 
 
 async def measure(n: int) -> dict:
@@ -196,7 +100,7 @@ async def measure(n: int) -> dict:
         sessions = db.session_factory(db.make_engine(url))
         async with CpuTimeline(meter) as timeline:
             before = meter.snapshot()
-            floor = await floor_round(client, n, timeline)
+            floor = await floor_timers_round(client, n, timeline, "bench-floor")
             middle = meter.snapshot()
             fairway = await fairway_round(client, sessions, n, timeline)
             floor["cpu_s"] = meter.since(before, middle)
