@@ -314,9 +314,10 @@ def burst_cpu(timeline: CpuTimeline, due: datetime, last: float) -> dict[str, fl
     return timeline.between(due.timestamp() - 1, due.timestamp() + last)
 
 
-async def wait_for_finish(client: Client, task_queue: str, within: float) -> None:
+async def wait_for_finish(client: Client, task_queue: str, within: float, workflow_type: str) -> None:
+    """Until no workflow of the type is running on the queue (others may stay open there)."""
     until = time.monotonic() + within
-    query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"
+    query = f"TaskQueue = '{task_queue}' AND WorkflowType = '{workflow_type}' AND ExecutionStatus = 'Running'"
     while (running := (await client.count_workflows(query)).count) > 0:
         if time.monotonic() > until:
             raise TimeoutError(f"{running} floor workflows still running after {within:.0f}s")
@@ -394,7 +395,7 @@ async def floor_timers_round(client: Client, n: int, timeline: CpuTimeline, task
     await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
     # Polled like Fairway's register, four times a second; results are fetched afterwards,
     # since a thousand waiting result requests would load the machine during the burst.
-    await wait_for_finish(client, task_queue, within=600)
+    await wait_for_finish(client, task_queue, within=600, workflow_type="FloorTimer")
     ran = await limited(h.result() for h in handles)
     lags = [(datetime.fromisoformat(r) - due).total_seconds() for r in ran]
     return {
