@@ -28,6 +28,12 @@ instant.
     python -m bench.scale [--claims 100000] [--step 10000] [--concurrency 8] [--due 10000]
         [--label TEXT] [--note TEXT] [--results PATH]
 
+How long: a trial (`--claims 600 --step 200 --due 100`) takes about 5 minutes on the 2-core dev
+machine. The default size takes about 2.5 hours there: an hour or more of openings through the
+API (20-30 a second), the due claims started and settled, twice a wait of n/8 s (21 minutes for
+10,000) before the common instant (the deadline bench's lead, so set-up never runs into it),
+and the floor's 100,000 starts (100-190 a second). Progress is printed at each checkpoint.
+
 Targets (issue 13): CPU per opening at most 2x the floor's per start, and flat (the last
 checkpoint within 1.25x of the first); opening p99 under 500 ms throughout; history at most
 8 KB at opening and 2 KB per action on average; worker memory at most 0.15 MiB per cached
@@ -42,6 +48,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import functools
 import json
 import os
@@ -56,6 +63,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 from temporalio.client import Client, WorkflowHandle
@@ -92,6 +100,7 @@ from models import search_attributes as sa
 from models.claims import ClaimOpening, ClaimPolicy, Scheme
 from models.common import Actor, CaseKind, Role, case_workflow_id
 
+T = TypeVar("T")
 RESULTS = Path(__file__).parent / "results" / "scale.md"
 MARKER = "<!-- newest first: bench/scale.py inserts each run's section below this line -->"
 PREAMBLE = f"""# Scale: N open claims through the API vs the engine's floor
@@ -280,26 +289,33 @@ def floor_attributes(i: int, now: datetime) -> TypedSearchAttributes:
     )
 
 
-async def start_floor_case(client: Client, i: int, tally: Tally) -> bool:
+async def with_retries(call: Callable[[], Awaitable[T]], tally: Tally, what: str) -> T | None:
+    """A Temporal call retried on a transient failure of the service (counted as an error)."""
     problem = ""
     for attempt in range(RETRIES):
         try:
+            return await call()
+        except RPCError as err:
+            problem = f"{what}: {err.status.name if err.status else ''} {err}"
+        if attempt < RETRIES - 1:
+            tally.error(problem)
+            await asyncio.sleep(2**attempt)
+    tally.failure(problem)
+    return None
+
+
+async def start_floor_case(client: Client, i: int, tally: Tally) -> bool:
+    async def start() -> bool:
+        with contextlib.suppress(WorkflowAlreadyStartedError):  # an earlier attempt got through
             await client.start_workflow(
                 FloorCase.run,
                 id=f"floor-case-{i}",
                 task_queue=FLOOR_QUEUE,
                 search_attributes=floor_attributes(i, datetime.now(UTC)),
             )
-            return True
-        except WorkflowAlreadyStartedError:
-            return True  # an earlier attempt got through
-        except RPCError as err:
-            problem = f"start_workflow: {err.status} {err}"
-        if attempt < RETRIES - 1:
-            tally.error(problem)
-            await asyncio.sleep(2**attempt)
-    tally.failure(problem)
-    return False
+        return True
+
+    return bool(await with_retries(start, tally, "start FloorCase"))
 
 
 async def load(numbers: range, concurrency: int, open_one: Callable[[int], Awaitable[bool]]):
@@ -346,6 +362,12 @@ class Stack:
         if self.register is not None:
             sizes["register"] = sqlite_mib(self.register)
         return {name: round(mib, 1) for name, mib in sizes.items()}
+
+    def check_alive(self) -> None:
+        """An exited process would leave an hour of timeouts behind it: stop the run instead."""
+        for name, proc in {"temporal": self.server, **self.procs}.items():
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {proc.returncode}; see its log in {self.work}")
 
     def restart(self, name: str) -> None:
         """Stop a process (SIGTERM: the worker shuts down cleanly) and start it again."""
@@ -471,6 +493,7 @@ def progress(path: str, record: dict, names: tuple[str, ...]) -> None:
 
 
 async def measured_window(stack: Stack, window: Window, numbers: range, concurrency: int, open_one, tally):
+    stack.check_alive()
     meter = stack.meter()
     before = meter.snapshot()
     latencies, wall = await load(numbers, concurrency, open_one)
@@ -487,6 +510,7 @@ class Loaded:
     due: list[WorkflowHandle]  # opened straight from the client, to fall due together
     cache: dict
     stage: str
+    direct: dict  # errors starting the due claims
 
 
 async def warm_up(http, tally: Tally, today: date) -> str:
@@ -499,28 +523,35 @@ async def warm_up(http, tally: Tally, today: date) -> str:
     return answer["state"]["stage"]
 
 
-async def open_due_claims(client: Client, first: int, count: int) -> list[WorkflowHandle]:
-    """The deadline bench's way: started from the client under the short policy, every one
-    confirmed to have escalated its overdue opening deadlines, and their book projections (10 s
-    behind) waited out, so none of it lands in the next measured window."""
-    handles = await limited(
-        start_claim(
-            client,
-            new_ref(),
-            ClaimOpening.model_validate(opening(i, date.today())),
-            DUE_POLICY,
-            handler(i),
-            FAIRWAY_QUEUE,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(sa.CASE_KIND, CaseKind.CLAIM.value),
-                    SearchAttributePair(sa.STAGE, "notified"),
-                    SearchAttributePair(sa.HANDLER, handler(i).id),
-                ]
-            ),
-        )
-        for i in range(first, first + count)
+async def start_due_claim(client: Client, i: int, tally: Tally) -> WorkflowHandle | None:
+    """A claim to fall due at N, started as the deadline bench starts its claims, with the
+    search attributes the API starts a claim with."""
+    ref, actor = new_ref(), handler(i)
+    attributes = TypedSearchAttributes(
+        [
+            SearchAttributePair(sa.CASE_KIND, CaseKind.CLAIM.value),
+            SearchAttributePair(sa.STAGE, "notified"),
+            SearchAttributePair(sa.HANDLER, actor.id),
+        ]
     )
+    opening_ = ClaimOpening.model_validate(opening(i, date.today()))
+
+    async def start() -> WorkflowHandle:
+        try:
+            return await start_claim(
+                client, ref, opening_, DUE_POLICY, actor, FAIRWAY_QUEUE, search_attributes=attributes
+            )
+        except WorkflowAlreadyStartedError:  # an earlier attempt got through
+            return claim_handle(client, ref)
+
+    return await with_retries(start, tally, "start a due claim")
+
+
+async def open_due_claims(client: Client, first: int, count: int, tally: Tally) -> list[WorkflowHandle]:
+    """Every one confirmed to have escalated its overdue opening deadlines, and their book
+    projections (10 s behind) waited out, so none of it lands in the next measured window."""
+    handles = await limited(start_due_claim(client, i, tally) for i in range(first, first + count))
+    handles = [h for h in handles if h is not None]
     await limited(opened(h) for h in handles)
     await asyncio.sleep(BOOK_SETTLE_S)
     return handles
@@ -533,7 +564,7 @@ async def load_fairway(stack: Stack, http, client: Client, windows: list[Window]
     watch = CacheWatch(stack, fill_at=min(args.cache - WARMUP - 4 * args.concurrency, args.claims))
     refs: list[str] = []
     due: list[WorkflowHandle] = []
-    records = []
+    records, direct = [], Tally()
 
     async def open_one(i: int) -> bool:
         ref = await open_claim(http, i, tally, today)
@@ -544,7 +575,7 @@ async def load_fairway(stack: Stack, http, client: Client, windows: list[Window]
 
     for window in windows:
         if window.direct:
-            due += await open_due_claims(client, len(due), window.direct)
+            due += await open_due_claims(client, len(due), window.direct, direct)
             watch.seen(len(refs) + len(due))
         tally = Tally()
         numbers = range(len(refs), len(refs) + window.through_api)
@@ -554,7 +585,7 @@ async def load_fairway(stack: Stack, http, client: Client, windows: list[Window]
         progress("fairway", record, FAIRWAY_CPU)
     if watch.at is None:  # the cache never filled: its growth over the whole load
         watch.at = (len(refs) + len(due), rss_mib(stack.procs["worker"].pid))
-    return Loaded(records, refs, due, watch.result() | {"cache": args.cache}, stage)
+    return Loaded(records, refs, due, watch.result() | {"cache": args.cache}, stage, direct.as_dict())
 
 
 async def load_floor(stack: Stack, client: Client, windows: list[Window], concurrency: int) -> list[dict]:
@@ -773,6 +804,7 @@ async def run_fairway(args, windows: list[Window], tmp: Path) -> dict:
             loaded = await load_fairway(stack, http, client, windows, args)
             results["load"] = {"checkpoints": loaded.checkpoints, "wall_s": round(time.monotonic() - started)}
             results["cache"] = loaded.cache
+            results["direct"] = loaded.direct
             await phase(results, "visibility", visibility(client))
             await phase(results, "register lists", register_lists(http, loaded))
             await phase(results, "warm and cold", warm_and_cold(stack, http, loaded, args.cache))
@@ -855,6 +887,10 @@ def targets(results: dict) -> list[tuple[str, bool | None]]:
             worst_p99 < P99_MS,
         ),
     ]
+    direct = fairway["direct"]
+    failed = sum(c["failures"] for c in loaded) + direct["failures"]
+    retried = sum(c["errors"] - c["failures"] for c in loaded) + direct["errors"] - direct["failures"]
+    lines.append((f"every opening succeeded: {failed} failed, {retried} attempts retried", failed == 0))
     weight = fairway.get("history weight")
     if _ok(weight):
         opening_kb, action_kb = weight["opening_bytes"] / 1024, weight["per_action_bytes"] / 1024
@@ -947,7 +983,27 @@ def loading_tables(fairway: list[dict], floor: list[dict]) -> list[str]:
             f"| {q['floor worker']:.0f} | {q['temporal']:.0f} | {d['temporal.db']:.0f} "
             f"| {e['temporal.db']:.0f} | {d['register']:.0f} |"
         )
-    return lines
+    return lines + growth_line(fairway, floor)
+
+
+def growth_line(fairway: list[dict], floor: list[dict]) -> list[str]:
+    """What each claim adds on disk and to the server's memory, from the first checkpoint to the last."""
+    if len(fairway) < 2:
+        return []
+
+    def per_claim_kb(records: list[dict], key: str, name: str) -> float:
+        first, last = records[0], records[-1]
+        return 1024 * (last[key][name] - first[key][name]) / (last["open"] - first["open"])
+
+    return [
+        "",
+        "Growth per open claim from the first checkpoint to the last: temporal.db "
+        f"{per_claim_kb(fairway, 'disk_mib', 'temporal.db'):.1f} KB (floor "
+        f"{per_claim_kb(floor, 'disk_mib', 'temporal.db'):.1f} KB), register "
+        f"{per_claim_kb(fairway, 'disk_mib', 'register'):.1f} KB; server RSS "
+        f"{per_claim_kb(fairway, 'rss_mib', 'temporal'):.1f} KB (floor "
+        f"{per_claim_kb(floor, 'rss_mib', 'temporal'):.1f} KB).",
+    ]
 
 
 def _failed(name: str, result: dict | None) -> list[str]:
