@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
+# The scale bench at a modest size; `make bench SCALE=` runs its default of 100,000 claims (hours).
+SCALE ?= --claims 10000 --step 1000 --due 1000
 
 .PHONY: run test lint bench clean
 
@@ -21,9 +24,14 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
-bench: $(STAMP)
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.handler_actions
 	$(BIN)/python -m bench.deadlines
+	$(BIN)/python -m bench.scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

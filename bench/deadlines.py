@@ -17,29 +17,32 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
 import sys
 import tempfile
-import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
-from temporalio.service import RPCError
 
-from bench.common import CpuMeter, CpuTimeline, dev_server, machine, percentile, processes
-from bench.floor import FloorTimer
+from bench.common import (
+    MILESTONES,
+    CpuMeter,
+    CpuTimeline,
+    dev_server,
+    escalate_together,
+    floor_timers_round,
+    limited,
+    machine,
+    opened,
+    processes,
+    start_claim,
+)
 from fairway import db
 from fairway.converter import DATA_CONVERTER
 from models import deadline_policies
-from models.cases import ExtendDeadline
-from models.claims import ClaimInput, ClaimOpening, ClaimPolicy, ClaimState
-from models.common import ActionMeta, Actor, Role
-from models.register import EscalationRow
-from workflows.claim import ClaimWorkflow
+from models.claims import ClaimOpening, ClaimPolicy
+from models.common import Actor, Role
 
 RESULTS = Path(__file__).parent / "results" / "deadlines.md"
 HANDLER = Actor(id="bench.handler", role=Role.HANDLER)
@@ -56,7 +59,7 @@ OPENING = ClaimOpening.model_validate(
         "scheme": "CNST",
         "defendant": {"kind": "trust", "code": "RX1", "name": "Bench NHS Trust"},
         "specialty": "obstetrics",
-        "incident_date": "2024-03-01",
+        "incident_date": "2025-11-01",
         "claimant": {"name": "Bench Claimant", "date_of_birth": "1990-01-01"},
         "allegations": "benchmark",
         "handler": HANDLER.id,
@@ -64,196 +67,13 @@ OPENING = ClaimOpening.model_validate(
 )
 
 
-async def limited(coros, concurrency: int = 32) -> list:
-    gate = asyncio.Semaphore(concurrency)
-
-    async def run(coro):
-        async with gate:
-            return await coro
-
-    return await asyncio.gather(*(run(c) for c in coros))
-
-
-def count(sessions, step: str, revision: int) -> int:
-    with sessions() as session:
-        query = select(func.count()).select_from(EscalationRow)
-        return session.scalar(query.where(EscalationRow.step == step, EscalationRow.revision == revision))
-
-
-async def wait_for_rows(sessions, step: str, revision: int, n: int, within: float) -> None:
-    deadline = time.monotonic() + within
-    while (done := count(sessions, step, revision)) < n:
-        if time.monotonic() > deadline:
-            raise TimeoutError(
-                f"only {done} of {n} {step} escalations (revision {revision}) after {within:.0f}s"
-            )
-        await asyncio.sleep(0.25)
-
-
-async def opened(handle) -> None:
-    """The claim sets its opening deadlines just after it starts and escalates the overdue one."""
-    for _ in range(600):
-        try:
-            state = await handle.query("state", result_type=ClaimState)
-            review = state.deadlines.get("case_review_due")
-        except RPCError:  # a query waits for the task in flight; under set-up's burst it can time out
-            review = None
-        if review is not None and "supervisor" in review.steps_done:
-            return
-        await asyncio.sleep(0.2)
-    raise TimeoutError(f"{handle.id} did not open its deadlines")
-
-
 async def fairway_round(client: Client, sessions, n: int, timeline: CpuTimeline) -> dict:
     refs = [f"CLM-BENCH{uuid.uuid4().hex[:7].upper()}" for _ in range(n)]
-
-    async def open_claim(ref: str):
-        meta = ActionMeta(actor=HANDLER, request_id=f"open-{ref}")
-        return await client.start_workflow(
-            ClaimWorkflow.run,
-            ClaimInput(ref=ref, owner=HANDLER.id, opening=OPENING, opened_by=meta, policy=POLICY),
-            id=f"claim-{ref}",
-            task_queue="bench-fairway",
-        )
-
-    setup_started = time.monotonic()
-    handles = await limited(open_claim(ref) for ref in refs)
-    await limited(opened(h) for h in handles)
-    # Far enough ahead that set-up and its trailing projections have settled before T.
-    due = datetime.now(UTC) + timedelta(seconds=max(40, n / 8))
-
-    async def move(handle):
-        await opened(handle)
-        meta = ActionMeta(actor=HANDLER, request_id=uuid.uuid4().hex)
-        payload = ExtendDeadline(
-            deadline="case_review_due", new_due_at=due, reason="bench", agreed_by="bench"
-        )
-        await handle.execute_update("extend_deadline", args=[meta, payload])
-
-    await limited(move(h) for h in handles)
-    await wait_for_rows(sessions, "warning", 2, n, within=(due - datetime.now(UTC)).total_seconds())
-    if datetime.now(UTC) >= due:
-        raise RuntimeError("setup overran the due instant; use fewer claims or a later instant")
-    print(f"fairway: {n} claims set up in {time.monotonic() - setup_started:.0f}s; due at {due:%H:%M:%S}")
-    await wait_for_rows(sessions, "supervisor", 2, n, within=600 + (due - datetime.now(UTC)).total_seconds())
-    await asyncio.sleep(2)  # any duplicate would show up now
-    with sessions() as session:
-        query = select(EscalationRow).where(EscalationRow.step == "supervisor", EscalationRow.revision == 2)
-        rows = session.scalars(query).all()
-        per_claim = {}
-        for row in rows:
-            per_claim[row.case_ref] = per_claim.get(row.case_ref, 0) + 1
-    lags = [(row.recorded_at - due).total_seconds() for row in rows]
-    # Escalation.at is workflow.now() in the task the timer woke: when that task started.
-    waiting = [(row.created_at - due).total_seconds() for row in rows]
-    writing = [(row.recorded_at - row.created_at).total_seconds() for row in rows]
-    return {
-        "milestones": await milestones(handles, due),
-        "task_started_after_due": lag_summary(waiting),
-        "recorded_after_task_started": lag_summary(writing),
-        "n": len(rows),
-        "claims": len(per_claim),
-        "duplicated": sum(c - 1 for c in per_claim.values()),
-        "lost": n - len(per_claim),
-        "early": sum(1 for lag in lags if lag < 0),
-        "burst_cpu_s": burst_cpu(timeline, due, max(lags)),
-        **lag_summary(lags),
-    }
-
-
-def burst_cpu(timeline: CpuTimeline, due: datetime, last: float) -> dict[str, float]:
-    """CPU seconds from one second before the due instant until the last record."""
-    return timeline.between(due.timestamp() - 1, due.timestamp() + last)
-
-
-async def wait_for_finish(client: Client, task_queue: str, within: float) -> None:
-    deadline = time.monotonic() + within
-    query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"
-    while (running := (await client.count_workflows(query)).count) > 0:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{running} floor workflows still running after {within:.0f}s")
-        await asyncio.sleep(0.25)
-
-
-async def sleeping(handle) -> None:
-    """The floor's workflow has started its timer: its first task is done."""
-    for _ in range(600):
-        async for event in handle.fetch_history_events():
-            if event.HasField("timer_started_event_attributes"):
-                return
-        await asyncio.sleep(0.2)
-    raise TimeoutError(f"{handle.id} did not start its timer")
-
-
-async def floor_round(client: Client, n: int, timeline: CpuTimeline) -> dict:
-    # The same lead as Fairway's, and every timer started well before it, so neither round's
-    # burst is slowed by the tail of its own set-up.
-    due = datetime.now(UTC) + timedelta(seconds=max(40, n / 8))
     handles = await limited(
-        client.start_workflow(
-            FloorTimer.run, due.isoformat(), id=f"floor-timer-{uuid.uuid4().hex}", task_queue="bench-floor"
-        )
-        for _ in range(n)
+        start_claim(client, ref, OPENING, POLICY, HANDLER, "bench-fairway") for ref in refs
     )
-    await limited(sleeping(h) for h in handles)
-    if datetime.now(UTC) >= due - timedelta(seconds=10):
-        raise RuntimeError("floor setup overran the due instant")
-    await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
-    # Polled like Fairway's register, four times a second; results are fetched afterwards,
-    # since a thousand waiting result requests would load the machine during the burst.
-    await wait_for_finish(client, "bench-floor", within=600)
-    ran = await limited(h.result() for h in handles)
-    lags = [(datetime.fromisoformat(r) - due).total_seconds() for r in ran]
-    return {
-        "n": len(lags),
-        "burst_cpu_s": burst_cpu(timeline, due, max(lags)),
-        "milestones": await milestones(handles, due),
-        **lag_summary(lags),
-    }
-
-
-# The path from a due instant to its record, as the workflow's history shows it.
-MILESTONES = {
-    EventType.EVENT_TYPE_TIMER_FIRED: "timer fired",
-    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED: "task picked up",
-    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: "task completed",
-    EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED: "activity picked up",
-    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: "activity completed",
-}
-
-
-async def milestones(handles, due: datetime, sample: int = 60) -> dict[str, dict]:
-    """Seconds from the due instant to each milestone of the wake-up, over sampled histories."""
-    seen: dict[str, list[float]] = {name: [] for name in MILESTONES.values()}
-    timed_out = 0
-    for handle in random.sample(handles, min(sample, len(handles))):
-        reached: dict[str, float] = {}
-        async for event in handle.fetch_history_events():
-            at = event.event_time.ToDatetime(tzinfo=UTC)
-            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT and at >= due:
-                # Left too long on the worker's sticky queue: sent again with its whole history.
-                timed_out += 1
-            name = MILESTONES.get(event.event_type)
-            if name is None or (not reached and name != "timer fired") or at < due - timedelta(seconds=1):
-                continue
-            reached.setdefault(name, (at - due).total_seconds())
-            if len(reached) == len(MILESTONES):
-                break
-        for name, after in reached.items():
-            seen[name].append(after)
-    return {
-        **{name: lag_summary(values) for name, values in seen.items() if values},
-        "sampled": min(sample, len(handles)),
-        "tasks timed out": timed_out,
-    }
-
-
-def lag_summary(lags: list[float]) -> dict:
-    return {
-        "p50_s": percentile(lags, 50),
-        "p99_s": percentile(lags, 99),
-        "max_s": max(lags),
-    }
+    await limited(opened(h) for h in handles)
+    return await escalate_together(sessions, handles, HANDLER, timeline)
 
 
 async def measure(n: int) -> dict:
@@ -280,7 +100,7 @@ async def measure(n: int) -> dict:
         sessions = db.session_factory(db.make_engine(url))
         async with CpuTimeline(meter) as timeline:
             before = meter.snapshot()
-            floor = await floor_round(client, n, timeline)
+            floor = await floor_timers_round(client, n, timeline, "bench-floor")
             middle = meter.snapshot()
             fairway = await fairway_round(client, sessions, n, timeline)
             floor["cpu_s"] = meter.since(before, middle)

@@ -1,5 +1,6 @@
-"""The engine's own floor: a minimal workflow that takes bare Temporal Updates and, for the
-deadline benchmark, one that only sleeps to an instant and runs one no-op activity.
+"""The engine's own floor: a minimal workflow that takes bare Temporal Updates, for the deadline
+benchmark one that only sleeps to an instant and runs one no-op activity, and for the scale
+benchmark one that only stays open, as an open claim does.
 
 Run as a worker: `python -m bench.floor TASK_QUEUE` (the address comes from FAIRWAY_TEMPORAL_ADDRESS).
 """
@@ -43,6 +44,23 @@ class FloorUpdates:
         self.done = True
 
 
+@workflow.defn
+class FloorCase:
+    """An open case and nothing else: started with a claim's search attributes, it waits until
+    it is closed."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: self.closed)
+
+    @workflow.signal
+    def close(self) -> None:
+        self.closed = True
+
+
 @activity.defn
 def noop(due: str) -> str:
     """Does nothing but say when it ran, so the floor's lag behind the due time is measured."""
@@ -67,7 +85,7 @@ async def main(task_queue: str) -> None:
     worker = Worker(
         client,
         task_queue=task_queue,
-        workflows=[FloorUpdates, FloorTimer],
+        workflows=[FloorUpdates, FloorTimer, FloorCase],
         activities=[noop],
         activity_executor=ThreadPoolExecutor(32),
     )

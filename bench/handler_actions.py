@@ -33,7 +33,17 @@ from pathlib import Path
 import aiohttp
 from temporalio.client import Client
 
-from bench.common import CpuMeter, dev_server, machine, machine_cpu_seconds, processes, summary, this_process
+from bench.common import (
+    CpuMeter,
+    Meter,
+    api_session,
+    dev_server,
+    machine,
+    processes,
+    summary,
+    this_process,
+    write_section,
+)
 from bench.floor import FloorUpdates
 from fairway.converter import DATA_CONVERTER
 from fairway.devserver import free_port, wait_for_port
@@ -53,7 +63,7 @@ OPENING = {
     "scheme": "CNST",
     "defendant": {"kind": "trust", "code": "RX1", "name": "Bench NHS Trust"},
     "specialty": "obstetrics",
-    "incident_date": "2024-03-01",
+    "incident_date": "2025-11-01",
     "claimant": {"name": "Bench Claimant", "date_of_birth": "1990-01-01"},
     "claimant_firm": {"firm_id": "SRA-BENCH", "name": "Bench LLP"},
     "allegations": "benchmark",
@@ -146,34 +156,6 @@ async def bare_floor_round(client: Client, concurrency: int, per_handler: int) -
     return result
 
 
-def _session(port: int) -> aiohttp.ClientSession:
-    # The load generator shares the machine with what it measures, so it has to be light:
-    # aiohttp's C parser costs about a fifth of httpx's CPU per request (measured: 0.3 s
-    # against 1.6-2.8 s for the 960 actions at concurrency 32), CPU the floor's own
-    # Temporal client never spent.
-    return aiohttp.ClientSession(
-        base_url=f"http://127.0.0.1:{port}",
-        connector=aiohttp.TCPConnector(limit=64),
-        timeout=aiohttp.ClientTimeout(total=60),
-    )
-
-
-class Meter:
-    """CPU per named process over a round, and what the rest of the machine spent meanwhile."""
-
-    def __init__(self, meter: CpuMeter) -> None:
-        self.meter = meter
-
-    def snapshot(self) -> tuple[dict[str, float], float]:
-        return self.meter.snapshot(), machine_cpu_seconds()
-
-    @staticmethod
-    def since(before, after) -> dict[str, float]:
-        cpu = CpuMeter.since(before[0], after[0])
-        cpu["others"] = round(max(0.0, after[1] - before[1] - sum(cpu.values())), 2)
-        return cpu
-
-
 async def measure(actions: int, per_handler: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp, processes() as start:
         work = Path(tmp)
@@ -211,7 +193,7 @@ async def measure(actions: int, per_handler: int) -> dict:
         wait_for_port(api_port)
         wait_for_port(floor_port)
         client = await Client.connect(address, data_converter=DATA_CONVERTER)
-        async with _session(api_port) as api, _session(floor_port) as floor_api:
+        async with api_session(api_port) as api, api_session(floor_port) as floor_api:
             rounds = {
                 "fairway": lambda c, k: fairway_round(api, c, k),
                 "http floor": lambda c, k: http_floor_round(floor_api, client, c, k),
@@ -331,15 +313,6 @@ newest first; earlier sections are kept as history.
 """
 
 
-def write_section(path: Path, section: str) -> None:
-    """Insert `section` as the newest, below the marker; everything else stays as it was."""
-    text = path.read_text() if path.exists() else PREAMBLE
-    if MARKER not in text:
-        text = PREAMBLE + "\n" + text
-    before, after = text.split(MARKER, 1)
-    path.write_text(f"{before}{MARKER}\n\n{section.rstrip()}\n\n{after.lstrip()}")
-
-
 def main() -> str:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--actions", type=int, default=200, help="sequential actions at concurrency 1")
@@ -362,7 +335,7 @@ def main() -> str:
         load=(load_before, load_after),
         note=args.note,
     )
-    write_section(args.results, text)
+    write_section(args.results, text, marker=MARKER, preamble=PREAMBLE)
     print(text)
     print(json.dumps(results, indent=2))
     return text
