@@ -135,7 +135,7 @@ RETRIES = 4
 # The dev server suggests continue-as-new at 4K events by default, past what 300 notes make: the
 # bench lowers it (Fairway's server only) so the long claim crosses one.
 CONTINUE_AS_NEW_EVENTS = 1000
-DEFAULT_CACHE = Settings.model_fields["worker_workflow_cache"].default
+DEFAULT_CACHE = Settings().cached_cases  # what the memory budget gives a worker by default
 # The due claims' opening deadlines are overdue at once (as when old claims are loaded) and their
 # head-of-service step is a month off, so nothing of theirs fires while the rest load; moving the
 # first review to T re-arms it: its warning fires at once, its supervisor step at T (measured).

@@ -78,6 +78,9 @@ class CasePolicy(BaseModel):
     # After an escalation (already recorded) the register's copy of the book may trail longer.
     book_projection_delay_seconds: float | None = None
     recent_request_ids: int = 500
+    # A run continues as new after this many history events (Temporal suggests it only at
+    # thousands): what a case evicted from the cache replays on its next action (docs/scale.md).
+    events_per_run: int = 250
     # How long an ended case can still be reopened before its run ends (a claim's 90 days).
     reopen_window_seconds: int = 0
 

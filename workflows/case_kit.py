@@ -535,7 +535,7 @@ class CaseWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if self._retiring():
                     return self._final_result()
-            elif workflow.info().is_continue_as_new_suggested():
+            elif self._run_is_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if not self.unprojected and not self._dirty:
                     workflow.continue_as_new(self._carried_input())
@@ -552,11 +552,15 @@ class CaseWorkflow:
         return self._input.model_copy(update={"carried": carried, "opening": None, "opened_by": None})
 
     def _has_work(self) -> bool:
+        return bool(self.unprojected) or self._dirty or self._rearm or self._run_is_long()
+
+    def _run_is_long(self) -> bool:
+        """Time to continue as new: when Temporal suggests it, or sooner, at the policy's length
+        of run, so that a case evicted from the worker's cache replays a short history."""
+        info = workflow.info()
         return (
-            bool(self.unprojected)
-            or self._dirty
-            or self._rearm
-            or workflow.info().is_continue_as_new_suggested()
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() >= self.policy.events_per_run
         )
 
     def _finished(self) -> bool:
@@ -821,7 +825,7 @@ class CaseWorkflow:
                     lambda: (
                         len(self.unprojected) >= policy.projection_batch
                         or self._finished()
-                        or workflow.info().is_continue_as_new_suggested()
+                        or self._run_is_long()
                     ),
                     timeout=wait,
                 )
