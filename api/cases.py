@@ -11,6 +11,7 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -257,11 +258,11 @@ async def start_with_answer(
         search_attributes=search_attributes(spec, spec.workflow.pathway.initial, start_input.owner),
     )
     try:
-        receipt = await client.execute_update_with_start_workflow(
+        opened = await client.execute_update_with_start_workflow(
             "opened",
             args=[meta, payload_digest(start_input.opening)],
             start_workflow_operation=start,
-            result_type=ActionReceipt,
+            result_type=RawValue,
         )
     except WorkflowUpdateFailedError as err:
         raise update_refusal(err) from err
@@ -271,8 +272,8 @@ async def start_with_answer(
             await start.workflow_handle()  # the start's own copy of the refusal, so none is left unread
         view = await read_view(client, spec, ref, meta.actor)
         return Response(view.model_dump_json(), media_type="application/json", status_code=200)
-    handle = await start.workflow_handle()
-    return await answer(handle, meta, receipt, 200 if receipt.duplicate else 201)
+    duplicate = (json.loads(opened.payload.data).get("applied") or {}).get("duplicate")
+    return passthrough(opened, status_code=200 if duplicate else 201)
 
 
 async def answer(

@@ -1007,7 +1007,7 @@ def growth_line(fairway: list[dict], floor: list[dict]) -> list[str]:
 
 
 def _failed(name: str, result: dict | None) -> list[str]:
-    if result is None:
+    if result is None or "error" not in result:
         return []
     return [f"- {name}: failed after {result.get('wall_s', 0):.0f} s: `{result['error']}`."]
 
@@ -1130,26 +1130,39 @@ def _cpu(seconds: dict[str, float]) -> str:
 
 
 def burst_table(fairway: dict | None, floor: dict | None) -> list[str]:
-    if not (_ok(fairway) and _ok(floor)):
+    """Each path's row where it completed; a failed one says why (the other still reports)."""
+    if not (_ok(fairway) or _ok(floor)):
         return ["", *_failed("deadline burst (Fairway)", fairway), *_failed("deadline burst (floor)", floor)]
-    return [
+    rows = []
+    if _ok(floor):
+        rows.append(
+            f"| floor | {floor['n']:,} | {floor['p50_s']:.2f} | {floor['p99_s']:.2f} | {floor['max_s']:.2f} "
+            f"| {_cpu(floor['burst_cpu_s'])} |"
+        )
+    if _ok(fairway):
+        rows.append(
+            f"| Fairway | {fairway['n']:,} | {fairway['p50_s']:.2f} | {fairway['p99_s']:.2f} "
+            f"| {fairway['max_s']:.2f} | {_cpu(fairway['burst_cpu_s'])} |"
+        )
+    claims = fairway["claims"] if _ok(fairway) else floor["n"]
+    lines = [
         "",
-        f"{fairway['claims']:,} deadlines due at one instant among the open claims (Fairway: the first "
-        "review of the directly opened claims, moved to the instant by `extend_deadline`, each to escalate "
-        f"to its supervisor; floor: {floor['n']:,} FloorTimer workflows on the floor's server):",
+        f"{claims:,} deadlines due at one instant among the open claims (Fairway: the first review of the "
+        "directly opened claims, moved to the instant by `extend_deadline`, each to escalate to its "
+        "supervisor; floor: as many FloorTimer workflows on the floor's server):",
         "",
         "| path | records | lag p50 s | lag p99 s | all recorded after s "
         "| CPU s from 1 s before to the last |",
         "|---|---|---|---|---|---|",
-        f"| floor | {floor['n']:,} | {floor['p50_s']:.2f} | {floor['p99_s']:.2f} | {floor['max_s']:.2f} "
-        f"| {_cpu(floor['burst_cpu_s'])} |",
-        f"| Fairway | {fairway['n']:,} | {fairway['p50_s']:.2f} | {fairway['p99_s']:.2f} "
-        f"| {fairway['max_s']:.2f} "
-        f"| {_cpu(fairway['burst_cpu_s'])} |",
+        *rows,
         "",
-        f"Escalation records: one per claim for {fairway['claims']:,} claims; lost {fairway['lost']}, "
-        f"duplicated {fairway['duplicated']}, early {fairway['early']}.",
     ]
+    if _ok(fairway):
+        lines.append(
+            f"Escalation records: one per claim for {fairway['claims']:,} claims; lost {fairway['lost']}, "
+            f"duplicated {fairway['duplicated']}, early {fairway['early']}."
+        )
+    return lines + _failed("deadline burst (Fairway)", fairway) + _failed("deadline burst (floor)", floor)
 
 
 def report(

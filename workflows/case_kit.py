@@ -483,11 +483,13 @@ class CaseWorkflow:
         self._opening_answered = not self._fresh  # the first `opened` is the start's own
 
     @workflow.update
-    async def opened(self, meta: ActionMeta, digest: str) -> ActionReceipt:
+    async def opened(self, meta: ActionMeta, digest: str) -> CaseView:
         """The case as it stands once its opening is done: the answer to opening it. The API
         starts the workflow with this update, so one round trip gives the new case and its
         first deadlines; a retry of the same opening (same key, same body) finds the case and
-        is answered from it as a duplicate, another body under that key is refused."""
+        is answered from it as a duplicate, another body under that key is refused. Unlike an
+        action's receipt, the whole answer: a case is opened once, and a query after it would
+        cost every opening another round trip through the server and the worker."""
         await workflow.wait_condition(lambda: self._ready)
         opening = self.requests.get(meta.request_id)
         if opening is not None and _key_reused(opening, self.pathway.opening_action, meta, digest):
@@ -497,7 +499,7 @@ class CaseWorkflow:
                 self.state.stage,
             )
         duplicate, self._opening_answered = self._opening_answered, True
-        return ActionReceipt.of(opening, duplicate)
+        return self.view(meta.actor, opening and opening.model_copy(update={"duplicate": duplicate}))
 
     @workflow.query
     def answer(self, actor: Actor, request_id: str, receipt: ActionReceipt) -> CaseView:

@@ -8,6 +8,7 @@ periods that run out by themselves, and the news its routes send back by signal.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -70,9 +71,12 @@ class ClaimWorkflow(CaseWorkflow):
     async def on_open(self, input: m.ClaimInput) -> None:
         claim, actor = self.state, input.opened_by.actor.id
         today = london_date(claim.opened_at)
-        await self.book.set(pathway.REVIEW, "open_claim", today, claim.owner, actor)
         request = pathway.limitation_request(claim)
-        await self.book.set_limitation(request, "open_claim", claim.owner, actor)
+        # Both computed at once: one round of local activities in the opening's task, not two.
+        await asyncio.gather(
+            self.book.set(pathway.REVIEW, "open_claim", today, claim.owner, actor),
+            self.book.set_limitation(request, "open_claim", claim.owner, actor),
+        )
 
     async def on_stage_arrival(self, step: Step, payload: Any, ctx: Context) -> list[DeadlineChangeView]:
         """The policy's stock-take stages each set a stock-take (PAP section 6)."""
