@@ -81,6 +81,8 @@ class CasePolicy(BaseModel):
     # A run continues as new after this many history events (Temporal suggests it only at
     # thousands): what a case evicted from the cache replays on its next action (docs/scale.md).
     events_per_run: int = 250
+    # ...once no action has come for this long (Temporal's own suggestion is not put off).
+    quiet_before_continuing_seconds: float = 2.0
     # How long an ended case can still be reopened before its run ends (a claim's 90 days).
     reopen_window_seconds: int = 0
 

@@ -462,6 +462,7 @@ class CaseWorkflow:
         self._lock = asyncio.Lock()
         self._dirty = self._rearm = False
         self._projected_at: datetime | None = None  # when this run last wrote the register
+        self._last_action_at: datetime | None = None  # when this run last took an action
         self._alarm_at: datetime | None = None
         self._alarm: asyncio.Task | None = None
         self._fresh = input.carried is None
@@ -539,6 +540,10 @@ class CaseWorkflow:
                     return self._final_result()
             elif self._run_is_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
+                if (busy := self._busy_for()) > timedelta(0):
+                    with contextlib.suppress(TimeoutError):
+                        await workflow.wait_condition(lambda: bool(self.unprojected), timeout=busy)
+                    continue
                 if not self.unprojected and not self._dirty:
                     workflow.continue_as_new(self._carried_input())
 
@@ -555,6 +560,18 @@ class CaseWorkflow:
 
     def _has_work(self) -> bool:
         return bool(self.unprojected) or self._dirty or self._rearm or self._run_is_long()
+
+    def _busy_for(self) -> timedelta:
+        """How long to put off our own continue-as-new while handlers are acting: an action that
+        reaches a run as it continues as new waits about a second for the new one, so a run
+        long by our rule waits for a quiet spell. Temporal's own suggestion is not put off."""
+        if workflow.info().is_continue_as_new_suggested() or self._last_action_at is None:
+            return timedelta(0)
+        quiet_until = self._last_action_at + timedelta(seconds=self.policy.quiet_before_continuing_seconds)
+        return max(quiet_until - workflow.now(), timedelta(0))
+
+    def _time_to_continue(self) -> bool:
+        return self._run_is_long() and self._busy_for() <= timedelta(0)
 
     def _run_is_long(self) -> bool:
         """Time to continue as new: when Temporal suggests it, or sooner, at the policy's length
@@ -707,6 +724,7 @@ class CaseWorkflow:
             at=workflow.now(),
         )
         self.unprojected.append(entry)
+        self._last_action_at = entry.at
         applied = AppliedAction(
             seq=entry.seq,
             action=action,
@@ -827,7 +845,7 @@ class CaseWorkflow:
                     lambda: (
                         len(self.unprojected) >= policy.projection_batch
                         or self._finished()
-                        or self._run_is_long()
+                        or self._time_to_continue()
                     ),
                     timeout=wait,
                 )

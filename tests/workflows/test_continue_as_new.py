@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from tests.conftest import running_fairway, start_dev_server
+from tests.conftest import TEST_POLICY, running_fairway, start_dev_server
 from tests.helpers import act, assert_eventually, auth, key, ok, open_claim
 
 THRESHOLD = 60
@@ -127,3 +127,22 @@ async def test_a_kit_case_continues_as_new_with_its_state_and_request_ids(eager_
         history = await assert_eventually(complete)
         temporal = [(e["seq"], e["request_id"]) for e in history["temporal"]]
         assert temporal == [(e["seq"], e["request_id"]) for e in history["ledger"]]
+
+
+async def test_a_long_run_continues_as_new_by_its_policy_once_handlers_pause(client, sqlite_sessions):
+    """By the policy's run length, not Temporal's suggestion: the case waits for a quiet spell,
+    so no action meets the moment it continues as new, then carries everything on."""
+    policy = TEST_POLICY.model_copy(update={"events_per_run": 40, "quiet_before_continuing_seconds": 1.0})
+    async with running_fairway(client, sqlite_sessions, policy=policy) as fairway:
+        http = fairway.http
+        ref = (await open_claim(http))["state"]["ref"]
+        for i in range(15):  # about 5 events each: well past 40, with no pause of a second
+            await ok(http, ref, "add_note", {"text": f"note {i}"})
+        assert await _runs(client, f"claim-{ref}") == 1, "no continue-as-new while handlers act"
+
+        async def continued():
+            assert await _runs(client, f"claim-{ref}") > 1
+
+        await assert_eventually(continued, timeout=15)
+        live = (await http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["state"]
+        assert len(live["notes"]) == 15 and live["seq"] == 16
