@@ -168,12 +168,12 @@ def search_attributes(spec: CaseApi, stage: str, owner: str) -> TypedSearchAttri
     )
 
 
-SPECS: dict[str, CaseApi] = {}
+SPECS: dict[str, CaseApi] = {}  # every case kind with a router, by kind
 ANSWER_ATTEMPTS = 8  # about 2.5 s in all
 # A query is a read, safe to ask again: when the case's query buffer is full, or the connection
 # stumbled under a burst.
 ANSWER_RETRIED = (RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.UNAVAILABLE)
-UPDATE_ATTEMPTS = 3  # every case kind with a router, by kind
+UPDATE_ATTEMPTS = 3
 
 
 def case_router(spec: CaseApi) -> APIRouter:
@@ -276,26 +276,25 @@ async def start_with_answer(
     return passthrough(opened, status_code=200 if duplicate else 201)
 
 
-async def answer(
-    handle: WorkflowHandle, meta: ActionMeta, receipt: ActionReceipt, status_code: int = 200
-) -> Response:
-    """The response to an action or an opening: the case as it stands after it, asked of the
-    case by its receipt (the history keeps the receipt, not a copy of the case)."""
-    for attempt in range(ANSWER_ATTEMPTS):
+async def answer(handle: WorkflowHandle, meta: ActionMeta, receipt: ActionReceipt) -> Response:
+    """The response to an action: the case as it stands after it, asked of the case by the
+    action's receipt (the history keeps the receipt, not a copy of the case)."""
+    for attempt in range(ANSWER_ATTEMPTS - 1):
         try:
-            view = await handle.query(
-                "answer", args=[meta.actor, meta.request_id, receipt], result_type=RawValue
-            )
-            return passthrough(view, status_code=status_code)
+            return await _ask_answer(handle, meta, receipt)
         except (RPCError, WorkflowQueryFailedError) as err:
             # The case's query buffer is full (handlers acting on it at once), or its run is
             # continuing as new: the action is applied, so its answer is worth a short wait.
-            busy = isinstance(err, WorkflowQueryFailedError) or err.status in ANSWER_RETRIED
-            if not busy or attempt == ANSWER_ATTEMPTS - 1:
+            if isinstance(err, RPCError) and err.status not in ANSWER_RETRIED:
                 raise
             log.info("answer retried", error=str(err), attempt=attempt)
             await asyncio.sleep(0.01 * 2**attempt)
-    raise AssertionError("unreachable")
+    return await _ask_answer(handle, meta, receipt)
+
+
+async def _ask_answer(handle: WorkflowHandle, meta: ActionMeta, receipt: ActionReceipt) -> Response:
+    view = await handle.query("answer", args=[meta.actor, meta.request_id, receipt], result_type=RawValue)
+    return passthrough(view)
 
 
 # --- list, read, history ----------------------------------------------------------------------

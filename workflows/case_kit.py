@@ -504,9 +504,9 @@ class CaseWorkflow:
 
     @workflow.query
     def answer(self, actor: Actor, request_id: str, receipt: ActionReceipt) -> CaseView:
-        """The whole answer to an action or an opening, from its receipt: the case as it stands
-        now and what `actor` may do next. Asked right after the update, so the case's history
-        keeps one small receipt per action rather than a copy of the case."""
+        """The whole answer to an action, from its receipt: the case as it stands now and what
+        `actor` may do next. Asked right after the update, so the case's history keeps one
+        small receipt per action rather than a copy of the case."""
         applied = self.requests.get(request_id)
         if applied is not None and receipt.duplicate:
             applied = applied.model_copy(update={"duplicate": True})
@@ -574,8 +574,8 @@ class CaseWorkflow:
         return self._run_is_long() and self._busy_for() <= timedelta(0)
 
     def _run_is_long(self) -> bool:
-        """Time to continue as new: when Temporal suggests it, or sooner, at the policy's length
-        of run, so that a case evicted from the worker's cache replays a short history."""
+        """Long enough to continue as new: when Temporal suggests it, or sooner, at the policy's
+        length of run, so that a case evicted from the worker's cache replays a short history."""
         info = workflow.info()
         return (
             info.is_continue_as_new_suggested()
