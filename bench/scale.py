@@ -228,6 +228,14 @@ class Tally:
         return {"errors": self.errors, "failures": self.failures, "examples": self.examples}
 
 
+class Transient(Exception):
+    """A failure worth another attempt; its text is what the tally records."""
+
+
+class Refused(Exception):
+    """A failure no attempt will mend (a 4xx refusal); its text is what the tally records."""
+
+
 async def request(
     http: aiohttp.ClientSession, method: str, path: str, tally: Tally, key: str | None = None, **kwargs
 ) -> dict | None:
@@ -235,22 +243,18 @@ async def request(
     a 5xx or 429): a retry of an opening or an action that did get through is answered as its
     duplicate. A refusal (other 4xx) is not retried."""
     headers = HEADERS | ({"Idempotency-Key": key} if key else {})
-    problem = ""
-    for attempt in range(RETRIES):
+
+    async def attempt() -> dict:
         try:
             async with http.request(method, path, headers=headers, **kwargs) as response:
                 if response.status < 300:
                     return await response.json()
                 problem = f"{method} {path}: {response.status} {(await response.text())[:200]}"
-                if response.status < 500 and response.status != 429:
-                    break
         except (aiohttp.ClientError, TimeoutError) as err:
-            problem = f"{method} {path}: {type(err).__name__} {err}"
-        if attempt < RETRIES - 1:
-            tally.error(problem)
-            await asyncio.sleep(2**attempt)
-    tally.failure(problem)
-    return None
+            raise Transient(f"{method} {path}: {type(err).__name__} {err}") from err
+        raise Refused(problem) if response.status < 500 and response.status != 429 else Transient(problem)
+
+    return await with_retries(attempt, tally, f"{method} {path}")
 
 
 async def open_claim(http, i: int, tally: Tally, today: date) -> str | None:
@@ -290,13 +294,19 @@ def floor_attributes(i: int, now: datetime) -> TypedSearchAttributes:
 
 
 async def with_retries(call: Callable[[], Awaitable[T]], tally: Tally, what: str) -> T | None:
-    """A Temporal call retried on a transient failure of the service (counted as an error)."""
+    """A Temporal or API call retried on a transient failure (each counted as an error); a
+    refusal, or the last attempt's failure, is counted as a failure and gives None."""
     problem = ""
     for attempt in range(RETRIES):
         try:
             return await call()
         except RPCError as err:
             problem = f"{what}: {err.status.name if err.status else ''} {err}"
+        except Transient as err:
+            problem = str(err)
+        except Refused as err:
+            problem = str(err)
+            break
         if attempt < RETRIES - 1:
             tally.error(problem)
             await asyncio.sleep(2**attempt)
