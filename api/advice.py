@@ -12,26 +12,18 @@ the advice policy in force.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from api.cases import CaseApi, case_router
-from api.errors import ApiError
 from models.advice import AdviceInput, AdvicePolicy, Referral
-from models.common import ActionMeta, Actor, CaseKind
+from models.common import ActionMeta, CaseKind
 from workflows.advice import AdviceCaseWorkflow
-from workflows.clock import london_date
 from workflows.exclusion import ExclusionWorkflow
 from workflows.intervention import InterventionWorkflow
 
 
 def advice_policy(app_state: Any) -> AdvicePolicy:
     return getattr(app_state, "advice_policy", None) or AdvicePolicy()
-
-
-def _vet_referral(app_state: Any, referral: Referral, actor: Actor, ref: str) -> None:
-    if referral.referred_on > london_date(datetime.now(UTC)):
-        raise ApiError(422, "date_in_future", f"referred_on {referral.referred_on} is in the future")
 
 
 def _start(ref: str, referral: Referral, meta: ActionMeta, policy: AdvicePolicy) -> AdviceInput:
@@ -47,7 +39,6 @@ ADVICE_CASES = CaseApi(
     opening=Referral,
     start_input=_start,
     policy=advice_policy,
-    vet_opening=_vet_referral,
 )
 INTERVENTIONS = CaseApi(
     kind=CaseKind.INTERVENTION,

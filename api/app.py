@@ -19,12 +19,14 @@ from api import (
     early_notification,
     errors,
     escalations,
+    guard,
     litigation,
     mediation,
     pathways,
     resolution_summits,
 )
 from api.auth import Directory
+from api.guard import RequestGuard
 from fairway import db
 from fairway.client import connect
 from fairway.policies import claim_policy
@@ -51,6 +53,17 @@ class Health(BaseModel):
 
 def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def _document_guard(app: FastAPI) -> None:
+    """The OpenAPI document states the guard's rules (api/guard.py) alongside the models'."""
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = guard.document(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def create_app(
@@ -106,7 +119,9 @@ def create_app(
     for router in advice.routers:
         app.include_router(router)
 
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
     app.add_middleware(BindRequestContext)
+    _document_guard(app)
 
     @app.get("/healthz", tags=["ops"], response_model=Health)
     def healthz() -> Health:

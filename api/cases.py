@@ -16,6 +16,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import structlog
@@ -48,8 +49,17 @@ from api.refusals import passthrough, update_refusal
 from models import search_attributes as sa
 from models.access import ACCESS, Access
 from models.cases import ActionReceipt, CasePolicy
-from models.common import ActionMeta, Actor, CaseKind, case_workflow_id, payload_digest
+from models.common import (
+    ActionMeta,
+    Actor,
+    CaseKind,
+    case_workflow_id,
+    date_refusal,
+    payload_digest,
+    reported_dates,
+)
 from workflows.case_kit import PREVIOUS, CaseWorkflow, Step
+from workflows.clock import london_date
 
 log = structlog.get_logger(__name__)
 
@@ -132,7 +142,8 @@ def case_in_path(spec: CaseApi):
 
     async def load(ref: Annotated[str, Path(max_length=80)], actor: CurrentActor) -> CaseRequest:
         if not pattern.fullmatch(ref):
-            raise not_found(spec.noun, ref)
+            # Not even the shape of this kind's reference: said without repeating what was sent.
+            raise ApiError(404, f"{spec.noun}_not_found", f"no {spec.noun} has that reference")
         may_read(spec, actor)
         _bind(spec, ref)
         return CaseRequest(spec, ref, actor)
@@ -200,6 +211,14 @@ def case_router(spec: CaseApi) -> APIRouter:
 # --- open ------------------------------------------------------------------------------------
 
 
+def refuse_implausible_dates(opening: BaseModel) -> None:
+    """Every date an opening reports is past and plausible, as every action's are."""
+    today = london_date(datetime.now(UTC))
+    for place, value in reported_dates(opening):
+        if refused := date_refusal(place, value, today):
+            raise ApiError(409, *refused)
+
+
 def _open_route(router: APIRouter, spec: CaseApi) -> None:
     opening_type = spec.opening
 
@@ -214,6 +233,7 @@ def _open_route(router: APIRouter, spec: CaseApi) -> None:
                 f"opening a {spec.noun} case needs one of: {', '.join(sorted(spec.access.openers))}"
             )
         state = request.app.state
+        refuse_implausible_dates(opening)
         if spec.opening_assignee and (assignee := getattr(opening, spec.opening_assignee)) is not None:
             check_assignable(state, spec, assignee)
         ref = new_ref(spec.ref_prefix, actor, idempotency_key)

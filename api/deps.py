@@ -31,7 +31,11 @@ async def _actor(request: Request, authorization: Annotated[str | None, Header()
 
 SessionDep = Annotated[Session, Depends(_session)]
 CurrentActor = Annotated[Actor, Depends(_actor)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+# A key is the caller's own: the same key from another actor is refused, never answered.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7E]+$"),
+]
 
 
 def require(roles: frozenset[Role], actor: Actor, what: str) -> None:

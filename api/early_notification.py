@@ -10,7 +10,6 @@ the case. Nothing is started.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -29,7 +28,6 @@ from models.early_notification import (
     criteria_for,
 )
 from models.register import EarlyNotificationRow
-from workflows.clock import london_date
 from workflows.early_notification import EarlyNotificationWorkflow
 
 
@@ -74,10 +72,8 @@ def already_notified(app_state: Any, notification: Notification, ref: str) -> st
 
 
 def vet(app_state: Any, notification: Notification, actor: Actor, ref: str) -> None:
-    """Before a case starts: a birth in the past, every criterion met, and no case already
-    opened (open or closed) for the same MNSI investigation."""
-    if notification.date_of_birth > london_date(datetime.now(UTC)):
-        raise ApiError(422, "date_in_future", f"date_of_birth {notification.date_of_birth} is in the future")
+    """Before a case starts (its dates are checked as every opening's are): every criterion met,
+    and no case already opened (open or closed) for the same MNSI investigation."""
     answer = eligibility(notification)
     if not answer.eligible:
         reasons = "; ".join(f"{f.criterion}: {f.message}" for f in answer.failed)

@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
+from models.common import RULE_BROKEN
+
 log = structlog.get_logger(__name__)
 
 
@@ -64,11 +66,21 @@ async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
 
 async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [
-        {"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()
+        {"loc": [_loc_part(p) for p in e.get("loc", ())], "type": e.get("type"), "msg": e.get("msg")}
+        for e in exc.errors()
     ]
     first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
     message = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    rules = [e for e in exc.errors() if e.get("type") == RULE_BROKEN]
+    if rules and len(rules) == len(errors):
+        # The request matches its schema; a rule about its own fields refuses it.
+        return JSONResponse(_body(rules[0]["ctx"]["code"], message, errors), status_code=409)
     return JSONResponse(_body("invalid_request", message, errors), status_code=422)
+
+
+def _loc_part(part: Any) -> Any:
+    """A field's place, as given: a key the caller invented is named, never echoed at length."""
+    return part[:60] if isinstance(part, str) else part
 
 
 async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

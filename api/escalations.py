@@ -7,7 +7,7 @@ the case's workflow as an Update, and the workflow's activity writes the registe
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -18,12 +18,14 @@ from api.errors import ERROR_RESPONSES, ApiError, not_found
 from api.listing import Page, Paging
 from models.access import kinds_visible_to
 from models.cases import AcknowledgeEscalation, CaseView
-from models.common import CaseKind, Role
+from models.common import CaseKind, RequestBody, Role
 from models.deadlines import LadderStep
 from models.register import CLOSED_BY, EscalationRow, NotificationRow, ladder_step_filter
 
 router = APIRouter(prefix="/escalations", tags=["escalations"], responses=ERROR_RESPONSES)
 
+# The register's id column is a 32-bit integer on PostgreSQL.
+EscalationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 QUEUE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, Role.ADVICE_SUPERVISOR})
 # Each case's own step says who may acknowledge; a queue reader sees only its tiers' escalations.
 ACKNOWLEDGERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.ADVICE_SUPERVISOR})
@@ -66,7 +68,7 @@ class EscalationDetail(EscalationSummary):
     notifications: list[NotificationView]
 
 
-class Acknowledgment(BaseModel):
+class Acknowledgment(RequestBody):
     comment: str = Field(min_length=1, max_length=2_000)
 
 
@@ -156,7 +158,9 @@ def list_escalations(
 
 
 @router.get("/{escalation_id}", response_model=EscalationDetail, summary="Read an escalation")
-def read_escalation(escalation_id: int, actor: CurrentActor, session: SessionDep) -> EscalationDetail:
+def read_escalation(
+    escalation_id: EscalationId, actor: CurrentActor, session: SessionDep
+) -> EscalationDetail:
     """One escalation and who was told what and when: its notifications and their delivery."""
     require(QUEUE_READERS, actor, "the escalation queue")
     row = _row(session, escalation_id, actor)
@@ -166,7 +170,7 @@ def read_escalation(escalation_id: int, actor: CurrentActor, session: SessionDep
 
 @router.post("/{escalation_id}/acknowledge", response_model=CaseView, summary="Acknowledge an escalation")
 async def acknowledge_escalation(
-    escalation_id: int,
+    escalation_id: EscalationId,
     body: Acknowledgment,
     actor: CurrentActor,
     session: SessionDep,

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from api.cases import SPECS, CaseApi, may_read
 from api.deps import CurrentActor
 from api.errors import ERROR_RESPONSES, not_found
+from models.common import CaseKind
 
 router = APIRouter(prefix="/pathways", tags=["pathways"], responses=ERROR_RESPONSES)
 
@@ -73,10 +74,10 @@ def pathway_view(spec: CaseApi) -> Pathway:
 
 
 @router.get("/{kind}", response_model=Pathway, summary="A case kind's pathway")
-def case_kind(kind: str, actor: CurrentActor) -> Pathway:
+def case_kind(kind: CaseKind, actor: CurrentActor) -> Pathway:
     """Stages, the actions allowed in each, where each leads, and who may take it."""
-    spec = SPECS.get(kind)
+    spec = SPECS.get(kind.value)
     if spec is None:
-        raise not_found("pathway", kind)
+        raise not_found("pathway", kind.value)
     may_read(spec, actor)
     return pathway_view(spec)

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # The largest request Fairway takes: the largest real body (an opening with its 10,000
+    # characters of allegations) is a small fraction of it.
+    max_request_body_bytes: int = Field(1_048_576, ge=1_024, description="larger bodies get 413")
     data_dir: Path = Path("data")
     ui_port: int = 8233
 

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from models.cases import CaseCarried, CaseLink, CasePolicy, CaseState
-from models.common import ActionMeta, CaseKind, Reference, Role
+from models.common import ActionMeta, CaseKind, Reference, RequestBody, Role, broken_rule
 from models.deadline_policies import PolicyByReference, publish
 from models.deadlines import (
     DeadlineKind,
@@ -63,7 +63,7 @@ class ConcernType(StrEnum):
     GOVERNANCE = "governance"
 
 
-class PractitionerRef(BaseModel):
+class PractitionerRef(RequestBody):
     """The practitioner as their professional register knows them: never a name."""
 
     regulator: Regulator
@@ -73,7 +73,7 @@ class PractitionerRef(BaseModel):
         return f"{self.regulator.value}:{self.number}"
 
 
-class Referral(BaseModel):
+class Referral(RequestBody):
     """A healthcare organisation's request for advice (only the organisation can ask)."""
 
     organisation_ods_code: Reference = Field(description="ODS code of the referring organisation")
@@ -87,9 +87,9 @@ class Referral(BaseModel):
     def _consistent(self) -> Referral:
         if self.practitioner.regulator is not REGULATOR_OF[self.profession]:
             expected = REGULATOR_OF[self.profession].value
-            raise ValueError(f"a {self.profession.value}'s register is the {expected}")
+            raise broken_rule("wrong_regulator", f"a {self.profession.value}'s register is the {expected}")
         if len(set(self.concerns)) != len(self.concerns):
-            raise ValueError("each concern type once")
+            raise broken_rule("concern_repeated", "each concern type once")
         return self
 
 
@@ -108,22 +108,22 @@ class AdviceStage(StrEnum):
     CLOSED = "closed"
 
 
-class AssignAdviser(BaseModel):
+class AssignAdviser(RequestBody):
     adviser: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")
 
 
-class HoldAdviceCall(BaseModel):
+class HoldAdviceCall(RequestBody):
     held_on: date
 
 
-class ScheduleFollowUp(BaseModel):
+class ScheduleFollowUp(RequestBody):
     """The episode's confirmation letter, with the next contact it sets."""
 
     letter_sent_on: date
     follow_up_on: date
 
 
-class AgreeClosure(BaseModel):
+class AgreeClosure(RequestBody):
     """The episode's confirmation letter, recording that the case can close."""
 
     letter_sent_on: date
@@ -135,12 +135,12 @@ class AssessmentType(StrEnum):
     FULL = "full"
 
 
-class RequestAssessment(BaseModel):
+class RequestAssessment(RequestBody):
     assessment_type: AssessmentType
     requested_on: date
 
 
-class IcgDecision(BaseModel):
+class IcgDecision(RequestBody):
     decided_on: date
 
 
@@ -153,16 +153,16 @@ class ConsentParty(StrEnum):
     PRACTITIONER = "practitioner"
 
 
-class RecordConsent(BaseModel):
+class RecordConsent(RequestBody):
     party: ConsentParty
     given_on: date
 
 
-class StartAssessment(BaseModel):
+class StartAssessment(RequestBody):
     started_on: date
 
 
-class IssueAssessmentReport(BaseModel):
+class IssueAssessmentReport(RequestBody):
     issued_on: date
 
 
@@ -172,7 +172,7 @@ class InterventionType(StrEnum):
     PSR_ACTION_PLAN = "psr_action_plan"  # professional support and remediation
 
 
-class StartIntervention(BaseModel):
+class StartIntervention(RequestBody):
     intervention: InterventionType
     agreed_on: date
 
@@ -182,7 +182,7 @@ class ExclusionType(StrEnum):
     FORMAL = "formal"
 
 
-class RecordExclusion(BaseModel):
+class RecordExclusion(RequestBody):
     """The organisation has excluded the practitioner (MHPS Part II); the exclusion runs as its
     own case, a child of this one."""
 
@@ -193,7 +193,7 @@ class RecordExclusion(BaseModel):
     )
 
 
-class CloseAdvice(BaseModel):
+class CloseAdvice(RequestBody):
     closed_on: date
 
 
@@ -434,49 +434,49 @@ class InterventionOpening(BaseModel):
     team: str = ADVICE_TEAM
 
 
-class AppointMediator(BaseModel):
+class AppointMediator(RequestBody):
     mediator: Reference = Field(description="the mediator's reference, not their name")
     appointed_on: date
 
 
-class HoldMediation(BaseModel):
+class HoldMediation(RequestBody):
     held_on: date
 
 
-class AgreeReviewTerms(BaseModel):
+class AgreeReviewTerms(RequestBody):
     agreed_on: date
 
 
-class HoldTeamReview(BaseModel):
+class HoldTeamReview(RequestBody):
     held_on: date
 
 
-class Objective(BaseModel):
+class Objective(RequestBody):
     code: Reference = Field(description="the objective's reference in the plan document")
     follow_up_on: date
 
 
-class AgreeActionPlan(BaseModel):
+class AgreeActionPlan(RequestBody):
     agreed_on: date
     objectives: list[Objective] = Field(min_length=1, max_length=20)
 
 
-class RecordFollowUp(BaseModel):
+class RecordFollowUp(RequestBody):
     objective: str = Field(min_length=1, max_length=60)
     held_on: date
     met: bool = Field(description="whether the objective is now met")
     next_follow_up_on: date | None = Field(None, description="required while the objective is not met")
 
 
-class IssueInterventionReport(BaseModel):
+class IssueInterventionReport(RequestBody):
     issued_on: date
 
 
-class CompleteIntervention(BaseModel):
+class CompleteIntervention(RequestBody):
     completed_on: date
 
 
-class AbandonIntervention(BaseModel):
+class AbandonIntervention(RequestBody):
     abandoned_on: date
     reason: Literal["consent_withdrawn", "practitioner_left", "no_longer_needed"]
 
@@ -529,27 +529,27 @@ class ExclusionOpening(BaseModel):
     team: str = ADVICE_TEAM
 
 
-class ConsultAdviceService(BaseModel):
+class ConsultAdviceService(RequestBody):
     consulted_on: date
 
 
-class FormallyExclude(BaseModel):
+class FormallyExclude(RequestBody):
     excluded_on: date
 
 
-class ReviewExclusion(BaseModel):
+class ReviewExclusion(RequestBody):
     reviewed_on: date
 
 
-class RenewExclusion(BaseModel):
+class RenewExclusion(RequestBody):
     renewed_on: date
 
 
-class ReturnToWork(BaseModel):
+class ReturnToWork(RequestBody):
     returned_on: date
 
 
-class EndExclusion(BaseModel):
+class EndExclusion(RequestBody):
     ended_on: date
     reason: Literal["disciplinary_hearing", "resignation", "other_process"]
 

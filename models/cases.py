@@ -13,7 +13,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
-from models.common import AppliedAction, CaseKind, LedgerEntry
+from models.common import AppliedAction, CaseKind, EventFloor, LedgerEntry, RequestBody, broken_rule
 from models.deadline_policies import STANDARD, PolicyByReference
 from models.deadlines import Deadline, DeadlineChangeView
 
@@ -64,6 +64,10 @@ class CaseState(BaseModel):
     acknowledged_escalations: list[str] = []
     seq: int = 0
     version: int = 0  # counts projections, so the register never takes an older one
+
+    def event_floor(self) -> EventFloor | None:
+        """The earliest any event this case records can be; None: only the plausibility floor."""
+        return None
 
 
 class CasePolicy(BaseModel):
@@ -162,11 +166,11 @@ class CaseProjection(BaseModel):
 # --- actions every case kind has (workflows/case_kit.py common_steps) ---------------------
 
 
-class AddNote(BaseModel):
+class AddNote(RequestBody):
     text: str = Field(min_length=1, max_length=10_000)
 
 
-class ExtendDeadline(BaseModel):
+class ExtendDeadline(RequestBody):
     deadline: str = Field(min_length=1, max_length=80)
     new_due_on: date | None = None
     new_due_at: datetime | None = Field(None, description="an exact instant, e.g. 4pm on a court order")
@@ -176,16 +180,16 @@ class ExtendDeadline(BaseModel):
     @model_validator(mode="after")
     def _one_new_due(self) -> ExtendDeadline:
         if (self.new_due_on is None) == (self.new_due_at is None):
-            raise ValueError("give exactly one of new_due_on or new_due_at")
+            raise broken_rule("one_new_due", "give exactly one of new_due_on or new_due_at")
         return self
 
 
-class WaiveDeadline(BaseModel):
+class WaiveDeadline(RequestBody):
     deadline: str = Field(min_length=1, max_length=80)
     reason: str = Field(min_length=1, max_length=2_000)
 
 
-class AcknowledgeEscalation(BaseModel):
+class AcknowledgeEscalation(RequestBody):
     deadline: str = Field(min_length=1, max_length=80)
     revision: int = Field(ge=1)
     step: Literal["warning", "supervisor", "head_of_service"]

@@ -15,7 +15,16 @@ from models.cases import (  # the actions every kind has, the claim among them
     CaseProjection,
     CaseState,
 )
-from models.common import ActionMeta, CaseKind, Money, Reference, case_workflow_id
+from models.common import (
+    ActionMeta,
+    CaseKind,
+    EventFloor,
+    Money,
+    Reference,
+    RequestBody,
+    broken_rule,
+    case_workflow_id,
+)
 from models.routes import RouteRecord
 
 
@@ -69,24 +78,24 @@ class ClosureOutcome(StrEnum):
     JUDGMENT = "judgment"
 
 
-class Defendant(BaseModel):
+class Defendant(RequestBody):
     kind: Literal["trust", "gp_practice"]
     code: Reference = Field(description="ODS code of the trust or practice")
     name: str = Field(min_length=1, max_length=200)
 
 
-class Claimant(BaseModel):
+class Claimant(RequestBody):
     name: str = Field(min_length=1, max_length=200)
     date_of_birth: date
     protected_party: bool = Field(False, description="lacks capacity to conduct proceedings")
 
 
-class ClaimantFirm(BaseModel):
+class ClaimantFirm(RequestBody):
     firm_id: Reference = Field(description="the firm's reference, e.g. its SRA number")
     name: str = Field(min_length=1, max_length=200)
 
 
-class ClaimOpening(BaseModel):
+class ClaimOpening(RequestBody):
     scheme: Scheme
     defendant: Defendant
     specialty: str = Field(min_length=1, max_length=100)
@@ -101,21 +110,21 @@ class ClaimOpening(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> ClaimOpening:
         if self.claimant.date_of_birth > self.incident_date:
-            raise ValueError("the claimant's date of birth is after the incident date")
+            raise broken_rule("dates_out_of_order", "the claimant's date of birth is after the incident date")
         if self.date_of_knowledge and self.date_of_knowledge < self.incident_date:
-            raise ValueError("the date of knowledge is before the incident date")
+            raise broken_rule("dates_out_of_order", "the date of knowledge is before the incident date")
         return self
 
 
 # --- handler action payloads -------------------------------------------------------------
 
 
-class Reassign(BaseModel):
+class Reassign(RequestBody):
     handler: str = Field(min_length=1, max_length=100)
     reason: str = Field("", max_length=1_000)
 
 
-class Close(BaseModel):
+class Close(RequestBody):
     outcome: ClosureOutcome
     summary: str = Field("", max_length=5_000)
 
@@ -130,47 +139,47 @@ class LinkCase(BaseModel):
     relation: str = Field(min_length=1, max_length=200)
 
 
-class Reopen(BaseModel):
+class Reopen(RequestBody):
     reason: str = Field(min_length=1, max_length=2_000)
 
 
-class PutOnHold(BaseModel):
+class PutOnHold(RequestBody):
     reason: str = Field(min_length=1, max_length=2_000)
     review_on: date
 
 
-class TakeOffHold(BaseModel):
+class TakeOffHold(RequestBody):
     reason: str = Field("", max_length=2_000)
 
 
-class RequestHealthRecords(BaseModel):
+class RequestHealthRecords(RequestBody):
     requested_on: date
 
 
-class SupplyHealthRecords(BaseModel):
+class SupplyHealthRecords(RequestBody):
     supplied_on: date
 
 
-class ReceiveLetter(BaseModel):
+class ReceiveLetter(RequestBody):
     received_on: date
     copied_to_nhs_resolution: bool = True
 
 
-class AcknowledgeLetter(BaseModel):
+class AcknowledgeLetter(RequestBody):
     sent_on: date
 
 
-class ExpertInstruction(BaseModel):
+class ExpertInstruction(RequestBody):
     discipline: str = Field(min_length=1, max_length=100)
     issues: list[Literal["breach", "causation", "quantum"]] = Field(min_length=1)
     expert: str = Field("", max_length=200)
 
 
-class OpenInvestigation(BaseModel):
+class OpenInvestigation(RequestBody):
     experts: list[ExpertInstruction] = Field(min_length=1)
 
 
-class InstructExperts(BaseModel):
+class InstructExperts(RequestBody):
     experts: list[ExpertInstruction] = Field(min_length=1)
 
 
@@ -180,7 +189,7 @@ class LiabilityPosition(StrEnum):
     DENIED = "denied"
 
 
-class SendLetterOfResponse(BaseModel):
+class SendLetterOfResponse(RequestBody):
     sent_on: date
     liability: LiabilityPosition
     expert_disciplines_relied_on: list[str] = []
@@ -190,17 +199,17 @@ class SendLetterOfResponse(BaseModel):
     def _denial_names_experts(self) -> SendLetterOfResponse:
         # PAP 3.25: a denial should say which expert evidence it relies on.
         if self.liability is LiabilityPosition.DENIED and not self.expert_disciplines_relied_on:
-            raise ValueError("a denial must name the expert disciplines relied on")
+            raise broken_rule("denial_without_experts", "a denial must name the expert disciplines relied on")
         return self
 
 
-class ExtendResponsePeriod(BaseModel):
+class ExtendResponsePeriod(RequestBody):
     agreed_by: str = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=2_000)
     new_due_date: date
 
 
-class RecordStandstill(BaseModel):
+class RecordStandstill(RequestBody):
     agreed_on: date
     until: date
     terms: str = Field("", max_length=2_000)
@@ -212,7 +221,7 @@ class StocktakeOutcome(StrEnum):
     SETTLED = "settled"
 
 
-class HoldStocktake(BaseModel):
+class HoldStocktake(RequestBody):
     held_on: date
     outcome: StocktakeOutcome
     notes: str = Field("", max_length=5_000)
@@ -223,7 +232,7 @@ class Side(StrEnum):
     DEFENDANT = "defendant"
 
 
-class MakeOffer(BaseModel):
+class MakeOffer(RequestBody):
     by: Side
     amount: Money
     heads_of_loss: list[str] = []
@@ -235,12 +244,12 @@ class MakeOffer(BaseModel):
     )
 
 
-class WithdrawOffer(BaseModel):
+class WithdrawOffer(RequestBody):
     offer_no: int
     withdrawn_on: date
 
 
-class ChangeOffer(BaseModel):
+class ChangeOffer(RequestBody):
     """A Part 36 offer's terms changed by written notice (CPR 36.9)."""
 
     offer_no: int
@@ -251,24 +260,24 @@ class ChangeOffer(BaseModel):
     )
 
 
-class AcceptOffer(BaseModel):
+class AcceptOffer(RequestBody):
     offer_no: int
     accepted_on: date
 
 
-class RequestOfferClarification(BaseModel):
+class RequestOfferClarification(RequestBody):
     offer_no: int
     requested_on: date
     question: str = Field(min_length=1, max_length=5_000)
 
 
-class ClarifyOffer(BaseModel):
+class ClarifyOffer(RequestBody):
     offer_no: int
     answer: str = Field(min_length=1, max_length=5_000)
     clarified_on: date
 
 
-class PeriodicalPaymentOrder(BaseModel):
+class PeriodicalPaymentOrder(RequestBody):
     """Future losses paid yearly for life (Damages Act 1996 s.2, CPR 41.4-41.10)."""
 
     annual_amount: Money = Field(gt=0)
@@ -276,7 +285,7 @@ class PeriodicalPaymentOrder(BaseModel):
     starts_on: date
 
 
-class RecordSettlement(BaseModel):
+class RecordSettlement(RequestBody):
     agreed_on: date
     general_damages: Money
     special_damages: Money
@@ -289,13 +298,15 @@ class RecordSettlement(BaseModel):
     def _award_adds_up(self) -> RecordSettlement:
         damages = self.general_damages + self.special_damages + self.future_losses
         if self.lump_sum is not None and self.lump_sum > damages:
-            raise ValueError(f"the lump sum is more than the damages of {damages}")
+            raise broken_rule("lump_sum_over_damages", f"the lump sum is more than the damages of {damages}")
         if self.periodical_payments is not None and self.lump_sum is None:
-            raise ValueError("give the lump sum paid alongside a periodical payment order")
+            raise broken_rule(
+                "lump_sum_missing", "give the lump sum paid alongside a periodical payment order"
+            )
         return self
 
 
-class RecordCourtApproval(BaseModel):
+class RecordCourtApproval(RequestBody):
     """The court's decision on a child's or protected party's settlement (CPR 21.10)."""
 
     approved: bool
@@ -311,7 +322,7 @@ class PaymentKind(StrEnum):
     COSTS = "costs"
 
 
-class RecordPayment(BaseModel):
+class RecordPayment(RequestBody):
     paid_on: date
     amount: Money = Field(gt=0)
     payee: Literal["claimant", "claimant_solicitors"]
@@ -322,7 +333,7 @@ class RecordPayment(BaseModel):
     )
 
 
-class CorrectDate(BaseModel):
+class CorrectDate(RequestBody):
     """A date recorded for an earlier action was wrong: every deadline computed from it moves."""
 
     action: str = Field(min_length=1, max_length=80, description="the action whose date is corrected")
@@ -462,6 +473,9 @@ class ClaimState(CaseState):
     refused_settlements: list[Settlement] = []  # not approved by the court (CPR 21.10)
     payments: list[Payment] = []
     routes: list[RouteRecord] = []  # every resolution route tried, running or ended, and why
+
+    def event_floor(self) -> EventFloor:
+        return EventFloor(self.opening.incident_date, "incident")
 
     def needs_approval(self, on: date) -> bool:
         """A child or protected party's settlement or payment is valid only once the court has

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 
 class Role(StrEnum):
@@ -44,6 +46,63 @@ class Actor(BaseModel):
 
     id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")
     role: Role
+
+
+class RequestBody(BaseModel):
+    """A request body or a part of one: a field it does not know is refused, not dropped (a
+    misspelt `recieved_on` must not pass as a request without its date)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# No case Fairway handles reports an event before this: an earlier date is a typing slip.
+EARLIEST_PLAUSIBLE_DATE = date(1900, 1, 1)
+
+
+class EventFloor(NamedTuple):
+    """The earliest a case's events can be: its incident, a baby's birth."""
+
+    on: date
+    event: str  # "incident", "birth": names the refusal, `date_before_incident`
+
+
+def date_refusal(field: str, value: date | None, today: date, floor: EventFloor | None = None):
+    """Why a date a request reports as past is implausible, as (code, message), or None.
+    Openings and actions both ask this one rule."""
+    if value is None:
+        return None
+    day = value.date() if isinstance(value, datetime) else value
+    if day > today:
+        return "date_in_future", f"{field} {day} is in the future"
+    if floor is not None and day < floor.on:
+        return f"date_before_{floor.event}", f"{field} {day} is before the {floor.event} on {floor.on}"
+    if day < EARLIEST_PLAUSIBLE_DATE:
+        return "date_implausible", f"{field} {day} is before {EARLIEST_PLAUSIBLE_DATE.year}"
+    return None
+
+
+def reported_dates(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, date]]:
+    """Every date and time in a request, named by its place (`claimant.date_of_birth`)."""
+    for name, value in model:
+        place = f"{prefix}{name}"
+        if isinstance(value, date):
+            yield place, value
+        elif isinstance(value, BaseModel):
+            yield from reported_dates(value, f"{place}.")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from reported_dates(item, f"{place}.{index}.")
+
+
+RULE_BROKEN = "rule_broken"
+
+
+def broken_rule(code: str, message: str) -> PydanticCustomError:
+    """A request its schema allows but a rule about its own fields refuses (dates out of order, a
+    denial naming no experts). The API answers it like a case's refusal, 409 with `code`: a
+    422 means the request does not match its schema."""
+    return PydanticCustomError(RULE_BROKEN, "{message}", {"message": message, "code": code})
 
 
 class ActionMeta(BaseModel):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
 from models.cases import CaseCarried, CaseLink, CasePolicy
 from models.claims import Side
-from models.common import ActionMeta, Money
+from models.common import ActionMeta, Money, RequestBody, broken_rule
 from models.routes import RouteOpening, RouteState, SettlementTerms
 
 
@@ -49,7 +50,7 @@ class EvaluationOpening(RouteOpening):
     reason: str = ""
 
 
-class AppointEvaluator(BaseModel):
+class AppointEvaluator(RequestBody):
     evaluator: str = Field(min_length=1, max_length=200)
     standing: EvaluatorStanding
     provider: str = Field("", max_length=200, description="e.g. CEDR, Trust Mediation")
@@ -58,7 +59,7 @@ class AppointEvaluator(BaseModel):
     evaluation_on: date = Field(description="the hearing, or the date the paper evaluation is due")
 
 
-class FixEvaluationTimetable(BaseModel):
+class FixEvaluationTimetable(RequestBody):
     """Dates agreed or ordered for the papers; may move the evaluation date too."""
 
     position_papers_due_on: date
@@ -66,16 +67,16 @@ class FixEvaluationTimetable(BaseModel):
     evaluation_on: date | None = Field(None, description="a moved evaluation date; none keeps it")
 
 
-class ServePositionPaper(BaseModel):
+class ServePositionPaper(RequestBody):
     served_on: date
     by: Side
 
 
-class LodgeEvaluationBundle(BaseModel):
+class LodgeEvaluationBundle(RequestBody):
     lodged_on: date
 
 
-class EvaluationGist(BaseModel):
+class EvaluationGist(RequestBody):
     """The evaluator's view in brief; the full evaluation is a document, not case data."""
 
     breach: str = Field(min_length=1, max_length=2_000)
@@ -84,42 +85,45 @@ class EvaluationGist(BaseModel):
     valuation: Money | None = Field(None, description="the evaluator's figure for the claim, if given")
 
 
-class DeliverEvaluation(BaseModel):
+class DeliverEvaluation(RequestBody):
     delivered_on: date
     gist: EvaluationGist
 
 
-class RecordEvaluationResponse(BaseModel):
+class RecordEvaluationResponse(RequestBody):
     by: Side
     responded_on: date
     accepts: bool = Field(description="whether this party accepts the evaluation as a basis to settle")
     comments: str = Field("", max_length=2_000)
 
 
-class SettleOnEvaluation(BaseModel):
+class SettleOnEvaluation(RequestBody):
     settlement: SettlementTerms
     notes: str = Field("", max_length=5_000)
 
 
-class RecordIssuesNarrowed(BaseModel):
+Issue = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class RecordIssuesNarrowed(RequestBody):
     """Not resolved, but the parties agree some issues: the claim chooses its next route."""
 
-    issues_agreed: list[str] = Field(min_length=1, max_length=50)
-    issues_remaining: list[str] = Field(default_factory=list, max_length=50)
+    issues_agreed: list[Issue] = Field(min_length=1, max_length=50)
+    issues_remaining: list[Issue] = Field(default_factory=list, max_length=50)
     notes: str = Field("", max_length=5_000)
 
     @model_validator(mode="after")
     def _issues_named(self) -> RecordIssuesNarrowed:
-        if any(not issue.strip() or len(issue) > 500 for issue in self.issues_agreed + self.issues_remaining):
-            raise ValueError("each issue is a non-empty phrase of at most 500 characters")
+        if any(not issue.strip() for issue in self.issues_agreed + self.issues_remaining):
+            raise broken_rule("blank_issue", "each issue is a phrase, not blank")
         return self
 
 
-class RecordNotResolved(BaseModel):
+class RecordNotResolved(RequestBody):
     reason: str = Field(min_length=1, max_length=2_000)
 
 
-class AbandonEvaluation(BaseModel):
+class AbandonEvaluation(RequestBody):
     reason: str = Field(min_length=1, max_length=2_000)
     court_order_varied_on: date | None = Field(
         None, description="a court-ordered evaluation ends early only if the court varies its order"

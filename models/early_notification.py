@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from models.cases import CaseCarried, CaseLink, CasePolicy, CaseState
 from models.claims import ClaimantFirm, ClaimOpening, ClaimPolicy
-from models.common import ActionMeta, Actor, CaseKind, Money, Reference
+from models.common import ActionMeta, Actor, CaseKind, EventFloor, Money, Reference, RequestBody, broken_rule
 from models.deadline_policies import PolicyByReference, publish
 from models.deadlines import (
     DeadlineKind,
@@ -46,7 +46,7 @@ class Birth(StrEnum):
     ELECTIVE_CAESAREAN = "elective_caesarean"  # no labour: outside every version of the scheme
 
 
-class EncephalopathySigns(BaseModel):
+class EncephalopathySigns(RequestBody):
     """Signs of moderate-to-severe encephalopathy, as the criteria name them."""
 
     altered_consciousness: bool = False
@@ -57,7 +57,7 @@ class EncephalopathySigns(BaseModel):
     clinical_seizures: bool = Field(False, description="seizures of any kind")
 
 
-class Notification(BaseModel):
+class Notification(RequestBody):
     """A trust's notification, once MNSI has confirmed it is investigating. No names."""
 
     mnsi_reference: Reference = Field(description="MNSI's (formerly HSIB's) reference for its investigation")
@@ -81,7 +81,7 @@ class Notification(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> Notification:
         if self.injury_diagnosed_on is not None and self.injury_diagnosed_on < self.date_of_birth:
-            raise ValueError("the injury was diagnosed before the date of birth")
+            raise broken_rule("dates_out_of_order", "the injury was diagnosed before the date of birth")
         return self
 
 
@@ -350,15 +350,15 @@ class Outcome(StrEnum):
     LIABILITY_ADMITTED = "liability_admitted"
 
 
-class AcknowledgeNotification(BaseModel):
+class AcknowledgeNotification(RequestBody):
     sent_on: date
 
 
-class ReceiveMnsiReport(BaseModel):
+class ReceiveMnsiReport(RequestBody):
     received_on: date
 
 
-class Review(BaseModel):
+class Review(RequestBody):
     """A reviewer's conclusion at a step (MRI triage, initial clinical review)."""
 
     reviewed_on: date
@@ -374,24 +374,24 @@ class ReviewWithLetters(Review):
     @model_validator(mode="after")
     def _letters_after_review(self) -> ReviewWithLetters:
         if self.letters_sent_on < self.reviewed_on:
-            raise ValueError("the letters cannot go before the review")
+            raise broken_rule("dates_out_of_order", "the letters cannot go before the review")
         return self
 
 
-class SendFamilyLetter(BaseModel):
+class SendFamilyLetter(RequestBody):
     sent_on: date
 
 
-class FamilyDecisionOn(BaseModel):
+class FamilyDecisionOn(RequestBody):
     decided_on: date
 
 
-class RecordLetterOfClaim(BaseModel):
+class RecordLetterOfClaim(RequestBody):
     claim_ref: ClaimRef
     received_on: date
 
 
-class Finding(BaseModel):
+class Finding(RequestBody):
     """A legal investigation's finding on breach of duty or on causation."""
 
     found: bool
@@ -400,30 +400,30 @@ class Finding(BaseModel):
     found_on: date
 
 
-class DecideNoLiability(BaseModel):
+class DecideNoLiability(RequestBody):
     decided_on: date
     reasons: str = Field(min_length=1, max_length=10_000)
     outcome_letter_sent_on: date
 
 
-class AdmitLiability(BaseModel):
+class AdmitLiability(RequestBody):
     decided_on: date
     reasons: str = Field(min_length=1, max_length=10_000)
 
 
-class RecordApology(BaseModel):
+class RecordApology(RequestBody):
     given_on: date
     by: Literal["trust", "nhs_resolution"]
     method: Literal["letter", "meeting", "phone"]
 
 
-class RecordInterimPayment(BaseModel):
+class RecordInterimPayment(RequestBody):
     paid_on: date
     amount: Money = Field(gt=0)
     reference: Reference
 
 
-class OpenClaim(BaseModel):
+class OpenClaim(RequestBody):
     """What the claim opened from an admission needs beyond the EN facts. The claimant's name
     goes to the claim only: the EN ledger records that a name was given, not the name."""
 
@@ -435,14 +435,14 @@ class OpenClaim(BaseModel):
     )
 
 
-class AssignFamilyLiaison(BaseModel):
+class AssignFamilyLiaison(RequestBody):
     officer: ActorId
 
 
 ContactMethod = Literal["phone", "video", "in_person", "letter", "email"]
 
 
-class RecordFamilyContact(BaseModel):
+class RecordFamilyContact(RequestBody):
     """One contact with the family. `contact_with` is a relationship (mother, father, family's
     solicitor), never a name."""
 
@@ -454,7 +454,7 @@ class RecordFamilyContact(BaseModel):
     agreed: str = Field(min_length=1, max_length=2_000, description="what was agreed")
 
 
-class RecordCandourNotification(BaseModel):
+class RecordCandourNotification(RequestBody):
     """The trust's notification of the family under the duty of candour (Reg 20)."""
 
     notified_on: date
@@ -462,7 +462,7 @@ class RecordCandourNotification(BaseModel):
     apology_given: bool
 
 
-class RecordCandourFollowUp(BaseModel):
+class RecordCandourFollowUp(RequestBody):
     sent_on: date
 
 
@@ -531,6 +531,9 @@ class EarlyNotificationState(CaseState):
     candour: Candour = Candour()
     letters: list[Letter] = []
     claim_ref: str | None = None
+
+    def event_floor(self) -> EventFloor:
+        return EventFloor(self.notification.date_of_birth, "birth")
 
 
 class EarlyNotificationInput(BaseModel):

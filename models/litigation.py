@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from models.cases import CaseCarried, CaseLink, CasePolicy
-from models.common import ActionMeta
+from models.common import ActionMeta, RequestBody, broken_rule
 from models.routes import RouteOpening, RouteState, SettlementTerms
 
 
@@ -75,14 +75,14 @@ class LitigationOpening(RouteOpening):
 # --- the steps' payloads ---------------------------------------------------------------
 
 
-class ServeClaimForm(BaseModel):
+class ServeClaimForm(RequestBody):
     """The CPR 7.5 step (posting, delivering, emailing...) taken by the claimant."""
 
     step_taken_on: date
     method: ServiceMethod
 
 
-class NoticeToServe(BaseModel):
+class NoticeToServe(RequestBody):
     """CPR 7.7: our notice requiring the claimant to serve the claim form (or discontinue) by a
     date at least 14 days after the notice is served."""
 
@@ -92,28 +92,30 @@ class NoticeToServe(BaseModel):
     @model_validator(mode="after")
     def _at_least_fourteen_days(self) -> NoticeToServe:
         if (self.serve_by - self.served_on).days < 14:
-            raise ValueError("CPR 7.7(2): serve_by must be at least 14 days after the notice is served")
+            raise broken_rule(
+                "notice_too_short", "CPR 7.7(2): serve_by must be at least 14 days after the notice is served"
+            )
         return self
 
 
-class ServeParticulars(BaseModel):
+class ServeParticulars(RequestBody):
     """Particulars served after the claim form (CPR 7.4): deemed served under CPR 6.26."""
 
     sent_at: datetime = Field(description="when posted, delivered or sent; the 4.30pm cut-off applies")
     method: ServiceMethod
 
 
-class FileAcknowledgment(BaseModel):
+class FileAcknowledgment(RequestBody):
     filed_on: date
     intention: Literal["defend_all", "defend_part", "contest_jurisdiction"] = "defend_all"
 
 
-class FileDefence(BaseModel):
+class FileDefence(RequestBody):
     filed_on: date
     liability: Literal["denied", "admitted_in_part", "admitted"] = "denied"
 
 
-class AllocationNotice(BaseModel):
+class AllocationNotice(RequestBody):
     """The court's notice of proposed allocation (CPR 26.3): the questionnaire date is its own."""
 
     served_on: date
@@ -121,16 +123,16 @@ class AllocationNotice(BaseModel):
     proposed_track: Literal["small_claims", "fast", "intermediate", "multi"] = "multi"
 
 
-class FileQuestionnaire(BaseModel):
+class FileQuestionnaire(RequestBody):
     filed_on: date
 
 
-class ListConference(BaseModel):
+class ListConference(RequestBody):
     listed_for: date
     notified_on: date
 
 
-class DirectionsOrder(BaseModel):
+class DirectionsOrder(RequestBody):
     """The order at the first CMC (Masters' Model Directions for Clinical Negligence Cases)."""
 
     made_on: date
@@ -146,11 +148,11 @@ class DirectionsOrder(BaseModel):
     @model_validator(mode="after")
     def _window(self) -> DirectionsOrder:
         if self.trial_window_to < self.trial_window_from:
-            raise ValueError("the trial window must end on or after it opens")
+            raise broken_rule("dates_out_of_order", "the trial window must end on or after it opens")
         return self
 
 
-class CourtOrder(BaseModel):
+class CourtOrder(RequestBody):
     """A later order setting or moving named dates (an extension, a new timetable, a trial date)."""
 
     made_on: date
@@ -158,7 +160,7 @@ class CourtOrder(BaseModel):
     description: str = Field(min_length=1, max_length=2_000)
 
 
-class ComplyWithDirection(BaseModel):
+class ComplyWithDirection(RequestBody):
     """A direction a party complies with (the other court dates are hearings the court holds)."""
 
     direction: Literal[
@@ -171,17 +173,17 @@ class ComplyWithDirection(BaseModel):
     complied_on: date
 
 
-class ListTrial(BaseModel):
+class ListTrial(RequestBody):
     trial_on: date
     notified_on: date
 
 
-class TrialHeld(BaseModel):
+class TrialHeld(RequestBody):
     held_on: date
     notes: str = Field("", max_length=5_000)
 
 
-class JudgmentForClaimant(BaseModel):
+class JudgmentForClaimant(RequestBody):
     """Damages awarded: the award is recorded as the claim's settlement terms (agreed_on is the
     date of judgment), and payment follows on the claim."""
 
@@ -192,16 +194,16 @@ class JudgmentForClaimant(BaseModel):
     @model_validator(mode="after")
     def _award_dated(self) -> JudgmentForClaimant:
         if self.award.agreed_on != self.given_on:
-            raise ValueError("the award's agreed_on is the date of judgment")
+            raise broken_rule("award_not_judgment_date", "the award's agreed_on is the date of judgment")
         return self
 
 
-class JudgmentForDefendant(BaseModel):
+class JudgmentForDefendant(RequestBody):
     given_on: date
     notes: str = Field("", max_length=5_000)
 
 
-class ConsentOrder(BaseModel):
+class ConsentOrder(RequestBody):
     """Settled: a consent (Tomlin) order records the terms; a child's settlement still needs
     the court's approval (CPR 21.10), which the claim sees to."""
 
@@ -209,7 +211,7 @@ class ConsentOrder(BaseModel):
     settlement: SettlementTerms
 
 
-class DefaultJudgment(BaseModel):
+class DefaultJudgment(RequestBody):
     """CPR 12: the claimant obtained judgment because no acknowledgment of service (CPR 12.3(1))
     or no defence (12.3(2)) was filed in time. Damages are still to be decided by the court."""
 
@@ -217,7 +219,7 @@ class DefaultJudgment(BaseModel):
     notes: str = Field("", max_length=5_000)
 
 
-class SetAsideDefaultJudgment(BaseModel):
+class SetAsideDefaultJudgment(RequestBody):
     """CPR 13: the court set the default judgment aside; its order gives the date by which the
     defence must now be filed."""
 
@@ -228,23 +230,25 @@ class SetAsideDefaultJudgment(BaseModel):
     @model_validator(mode="after")
     def _defence_after_order(self) -> SetAsideDefaultJudgment:
         if self.defence_due_on < self.set_aside_on:
-            raise ValueError("defence_due_on cannot be before the order setting the judgment aside")
+            raise broken_rule(
+                "dates_out_of_order", "defence_due_on cannot be before the order setting the judgment aside"
+            )
         return self
 
 
-class Discontinuance(BaseModel):
+class Discontinuance(RequestBody):
     """CPR 38: the claimant serves a notice of discontinuance."""
 
     served_on: date
     reason: str = Field(min_length=1, max_length=2_000)
 
 
-class StrikeOut(BaseModel):
+class StrikeOut(RequestBody):
     struck_out_on: date
     reason: str = Field(min_length=1, max_length=2_000)
 
 
-class StayProceedings(BaseModel):
+class StayProceedings(RequestBody):
     """A stay (e.g. for ADR, CPR 3.1(2)(f) / 26.5): the claim may then try ADR meanwhile."""
 
     stayed_on: date
@@ -252,7 +256,7 @@ class StayProceedings(BaseModel):
     until: date | None = Field(None, description="the date the stay ends, if the order gives one")
 
 
-class LiftStay(BaseModel):
+class LiftStay(RequestBody):
     lifted_on: date
     reason: str = Field(min_length=1, max_length=2_000)
 

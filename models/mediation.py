@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from models.cases import CaseCarried, CaseLink, CasePolicy
 from models.claims import Side
-from models.common import ActionMeta
+from models.common import ActionMeta, RequestBody, broken_rule
 from models.routes import RouteOpening, RouteState, SettlementTerms
 
 
@@ -36,12 +36,12 @@ class MediationOpening(RouteOpening):
     reason: str = ""
 
 
-class AcceptMediation(BaseModel):
+class AcceptMediation(RequestBody):
     accepted_on: date
     accepted_by: Side
 
 
-class RefuseMediation(BaseModel):
+class RefuseMediation(RequestBody):
     """Courts weigh an unreasonable refusal of ADR when they decide costs: the reason is kept."""
 
     refused_on: date
@@ -49,14 +49,14 @@ class RefuseMediation(BaseModel):
     reason: str = Field(min_length=1, max_length=2_000)
 
 
-class AppointMediator(BaseModel):
+class AppointMediator(RequestBody):
     provider: str = Field(min_length=1, max_length=200, description="e.g. CEDR, Trust Mediation")
     mediator: str = Field(min_length=1, max_length=200)
     appointed_on: date
     format: MediationFormat | None = None
 
 
-class FixMediationDate(BaseModel):
+class FixMediationDate(RequestBody):
     mediation_on: date
     position_statements_due_on: date
     bundle_due_on: date
@@ -67,36 +67,39 @@ class FixMediationDate(BaseModel):
         if not (
             self.position_statements_due_on <= self.mediation_on and self.bundle_due_on <= self.mediation_on
         ):
-            raise ValueError("position statements and the bundle are due on or before the mediation date")
+            raise broken_rule(
+                "dates_out_of_order",
+                "position statements and the bundle are due on or before the mediation date",
+            )
         return self
 
 
-class ServePaper(BaseModel):
+class ServePaper(RequestBody):
     served_on: date
     by: Side
 
 
-class MediationSettled(BaseModel):
+class MediationSettled(RequestBody):
     held_on: date
     settlement: SettlementTerms
     notes: str = Field("", max_length=5_000)
 
 
-class MediationNotSettled(BaseModel):
+class MediationNotSettled(RequestBody):
     held_on: date
     notes: str = Field("", max_length=5_000)
 
 
-class RecordLaterSettlement(BaseModel):
+class RecordLaterSettlement(RequestBody):
     settlement: SettlementTerms
 
 
-class RecordNoSettlement(BaseModel):
+class RecordNoSettlement(RequestBody):
     checked_on: date
     reason: str = Field(min_length=1, max_length=2_000)
 
 
-class AbandonMediation(BaseModel):
+class AbandonMediation(RequestBody):
     reason: str = Field(min_length=1, max_length=2_000)
 
 

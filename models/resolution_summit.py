@@ -11,7 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from models.cases import CaseCarried, CaseLink, CasePolicy, CaseState
-from models.common import ActionMeta, Actor, Money, Reference
+from models.common import ActionMeta, Actor, Money, Reference, RequestBody, broken_rule
 from models.routes import SettlementTerms, SummitResult
 
 
@@ -36,7 +36,7 @@ def valuation_deadline(claim_ref: str) -> str:
 # --- opening and actions --------------------------------------------------------------------
 
 
-class SummitOpening(BaseModel):
+class SummitOpening(RequestBody):
     claimant_firm_id: Reference = Field(description="the firm's SRA id, as on its claims")
     claimant_firm_name: str = Field(min_length=1, max_length=200)
     proposed_on: date | None = Field(None, description="the date proposed for the summit, if any")
@@ -46,22 +46,22 @@ class SummitOpening(BaseModel):
     team: str = Field("claims", min_length=1, max_length=60)
 
 
-class ScheduleSummit(BaseModel):
+class ScheduleSummit(RequestBody):
     summit_on: date
     format: SummitFormat | None = None
     venue: str | None = Field(None, max_length=300)
 
 
-class AddClaim(BaseModel):
+class AddClaim(RequestBody):
     claim_ref: Reference
 
 
-class RemoveClaim(BaseModel):
+class RemoveClaim(RequestBody):
     claim_ref: Reference
     reason: str = Field(min_length=1, max_length=2_000)
 
 
-class RecordValuation(BaseModel):
+class RecordValuation(RequestBody):
     """Our pre-summit valuation of one claim: what we would settle it for."""
 
     claim_ref: Reference
@@ -71,12 +71,12 @@ class RecordValuation(BaseModel):
     notes: str = Field("", max_length=5_000)
 
 
-class SummitHeld(BaseModel):
+class SummitHeld(RequestBody):
     held_on: date
     notes: str = Field("", max_length=5_000)
 
 
-class RecordClaimOutcome(BaseModel):
+class RecordClaimOutcome(RequestBody):
     claim_ref: Reference
     result: SummitResult
     settlement: SettlementTerms | None = None
@@ -85,11 +85,11 @@ class RecordClaimOutcome(BaseModel):
     @model_validator(mode="after")
     def _terms_iff_settled(self) -> RecordClaimOutcome:
         if (self.result == SummitResult.SETTLED) != (self.settlement is not None):
-            raise ValueError("settlement terms are given if and only if the claim settled")
+            raise broken_rule("terms_mismatch", "settlement terms are given if and only if the claim settled")
         return self
 
 
-class CancelSummit(BaseModel):
+class CancelSummit(RequestBody):
     reason: str = Field(min_length=1, max_length=2_000)
 
 

@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from models.cases import CaseState
-from models.common import CaseKind, Money
+from models.common import CaseKind, Money, RequestBody
 
 
 class RouteKind(StrEnum):
@@ -30,7 +30,7 @@ class RouteKind(StrEnum):
 ADR_ROUTES = frozenset({RouteKind.MEDIATION, RouteKind.EARLY_NEUTRAL_EVALUATION, RouteKind.RESOLUTION_SUMMIT})
 
 
-class SettlementTerms(BaseModel):
+class SettlementTerms(RequestBody):
     """Damages and costs agreed on a route; the claim records them as its settlement."""
 
     agreed_on: date
@@ -158,14 +158,14 @@ ROUTE_CASE_KINDS = {
 # --- claim actions that start a route (their payloads; the route's opening adds RouteOpening) --
 
 
-class ProposeMediation(BaseModel):
+class ProposeMediation(RequestBody):
     proposed_by: Literal["claimant", "defendant"]
     proposed_on: date
     format: Literal["in_person", "remote"] = "remote"
     reason: str = Field("", max_length=2_000)
 
 
-class AgreeEvaluation(BaseModel):
+class AgreeEvaluation(RequestBody):
     """Early neutral evaluation, by agreement or by court order (CPR 3.1(2)(m), Lomax v Lomax)."""
 
     agreed_on: date
@@ -173,7 +173,7 @@ class AgreeEvaluation(BaseModel):
     reason: str = Field("", max_length=2_000)
 
 
-class RecordProceedingsIssued(BaseModel):
+class RecordProceedingsIssued(RequestBody):
     """The claimant has issued a claim form: litigation under the CPR timetable begins."""
 
     issued_on: date

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.auth import Directory
 from api.cases import CaseApi
+from api.guard import LINE_PATTERN, TEXT_PATTERN
 from models.access import ACCESS
 from models.claims import ClaimStage
 from models.common import CaseKind, Role
@@ -109,7 +110,7 @@ def _value(schema: dict, defs: dict, style: _Style) -> Any:
             return (date(2026, 1, 1) + timedelta(days=style.step_days * style.dates)).isoformat()
         if schema.get("format") == "date-time":
             return "2026-01-01T12:00:00Z"
-        if "pattern" in schema:
+        if schema.get("pattern") not in (None, TEXT_PATTERN, LINE_PATTERN):  # free text is any text
             return from_pattern(schema["pattern"])
         return "x" * max(1, schema.get("minLength", 1))
     if kind == "integer":

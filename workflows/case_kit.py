@@ -41,7 +41,16 @@ from models.cases import (
     ExtendDeadline,
     WaiveDeadline,
 )
-from models.common import ActionMeta, Actor, AppliedAction, LedgerEntry, Refusal, Role, payload_digest
+from models.common import (
+    ActionMeta,
+    Actor,
+    AppliedAction,
+    LedgerEntry,
+    Refusal,
+    Role,
+    date_refusal,
+    payload_digest,
+)
 from models.deadlines import DeadlineChangeView, LadderStep
 from workflows.clock import end_of_london_day, london_date
 from workflows.deadline_book import CaseRef, DeadlineBook
@@ -99,11 +108,11 @@ def every(*checks: StateCheck) -> StateCheck:
 
 
 def not_future(field: str) -> Check:
+    """A date the request reports as past: not in the future, nor before the case's first event
+    (a claim's incident, a baby's birth)."""
+
     def check(state: Any, payload: Any, ctx: Context):
-        value = getattr(payload, field)
-        if value is not None and value > ctx.today:
-            return "date_in_future", f"{field} {value} is in the future"
-        return None
+        return date_refusal(field, getattr(payload, field), ctx.today, state.event_floor())
 
     return check
 

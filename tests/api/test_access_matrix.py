@@ -375,7 +375,9 @@ async def test_pathways_are_shown_only_to_their_tier(matrix, role):
         probe("GET", f"/pathways/{kind}", None, 200 if ACCESS[CaseKind(kind)].may_read(role) else 403, "tier")
         for kind in SPECS
     ]
-    probes.append(probe("GET", "/pathways/no_such_kind", None, 404, "unknown kind", "pathway_not_found"))
+    probes.append(
+        probe("GET", "/pathways/no_such_kind", None, 422, "unknown kind: not in the enum", "invalid_request")
+    )
     failures = []
     for p in probes:
         failures += judge(matrix, role, p, await matrix.http.get(p.path, headers=auth(WHO[role])))
@@ -458,13 +460,14 @@ async def test_the_order_of_checks_is_as_the_matrix_assumes(matrix):
         auth("adviser") | {"Idempotency-Key": key()},
         auth("handler") | {"Idempotency-Key": key()},
     )
-    # 1. A body that is not JSON is refused before any dependency, even on a ref of another kind.
+    # 1. A body that is not JSON is refused by the guard before any route, even on a ref of
+    #    another kind.
     garbled = await http.post(
         f"/claims/{advice.ref}/add-note",
         content=b"{not json",
         headers=adviser | {"Content-Type": "application/json"},
     )
-    assert (garbled.status_code, garbled.json()["code"]) == (422, "invalid_request")
+    assert (garbled.status_code, garbled.json()["code"]) == (400, "invalid_json")
     assert not any(s in garbled.text for s in matrix.secrets())
     # 2. JSON the payload does not accept: the dependency decides first (kind, then tier).
     wrong_kind = await http.post(f"/claims/{advice.ref}/add-note", json=NOT_AN_OBJECT, headers=adviser)

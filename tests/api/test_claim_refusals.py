@@ -117,6 +117,6 @@ async def test_step_specific_refusals(fairway):
     own = await act(http, ref, "make_offer", SAMPLES["make_offer"] | {"responds_to": 1})
     assert own.status_code == 409 and own.json()["code"] == "offer_not_open"
     denial = await act(http, ref, "send_letter_of_response", {"sent_on": "2026-07-15", "liability": "denied"})
-    assert denial.status_code == 422, "a denial must name the expert disciplines relied on"
+    assert (denial.status_code, denial.json()["code"]) == (409, "denial_without_experts"), denial.text
     early_close = await act(http, ref, "close", {"outcome": "settled_with_damages"})
     assert early_close.status_code == 409 and early_close.json()["code"] == "no_payment_recorded"

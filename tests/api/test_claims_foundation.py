@@ -170,7 +170,7 @@ async def test_refusals_change_nothing(fairway):
         content=b"{not json",
         headers=auth("handler") | {"Content-Type": "application/json"},
     )
-    assert not_json.status_code == 422
+    assert (not_json.status_code, not_json.json()["code"]) == (400, "invalid_json")
     bad_outcome = await act(http, ref, "close", {"outcome": "vanished"})
     assert bad_outcome.status_code == 422 and bad_outcome.json()["details"][0]["loc"][-1] == "outcome"
 
@@ -184,7 +184,7 @@ async def test_opening_refusals(fairway):
         json=opening(incident_date="2024-03-01", date_of_knowledge="2023-01-01"),
         headers=auth("handler"),
     )
-    assert bad_dates.status_code == 422 and bad_dates.json()["code"] == "invalid_request"
+    assert bad_dates.status_code == 409 and bad_dates.json()["code"] == "dates_out_of_order"
     unknown_scheme = await http.post("/claims", json=opening(scheme="NOPE"), headers=auth("handler"))
     assert unknown_scheme.status_code == 422
     unknown_handler = await http.post("/claims", json=opening(handler="nobody"), headers=auth("handler"))

@@ -317,7 +317,7 @@ async def test_ineligible_notifications_are_refused_with_every_failed_criterion(
     before_scheme = await notify(http, date_of_birth="2016-12-01")
     assert [f["criterion"] for f in before_scheme.json()["details"]["failed"]] == ["born_within_scheme"]
     unborn = await notify(http, date_of_birth="2999-01-01")
-    assert unborn.status_code == 422 and unborn.json()["code"] == "date_in_future"
+    assert unborn.status_code == 409 and unborn.json()["code"] == "date_in_future"
     auditor = await notify(http, who="auditor")
     assert auditor.status_code == 403
 

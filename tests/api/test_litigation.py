@@ -223,7 +223,7 @@ async def test_judgment_for_the_claimant_settles_the_claim_which_is_paid_and_clo
     mismatch = await route_act(
         http, PREFIX, ref, "record_judgment_for_claimant", {"given_on": "2026-11-19", "award": AWARD}
     )
-    assert mismatch.status_code == 422
+    assert (mismatch.status_code, mismatch.json()["code"]) == (409, "award_not_judgment_date")
     judged = await route_ok(
         http, PREFIX, ref, "record_judgment_for_claimant", {"given_on": "2026-11-20", "award": AWARD}
     )
@@ -415,7 +415,7 @@ async def test_default_judgment_only_once_time_ran_out_and_set_aside_reopens_the
     backwards = await route_act(
         http, PREFIX, ref, "set_aside_default_judgment", order | {"defence_due_on": "2025-11-01"}
     )
-    assert backwards.status_code == 422
+    assert (backwards.status_code, backwards.json()["code"]) == (409, "dates_out_of_order")
     set_aside = await route_ok(http, PREFIX, ref, "set_aside_default_judgment", order)
     state = set_aside["state"]
     assert (state["stage"], state["litigation"]["default_judgment_set_aside_on"]) == (
@@ -446,7 +446,8 @@ async def test_our_notice_to_serve_brings_the_claim_form_date_forward_and_servic
 
     too_soon = {"served_on": "2025-08-04", "serve_by": "2025-08-17"}
     refused = await route_act(http, PREFIX, ref, "serve_notice_to_serve_claim_form", too_soon)
-    assert refused.status_code == 422 and "CPR 7.7(2)" in refused.text
+    assert (refused.status_code, refused.json()["code"]) == (409, "notice_too_short")
+    assert "CPR 7.7(2)" in refused.text
     too_late = {"served_on": "2025-08-04", "serve_by": "2025-11-30"}
     refused = await route_act(http, PREFIX, ref, "serve_notice_to_serve_claim_form", too_late)
     assert refused.status_code == 409 and refused.json()["code"] == "notice_changes_nothing", refused.text

@@ -256,7 +256,7 @@ async def test_a_childs_settlement_waits_for_the_court_then_pays_and_closes(fair
         },
     }
     no_lump_sum = await act(http, ref, "record_settlement", settlement | {"lump_sum": None})
-    assert no_lump_sum.status_code == 422
+    assert (no_lump_sum.status_code, no_lump_sum.json()["code"]) == (409, "lump_sum_missing")
     waiting = await ok(http, ref, "record_settlement", settlement)
     assert waiting["state"]["stage"] == "awaiting_approval"
     assert "record_payment" not in waiting["allowed_actions"]

@@ -162,7 +162,7 @@ async def test_summit_settles_two_claims_and_returns_one(fairway):
     late = await summit_act(http, ref, "remove_claim", {"claim_ref": a, "reason": "too late"})
     assert (late.status_code, late.json()["code"]) == (409, "action_not_allowed")
     no_terms = await summit_act(http, ref, "record_claim_outcome", {"claim_ref": a, "result": "settled"})
-    assert no_terms.status_code == 422
+    assert (no_terms.status_code, no_terms.json()["code"]) == (409, "terms_mismatch")
 
     settled_a = {"claim_ref": a, "result": "settled", "settlement": terms("100000.00")}
     state = (await summit_ok(http, ref, "record_claim_outcome", settled_a))["state"]
