@@ -15,6 +15,7 @@ from temporalio.client import Client
 from api import (
     advice,
     claims,
+    docs_pages,
     early_neutral_evaluation,
     early_notification,
     errors,
@@ -27,6 +28,7 @@ from api import (
 )
 from api.auth import Directory
 from api.guard import RequestGuard
+from api.token_file import TokenFileError
 from fairway import db
 from fairway.client import connect
 from fairway.policies import claim_policy
@@ -93,7 +95,7 @@ def create_app(
 
     if directory is None:
         if settings.token_file is None:
-            raise RuntimeError("FAIRWAY_TOKEN_FILE is required: there are no default tokens")
+            raise TokenFileError("FAIRWAY_TOKEN_FILE is required: there are no default tokens")
         directory = Directory.load(settings.token_file)
 
     app = FastAPI(
@@ -101,6 +103,8 @@ def create_app(
         summary="Clinical-negligence claims as durable workflows",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.client = client
@@ -108,6 +112,7 @@ def create_app(
     app.state.directory = directory
     app.state.policy = policy or claim_policy(settings.policy)
     errors.install(app)
+    docs_pages.install(app)
     app.include_router(claims.router)
     app.include_router(mediation.router)
     app.include_router(early_neutral_evaluation.router)

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -16,6 +18,18 @@ from fairway.logging import configure_logging
 from fairway.settings import get_settings
 
 app = typer.Typer(help="Fairway: clinical-negligence claims as durable workflows.", no_args_is_help=True)
+
+
+@contextmanager
+def _token_file_checked() -> Iterator[None]:
+    """A token file that cannot be used stops the command with its one-line reason, not a traceback."""
+    from api.token_file import TokenFileError
+
+    try:
+        yield
+    except TokenFileError as err:
+        typer.echo(f"fairway: {err}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -36,8 +50,10 @@ def api() -> None:
 
     configure_logging()
     settings = get_settings()
+    with _token_file_checked():
+        application = create_app(settings)
     uvicorn.run(
-        create_app(settings),
+        application,
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,
@@ -76,16 +92,20 @@ def _stop(processes: list[subprocess.Popen]) -> None:
 @app.command()
 def dev() -> None:
     """Start the Temporal dev server (data/temporal.db, UI on :8233), the worker and the API."""
-    from api.auth import DEV_TOKENS, write_dev_tokens
+    from api.auth import DEV_TOKENS, Directory, write_dev_tokens
     from fairway import db
     from fairway.devserver import start_dev_args, wait_for_port
+    from fairway.private_files import private_dir, start_owner_only
 
     configure_logging()
     settings = get_settings()
-    data = Path(settings.data_dir)
-    data.mkdir(parents=True, exist_ok=True)
+    data = private_dir(Path(settings.data_dir))
     env = dict(os.environ)
     env.setdefault("FAIRWAY_TOKEN_FILE", str(write_dev_tokens(data / "dev-tokens.json")))
+    if env["FAIRWAY_TOKEN_FILE"]:
+        # A file of the user's own is checked before Temporal starts, not when the API fails later.
+        with _token_file_checked():
+            Directory.load(Path(env["FAIRWAY_TOKEN_FILE"]))
     env.setdefault("FAIRWAY_DATABASE_URL", settings.database_url)
 
     port = int(settings.temporal_address.rsplit(":", 1)[1])
@@ -93,7 +113,7 @@ def dev() -> None:
     try:
         # Children get their own process group so a terminal's Ctrl-C reaches only this process,
         # which then stops them in order, once each.
-        temporal = subprocess.Popen(
+        temporal = start_owner_only(
             start_dev_args(data / "temporal.db", port=port, ui_port=settings.ui_port), process_group=0
         )
         processes.append(temporal)

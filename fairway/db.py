@@ -16,6 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairway.private_files import create_private_file, private_dir
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -33,7 +35,11 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # The register holds case data: made readable by its owner only before SQLite opens it
+        # (SQLite takes an empty file for a new database, and gives -wal and -shm its mode).
+        register = Path(parsed.database)
+        private_dir(register.parent)
+        create_private_file(register)
     engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")

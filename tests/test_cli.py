@@ -1,11 +1,12 @@
 """`fairway dev` (what `make run` runs) starts Temporal, the worker and the API, stops all three
-on Ctrl-C, and keeps every case across a restart."""
+on Ctrl-C, keeps every case across a restart, and keeps its files readable by their owner only."""
 
 from __future__ import annotations
 
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -70,7 +71,10 @@ def test_fairway_dev_runs_stops_and_keeps_cases(tmp_path):
         opened = _retry(lambda: httpx.post(f"{url}/claims", json=opening(), headers=handler, timeout=30))
         assert opened.status_code == 201, opened.text
         ref = opened.json()["state"]["ref"]
-        assert (tmp_path / "temporal.db").exists() and (tmp_path / "dev-tokens.json").exists()
+        private = ("temporal.db", "temporal.db-wal", "dev-tokens.json", "fairway.db", "fairway.db-wal")
+        assert {name: stat.S_IMODE((tmp_path / name).stat().st_mode) for name in private} == dict.fromkeys(
+            private, 0o600
+        )
     finally:
         assert _stop(process) == 0
     for port in (api_port, temporal_port):
