@@ -8,20 +8,21 @@ FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY . .
-RUN pip wheel --wheel-dir /wheels .
+RUN pip wheel --wheel-dir /wheels '.[tracing]'
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-# A regular (not editable) install of the project from its wheel, nothing fetched at run time.
+# A regular (not editable) install of the project from its wheel, nothing fetched at run time;
+# with the tracing packages, which stay idle until an OTLP endpoint is set.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    pip install --no-index --find-links=/wheels fairway
+    pip install --no-index --find-links=/wheels 'fairway[tracing]'
 RUN groupadd --system --gid 10001 fairway \
     && useradd --system --uid 10001 --gid fairway --create-home --home-dir /home/fairway fairway
 USER 10001:10001
 WORKDIR /home/fairway
 ENV FAIRWAY_API_HOST=0.0.0.0 FAIRWAY_API_PORT=8000
-EXPOSE 8000
+EXPOSE 8000 9464
 CMD ["fairway", "api"]

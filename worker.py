@@ -22,6 +22,7 @@ from activities.summits import SummitActivities
 from fairway import db
 from fairway.client import connect
 from fairway.settings import Settings
+from fairway.worker_metrics import sdk_runtime, serving_worker_metrics
 from workflows.advice import AdviceCaseWorkflow
 from workflows.claim import ClaimWorkflow
 from workflows.early_neutral_evaluation import EarlyNeutralEvaluationWorkflow
@@ -97,7 +98,7 @@ def build_worker(client: Client, task_queue: str, sessions: sessionmaker[Session
 async def run_worker(settings: Settings) -> None:
     db.migrate(settings.database_url)
     engine = db.make_engine(settings.database_url)
-    client = await connect(settings)
+    client = await connect(settings, runtime=sdk_runtime(settings), service="fairway-worker")
     sessions = db.session_factory(engine)
     worker = build_worker(
         client, settings.temporal_task_queue, sessions, max_cached_workflows=settings.cached_cases
@@ -109,10 +110,11 @@ async def run_worker(settings: Settings) -> None:
     # The notifications outbox is sent from here, beside the worker that fills it.
     dispatcher = asyncio.create_task(OutboxDispatcher(sessions, notifier_from(settings)).run(stop))
     try:
-        async with worker:
-            log.info("worker started", task_queue=settings.temporal_task_queue)
-            await stop.wait()
-            log.info("worker stopping")
+        with serving_worker_metrics(settings, sessions):
+            async with worker:
+                log.info("worker started", task_queue=settings.temporal_task_queue)
+                await stop.wait()
+                log.info("worker stopping")
     finally:
         stop.set()
         await dispatcher

@@ -23,6 +23,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from fairway.db import GroupCommit, insert_if_new
+from fairway.metrics import ESCALATIONS_RECORDED
 from models.deadlines import Escalation, EscalationAcknowledgment, LadderStep
 from models.register import EscalationRow, NotificationRow, ladder_step_filter
 
@@ -122,6 +123,8 @@ class EscalationActivities:
     def escalate(self, escalation: Escalation) -> None:
         """Record one ladder step and queue its notification; a retry writes nothing twice."""
         recorded, queued = self.writer.run(lambda session: _record_escalation(session, escalation))
+        if recorded:  # a retry that found its row counts nothing twice
+            ESCALATIONS_RECORDED.labels(step=escalation.step.value).inc()
         log.bind(
             case_id=escalation.case_ref, workflow_id=escalation.workflow_id, actor=escalation.recipient
         ).info(

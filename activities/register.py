@@ -7,12 +7,15 @@ an old projection cannot roll it back.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import structlog
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from fairway.db import GroupCommit, dialect_insert
+from fairway.metrics import PROJECTION_LAG
 from models.cases import CaseProjection
 from models.claims import ClaimRegisterRow
 from models.common import CaseKind, LedgerEntry
@@ -79,6 +82,13 @@ def close_escalations(session: Session, p: CaseProjection) -> None:
     )
 
 
+def observe_lag(entries: list[LedgerEntry], committed: datetime) -> None:
+    """How long each action waited for the register: from the case accepting it (the workflow's
+    time) to this commit. Clamped at zero: the two clocks are the server's and this machine's."""
+    for entry in entries:
+        PROJECTION_LAG.observe(max((committed - entry.at).total_seconds(), 0.0))
+
+
 def append_ledger(session: Session, rows: list[dict]) -> None:
     if rows:  # one statement for the whole batch: a projection carries up to fifty entries
         session.execute(dialect_insert(session, LedgerRow.__table__).on_conflict_do_nothing(), rows)
@@ -105,6 +115,7 @@ class RegisterActivities:
                 close_escalations(session, projection)
 
         self.writer.run(write)
+        observe_lag(projection.entries, datetime.now(UTC))
         log.info(
             "case projected",
             case_id=projection.ref,

@@ -23,6 +23,7 @@ from api import (
     guard,
     litigation,
     mediation,
+    metrics,
     pathways,
     resolution_summits,
 )
@@ -126,6 +127,7 @@ def create_app(
 
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
     app.add_middleware(BindRequestContext)
+    metrics.install(app)  # after the other middleware: it counts what they refuse too
     _document_guard(app)
 
     @app.get("/healthz", tags=["ops"], response_model=Health)

@@ -45,6 +45,7 @@ from api import history
 from api.deps import CurrentActor, IdempotencyKey, SessionDep
 from api.errors import ERROR_RESPONSES, ApiError, forbidden, not_found
 from api.listing import CASES, Listing, Page, Paging, page
+from api.metrics import noting_action, noting_receipt
 from api.refusals import passthrough, update_refusal
 from models import search_attributes as sa
 from models.access import ACCESS, Access
@@ -384,6 +385,7 @@ def _read_routes(router: APIRouter, spec: CaseApi) -> None:
 async def act(app_state: Any, case: CaseRequest, step: Step, payload: BaseModel, key: str | None) -> Response:
     """Send one handler action to a case as an Update; its answer is the response body."""
     spec, actor = case.spec, case.actor
+    noting_action(spec.kind, step.action)
     if not spec.access.may_act(actor.role, step.roles):
         raise forbidden(f"{step.action} needs one of: {', '.join(sorted(spec.access.acting(step.roles)))}")
     if step.assignee is not None and (assignee := getattr(payload, step.assignee)) is not None:
@@ -403,6 +405,7 @@ async def act(app_state: Any, case: CaseRequest, step: Step, payload: BaseModel,
                 raise update_refusal(err) from err
             log.info("action resent", reason=err.cause.message, attempt=attempt)
     log.info("case action", action=step.action, request_id=meta.request_id)
+    noting_receipt(receipt)
     return await answer(handle, meta, receipt)
 
 

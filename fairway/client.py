@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from temporalio.client import Client, TLSConfig
+from temporalio.runtime import Runtime
 
+from fairway import tracing
 from fairway.converter import DATA_CONVERTER
 from fairway.settings import Settings
 from models import search_attributes
@@ -28,11 +30,17 @@ def _tls(settings: Settings) -> bool | TLSConfig:
     return settings.temporal_tls or bool(settings.temporal_api_key)
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(
+    settings: Settings, *, runtime: Runtime | None = None, service: str = "fairway-api"
+) -> Client:
+    """`runtime`: the worker's, which serves the SDK's metrics; `service`: the name its traces
+    carry, when tracing is configured."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         api_key=settings.temporal_api_key,
         tls=_tls(settings),
         data_converter=DATA_CONVERTER,
+        interceptors=tracing.interceptors(settings, service),
+        runtime=runtime,
     )

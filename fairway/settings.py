@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     ui_port: int = 8233
 
+    # The worker's /metrics (fairway/worker_metrics.py): Fairway's figures and, read from the
+    # SDK's own endpoint on the loopback interface, the Temporal SDK's.
+    worker_metrics_host: str = Field("127.0.0.1", description="address the worker's /metrics binds")
+    worker_metrics_port: int | None = Field(9464, ge=0, description="unset: the worker serves no metrics")
+    worker_sdk_metrics_port: int = Field(9465, ge=1, description="the SDK's endpoint, on 127.0.0.1 only")
+
+    # Traces go to an OpenTelemetry collector over OTLP/HTTP when this (or the standard
+    # OTEL_EXPORTER_OTLP_ENDPOINT) is set; unset, no tracing is installed (fairway/tracing.py).
+    otel_exporter_otlp_endpoint: str | None = Field(None, description="e.g. http://collector:4318")
+
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "fairway@localhost"
@@ -56,6 +66,8 @@ class Settings(BaseSettings):
         "temporal_tls_key",
         "temporal_tls_ca",
         "worker_workflow_cache",
+        "worker_metrics_port",
+        "otel_exporter_otlp_endpoint",
         mode="before",
     )
     @classmethod
