@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 from fairway.metrics import CASE_ACTIONS, HTTP_DURATION, HTTP_REQUESTS, api_registry
 from models.cases import ActionReceipt
@@ -77,23 +78,31 @@ def action_routes(specs: dict) -> dict[tuple[str, str], ActionRoute]:
     return routes
 
 
-def _matching(scope: dict):
-    """The route the app's router would pick: the first full match, else the first partial one."""
-    partial = None
-    for route in getattr(getattr(scope.get("app"), "router", None), "routes", ()):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return route
-        if match == Match.PARTIAL and partial is None:
-            partial = route
-    return partial
+class RouteTemplates:
+    """The route template of a request answered before routing (the guard refuses a body or a
+    path before the router has matched it), from the paths the OpenAPI document lists."""
+
+    def __init__(self) -> None:
+        self._paths: list[tuple[re.Pattern, str, set[str]]] | None = None
+
+    def _compiled(self, app) -> list[tuple[re.Pattern, str, set[str]]]:
+        if self._paths is None:  # once, on the first such request
+            paths = app.openapi()["paths"] if app is not None else {}
+            self._paths = [(compile_path(t)[0], t, {m.upper() for m in ops}) for t, ops in paths.items()]
+        return self._paths
+
+    def template(self, scope: dict) -> str | None:
+        for regex, template, methods in self._compiled(scope.get("app")):
+            if scope["method"] in methods and regex.match(scope["path"]):
+                return template
+        return None
 
 
-def route_template(scope: dict) -> str:
-    """The matched route's path template. A request the guard refused before routing is
-    matched here, so it is labelled by its route all the same; no match is `unrouted`."""
-    route = scope.get("route") or _matching(scope)
-    return getattr(route, "path_format", None) or UNROUTED
+def route_template(scope: dict, templates: RouteTemplates) -> str:
+    """The matched route's path template, or `unrouted`: never the path itself."""
+    route = scope.get("route")
+    found = getattr(route, "path_format", None) if route is not None else templates.template(scope)
+    return found or UNROUTED
 
 
 def error_code(body: bytes) -> str:
@@ -118,7 +127,7 @@ class CountRequests:
     """ASGI middleware counting every HTTP request and, on action routes, its action."""
 
     def __init__(self, app, actions: dict[tuple[str, str], ActionRoute]) -> None:
-        self.app, self.actions = app, actions
+        self.app, self.actions, self.templates = app, actions, RouteTemplates()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -134,7 +143,7 @@ class CountRequests:
             self._count(scope, note, answer, time.perf_counter() - started)
 
     def _count(self, scope: dict, note: ActionNote, answer: _Answer, seconds: float) -> None:
-        method, template = scope["method"], route_template(scope)
+        method, template = scope["method"], route_template(scope, self.templates)
         HTTP_REQUESTS.labels(method, template, str(answer.status)).inc()
         HTTP_DURATION.labels(method, template).observe(seconds)
         route = self.actions.get((method, template))
