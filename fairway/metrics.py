@@ -145,10 +145,12 @@ ESCALATIONS_OPEN = gauge(
 SDK_FIGURES = (
     "temporal_workflow_task_schedule_to_start_latency_seconds_bucket",
     "temporal_workflow_task_execution_latency_seconds_bucket",
+    "temporal_activity_schedule_to_start_latency_seconds_bucket",
     "temporal_activity_execution_latency_seconds_bucket",
-    "temporal_workflow_completed_total",
-    "temporal_sticky_cache_size",
     "temporal_worker_task_slots_available",
+    "temporal_sticky_cache_size",
+    "temporal_num_pollers",
+    "temporal_request_total",
     "temporal_request_failure_total",
 )
 

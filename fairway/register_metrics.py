@@ -53,7 +53,7 @@ def open_escalations(session: Session) -> dict[str, int]:
         .where(EscalationRow.acknowledged_at.is_(None))
         .group_by(EscalationRow.step)
     )
-    return dict(session.execute(query).tuples().all())
+    return {step: count for step, count in session.execute(query)}
 
 
 class RegisterFigures:
