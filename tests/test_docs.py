@@ -8,9 +8,11 @@ import pytest
 
 from fairway.docs import (
     DEADLINE_POLICIES_DOC,
+    METRICS_DOC,
     case_apis,
     deadline_policies,
     deadline_policies_markdown,
+    metrics_markdown,
     pathway_doc,
     pathway_markdown,
 )
@@ -60,6 +62,10 @@ def test_deadline_policies_doc_is_current():
     assert DEADLINE_POLICIES_DOC.read_text() == deadline_policies_markdown(), (
         "run `fairway docs` and commit the result"
     )
+
+
+def test_metrics_doc_is_current():
+    assert METRICS_DOC.read_text() == metrics_markdown(), "run `fairway docs` and commit the result"
 
 
 def test_every_case_kinds_deadline_policy_is_tabled():

@@ -13,7 +13,7 @@ from temporalio.service import RPCError
 from activities.escalations import EscalationActivities
 from fairway.client import connect
 from fairway.devserver import free_port
-from fairway.metrics import SDK_FIGURES
+from fairway.metrics import API, FIGURES, SDK_FIGURES, WORKER, api_registry
 from fairway.settings import Settings
 from fairway.worker_metrics import TemporalSdkFigures, sdk_runtime, serving_worker_metrics, worker_registry
 from models.deadlines import LadderStep
@@ -93,3 +93,17 @@ def test_an_escalation_is_counted_once_however_often_it_is_retried(sqlite_sessio
     activities.escalate(escalation)
     activities.escalate(escalation)  # a retry: its rows are already there
     assert registry.get_sample_value("fairway_escalations_recorded_total", step) == before + 1
+
+
+def test_every_declared_figure_is_served_where_the_docs_say(sqlite_sessions):
+    served = {
+        API: {family.name for family in api_registry().collect()},
+        WORKER: {
+            family.name
+            for family in worker_registry(
+                sqlite_sessions, f"http://127.0.0.1:{free_port()}/metrics"
+            ).collect()
+        },
+    }
+    for figure in FIGURES:
+        assert figure.name in served[figure.served_by], (figure.name, figure.served_by)
