@@ -28,6 +28,7 @@ from starlette.routing import compile_path
 from fairway.metrics import CASE_ACTIONS, HTTP_DURATION, HTTP_REQUESTS, api_registry
 from models.cases import ActionReceipt
 
+METRICS_PATH = "/metrics"  # deploy/prometheus/prometheus.yml scrapes it
 UNROUTED = "unrouted"  # a path no route matched: its text is never a label
 MAX_ERROR_BODY = 65_536  # an error body is read for its code; larger ones are not errors of ours
 
@@ -190,4 +191,4 @@ def install(app: FastAPI) -> None:
     from api.cases import SPECS  # filled as the app's routers were built
 
     app.add_middleware(CountRequests, actions=action_routes(SPECS))
-    app.add_api_route("/metrics", metrics_route(api_registry()), methods=["GET"], include_in_schema=False)
+    app.add_api_route(METRICS_PATH, metrics_route(api_registry()), methods=["GET"], include_in_schema=False)

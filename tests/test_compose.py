@@ -26,7 +26,9 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from api.auth import DEV_TOKENS
+from api.metrics import METRICS_PATH
 from fairway.devserver import free_port, temporal_binary
+from fairway.metrics import FIGURES, exported_samples
 from fairway.settings import Settings
 from models import search_attributes
 
@@ -125,7 +127,16 @@ def published(service: dict) -> list[tuple[str, str]]:
 
 
 def test_the_services_exist(services: dict) -> None:
-    expected = {"postgresql", "temporal", "temporal-ui", "temporal-setup", "worker", "api"}
+    expected = {
+        "postgresql",
+        "temporal",
+        "temporal-ui",
+        "temporal-setup",
+        "worker",
+        "api",
+        "prometheus",
+        "grafana",
+    }
     assert expected <= set(services), f"missing: {sorted(expected - set(services))}"
 
 
@@ -405,7 +416,7 @@ def test_the_image_installs_the_project_and_runs_as_a_user() -> None:
 
     installs = [args for word, args in stage if word == "RUN" and "pip install" in args]
     assert installs, "the final stage does not pip install anything"
-    words = " ".join(installs).split()
+    words = [w.strip("'\"") for w in " ".join(installs).split()]
     assert "-e" not in words and "--editable" not in words, "install the project, not an editable link"
     assert any(
         w in ("fairway", ".") or w.startswith("fairway") for w in words[words.index("install") + 1 :]
@@ -451,3 +462,118 @@ def test_temporal_buffers_as_many_queries_per_case_as_the_dev_server(compose: di
     dynamic = yaml.safe_load(compose["configs"]["temporal-dynamic-config"]["content"])
     for key, value in dev.items():
         assert [entry["value"] for entry in dynamic[key]] == [int(value)], key
+
+
+# --- metrics: Prometheus and Grafana --------------------------------------------------------
+
+WATCHERS = ("prometheus", "grafana")
+# A metric's name in PromQL: Fairway's and the SDK's all begin so; `up` is Prometheus's own.
+METRIC_NAME = re.compile(r"\b(?:fairway|temporal)_[a-z0-9_]+\b")
+
+
+def mounted(service: dict, target: str) -> Path:
+    """The repository file or directory a service mounts at `target`; it must exist."""
+    for volume in service.get("volumes") or []:
+        source, _, rest = str(volume).partition(":")
+        if rest.split(":")[0] == target:
+            path = (ROOT / source).resolve()
+            assert source.startswith("./") and path.exists(), f"{source} is mounted but missing"
+            return path
+    raise AssertionError(f"nothing is mounted at {target}")
+
+
+def published_port(service: dict, container: str) -> str:
+    ports = [host for host, inner in published(service) if inner == container]
+    assert ports, f"port {container} is not published"
+    return ports[0]
+
+
+@pytest.fixture(scope="module")
+def prometheus_config(services: dict) -> dict:
+    prometheus = services["prometheus"]
+    flags = dict(arg.split("=", 1) for arg in argv(prometheus.get("command")) if "=" in arg)
+    return yaml.safe_load(mounted(prometheus, flags["--config.file"]).read_text())
+
+
+@pytest.fixture(scope="module")
+def grafana_files(services: dict) -> tuple[Path, Path]:
+    """Grafana's provisioning directory and the directory holding the dashboards."""
+    grafana = services["grafana"]
+    provisioning = mounted(grafana, "/etc/grafana/provisioning")
+    providers = yaml.safe_load((provisioning / "dashboards" / "fairway.yml").read_text())["providers"]
+    [provider] = providers
+    return provisioning, mounted(grafana, provider["options"]["path"])
+
+
+@pytest.fixture(scope="module")
+def dashboard(grafana_files: tuple[Path, Path]) -> dict:
+    return json.loads((grafana_files[1] / "fairway.json").read_text())
+
+
+def panel_queries(board: dict) -> list[str]:
+    panels = [p for p in board["panels"] if p.get("type") != "row"]
+    assert panels, "the dashboard has no panels"
+    return [target["expr"] for panel in panels for target in panel["targets"]]
+
+
+def unknown_metrics(query: str, exported: set[str]) -> set[str]:
+    return set(METRIC_NAME.findall(query)) - exported
+
+
+@pytest.mark.parametrize("name", WATCHERS)
+def test_prometheus_and_grafana_are_pinned_and_local(services: dict, name: str) -> None:
+    image, _, tag = services[name]["image"].partition(":")
+    assert tag and tag != "latest" and re.search(r"\d", tag), f"{name}: pin {image} to a version"
+    for entry in services[name].get("ports") or []:
+        assert str(entry).startswith("127.0.0.1:"), f"{name} publishes {entry} beyond this machine"
+
+
+def test_prometheus_scrapes_the_api_and_the_worker(services: dict, prometheus_config: dict) -> None:
+    jobs = {job["job_name"]: job for job in prometheus_config["scrape_configs"]}
+    targets = {name: [t for c in job["static_configs"] for t in c["targets"]] for name, job in jobs.items()}
+    api, worker = env(services["api"]), env(services["worker"])
+    assert targets["fairway-api"] == [f"api:{api['FAIRWAY_API_PORT']}"]
+    assert jobs["fairway-api"].get("metrics_path", "/metrics") == METRICS_PATH
+
+    port = worker["FAIRWAY_WORKER_METRICS_PORT"]
+    assert targets["fairway-worker"] == [f"worker:{port}"]
+    assert worker["FAIRWAY_WORKER_METRICS_HOST"] == "0.0.0.0", "the worker's /metrics must listen beyond it"
+    assert port in [str(p) for p in services["worker"].get("expose", [])]
+
+
+def test_grafana_reads_that_prometheus(
+    services: dict, grafana_files: tuple[Path, Path], dashboard: dict
+) -> None:
+    provisioning, dashboards = grafana_files
+    [source] = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())["datasources"]
+    assert source["type"] == "prometheus"
+    assert source["url"] == f"http://prometheus:{published_port(services['prometheus'], '9090')}"
+    uids = {
+        target["datasource"]["uid"]
+        for panel in dashboard["panels"]
+        if panel.get("type") != "row"
+        for target in panel["targets"]
+    }
+    assert uids == {source["uid"]}, "every panel must query the provisioned data source"
+    home = env(services["grafana"]).get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH", "")
+    assert home.rsplit("/", 1)[1] in {p.name for p in dashboards.glob("*.json")}
+
+
+def test_the_dashboard_charts_only_what_fairway_exports(dashboard: dict) -> None:
+    exported = exported_samples()
+    for query in panel_queries(dashboard):
+        assert METRIC_NAME.search(query) or re.search(r"\bup\{", query), f"no metric in: {query}"
+        assert not unknown_metrics(query, exported), f"{query} names metrics nothing exports"
+
+
+def test_the_dashboard_charts_every_fairway_figure(dashboard: dict) -> None:
+    charted = {name for query in panel_queries(dashboard) for name in METRIC_NAME.findall(query)}
+    uncharted = [figure.name for figure in FIGURES if not figure.samples & charted]
+    assert not uncharted, f"not on the dashboard: {uncharted}"
+
+
+def test_the_dashboard_check_sees_a_name_nothing_exports() -> None:
+    exported = exported_samples()
+    assert not unknown_metrics("sum(rate(fairway_http_requests_total[5m]))", exported)
+    assert unknown_metrics("sum(rate(fairway_http_requests[5m]))", exported) == {"fairway_http_requests"}
+    assert unknown_metrics("temporal_workflow_completed", exported) == {"temporal_workflow_completed"}
