@@ -54,13 +54,16 @@ def _retry(call, timeout: float = 30):
 
 
 def test_fairway_dev_runs_stops_and_keeps_cases(tmp_path):
-    api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
+    api_port, temporal_port, ui_port, metrics_port = free_port(), free_port(), free_port(), free_port()
     env = dict(os.environ) | {
         "FAIRWAY_DATA_DIR": str(tmp_path),
         "FAIRWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'fairway.db'}",
         "FAIRWAY_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
         "FAIRWAY_UI_PORT": str(ui_port),
         "FAIRWAY_API_PORT": str(api_port),
+        # The worker's metrics too, so two runs on one machine never reach for the same port.
+        "FAIRWAY_WORKER_METRICS_PORT": str(metrics_port),
+        "FAIRWAY_WORKER_SDK_METRICS_PORT": str(free_port()),
     }
     env.pop("FAIRWAY_TOKEN_FILE", None)
     url, handler = f"http://127.0.0.1:{api_port}", {"Authorization": "Bearer dev-handler"}
@@ -75,9 +78,11 @@ def test_fairway_dev_runs_stops_and_keeps_cases(tmp_path):
         assert {name: stat.S_IMODE((tmp_path / name).stat().st_mode) for name in private} == dict.fromkeys(
             private, 0o600
         )
+        figures = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+        assert "fairway_temporal_sdk_metrics_up 1.0" in figures and "temporal_request_total" in figures
     finally:
         assert _stop(process) == 0
-    for port in (api_port, temporal_port):
+    for port in (api_port, temporal_port, metrics_port):
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"
 

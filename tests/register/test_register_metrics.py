@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import delete
 from sqlalchemy.exc import OperationalError
 
+from fairway import db
 from fairway.register_metrics import RegisterFigures
 from models.deadlines import LadderStep
 from models.register import EscalationRow, NotificationRow
-from tests.conftest import sessions_for
 
 # Older than anything another test writes to the shared register, so it is the oldest unsent.
 LONG_AGO = datetime(2001, 1, 1, 9, 0, tzinfo=UTC)
@@ -59,8 +60,14 @@ def escalation(ref: str, n: int, step: LadderStep, acknowledged: bool = False) -
     }
 
 
-def test_the_outbox_and_the_escalation_queue_as_a_scrape_reads_them(register_url):
-    sessions = sessions_for(register_url)
+@pytest.fixture
+def sessions(register_url):
+    engine = db.make_engine(register_url)
+    yield db.session_factory(engine)
+    engine.dispose()
+
+
+def test_the_outbox_and_the_escalation_queue_as_a_scrape_reads_them(sessions):
     collector = RegisterFigures(sessions, clock=lambda: NOW)
     ref = f"CLM-{uuid.uuid4().hex[:12].upper()}"
     before = figures(collector)
@@ -103,11 +110,11 @@ def test_the_outbox_and_the_escalation_queue_as_a_scrape_reads_them(register_url
 
 
 def test_an_empty_outbox_is_zero_old(tmp_path):
-    from fairway import db
-
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     db.migrate(url)
-    read = figures(RegisterFigures(sessions_for(url)))
+    engine = db.make_engine(url)
+    read = figures(RegisterFigures(db.session_factory(engine)))
+    engine.dispose()
     assert read["fairway_outbox_unsent", ()] == read["fairway_outbox_oldest_unsent_age_seconds", ()] == 0
     assert {read["fairway_escalations_open", (("step", s.value),)] for s in LadderStep} == {0}
 
