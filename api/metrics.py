@@ -18,7 +18,6 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry
@@ -27,10 +26,14 @@ from starlette.routing import compile_path
 
 from fairway.metrics import CASE_ACTIONS, HTTP_DURATION, HTTP_REQUESTS, api_registry
 from models.cases import ActionReceipt
+from models.common import CaseKind
 
 METRICS_PATH = "/metrics"  # deploy/prometheus/prometheus.yml scrapes it
 UNROUTED = "unrouted"  # a path no route matched: its text is never a label
 MAX_ERROR_BODY = 65_536  # an error body is read for its code; larger ones are not errors of ours
+# Labels hold only what the server chose: a client inventing methods must not invent series.
+METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+CODE = re.compile(r"[a-z][a-z0-9_]{0,59}")
 
 
 @dataclass
@@ -45,11 +48,11 @@ class ActionNote:
 _note: contextvars.ContextVar[ActionNote | None] = contextvars.ContextVar("fairway_action", default=None)
 
 
-def noting_action(kind: Any, action: str) -> None:
+def noting_action(kind: CaseKind, action: str) -> None:
     """Called by the API as it sends an action: a route (the escalation queue's) may act on a
     case whose kind its path does not name."""
     if (note := _note.get()) is not None:
-        note.kind, note.action = str(getattr(kind, "value", kind)), action
+        note.kind, note.action = kind.value, action
 
 
 def noting_receipt(receipt: ActionReceipt) -> None:
@@ -111,7 +114,7 @@ def error_code(body: bytes) -> str:
         code = json.loads(body).get("code")
     except (ValueError, AttributeError):
         return "unknown"
-    return code if isinstance(code, str) else "unknown"
+    return code if isinstance(code, str) and CODE.fullmatch(code) else "unknown"
 
 
 def outcome(status: int, route: ActionRoute, note: ActionNote) -> str:
@@ -144,7 +147,8 @@ class CountRequests:
             self._count(scope, note, answer, time.perf_counter() - started)
 
     def _count(self, scope: dict, note: ActionNote, answer: _Answer, seconds: float) -> None:
-        method, template = scope["method"], route_template(scope, self.templates)
+        method = scope["method"] if scope["method"] in METHODS else "other"
+        template = route_template(scope, self.templates)
         HTTP_REQUESTS.labels(method, template, str(answer.status)).inc()
         HTTP_DURATION.labels(method, template).observe(seconds)
         route = self.actions.get((method, template))

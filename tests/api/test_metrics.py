@@ -125,9 +125,23 @@ def test_outcome(status, opening_route, duplicate, expected):
     assert outcome(status, route, ActionNote(duplicate=duplicate)) == expected
 
 
-def test_an_error_body_without_a_code_is_unknown():
+def test_an_error_body_without_a_code_of_ours_is_unknown():
     assert error_code(b'{"code": "case_ended", "message": "..."}') == "case_ended"
-    assert error_code(b"not json") == error_code(b"[1]") == error_code(b'{"code": 1}') == "unknown"
+    odd = [
+        b"not json",
+        b"[1]",
+        b'{"code": 1}',
+        b'{"code": "Robert\'); DROP TABLE"}',
+        b'{"code": "' + b"a" * 61 + b'"}',
+    ]
+    assert {error_code(body) for body in odd} == {"unknown"}
+
+
+async def test_a_method_nobody_routes_is_other_not_a_new_series(fairway):
+    await fairway.http.request("BREW", "/claims")
+    after = await scrape(fairway.http)
+    assert value(after, "fairway_http_requests_total", method="other", route="/claims", status="405") >= 1
+    assert not any(dict(labels).get("method") == "BREW" for _, labels in after)
 
 
 def test_a_request_without_an_app_is_unrouted():
