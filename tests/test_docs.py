@@ -119,6 +119,18 @@ def test_relative_links_point_somewhere(page):
     assert not broken, f"{page.name} links to nothing at: {', '.join(broken)}"
 
 
+def test_every_setting_has_a_row_in_operations():
+    from fairway.settings import Settings
+
+    page = (REPO / "docs" / "operations.md").read_text()
+    missing = [
+        f"FAIRWAY_{name.upper()}"
+        for name in Settings.model_fields
+        if f"| `FAIRWAY_{name.upper()}` |" not in page
+    ]
+    assert not missing, f"docs/operations.md has no row for {missing}"
+
+
 def test_readme_tokens_are_the_dev_tokens():
     """The README's token table is hand-written (its last column is prose): hold it to the code."""
     from api.auth import DEV_TOKENS
