@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
@@ -23,6 +22,7 @@ from api import (
     guard,
     litigation,
     mediation,
+    ops,
     pathways,
     resolution_summits,
 )
@@ -47,10 +47,6 @@ class BindRequestContext:
             structlog.contextvars.clear_contextvars()
             structlog.contextvars.bind_contextvars(path=scope["path"], http_request_id=uuid.uuid4().hex)
         await self.app(scope, receive, send)
-
-
-class Health(BaseModel):
-    status: str
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -121,15 +117,12 @@ def create_app(
     app.include_router(early_notification.router)
     app.include_router(escalations.router)
     app.include_router(pathways.router)
+    app.include_router(ops.router)
     for router in advice.routers:
         app.include_router(router)
 
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
     app.add_middleware(BindRequestContext)
     _document_guard(app)
-
-    @app.get("/healthz", tags=["ops"], response_model=Health)
-    def healthz() -> Health:
-        return Health(status="ok")
 
     return app

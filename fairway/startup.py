@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import structlog
-from sqlalchemy.engine import make_url
 from temporalio.client import Client
 
 from fairway import db
@@ -29,11 +28,6 @@ LONGEST_WAIT_SECONDS = 10.0
 def backoff(attempt: int) -> float:
     """Seconds before attempt `attempt + 1`: doubling from half a second, at most ten."""
     return min(LONGEST_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2**attempt)
-
-
-def shown_url(url: str) -> str:
-    """A database URL as a log line may show it: never its password."""
-    return make_url(db.normalise_url(url)).render_as_string(hide_password=True)
 
 
 async def until_ready(what: str, attempt_once: Callable[[], Awaitable[T]]) -> T:
@@ -55,7 +49,7 @@ async def temporal_when_ready(settings: Settings) -> Client:
 
 async def register_when_ready(url: str) -> None:
     """The register reachable and migrated to the latest schema."""
-    await until_ready(f"the register at {shown_url(url)}", lambda: asyncio.to_thread(db.migrate, url))
+    await until_ready(f"the register at {db.shown_url(url)}", lambda: asyncio.to_thread(db.migrate, url))
 
 
 def _one_line(err: Exception) -> str:
