@@ -20,8 +20,8 @@ from activities.payments import PaymentActivities
 from activities.register import RegisterActivities
 from activities.summits import SummitActivities
 from fairway import db
-from fairway.client import connect
 from fairway.settings import Settings
+from fairway.startup import register_when_ready, temporal_when_ready
 from fairway.worker_metrics import sdk_runtime, serving_worker_metrics
 from workflows.advice import AdviceCaseWorkflow
 from workflows.claim import ClaimWorkflow
@@ -96,9 +96,9 @@ def build_worker(client: Client, task_queue: str, sessions: sessionmaker[Session
 
 
 async def run_worker(settings: Settings) -> None:
-    db.migrate(settings.database_url)
+    await register_when_ready(settings.database_url)
+    client = await temporal_when_ready(settings, runtime=sdk_runtime(settings), service="fairway-worker")
     engine = db.make_engine(settings.database_url)
-    client = await connect(settings, runtime=sdk_runtime(settings), service="fairway-worker")
     sessions = db.session_factory(engine)
     worker = build_worker(
         client, settings.temporal_task_queue, sessions, max_cached_workflows=settings.cached_cases

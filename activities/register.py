@@ -7,14 +7,16 @@ an old projection cannot roll it back.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy import update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from temporalio import activity
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from fairway.db import GroupCommit, dialect_insert
+from fairway.db import GroupCommit, Sessions, dialect_insert
 from fairway.metrics import PROJECTION_LAG
 from models.cases import CaseProjection
 from models.claims import ClaimRegisterRow
@@ -94,10 +96,50 @@ def append_ledger(session: Session, rows: list[dict]) -> None:
         session.execute(dialect_insert(session, LedgerRow.__table__).on_conflict_do_nothing(), rows)
 
 
+class FailingProjections:
+    """Cases whose projection fails, so each failure is told once per case, not once per retry
+    (Temporal retries a projection until the register takes it), and its recovery once too."""
+
+    def __init__(self, register: str) -> None:
+        self.register = register
+        self._cases: set[str] = set()
+        self._lock = threading.Lock()
+
+    def failed(self, projection: CaseProjection, err: Exception) -> ApplicationError:
+        with self._lock:
+            first = projection.ref not in self._cases
+            self._cases.add(projection.ref)
+        if first:
+            log.error(
+                "case projection failing; retried until the register takes it",
+                case_id=projection.ref,
+                kind=projection.kind.value,
+                register=self.register,
+                error=f"{type(err).__name__}: {err}"[:500],
+            )
+        # Benign: the SDK logs each retry at DEBUG only; the line above is the one an operator sees.
+        return ApplicationError(
+            f"projection of {projection.ref} failed: {type(err).__name__}",
+            category=ApplicationErrorCategory.BENIGN,
+        )
+
+    def succeeded(self, projection: CaseProjection) -> None:
+        with self._lock:
+            recovered = projection.ref in self._cases
+            self._cases.discard(projection.ref)
+        if recovered:
+            log.info("case projection recovered", case_id=projection.ref, kind=projection.kind.value)
+
+    @property
+    def count(self) -> int:
+        return len(self._cases)
+
+
 class RegisterActivities:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: Sessions) -> None:
         self.sessions = sessions
         self.writer = GroupCommit(sessions)
+        self.failing = FailingProjections(sessions.shown_url())
 
     @activity.defn
     def project_case(self, projection: CaseProjection) -> None:
@@ -114,7 +156,11 @@ class RegisterActivities:
             if projection.closed_at is not None:
                 close_escalations(session, projection)
 
-        self.writer.run(write)
+        try:
+            self.writer.run(write)
+        except Exception as err:
+            raise self.failing.failed(projection, err) from err
+        self.failing.succeeded(projection)
         observe_lag(projection.entries, datetime.now(UTC))
         log.info(
             "case projected",

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
@@ -24,6 +23,7 @@ from api import (
     litigation,
     mediation,
     metrics,
+    ops,
     pathways,
     resolution_summits,
 )
@@ -48,10 +48,6 @@ class BindRequestContext:
             structlog.contextvars.clear_contextvars()
             structlog.contextvars.bind_contextvars(path=scope["path"], http_request_id=uuid.uuid4().hex)
         await self.app(scope, receive, send)
-
-
-class Health(BaseModel):
-    status: str
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -122,6 +118,7 @@ def create_app(
     app.include_router(early_notification.router)
     app.include_router(escalations.router)
     app.include_router(pathways.router)
+    app.include_router(ops.router)
     for router in advice.routers:
         app.include_router(router)
 
@@ -129,9 +126,5 @@ def create_app(
     app.add_middleware(BindRequestContext)
     metrics.install(app)  # after the other middleware: it counts what they refuse too
     _document_guard(app)
-
-    @app.get("/healthz", tags=["ops"], response_model=Health)
-    def healthz() -> Health:
-        return Health(status="ok")
 
     return app

@@ -47,6 +47,7 @@ from api.errors import ERROR_RESPONSES, ApiError, forbidden, not_found
 from api.listing import CASES, Listing, Page, Paging, page
 from api.metrics import noting_action, noting_receipt
 from api.refusals import passthrough, update_refusal
+from api.waiting import worker_answer
 from models import search_attributes as sa
 from models.access import ACCESS, Access
 from models.cases import ActionReceipt, CasePolicy
@@ -243,7 +244,8 @@ def _open_route(router: APIRouter, spec: CaseApi) -> None:
         _bind(spec, ref)
         meta = ActionMeta(actor=actor, request_id=idempotency_key or ref)
         start_input = spec.start_input(ref, opening, meta, spec.policy(state))
-        started = await start_with_answer(state.client, spec, ref, start_input, meta, state.settings)
+        async with worker_answer(state):
+            started = await start_with_answer(state.client, spec, ref, start_input, meta, state.settings)
         log.info("case opened", kind=spec.noun)
         return started
 
@@ -347,7 +349,8 @@ def _list_route(router: APIRouter, spec: CaseApi) -> None:
 
 def _read_routes(router: APIRouter, spec: CaseApi) -> None:
     async def read_case(case: Annotated[CaseRequest, case_in_path(spec)], request: Request):
-        return await read_view(request.app.state.client, spec, case.ref, case.actor)
+        async with worker_answer(request.app.state):
+            return await read_view(request.app.state.client, spec, case.ref, case.actor)
 
     async def case_history(
         case: Annotated[CaseRequest, case_in_path(spec)], request: Request, session: SessionDep
@@ -392,21 +395,30 @@ async def act(app_state: Any, case: CaseRequest, step: Step, payload: BaseModel,
         check_assignable(app_state, spec, assignee)
     client: Client = app_state.client
     meta = ActionMeta(actor=actor, request_id=key or uuid.uuid4().hex)
-    handle = client.get_workflow_handle(case.workflow_id)
-    for attempt in range(UPDATE_ATTEMPTS):
+    async with worker_answer(app_state):
+        receipt = await _deliver(app_state, case, step, meta, payload)
+        log.info("case action", action=step.action, request_id=meta.request_id)
+        noting_receipt(receipt)
+        return await answer(client.get_workflow_handle(case.workflow_id), meta, receipt)
+
+
+async def _deliver(
+    app_state: Any, case: CaseRequest, step: Step, meta: ActionMeta, payload: BaseModel
+) -> ActionReceipt:
+    """The action sent until a run takes it; its receipt."""
+    for attempt in range(UPDATE_ATTEMPTS - 1):
         try:
-            receipt = await _send(app_state, case, step, meta, payload)
-            break
+            return await _send(app_state, case, step, meta, payload)
         except WorkflowUpdateFailedError as err:
             # A run that continued as new in the same task the action reached it: the action
             # was never applied, so it is sent again, to the new run.
-            unprocessed = isinstance(err.cause, ApplicationError) and err.cause.type == "UnprocessedUpdate"
-            if not unprocessed or attempt == UPDATE_ATTEMPTS - 1:
+            if not (isinstance(err.cause, ApplicationError) and err.cause.type == "UnprocessedUpdate"):
                 raise update_refusal(err) from err
             log.info("action resent", reason=err.cause.message, attempt=attempt)
-    log.info("case action", action=step.action, request_id=meta.request_id)
-    noting_receipt(receipt)
-    return await answer(handle, meta, receipt)
+    try:
+        return await _send(app_state, case, step, meta, payload)
+    except WorkflowUpdateFailedError as err:
+        raise update_refusal(err) from err
 
 
 async def _send(

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from api.cases import CaseApi, CaseRequest, case_in_path, case_router, read_state
 from api.listing import Listing, equal
+from api.waiting import worker_answer
 from models.claims import ClaimInput, ClaimOpening, ClaimPolicy, ClaimStage, OffersOnDate
 from models.common import ActionMeta, CaseKind
 from models.register import ClaimRow
@@ -70,7 +71,8 @@ def _offer_routes(router: APIRouter, spec: CaseApi) -> None:
     ) -> OffersOnDate:
         """Every offer on the claim, and which were open for acceptance on `on` (default today):
         made by then and not yet withdrawn, lapsed or accepted before it."""
-        claim = await read_state(request.app.state.client, spec, case.ref)
+        async with worker_answer(request.app.state):
+            claim = await read_state(request.app.state.client, spec, case.ref)
         return offers.offers_on(claim, on or london_date(datetime.now(UTC)))
 
 

@@ -18,9 +18,12 @@ log = structlog.get_logger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, details: Any = None, headers: dict | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
+        self.headers = headers
 
 
 def not_found(kind: str, ref: str) -> ApiError:
@@ -61,7 +64,8 @@ def _body(code: str, message: str, details: Any = None) -> dict:
 
 
 async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-    return JSONResponse(_body(exc.code, exc.message, exc.details), status_code=exc.status)
+    body = _body(exc.code, exc.message, exc.details)
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
 
 async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -47,11 +47,19 @@ def api() -> None:
     import uvicorn
 
     from api.app import create_app
+    from fairway.startup import register_when_ready, temporal_when_ready
 
     configure_logging()
     settings = get_settings()
     with _token_file_checked():
         application = create_app(settings)
+
+    async def dependencies() -> None:
+        await register_when_ready(settings.database_url)
+        await temporal_when_ready(settings)
+
+    # Before the server takes its port: until then a SIGTERM simply ends the wait.
+    asyncio.run(dependencies())
     uvicorn.run(
         application,
         host=settings.api_host,
@@ -89,12 +97,16 @@ def _stop(processes: list[subprocess.Popen]) -> None:
                 process.kill()
 
 
+def _interrupt(_signal: int, _frame) -> None:
+    raise KeyboardInterrupt
+
+
 @app.command()
 def dev() -> None:
     """Start the Temporal dev server (data/temporal.db, UI on :8233), the worker and the API."""
     from api.auth import DEV_TOKENS, Directory, write_dev_tokens
     from fairway import db
-    from fairway.devserver import start_dev_args, wait_for_port
+    from fairway.devserver import ports_taken, start_dev_args, wait_for_port
     from fairway.private_files import private_dir, start_owner_only
 
     configure_logging()
@@ -109,6 +121,13 @@ def dev() -> None:
     env.setdefault("FAIRWAY_DATABASE_URL", settings.database_url)
 
     port = int(settings.temporal_address.rsplit(":", 1)[1])
+    taken = ports_taken({"Temporal": port, "Temporal Web UI": settings.ui_port, "API": settings.api_port})
+    if taken:
+        in_use = ", port ".join(taken)
+        typer.echo(f"fairway: already in use: port {in_use}; is Fairway running already?", err=True)
+        raise typer.Exit(1)
+    # A SIGTERM (a service manager, `kill`) stops everything as Ctrl-C does, children included.
+    signal.signal(signal.SIGTERM, _interrupt)
     processes: list[subprocess.Popen] = []
     try:
         # Children get their own process group so a terminal's Ctrl-C reaches only this process,

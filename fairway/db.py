@@ -29,12 +29,17 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def shown_url(url: str) -> str:
+    """A database URL as a log line may show it: never its password."""
+    return make_url(normalise_url(url)).render_as_string(hide_password=True)
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    if parsed.database and parsed.database != ":memory:":
+    if parsed.database and parsed.database != ":memory:" and "uri" not in parsed.query:
         # The register holds case data: made readable by its owner only before SQLite opens it
         # (SQLite takes an empty file for a new database, and gives -wal and -shm its mode).
         register = Path(parsed.database)
@@ -71,8 +76,16 @@ class Sessions:
     def __call__(self) -> Session:
         return self._maker()
 
+    @property
+    def engine(self) -> Engine:
+        return self._maker.kw["bind"]
+
+    def shown_url(self) -> str:
+        """The register's URL as a log line or an error may show it: never its password."""
+        return self.engine.url.render_as_string(hide_password=True)
+
     def dispose(self) -> None:
-        self._maker.kw["bind"].dispose()
+        self.engine.dispose()
 
     @contextmanager
     def begin(self) -> Iterator[Session]:

@@ -60,14 +60,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def listening(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(1.0)
+        return s.connect_ex((host, port)) == 0
+
+
+def ports_taken(ports: dict[str, int]) -> list[str]:
+    """Which of the named ports something already listens on: `fairway dev` checks them all
+    before it starts anything, rather than failing half-started on the first."""
+    return [f"{port} ({name})" for name, port in ports.items() if listening(port)]
+
+
 def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 60) -> None:
     """Until something listens on the port; fails early if `process`, meant to open it, exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"{process.args[0]} exited with code {process.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
+        if listening(port):
+            return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listening on port {port} within {timeout:.0f}s")

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
             return self.worker_workflow_cache
         return max(1, int(self.worker_memory_budget_mib / self.worker_memory_per_case_mib))
 
+    # An action or a read waits this long for a worker's answer, then gets 503 no_worker.
+    worker_wait_seconds: float = Field(10.0, gt=0, description="how long the API waits for a worker")
+
     database_url: str = "sqlite:///data/fairway.db"
     token_file: Path | None = Field(None, description="JSON file mapping bearer tokens to actors")
     policy: str = Field("standard", description="deadline policy name given to new cases")

@@ -4,8 +4,8 @@ Set FAIRWAY_OTEL_EXPORTER_OTLP_ENDPOINT (or the standard OTEL_EXPORTER_OTLP_ENDP
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) and every client call (the API's starts, updates and
 queries) and every workflow and activity the worker runs makes a span, sent over OTLP/HTTP,
 joined into one trace per request by the headers Temporal carries. The packages come with
-`pip install 'fairway[tracing]'`; without them this module still imports, and asking for
-tracing says what to install.
+`pip install 'fairway[tracing]'`; without them this module still imports, and a process asked
+to trace logs once what to install and runs untraced: a missing extra must not stop cases.
 
 The interceptor sits on the client, so a worker built on that client has it too. Its
 workflow spans are made only when a workflow is not replaying, which keeps workflow code
@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import os
 
+import structlog
+
 from fairway.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 STANDARD_ENDPOINTS = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
 
@@ -70,11 +74,24 @@ def tracing_interceptor(provider):
     return TracingInterceptor(provider.get_tracer("fairway"))
 
 
+# One tracer provider per service and exporter in a process: a client connected again (the
+# start-up wait tries until Temporal answers) reuses it rather than starting another exporter.
+_installed: dict[tuple, list] = {}
+
+
 def interceptors(settings: Settings, service: str) -> list:
     """The client's interceptors: the tracing one when an exporter is configured, else none."""
     if not configured(settings):
         return []
+    key = (service, settings.otel_exporter_otlp_endpoint, *(os.environ.get(v) for v in STANDARD_ENDPOINTS))
+    if key not in _installed:
+        _installed[key] = _install(settings, service)
+    return _installed[key]
+
+
+def _install(settings: Settings, service: str) -> list:
     try:
         return [tracing_interceptor(tracer_provider(span_exporter(settings), service))]
-    except ImportError as err:
-        raise TracingUnavailable(MISSING) from err
+    except (TracingUnavailable, ImportError):
+        log.error("tracing is configured but not installed; running without it", fix=MISSING)
+        return []

@@ -1,5 +1,6 @@
-"""`fairway dev` (what `make run` runs) starts Temporal, the worker and the API, stops all three
-on Ctrl-C, keeps every case across a restart, and keeps its files readable by their owner only."""
+"""`fairway dev` (what `make run` runs) starts Temporal, the worker and the API; stops all three
+on Ctrl-C or SIGTERM; refuses to start over ports in use; keeps every case across a restart; and
+keeps its files readable by their owner only."""
 
 from __future__ import annotations
 
@@ -39,9 +40,15 @@ def _start(env: dict) -> subprocess.Popen:
     )
 
 
-def _stop(process: subprocess.Popen) -> int:
-    process.send_signal(signal.SIGINT)
+def _stop(process: subprocess.Popen, how: signal.Signals = signal.SIGINT) -> int:
+    process.send_signal(how)
     return process.wait(timeout=60)
+
+
+def _closed(*ports: int) -> None:
+    for port in ports:
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after stopping"
 
 
 def _retry(call, timeout: float = 30):
@@ -80,11 +87,15 @@ def test_fairway_dev_runs_stops_and_keeps_cases(tmp_path):
         )
         figures = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
         assert "fairway_temporal_sdk_metrics_up 1.0" in figures and "temporal_request_total" in figures
+        # A second `fairway dev` names the ports in use and starts nothing.
+        second = subprocess.run(
+            [sys.executable, "-m", "fairway.cli", "dev"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert second.returncode == 1 and f"port {temporal_port} (Temporal)" in second.stderr, second.stderr
+        assert f"port {api_port} (API)" in second.stderr
     finally:
         assert _stop(process) == 0
-    for port in (api_port, temporal_port, metrics_port):
-        with socket.socket() as s:
-            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"
+    _closed(api_port, temporal_port, metrics_port)
 
     process = _start(env)
     try:
@@ -98,4 +109,6 @@ def test_fairway_dev_runs_stops_and_keeps_cases(tmp_path):
         )
         assert noted.status_code == 200, noted.text
     finally:
-        _stop(process)
+        # A service manager's SIGTERM stops all three as Ctrl-C does.
+        assert _stop(process, signal.SIGTERM) == 0
+    _closed(api_port, temporal_port, ui_port)

@@ -12,6 +12,7 @@ import temporalio.worker
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from structlog.testing import capture_logs
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
@@ -55,14 +56,26 @@ def test_the_service_name_is_the_processs_unless_the_standard_one_is_set(monkeyp
     )
 
 
-def test_without_the_packages_the_module_imports_and_asking_for_tracing_says_what_to_install(monkeypatch):
+def test_without_the_packages_the_module_imports_and_a_process_runs_untraced_saying_why(monkeypatch):
     for module in [m for m in sys.modules if m.startswith(("opentelemetry", "fairway.tracing"))]:
         monkeypatch.delitem(sys.modules, module)
     monkeypatch.setitem(sys.modules, "opentelemetry", None)  # as if not installed
     without = importlib.import_module("fairway.tracing")
     assert without.interceptors(Settings(), "fairway-api") == []
+    asked = Settings(otel_exporter_otlp_endpoint="http://collector:4318")
+    with capture_logs() as logs:
+        assert without.interceptors(asked, "fairway-api") == []
+        assert without.interceptors(asked, "fairway-api") == []  # said once, not on every connect
+    assert [(e["log_level"], e["fix"]) for e in logs] == [("error", without.MISSING)]
     with pytest.raises(without.TracingUnavailable, match=r"fairway\[tracing\]"):
-        without.interceptors(Settings(otel_exporter_otlp_endpoint="http://collector:4318"), "fairway-api")
+        without.span_exporter(asked)
+
+
+def test_a_process_connecting_again_reuses_its_tracer():
+    ours = Settings(otel_exporter_otlp_endpoint="http://collector:4318")
+    assert tracing.interceptors(ours, "fairway-api") is tracing.interceptors(ours, "fairway-api")
+    [api], [worker] = tracing.interceptors(ours, "fairway-api"), tracing.interceptors(ours, "fairway-worker")
+    assert api is not worker
 
 
 async def test_configured_the_interceptor_is_on_the_client_and_its_worker(temporal):
