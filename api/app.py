@@ -26,6 +26,7 @@ from api import (
     ops,
     pathways,
     resolution_summits,
+    work,
 )
 from api.auth import Directory
 from api.guard import RequestGuard
@@ -119,6 +120,7 @@ def create_app(
     app.include_router(escalations.router)
     app.include_router(pathways.router)
     app.include_router(ops.router)
+    app.include_router(work.router)
     for router in advice.routers:
         app.include_router(router)
 
