@@ -17,7 +17,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from fairway.db import GroupCommit, Sessions, dialect_insert
-from fairway.metrics import PROJECTION_LAG
+from fairway.metrics import PROJECTION_FAILURES, PROJECTION_LAG
 from models.cases import CaseProjection
 from models.claims import ClaimRegisterRow
 from models.common import CaseKind, LedgerEntry
@@ -106,6 +106,7 @@ class FailingProjections:
         self._lock = threading.Lock()
 
     def failed(self, projection: CaseProjection, err: Exception) -> ApplicationError:
+        PROJECTION_FAILURES.inc()
         with self._lock:
             first = projection.ref not in self._cases
             self._cases.add(projection.ref)

@@ -121,7 +121,11 @@ def dev() -> None:
     env.setdefault("FAIRWAY_DATABASE_URL", settings.database_url)
 
     port = int(settings.temporal_address.rsplit(":", 1)[1])
-    taken = ports_taken({"Temporal": port, "Temporal Web UI": settings.ui_port, "API": settings.api_port})
+    ports = {"Temporal": port, "Temporal Web UI": settings.ui_port, "API": settings.api_port}
+    if settings.worker_metrics_port is not None:
+        ports["worker metrics"] = settings.worker_metrics_port
+        ports["Temporal SDK metrics"] = settings.worker_sdk_metrics_port
+    taken = ports_taken(ports)
     if taken:
         in_use = ", port ".join(taken)
         typer.echo(f"fairway: already in use: port {in_use}; is Fairway running already?", err=True)

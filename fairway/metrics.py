@@ -114,6 +114,12 @@ PROJECTION_LAG = histogram(
     (),
     buckets=(0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0),
 )
+PROJECTION_FAILURES = counter(
+    WORKER,
+    "fairway_projection_failures",
+    "projection attempts the register refused (unreachable, read-only, a value it cannot store); "
+    "Temporal retries each until the register takes it, and the log tells each case once",
+)
 SDK_METRICS_UP = gauge(
     WORKER,
     "fairway_temporal_sdk_metrics_up",

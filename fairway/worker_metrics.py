@@ -23,7 +23,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-from fairway.metrics import ESCALATIONS_RECORDED, PROJECTION_LAG, SDK_METRICS_UP, process_registry
+from fairway.metrics import (
+    ESCALATIONS_RECORDED,
+    PROJECTION_FAILURES,
+    PROJECTION_LAG,
+    SDK_METRICS_UP,
+    process_registry,
+)
 from fairway.register_metrics import RegisterFigures, family
 from fairway.settings import Settings
 
@@ -74,6 +80,7 @@ def worker_registry(sessions: sessionmaker[Session], sdk_url: str | None) -> Col
     registry = process_registry()
     registry.register(ESCALATIONS_RECORDED)
     registry.register(PROJECTION_LAG)
+    registry.register(PROJECTION_FAILURES)
     registry.register(RegisterFigures(sessions))
     if sdk_url is not None:
         registry.register(TemporalSdkFigures(sdk_url))

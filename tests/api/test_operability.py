@@ -20,6 +20,7 @@ from api.app import create_app
 from fairway import db
 from fairway.converter import DATA_CONVERTER
 from fairway.devserver import free_port
+from fairway.metrics import PROJECTION_FAILURES
 from fairway.readiness import POLLER_SEEN_WITHIN, recent_pollers
 from fairway.settings import Settings
 from fairway.startup import backoff, until_ready
@@ -168,11 +169,13 @@ def test_a_register_that_cannot_be_written_is_told_once_per_case(sqlite_url):
 
     failing = RegisterActivities(sessions_for(_read_only_url(sqlite_url)))
     ref = f"CLM-{uuid.uuid4().hex[:12].upper()}"
+    counted = _failures_counted()
     with structlog.testing.capture_logs() as logs:
         for _ in range(3):  # Temporal's retries
             with pytest.raises(Exception) as refused:
                 _project(failing, ref, _claim(ref, 1), _entry(1, "open_claim"))
             assert refused.value.category.name == "BENIGN"
+    assert _failures_counted() == counted + 3  # every attempt counted, for /metrics
     told = [e for e in logs if e["log_level"] == "error"]
     assert len(told) == 1 and told[0]["case_id"] == ref and "mode=ro" in told[0]["register"]
     assert "readonly" in told[0]["error"]
@@ -183,3 +186,7 @@ def test_a_register_that_cannot_be_written_is_told_once_per_case(sqlite_url):
         _project(failing, ref, _claim(ref, 1), _entry(1, "open_claim"))
     assert [e["event"] for e in logs if e["log_level"] == "info"][0] == "case projection recovered"
     assert failing.failing.count == 0
+
+
+def _failures_counted() -> float:
+    return next(s.value for s in PROJECTION_FAILURES.collect()[0].samples if s.name.endswith("_total"))
