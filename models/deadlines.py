@@ -105,7 +105,16 @@ class DeadlineChange(BaseModel):
     at: datetime
     actor: str
     change: Literal[
-        "set", "recomputed", "met", "missed", "extended", "waived", "paused", "resumed", "escalated"
+        "set",
+        "recomputed",
+        "met",
+        "missed",
+        "extended",
+        "waived",
+        "paused",
+        "resumed",
+        "escalated",
+        "skipped",
     ]
     due_on: date | None = None
     due_at: datetime | None = None
@@ -130,6 +139,9 @@ class Deadline(BaseModel):
     warn_at: datetime | None = None
     supervisor_at: datetime | None = None
     head_of_service_at: datetime | None = None
+    # When the ladder's times were last set: a step whose time had passed by then never came due
+    # in the case's life (a date entered late) and is not sent.
+    armed_at: datetime | None = None
     owner: str
     status: DeadlineStatus = DeadlineStatus.OPEN
     revision: int = 1

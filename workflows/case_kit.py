@@ -798,8 +798,9 @@ class CaseWorkflow:
         self, step: Step, payload: Any, ctx: Context, stage_before: str
     ) -> list[DeadlineChangeView]:
         ended = self._finished() and stage_before not in self.pathway.final
-        arrived = await self.on_stage_arrival(step, payload, ctx) if stage_before != self.state.stage else []
-        if not (step.touches_book or ended or arrived):
+        moved = stage_before != self.state.stage
+        arrived = await self.on_stage_arrival(step, payload, ctx) if moved else []
+        if not (step.touches_book or ended or moved):
             return []  # most actions leave the book alone: no need to wake the main loop
         book, actor = self.book, ctx.actor.id
         on = self.event_date(step, payload, ctx)

@@ -79,13 +79,17 @@ class ClaimWorkflow(CaseWorkflow):
         )
 
     async def on_stage_arrival(self, step: Step, payload: Any, ctx: Context) -> list[DeadlineChangeView]:
-        """The policy's stock-take stages each set a stock-take (PAP section 6)."""
+        """A stock-take belongs to its stage (PAP section 6): the policy's stock-take stages each
+        set one on arrival, and one still open is waived as the claim leaves its stage."""
         claim = self.state
+        here = f"{pathway.STOCKTAKE}_{claim.stage.value}"
+        for deadline in list(claim.deadlines.values()):
+            if deadline.live and deadline.rule == pathway.STOCKTAKE and deadline.name != here:
+                self.book.waive(deadline.name, f"the claim left its stage ({step.action})", ctx.actor.id)
         if claim.stage not in self.policy.stocktake_stages:
             return []
-        name = f"{pathway.STOCKTAKE}_{claim.stage.value}"
         on = self.event_date(step, payload, ctx)
-        return [await self.book.set(name, step.action, on, claim.owner, ctx.actor.id, rule=pathway.STOCKTAKE)]
+        return [await self.book.set(here, step.action, on, claim.owner, ctx.actor.id, rule=pathway.STOCKTAKE)]
 
     async def on_time_passed(self) -> bool:
         """Offers whose relevant period has ended show it, and notices given during the period

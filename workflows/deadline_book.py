@@ -169,7 +169,7 @@ class DeadlineBook:
 
     def _arm(self, deadline: Deadline) -> None:
         """Set the ladder's times from the due time; a new revision starts the ladder again."""
-        deadline.steps_done = []
+        deadline.steps_done, deadline.armed_at = [], workflow.now()
         if deadline.due_at is None:
             deadline.warn_at = deadline.supervisor_at = deadline.head_of_service_at = None
             return
@@ -316,10 +316,12 @@ class DeadlineBook:
         for deadline in self._live():
             if deadline.paused or deadline.due_at is None:
                 continue
-            for step, at in self._pending(deadline):
-                if at > now:
-                    break
-                await self._escalate(deadline, step, recipients[step], now)
+            due = [(step, at) for step, at in self._pending(deadline) if at <= now]
+            for step, at in due:
+                if (step, at) != due[-1] and deadline.armed_at is not None and at < deadline.armed_at:
+                    self._skip(deadline, step, due[-1][0], now)
+                else:
+                    await self._escalate(deadline, step, recipients[step], now)
                 changed = True
             if deadline.due_at <= now and deadline.status is not DeadlineStatus.MISSED:
                 deadline.status = DeadlineStatus.MISSED
@@ -346,6 +348,18 @@ class DeadlineBook:
             retry_policy=ESCALATION_RETRY,
         )
 
+    def _skip(self, deadline: Deadline, step: LadderStep, instead: LadderStep, now: datetime) -> None:
+        """A step whose time had passed before the deadline was set: only the latest one applies."""
+        deadline.steps_done.append(step)
+        deadline.changes.append(
+            DeadlineChange(
+                at=now,
+                actor="fairway",
+                change="skipped",
+                reason=f"{step} passed before it was set; {instead} now",
+            )
+        )
+
     async def _escalate(self, deadline: Deadline, step: LadderStep, recipient: str, now: datetime) -> None:
         await workflow.execute_activity_method(
             EscalationActivities.escalate,
@@ -360,7 +374,7 @@ class DeadlineBook:
                 step=step,
                 due_at=deadline.due_at,
                 recipient=recipient,
-                message=_message(deadline, step, self.case.ref),
+                message=_message(deadline, step, self.case.ref, now),
                 at=now,
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
@@ -372,10 +386,12 @@ class DeadlineBook:
         )
 
 
-def _message(deadline: Deadline, step: LadderStep, ref: str) -> str:
-    due = f"due {deadline.due_on}" if deadline.due_on else "due date suspended"
+def _message(deadline: Deadline, step: LadderStep, ref: str, now: datetime) -> str:
+    """Worded for the date it is sent on: a warning for a deadline already past says so."""
+    past = deadline.due_at is not None and deadline.due_at <= now
+    due = "due date suspended" if not deadline.due_on else f"{'was due' if past else 'due'} {deadline.due_on}"
     lead = {
-        LadderStep.WARNING: "Coming up",
+        LadderStep.WARNING: "Past its date" if past else "Coming up",
         LadderStep.SUPERVISOR: "Escalated to you as supervisor",
         LadderStep.HEAD_OF_SERVICE: "Escalated to you as head of service",
     }[step]

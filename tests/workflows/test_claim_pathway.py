@@ -1186,7 +1186,7 @@ ACCEPTS: list[Accepts] = [
                 )
             ]
         },
-        book={PERIOD_1: new(date(2026, 12, 17))},  # its own period of 28 days
+        book={STOCKTAKE: {"status": WAIVED}, PERIOD_1: new(date(2026, 12, 17))},  # its own period of 28 days
         later={"offers.0.relevant_period_ends_on": date(2026, 12, 17)},
     ),
     Accepts(
@@ -1196,6 +1196,7 @@ ACCEPTS: list[Accepts] = [
         S.NEGOTIATING,
         {"offers": [ordinary(by=m.Side.DEFENDANT, amount=D("200000.00"), heads_of_loss=[], made_on=EVENT)]},
         label="ordinary: no relevant period",
+        book={STOCKTAKE: {"status": WAIVED}},
     ),
     Accepts(
         "make_offer",
@@ -1362,7 +1363,7 @@ ACCEPTS: list[Accepts] = [
         ACCEPT,
         S.OFFER_ACCEPTED,
         {"offers.0.status": "accepted", "offers.0.closed_on": EVENT},
-        book={PERIOD_1: met()},
+        book={STOCKTAKE: {"status": WAIVED}, PERIOD_1: met()},
     ),
     Accepts(
         "accept_offer",
@@ -1375,7 +1376,7 @@ ACCEPTS: list[Accepts] = [
             "offers.1.status": "accepted",
             "offers.1.closed_on": EVENT,
         },
-        book={PERIOD_1: {"status": WAIVED}},
+        book={STOCKTAKE: {"status": WAIVED}, PERIOD_1: {"status": WAIVED}},
         label="the other offers lapse",
     ),
     Accepts(
@@ -1384,7 +1385,7 @@ ACCEPTS: list[Accepts] = [
         ACCEPT,
         S.OFFER_ACCEPTED,
         {"offers.0.status": "accepted", "offers.0.closed_on": EVENT},
-        book={PERIOD_1: met()},
+        book={STOCKTAKE: {"status": WAIVED}, PERIOD_1: met()},
         label="a withdrawal pending within the period",
     ),
     Accepts(
@@ -1409,7 +1410,7 @@ ACCEPTS: list[Accepts] = [
         ACCEPT,
         S.OFFER_ACCEPTED,
         {"offers.0.status": "accepted", "offers.0.closed_on": EVENT},  # on the terms before the change
-        book={PERIOD_1: met()},
+        book={STOCKTAKE: {"status": WAIVED}, PERIOD_1: met()},
         label="a pending change never takes effect",
     ),
     Accepts(
@@ -1418,7 +1419,7 @@ ACCEPTS: list[Accepts] = [
         ACCEPT,
         S.OFFER_ACCEPTED,
         {"offers.0.status": "accepted", "offers.0.closed_on": EVENT},
-        book={PERIOD_1: met()},
+        book={STOCKTAKE: {"status": WAIVED}, PERIOD_1: met()},
         label="in litigation",
     ),
     # --- settlement and payment
@@ -1428,6 +1429,7 @@ ACCEPTS: list[Accepts] = [
         SETTLE,
         S.SETTLED,
         {"settlement": m.Settlement(**SETTLE.model_dump())},
+        book={STOCKTAKE: {"status": WAIVED}},
     ),
     Accepts(
         "record_settlement",
@@ -1436,6 +1438,7 @@ ACCEPTS: list[Accepts] = [
         S.AWAITING_APPROVAL,
         {"settlement": m.Settlement(**SETTLE.model_dump())},
         label="a child's waits for the court",
+        book={STOCKTAKE: {"status": WAIVED}},
     ),
     Accepts(
         "record_settlement",
@@ -1449,6 +1452,7 @@ ACCEPTS: list[Accepts] = [
         S.AWAITING_APPROVAL,
         {"settlement": m.Settlement(**SETTLE.model_dump())},
         label="a protected party's waits for the court",
+        book={STOCKTAKE: {"status": WAIVED}},
     ),
     Accepts(
         "record_settlement",
@@ -1457,6 +1461,7 @@ ACCEPTS: list[Accepts] = [
         S.SETTLED,
         {"settlement": m.Settlement(**SETTLE.model_dump())},
         label="the accepted offer's terms",
+        book={STOCKTAKE: {"status": WAIVED}},
     ),
     Accepts(
         "record_settlement",
@@ -1468,7 +1473,7 @@ ACCEPTS: list[Accepts] = [
             "offers.0.status": "lapsed",
             "offers.0.closed_on": EVENT,
         },
-        book={PERIOD_1: {"status": WAIVED}},
+        book={STOCKTAKE: {"status": WAIVED}, PERIOD_1: {"status": WAIVED}},
         label="open offers lapse",
     ),
     Accepts(
@@ -1605,6 +1610,7 @@ ACCEPTS: list[Accepts] = [
                 proposed_on=EVENT.isoformat(),
             ),
         ),
+        book={STOCKTAKE: {"status": WAIVED}},
     ),
     Accepts(
         "propose_mediation",
@@ -1623,6 +1629,7 @@ ACCEPTS: list[Accepts] = [
         {"routes.1": started(RouteKind.MEDIATION, S.NEGOTIATING, MEDIATE.reason, n=2)},
         outside=(child("MediationWorkflow", RouteKind.MEDIATION, n=2),),
         label="a second mediation",
+        book={STOCKTAKE: {"status": WAIVED}},
     ),
     Accepts(
         "agree_early_neutral_evaluation",
@@ -1678,6 +1685,7 @@ ACCEPTS: list[Accepts] = [
         {"routes.1": started(RouteKind.LITIGATION, S.NEGOTIATING, ISSUED.reason)},
         outside=(child("LitigationWorkflow", RouteKind.LITIGATION),),
         label="during mediation",
+        book={STOCKTAKE: {"status": WAIVED}},
     ),
     Accepts(
         "join_summit",
@@ -1698,6 +1706,7 @@ ACCEPTS: list[Accepts] = [
                 )
             ]
         },
+        book={STOCKTAKE: {"status": WAIVED}},
     ),
     Accepts(
         "join_summit",
@@ -1725,6 +1734,7 @@ ACCEPTS: list[Accepts] = [
                 result=RouteResult.DECLINED, reason="removed: not ready for the summit"
             ),
         },
+        book={STOCKTAKE: {"status": WAIVED}},
     ),
     Accepts(
         "leave_summit",
@@ -1760,7 +1770,11 @@ ACCEPTS: list[Accepts] = [
         CLOSE,
         S.CLOSED,
         {"outcome": m.ClosureOutcome.WITHDRAWN},
-        book={STOCKTAKE: {"status": WAIVED}, LIMITATION: {"status": WAIVED}, PERIOD_1: {"status": WAIVED}},
+        book={
+            STOCKTAKE: {"status": WAIVED},
+            LIMITATION: {"status": WAIVED},
+            PERIOD_1: {"status": WAIVED},
+        },
     ),
     Accepts(
         "close",

@@ -431,3 +431,51 @@ async def test_a_same_day_hold_keeps_a_day_period_due_at_the_end_of_its_day(fair
         "paused",
         "resumed",
     ]
+
+
+async def test_a_deadline_entered_past_fires_only_the_step_that_now_applies(fairway):
+    """A letter of claim entered months late: its response deadline is already past when set,
+    so only the head of service hears, once, in words true to the date."""
+    ref = (await open_claim(fairway.http))["state"]["ref"]
+    await ok(
+        fairway.http,
+        ref,
+        "receive_letter_of_claim",
+        {"received_on": "2025-06-02", "copied_to_nhs_resolution": True},
+    )
+    await until_steps(
+        fairway.sessions, ref, [(1, "head_of_service", "hana.head")], deadline="letter_of_response_due"
+    )
+    (row,) = escalations(fairway.sessions, ref, "letter_of_response_due")
+    assert "was due 2025-" in row.message and "Coming up" not in row.message
+
+    async def recorded():
+        live = (await fairway.http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["state"]
+        response = live["deadlines"]["letter_of_response_due"]
+        assert [c["change"] for c in response["changes"]] == [
+            "set",
+            "skipped",
+            "skipped",
+            "escalated",
+            "missed",
+        ]
+        assert response["steps_done"] == LADDER
+
+    await assert_eventually(recorded)
+    await asyncio.sleep(1)  # nothing more comes of it
+    assert len(escalations(fairway.sessions, ref, "letter_of_response_due")) == 1
+
+
+async def test_a_stocktake_is_waived_when_the_claim_leaves_its_stage(fairway):
+    from models.claims import ClaimStage
+    from tests.claim_paths import ROUTES, SAMPLES
+
+    ref = (await open_claim(fairway.http))["state"]["ref"]
+    for action in ROUTES[ClaimStage.LETTER_OF_RESPONSE_SENT]:
+        await ok(fairway.http, ref, action, SAMPLES[action])
+    name = "stocktake_due_letter_of_response_sent"
+    await ok(fairway.http, ref, "make_offer", SAMPLES["make_offer"])
+    live = (await fairway.http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["state"]
+    stocktake = live["deadlines"][name]
+    assert live["stage"] == "negotiating" and stocktake["status"] == "waived"
+    assert stocktake["changes"][-1]["reason"] == "the claim left its stage (make_offer)"
