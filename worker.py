@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
@@ -107,7 +108,10 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     # The notifications outbox is sent from here, beside the worker that fills it.
-    dispatcher = asyncio.create_task(OutboxDispatcher(sessions, notifier_from(settings)).run(stop))
+    outbox = OutboxDispatcher(
+        sessions, notifier_from(settings), lease=timedelta(seconds=settings.outbox_lease_seconds)
+    )
+    dispatcher = asyncio.create_task(outbox.run(stop))
     try:
         async with worker:
             log.info("worker started", task_queue=settings.temporal_task_queue)

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "fairway@localhost"
+    # A worker that dies while sending notifications holds them from the others this long
+    # (activities/notifications.py): keep it well above the relay's 10 s timeout.
+    outbox_lease_seconds: float = Field(30, gt=0, description="how long a dead worker holds notifications")
 
     @field_validator(
         "token_file",
