@@ -16,7 +16,7 @@ from activities.court_service import ServiceActivities
 from activities.deadlines import CalendarActivities
 from activities.early_notification import EarlyNotificationActivities
 from activities.escalations import EscalationActivities
-from activities.notifications import OutboxDispatcher, notifier_from
+from activities.notifications import LEASE, OutboxDispatcher, notifier_from
 from activities.payments import PaymentActivities
 from activities.register import RegisterActivities
 from activities.summits import SummitActivities
@@ -108,9 +108,8 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     # The notifications outbox is sent from here, beside the worker that fills it.
-    outbox = OutboxDispatcher(
-        sessions, notifier_from(settings), lease=timedelta(seconds=settings.outbox_lease_seconds)
-    )
+    lease = timedelta(seconds=settings.outbox_lease_seconds) if settings.outbox_lease_seconds else LEASE
+    outbox = OutboxDispatcher(sessions, notifier_from(settings), lease=lease)
     dispatcher = asyncio.create_task(outbox.run(stop))
     try:
         async with worker:

@@ -110,11 +110,12 @@ def notifier_from(settings: Settings) -> Notifier:
 
 
 # How long rows a dispatcher has leased stay its own without word from it: a dead dispatcher's
-# rows go to another this long after its last checkpoint. A pass checkpoints before any send
-# that starts a second or more after the last one, so every send has 29 s before its row could
-# be taken: room for a relay that answers each step near SEND_TIMEOUT. (A relay slower still
-# can have a message sent twice, with one Message-ID: the guarantee is at least once.)
-LEASE = timedelta(seconds=30)
+# rows go to another this long after its last checkpoint, and so are sent within about 30 s of
+# its death (another dispatcher looks every 2 s). A pass checkpoints before any send that starts
+# a second or more after the last one, so every send has 24 s before its row could be taken:
+# room for a relay that answers each step near SEND_TIMEOUT. (A relay slower still can have a
+# message sent twice, with one Message-ID: the guarantee is at least once.)
+LEASE = timedelta(seconds=25)
 # How often a pass records what it has sent and renews its lease on the rest: at most this much
 # sending is repeated after a crash, and a transaction a second is nothing beside the sends.
 CHECKPOINT_EVERY = timedelta(seconds=1)

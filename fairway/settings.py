@@ -50,8 +50,8 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_sender: str = "fairway@localhost"
     # A worker that dies while sending notifications holds them from the others this long
-    # (activities/notifications.py): keep it well above the relay's 10 s timeout.
-    outbox_lease_seconds: float = Field(30, gt=0, description="how long a dead worker holds notifications")
+    # (activities/notifications.py LEASE when unset): keep it well above the relay's 10 s timeout.
+    outbox_lease_seconds: float | None = Field(None, gt=0, description="a dead worker's hold on its outbox")
 
     @field_validator(
         "token_file",
@@ -59,6 +59,7 @@ class Settings(BaseSettings):
         "temporal_tls_key",
         "temporal_tls_ca",
         "worker_workflow_cache",
+        "outbox_lease_seconds",
         mode="before",
     )
     @classmethod
