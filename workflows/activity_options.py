@@ -25,9 +25,9 @@ REGISTER_WRITE = ActivityConfig(
 
 # Acting on another case (asking a claim to join or leave a summit, opening or noting a claim
 # from an Early Notification case) waits on that case, which may be busy or on a worker that is
-# itself restarting. So it is given as long as before and heartbeats while it waits
-# (activities/heartbeats.py): a worker that stops heartbeating has died. Each caller keeps its
-# own retry policy, since how many tries a claim gets is the case's rule.
+# itself restarting. So it may run for half a minute, and heartbeats while it waits
+# (activities/heartbeats.py): a worker that stops heartbeating for five seconds has died. Each
+# caller keeps its own retry policy, since how many tries a claim gets is the case's rule.
 ASKING_ANOTHER_CASE = ActivityConfig(
     start_to_close_timeout=timedelta(seconds=30), heartbeat_timeout=timedelta(seconds=5)
 )
