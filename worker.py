@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,7 +16,7 @@ from activities.court_service import ServiceActivities
 from activities.deadlines import CalendarActivities
 from activities.early_notification import EarlyNotificationActivities
 from activities.escalations import EscalationActivities
-from activities.notifications import OutboxDispatcher, notifier_from
+from activities.notifications import LEASE, OutboxDispatcher, notifier_from
 from activities.payments import PaymentActivities
 from activities.register import RegisterActivities
 from activities.summits import SummitActivities
@@ -108,7 +109,9 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     # The notifications outbox is sent from here, beside the worker that fills it.
-    dispatcher = asyncio.create_task(OutboxDispatcher(sessions, notifier_from(settings)).run(stop))
+    lease = timedelta(seconds=settings.outbox_lease_seconds) if settings.outbox_lease_seconds else LEASE
+    outbox = OutboxDispatcher(sessions, notifier_from(settings), lease=lease)
+    dispatcher = asyncio.create_task(outbox.run(stop))
     try:
         with serving_worker_metrics(settings, sessions):
             async with worker:

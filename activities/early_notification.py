@@ -17,6 +17,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.heartbeats import heartbeating
 from fairway.db import GroupCommit, dialect_insert
 from models import search_attributes as sa
 from models.cases import AddNote
@@ -48,6 +49,10 @@ class EarlyNotificationActivities:
     @activity.defn
     async def open_claim(self, request: ClaimFromEarlyNotification) -> ClaimLinked:
         """Start the claim (or find the one a previous attempt started) and note the EN case on it."""
+        async with heartbeating():
+            return await self._open_claim(request)
+
+    async def _open_claim(self, request: ClaimFromEarlyNotification) -> ClaimLinked:
         client, opening = self._client(), request.opening
         workflow_id = claim_workflow_id(request.claim_ref)
         try:
@@ -86,6 +91,10 @@ class EarlyNotificationActivities:
     @activity.defn
     async def link_claim(self, back: ClaimBackLink) -> ClaimLinked:
         """Note an EN case on a claim someone else opened (the family's traditional claim)."""
+        async with heartbeating():
+            return await self._link_claim(back)
+
+    async def _link_claim(self, back: ClaimBackLink) -> ClaimLinked:
         workflow_id = claim_workflow_id(back.claim_ref)
         handle = self._client().get_workflow_handle(workflow_id)
         try:

@@ -5,17 +5,25 @@ Activities never send e-mail themselves: `EscalationActivities.escalate` writes 
 `OutboxDispatcher` sends unsent rows in the background. A failed send is counted, its error
 kept, and retried after a back-off; one bad row never stops the others.
 
-Delivery is at least once: a crash between the relay accepting a message and `sent_at` being
-committed sends it again on the next pass. On PostgreSQL each row is locked while it is sent
-(FOR UPDATE SKIP LOCKED), so several workers can dispatch side by side without sending a row
-twice; SQLite has no row locks, so run one dispatcher against it (the `fairway dev` default).
+Delivery is at least once, within about 30 seconds of a worker's death. A dispatcher leases
+the rows it is about to send for `LEASE`, and while a pass works through them it records what
+it has sent and renews the lease on the rest every `CHECKPOINT_EVERY`: a living dispatcher
+keeps its rows however slow the relay, and a dead one's are free to another when the lease
+runs out. A crash repeats only what was sent since the last checkpoint (and the message in
+flight), with the Message-ID it had the first time, so a resend is recognisably one.
+
+On PostgreSQL the lease is taken with FOR UPDATE SKIP LOCKED, so several workers can dispatch
+side by side without leasing a row twice; SQLite has no row locks, so run one dispatcher
+against it (the `fairway dev` default).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import smtplib
+import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
@@ -24,6 +32,7 @@ import structlog
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from activities.escalations import NOTIFICATION_KEY
 from fairway.settings import Settings
 from models.register import NotificationRow
 
@@ -31,22 +40,46 @@ log = structlog.get_logger(__name__)
 
 
 class Notifier(Protocol):
-    def send(self, recipient: str, subject: str, body: str) -> None:
+    domain: str  # the sender's: actor ids become addresses in it, and Message-IDs are made in it
+
+    def send(self, recipient: str, subject: str, body: str, message_id: str) -> None:
         """Deliver one message or raise; `recipient` is an actor id or an e-mail address."""
+
+
+def message_id(row: NotificationRow, domain: str) -> str:
+    """The notification's Message-ID, the same on every attempt: a message sent again after a
+    crash is recognisably the one already delivered, and a relay or mail client can drop it.
+
+    Made from the row's natural key (case, deadline, revision, step, recipient), not its id,
+    which only numbers rows within one register: two registers sending through one relay (a
+    staging and a live one) would otherwise give different notifications the same Message-ID.
+    """
+    key = "\x00".join(str(getattr(row, column)) for column in NOTIFICATION_KEY)
+    return f"<notification.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
 class LogNotifier:
     """Writes notifications to the log instead of sending them (development, SMTP unset)."""
 
-    def send(self, recipient: str, subject: str, body: str) -> None:
-        log.info("notification sent (log only)", actor=recipient, subject=subject, body=body)
+    def __init__(self, domain: str = "localhost") -> None:
+        self.domain = domain
+
+    def send(self, recipient: str, subject: str, body: str, message_id: str) -> None:
+        log.info(
+            "notification sent (log only)", actor=recipient, subject=subject, body=body, message_id=message_id
+        )
+
+
+# How long one send may wait on the relay for each step (connecting, each reply): a dead or
+# stuck relay fails the send, which is retried later, rather than holding the pass.
+SEND_TIMEOUT = 10.0
 
 
 class SmtpNotifier:
     """Sends each notification as a plain-text e-mail through an SMTP relay."""
 
     def __init__(
-        self, host: str, port: int, sender: str, *, domain: str = "localhost", timeout: float = 10.0
+        self, host: str, port: int, sender: str, *, domain: str = "localhost", timeout: float = SEND_TIMEOUT
     ) -> None:
         self.host, self.port, self.sender, self.domain, self.timeout = host, port, sender, domain, timeout
 
@@ -54,11 +87,12 @@ class SmtpNotifier:
         """An actor id is the local part of an address at `domain`; an address is used as is."""
         return recipient if "@" in recipient else f"{recipient}@{self.domain}"
 
-    def send(self, recipient: str, subject: str, body: str) -> None:
+    def send(self, recipient: str, subject: str, body: str, message_id: str) -> None:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = self.address(recipient)
         message["Subject"] = subject
+        message["Message-ID"] = message_id
         message.set_content(body)
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             smtp.send_message(message)
@@ -69,14 +103,22 @@ def notifier_from(settings: Settings) -> Notifier:
 
     Actor ids become addresses at the sender's domain (FAIRWAY_SMTP_SENDER).
     """
-    if not settings.smtp_host:
-        return LogNotifier()
     domain = settings.smtp_sender.rpartition("@")[2] or "localhost"
+    if not settings.smtp_host:
+        return LogNotifier(domain)
     return SmtpNotifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender, domain=domain)
 
 
-# How long a dispatcher may hold notifications it is sending before another may take them.
-LEASE = timedelta(minutes=5)
+# How long rows a dispatcher has leased stay its own without word from it: a dead dispatcher's
+# rows go to another this long after its last checkpoint, and so are sent within about 30 s of
+# its death (another dispatcher looks every 2 s). A pass checkpoints before any send that starts
+# a second or more after the last one, so every send has 24 s before its row could be taken:
+# room for a relay that answers each step near SEND_TIMEOUT. (A relay slower still can have a
+# message sent twice, with one Message-ID: the guarantee is at least once.)
+LEASE = timedelta(seconds=25)
+# How often a pass records what it has sent and renews its lease on the rest: at most this much
+# sending is repeated after a crash, and a transaction a second is nothing beside the sends.
+CHECKPOINT_EVERY = timedelta(seconds=1)
 _OUTBOX = NotificationRow.__table__
 MARK_OUTCOME = (
     update(_OUTBOX)
@@ -100,6 +142,13 @@ def _outcome(row: NotificationRow) -> dict:
     }
 
 
+RENEW_LEASE = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("row_ids", expanding=True)), _OUTBOX.c.sent_at.is_(None))
+    .values(next_attempt_at=bindparam("leased_until"))
+)
+
+
 class OutboxDispatcher:
     """Sends unsent notifications: `dispatch_once` for one pass, `run` to keep going."""
 
@@ -110,11 +159,15 @@ class OutboxDispatcher:
         *,
         retry_after: float = 30.0,
         max_retry_after: float = 3600.0,
+        lease: timedelta = LEASE,
+        checkpoint_every: timedelta = CHECKPOINT_EVERY,
     ) -> None:
         self.sessions = sessions
         self.notifier = notifier
         self.retry_after = retry_after
         self.max_retry_after = max_retry_after
+        self.lease = lease
+        self.checkpoint_every = checkpoint_every
 
     def backoff(self, attempts: int) -> timedelta:
         """How long to wait after the `attempts`-th failure: doubling, capped."""
@@ -123,18 +176,23 @@ class OutboxDispatcher:
     def dispatch_once(self, limit: int = 100, *, now: datetime | None = None) -> int:
         """One pass over the unsent notifications that are due; returns how many were sent.
 
-        Rows are leased in one short transaction, sent with no transaction open, and marked in
-        another: a slow relay never holds the register's write lock, and a dispatcher that
-        dies mid-pass leaves its rows to be sent again once the lease runs out (at least once).
+        Rows are leased in one short transaction, sent with no transaction open, and recorded
+        at checkpoints: a slow relay never holds the register's write lock, and a dispatcher
+        that dies mid-pass leaves its rows to another once its lease runs out (at least once).
+        `now` is when the pass starts (a test passes a later one); its clock runs on from it.
         """
-        now = now or datetime.now(UTC)
-        rows = self._lease(limit, now)
-        sent = sum(self._send(row) for row in rows)
-        if rows:
-            # One statement for the pass: after a burst of escalations this runs beside them,
-            # and a merge per row would read each one back before writing it.
-            with self.sessions.begin() as session:
-                session.execute(MARK_OUTCOME, [_outcome(row) for row in rows])
+        clock = _PassClock(now or datetime.now(UTC))
+        rows = self._lease(limit, clock.now())
+        sent, done, checkpointed = 0, [], clock.now()
+        for i, row in enumerate(rows):
+            if clock.now() - checkpointed >= self.checkpoint_every:
+                checkpointed = clock.now()
+                self._checkpoint(done, rows[i:], checkpointed)
+                done = []
+            sent += self._send(row)
+            done.append(row)
+        if done:
+            self._checkpoint(done, [], clock.now())
         return sent
 
     def _lease(self, limit: int, now: datetime) -> list[NotificationRow]:
@@ -150,13 +208,29 @@ class OutboxDispatcher:
                 .with_for_update(skip_locked=True)
             ).all()
             for row in rows:
-                row.next_attempt_at = now + LEASE
+                row.next_attempt_at = now + self.lease
         return list(rows)
 
+    def _checkpoint(self, done: list[NotificationRow], pending: list[NotificationRow], now: datetime) -> None:
+        """Record the outcomes of `done` and renew the lease on `pending`, in one transaction.
+
+        One statement each, whatever the number of rows: after a burst of escalations this runs
+        beside them, and a merge per row would read each one back before writing it.
+        """
+        with self.sessions.begin() as session:
+            if done:
+                session.execute(MARK_OUTCOME, [_outcome(row) for row in done])
+            if pending:
+                renewal = {"row_ids": [row.id for row in pending], "leased_until": now + self.lease}
+                session.execute(RENEW_LEASE, renewal)
+
     def _send(self, row: NotificationRow) -> int:
-        bound = log.bind(case_id=row.case_ref, actor=row.recipient, notification_id=row.id, step=row.step)
+        mid = message_id(row, self.notifier.domain)
+        bound = log.bind(
+            case_id=row.case_ref, actor=row.recipient, notification_id=row.id, step=row.step, message_id=mid
+        )
         try:
-            self.notifier.send(row.recipient, row.subject, row.body)
+            self.notifier.send(row.recipient, row.subject, row.body, message_id=mid)
         except Exception as err:  # one bad row must not stop the others
             row.attempts += 1
             row.last_error = f"{type(err).__name__}: {err}"[:2000]
@@ -183,3 +257,13 @@ class OutboxDispatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
         log.info("outbox dispatcher stopped")
+
+
+class _PassClock:
+    """A pass's time: from the instant it was given, moved on by the monotonic clock."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start, self.ticks = start, time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.ticks)

@@ -15,6 +15,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.heartbeats import heartbeating
 from models.cases import ActionReceipt
 from models.claims import claim_workflow_id
 from models.common import ActionMeta
@@ -34,12 +35,14 @@ class SummitActivities:
             claimant_firm_id=request.claimant_firm_id,
             held_on=request.summit_on,
         )
-        return await self._ask(request, "join_summit", payload)
+        async with heartbeating():
+            return await self._ask(request, "join_summit", payload)
 
     @activity.defn
     async def leave_claim(self, request: ClaimRequest) -> ClaimAnswer:
         payload = LeaveSummit(summit_ref=request.summit_ref, reason=request.reason)
-        return await self._ask(request, "leave_summit", payload)
+        async with heartbeating():
+            return await self._ask(request, "leave_summit", payload)
 
     async def _ask(self, request: ClaimRequest, update: str, payload: Any) -> ClaimAnswer:
         request_id = f"{request.summit_ref}:{request.claim_ref}:{update}:{request.joins}"

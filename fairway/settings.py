@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "fairway@localhost"
+    # A worker that dies while sending notifications holds them from the others this long
+    # (activities/notifications.py LEASE when unset): keep it well above the relay's 10 s timeout.
+    outbox_lease_seconds: float | None = Field(None, gt=0, description="a dead worker's hold on its outbox")
 
     @field_validator(
         "token_file",
@@ -71,6 +74,7 @@ class Settings(BaseSettings):
         "worker_workflow_cache",
         "worker_metrics_port",
         "otel_exporter_otlp_endpoint",
+        "outbox_lease_seconds",
         mode="before",
     )
     @classmethod

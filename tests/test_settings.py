@@ -1,5 +1,8 @@
 """Settings that are computed rather than read."""
 
+import pytest
+from pydantic import ValidationError
+
 from fairway.settings import Settings
 
 
@@ -12,3 +15,10 @@ def test_the_worker_cache_holds_what_its_memory_budget_allows():
 def test_a_fixed_cache_size_overrides_the_budget_and_an_empty_one_does_not():
     assert Settings(worker_workflow_cache=10).cached_cases == 10
     assert Settings(worker_workflow_cache="").cached_cases == Settings().cached_cases
+
+
+def test_the_outbox_lease_is_the_dispatchers_own_unless_set():
+    assert Settings(outbox_lease_seconds="").outbox_lease_seconds is None  # activities/notifications.py LEASE
+    assert Settings(outbox_lease_seconds="8").outbox_lease_seconds == 8
+    with pytest.raises(ValidationError):
+        Settings(outbox_lease_seconds=0)  # no lease at all would let every pass take every row

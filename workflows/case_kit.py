@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RawValue, RetryPolicy
+from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 from activities.register import RegisterActivities
@@ -52,12 +52,12 @@ from models.common import (
     payload_digest,
 )
 from models.deadlines import DeadlineChangeView, LadderStep
+from workflows.activity_options import REGISTER_WRITE
 from workflows.clock import end_of_london_day, london_date
 from workflows.deadline_book import CaseRef, DeadlineBook
 
 ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
-PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 PREVIOUS = "previous stage"  # a step's target: back to where the case was before it ended
 RECENT_NOTES = 5  # notes an action's answer carries
 
@@ -875,8 +875,7 @@ class CaseWorkflow:
         await workflow.execute_activity_method(
             RegisterActivities.project_case,
             self._projection(entries),
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=PROJECTION_RETRY,
+            **REGISTER_WRITE,
         )
         del self.unprojected[: len(entries)]
 

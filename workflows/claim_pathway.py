@@ -8,7 +8,6 @@ deterministic; their `book` and `after` hooks run inside the claim's workflow.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -31,9 +30,9 @@ from models.routes import (
 from models.routes import RouteKind as R
 from workflows import claim_offers as offers
 from workflows import claim_routes as routes
+from workflows.activity_options import REGISTER_WRITE
 from workflows.case_kit import (
     PREVIOUS,
-    PROJECTION_RETRY,
     SUPERVISING,
     Context,
     Divert,
@@ -366,8 +365,7 @@ async def _record_payment(case, p: m.RecordPayment, ctx: Context, applied) -> No
     await workflow.execute_activity(
         "record_payment",  # by name: the pathway table, read by the API too, imports no activity
         record,
-        start_to_close_timeout=timedelta(seconds=30),
-        retry_policy=PROJECTION_RETRY,
+        **REGISTER_WRITE,
     )
 
 

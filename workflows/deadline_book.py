@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 from activities.deadlines import CalendarActivities
 from activities.escalations import EscalationActivities
@@ -30,10 +29,8 @@ from models.deadlines import (
     LadderStep,
     LimitationRequest,
 )
+from workflows.activity_options import COMPUTATION, REGISTER_WRITE
 from workflows.clock import end_of_london_day, london_date
-
-CALENDAR_TIMEOUT = ACTIVITY_TIMEOUT = timedelta(seconds=30)
-ESCALATION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
 @dataclass
@@ -85,7 +82,7 @@ class DeadlineBook:
 
     async def set_limitation(self, request: LimitationRequest, trigger: str, owner: str, actor: str):
         result = await workflow.execute_local_activity_method(
-            CalendarActivities.compute_limitation, request, start_to_close_timeout=CALENDAR_TIMEOUT
+            CalendarActivities.compute_limitation, request, **COMPUTATION
         )
         return self._place("limitation", trigger, request.incident_date, owner, actor, result)
 
@@ -124,7 +121,7 @@ class DeadlineBook:
 
     async def _compute(self, request: DueRequest) -> DueResult:
         return await workflow.execute_local_activity_method(
-            CalendarActivities.compute_due, request, start_to_close_timeout=CALENDAR_TIMEOUT
+            CalendarActivities.compute_due, request, **COMPUTATION
         )
 
     def _place(self, name, trigger, trigger_date, owner, actor, result: DueResult, change="set", rule=None):
@@ -344,8 +341,7 @@ class DeadlineBook:
                 comment=comment,
                 at=workflow.now(),
             ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ESCALATION_RETRY,
+            **REGISTER_WRITE,
         )
 
     def _skip(self, deadline: Deadline, step: LadderStep, instead: LadderStep, now: datetime) -> None:
@@ -377,8 +373,7 @@ class DeadlineBook:
                 message=_message(deadline, step, self.case.ref, now),
                 at=now,
             ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ESCALATION_RETRY,
+            **REGISTER_WRITE,
         )
         deadline.steps_done.append(step)
         deadline.changes.append(

@@ -31,6 +31,7 @@ from models.common import ActionMeta, CaseKind
 from models.deadlines import DeadlineStatus
 from models.early_notification import Outcome
 from models.early_notification import Stage as S
+from workflows.activity_options import ASKING_ANOTHER_CASE, REGISTER_WRITE
 from workflows.case_kit import (
     CaseWorkflow,
     Context,
@@ -47,10 +48,8 @@ EVERY = frozenset(S)
 FINAL = frozenset({S.CLOSED})
 OPEN = EVERY - FINAL
 LEGAL = frozenset({S.LEGAL_INVESTIGATION})
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Opening or noting a claim: a few tries, then the step is refused and nothing has changed.
 CLAIM_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
-REGISTER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 CLAIM_SPECIALTY = "obstetrics"
 
 
@@ -632,7 +631,7 @@ class EarlyNotificationWorkflow(CaseWorkflow):
         """Open or note a claim (a few tries); a claim that cannot be reached refuses the step."""
         try:
             return await workflow.execute_activity_method(
-                method, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=CLAIM_RETRY
+                method, arg, **ASKING_ANOTHER_CASE, retry_policy=CLAIM_RETRY
             )
         except ActivityError as err:
             cause = err.cause
@@ -699,8 +698,7 @@ class EarlyNotificationWorkflow(CaseWorkflow):
         await workflow.execute_activity_method(
             EarlyNotificationActivities.project_early_notification,
             row,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=REGISTER_RETRY,
+            **REGISTER_WRITE,
         )
         self._registered = shown
 

@@ -21,6 +21,7 @@ from models.deadlines import DeadlineChangeView, DeadlineStatus
 from models.litigation import CourtDate as D
 from models.litigation import LitigationStage as S
 from models.routes import RouteKind, RouteOutcome, RouteResult, SettlementTerms
+from workflows.activity_options import COMPUTATION
 from workflows.case_kit import Context, Pathway, Step, both, common_steps, every, not_future
 from workflows.clock import london_date
 from workflows.route import RouteWorkflow, tell_claim
@@ -35,7 +36,6 @@ CMC = D.CASE_MANAGEMENT_CONFERENCE.value
 TRIAL_WINDOW = D.TRIAL_WINDOW.value
 TRIAL = D.TRIAL.value
 STAY_ENDS = "stay_ends"
-SERVICE_TIMEOUT = timedelta(seconds=30)
 
 EVERY = frozenset(S)
 FINAL = frozenset(
@@ -313,7 +313,7 @@ def _lift(state: m.LitigationState, p: m.LiftStay, ctx: Context) -> None:
 
 async def _deemed_served(request: m.DeemedServiceRequest) -> date:
     served = await workflow.execute_local_activity_method(
-        ServiceActivities.deemed_service, request, start_to_close_timeout=SERVICE_TIMEOUT
+        ServiceActivities.deemed_service, request, **COMPUTATION
     )
     return served.deemed_served_on
 

@@ -23,6 +23,7 @@ from models.common import AppliedAction, CaseKind
 from models.deadlines import DeadlineChangeView
 from models.resolution_summit import SummitStage as S
 from models.routes import SummitOutcome, SummitResult
+from workflows.activity_options import ASKING_ANOTHER_CASE
 from workflows.case_kit import (
     CaseWorkflow,
     Context,
@@ -35,7 +36,6 @@ from workflows.case_kit import (
 )
 
 VALUATION_RULE = "summit_valuation_due"
-ASK_TIMEOUT = timedelta(seconds=30)
 # A claim that cannot be reached after a few tries is a refusal, not a summit stuck holding its lock.
 ASK_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10), maximum_attempts=5
@@ -194,7 +194,7 @@ async def _ask(
     """Ask one claim; its refusal (unless tolerated) is the summit's, with the claim's reason."""
     try:
         await workflow.execute_activity_method(
-            activity, request, start_to_close_timeout=ASK_TIMEOUT, retry_policy=ASK_RETRY
+            activity, request, **ASKING_ANOTHER_CASE, retry_policy=ASK_RETRY
         )
     except ActivityError as err:
         code, message = _claims_reason(request.claim_ref, err)
