@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio.client import Client, TLSConfig
 
-from fairway.converter import DATA_CONVERTER
+from fairway.converter import converter_for
 from fairway.settings import Settings
 from models import search_attributes
 
@@ -34,5 +34,5 @@ async def connect(settings: Settings) -> Client:
         namespace=settings.temporal_namespace,
         api_key=settings.temporal_api_key,
         tls=_tls(settings),
-        data_converter=DATA_CONVERTER,
+        data_converter=converter_for(settings),
     )
