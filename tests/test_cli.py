@@ -5,7 +5,9 @@ through which the `temporal` CLI reads a case decoded for a supervisor."""
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import signal
 import socket
 import stat
@@ -62,11 +64,13 @@ def _retry(call, timeout: float = 30):
 
 
 def _show(workflow_id: str, temporal_port: int, *codec: str) -> str:
-    """The case's history as the `temporal` CLI prints it, through a codec endpoint if given."""
+    """The case's payloads as the `temporal` CLI gets them (through a codec endpoint if given):
+    its JSON output carries each payload's data in base64."""
     args = ["workflow", "show", "-w", workflow_id, "--address", f"127.0.0.1:{temporal_port}", "-o", "json"]
     shown = subprocess.run([temporal_binary(), *args, *codec], capture_output=True, text=True, timeout=60)
     assert shown.returncode == 0, shown.stderr
-    return shown.stdout
+    data = re.findall(r'"data": "([A-Za-z0-9+/=]*)"', shown.stdout)
+    return "\n".join(base64.b64decode(d).decode(errors="replace") for d in data)
 
 
 def _codec_wiring(api_port: int, temporal_port: int, ui_port: int, ref: str) -> None:
