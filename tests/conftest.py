@@ -34,8 +34,8 @@ from worker import build_worker
 POSTGRES_URL = os.environ.get(
     "FAIRWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-# A fixed test key, for the tests only: the recorded histories (tests/histories) are encrypted
-# with it, and every Settings() a test makes names it unless the test says otherwise.
+# A fixed key, for the tests only: every Settings() a test makes names it, and the recorded
+# histories (tests/histories) are encrypted with it, so changing it means re-recording them.
 TEST_KEY_FILE = Path(__file__).parent / "encryption-keys.json"
 os.environ["FAIRWAY_ENCRYPTION_KEY_FILE"] = str(TEST_KEY_FILE)
 TEST_KEYS = read_key_file(TEST_KEY_FILE)
