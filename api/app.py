@@ -14,6 +14,7 @@ from temporalio.client import Client
 from api import (
     advice,
     claims,
+    codec,
     docs_pages,
     early_neutral_evaluation,
     early_notification,
@@ -33,6 +34,7 @@ from api.guard import RequestGuard
 from api.token_file import TokenFileError
 from fairway import db
 from fairway.client import connect
+from fairway.keys import key_ring
 from fairway.policies import claim_policy
 from fairway.settings import Settings
 from models.claims import ClaimPolicy
@@ -123,6 +125,7 @@ def create_app(
     app.include_router(work.router)
     for router in advice.routers:
         app.include_router(router)
+    app.mount(codec.PREFIX, codec.app(key_ring(settings), directory, settings.codec_cors_origin))
 
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
     app.add_middleware(BindRequestContext)

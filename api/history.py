@@ -58,7 +58,7 @@ async def _run_before(client: Client, workflow_id: str, run_id: str) -> str | No
 
 
 async def _decode(client: Client, payloads, types: list[type]) -> list[Any]:
-    """Payloads as the client's converter reads them, its codec (compression) undone first."""
+    """Payloads as the client's converter reads them, its codec (encryption, compression) undone first."""
     return await client.data_converter.decode(list(payloads), types)
 
 

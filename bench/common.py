@@ -26,7 +26,9 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from bench.floor import FloorTimer
+from fairway.converter import data_converter
 from fairway.devserver import free_port, start_dev_args, wait_for_port
+from fairway.keys import read_key_file, write_dev_keys
 from models.cases import ExtendDeadline
 from models.claims import ClaimInput, ClaimOpening, ClaimPolicy, ClaimState
 from models.common import ActionMeta, Actor, CaseKind, case_workflow_id
@@ -61,6 +63,17 @@ def dev_server(start, workdir: Path, extra: list[str] = ()) -> tuple[str, subpro
     server = start(args, log=workdir / "temporal.log")
     wait_for_port(port)
     return f"127.0.0.1:{port}", server
+
+
+def bench_keys(workdir: Path) -> dict[str, str]:
+    """The key setting for a bench's Fairway processes: a fresh key file of its own."""
+    return {"FAIRWAY_ENCRYPTION_KEY_FILE": str(write_dev_keys(workdir / "encryption-keys.json"))}
+
+
+async def connect_as_fairway(address: str, env: dict[str, str]) -> Client:
+    """A client that reads and writes payloads as the bench's Fairway processes do."""
+    keys = read_key_file(Path(env["FAIRWAY_ENCRYPTION_KEY_FILE"]))
+    return await Client.connect(address, data_converter=data_converter(keys))
 
 
 def this_process() -> int:

@@ -24,11 +24,14 @@ from datetime import date
 from pathlib import Path
 
 from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.common import (
     MILESTONES,
     CpuMeter,
     CpuTimeline,
+    bench_keys,
+    connect_as_fairway,
     dev_server,
     escalate_together,
     floor_timers_round,
@@ -39,7 +42,6 @@ from bench.common import (
     start_claim,
 )
 from fairway import db
-from fairway.converter import DATA_CONVERTER
 from models import deadline_policies
 from models.claims import ClaimOpening, ClaimPolicy
 from models.common import Actor, Role
@@ -82,7 +84,7 @@ async def measure(n: int) -> dict:
         address, server = dev_server(start, work)
         url = f"sqlite:///{work / 'fairway.db'}"
         db.migrate(url)
-        env = {
+        env = bench_keys(work) | {
             "FAIRWAY_TEMPORAL_ADDRESS": address,
             "FAIRWAY_TEMPORAL_TASK_QUEUE": "bench-fairway",
             "FAIRWAY_DATABASE_URL": url,
@@ -96,11 +98,13 @@ async def measure(n: int) -> dict:
                 ),
             }
         )
-        client = await Client.connect(address, data_converter=DATA_CONVERTER)
+        client = await connect_as_fairway(address, env)
+        # The floor's workflows read plain payloads: the floor is Temporal without Fairway.
+        floor_client = await Client.connect(address, data_converter=pydantic_data_converter)
         sessions = db.session_factory(db.make_engine(url))
         async with CpuTimeline(meter) as timeline:
             before = meter.snapshot()
-            floor = await floor_timers_round(client, n, timeline, "bench-floor")
+            floor = await floor_timers_round(floor_client, n, timeline, "bench-floor")
             middle = meter.snapshot()
             fairway = await fairway_round(client, sessions, n, timeline)
             floor["cpu_s"] = meter.since(before, middle)

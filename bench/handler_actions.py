@@ -32,11 +32,13 @@ from pathlib import Path
 
 import aiohttp
 from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.common import (
     CpuMeter,
     Meter,
     api_session,
+    bench_keys,
     dev_server,
     machine,
     processes,
@@ -45,7 +47,6 @@ from bench.common import (
     write_section,
 )
 from bench.floor import FloorUpdates
-from fairway.converter import DATA_CONVERTER
 from fairway.devserver import free_port, wait_for_port
 
 RESULTS = Path(__file__).parent / "results" / "handler_actions.md"
@@ -163,7 +164,7 @@ async def measure(actions: int, per_handler: int) -> dict:
         tokens = work / "tokens.json"
         tokens.write_text(json.dumps({"tokens": {TOKEN: {"actor": "bench.handler", "role": "handler"}}}))
         api_port, floor_port = free_port(), free_port()
-        env = {
+        env = bench_keys(work) | {
             "FAIRWAY_TEMPORAL_ADDRESS": address,
             "FAIRWAY_TEMPORAL_TASK_QUEUE": "bench-fairway",
             "FAIRWAY_DATABASE_URL": f"sqlite:///{work / 'fairway.db'}",
@@ -192,7 +193,8 @@ async def measure(actions: int, per_handler: int) -> dict:
         )
         wait_for_port(api_port)
         wait_for_port(floor_port)
-        client = await Client.connect(address, data_converter=DATA_CONVERTER)
+        # The floor's workflows read plain payloads: the floor is Temporal without Fairway.
+        client = await Client.connect(address, data_converter=pydantic_data_converter)
         async with api_session(api_port) as api, api_session(floor_port) as floor_api:
             rounds = {
                 "fairway": lambda c, k: fairway_round(api, c, k),

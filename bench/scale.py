@@ -68,6 +68,7 @@ from typing import TypeVar
 import aiohttp
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
@@ -76,6 +77,8 @@ from bench.common import (
     CpuTimeline,
     Meter,
     api_session,
+    bench_keys,
+    connect_as_fairway,
     dev_server,
     escalate_together,
     floor_timers_round,
@@ -92,7 +95,6 @@ from bench.common import (
 )
 from bench.floor import FloorCase
 from fairway import db
-from fairway.converter import DATA_CONVERTER
 from fairway.devserver import free_port, wait_for_port
 from fairway.settings import Settings
 from models import deadline_policies
@@ -404,7 +406,7 @@ def fairway_stack(start, work: Path, cache: int, continue_as_new_events: int) ->
     (work / "tokens.json").write_text(json.dumps(tokens()))
     api_port = free_port()
     register = work / "fairway.db"
-    env = {
+    env = bench_keys(work) | {
         "FAIRWAY_TEMPORAL_ADDRESS": address,
         "FAIRWAY_TEMPORAL_TASK_QUEUE": FAIRWAY_QUEUE,
         "FAIRWAY_DATABASE_URL": f"sqlite:///{register}",
@@ -431,7 +433,10 @@ def floor_stack(start, work: Path) -> Stack:
 
 
 async def connect(stack: Stack) -> Client:
-    return await Client.connect(stack.env["FAIRWAY_TEMPORAL_ADDRESS"], data_converter=DATA_CONVERTER)
+    address = stack.env["FAIRWAY_TEMPORAL_ADDRESS"]
+    if "FAIRWAY_ENCRYPTION_KEY_FILE" not in stack.env:  # the floor: Temporal without Fairway
+        return await Client.connect(address, data_converter=pydantic_data_converter)
+    return await connect_as_fairway(address, stack.env)
 
 
 # --- checkpoints --------------------------------------------------------------------------------

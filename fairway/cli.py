@@ -32,12 +32,27 @@ def _token_file_checked() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
+@contextmanager
+def _key_file_checked() -> Iterator[None]:
+    """No key file, or one that cannot be used, stops the command with its one-line reason."""
+    from fairway.keys import KeyFileError
+
+    try:
+        yield
+    except KeyFileError as err:
+        typer.echo(f"fairway: {err}", err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def worker() -> None:
     """Run a worker against the configured Temporal cluster and register database."""
+    from fairway.keys import key_ring
     from worker import run_worker
 
     configure_logging()
+    with _key_file_checked():
+        key_ring(get_settings())
     asyncio.run(run_worker(get_settings()))
 
 
@@ -51,7 +66,7 @@ def api() -> None:
 
     configure_logging()
     settings = get_settings()
-    with _token_file_checked():
+    with _token_file_checked(), _key_file_checked():
         application = create_app(settings)
 
     async def dependencies() -> None:
@@ -106,7 +121,8 @@ def dev() -> None:
     """Start the Temporal dev server (data/temporal.db, UI on :8233), the worker and the API."""
     from api.auth import DEV_TOKENS, Directory, write_dev_tokens
     from fairway import db
-    from fairway.devserver import ports_taken, start_dev_args, wait_for_port
+    from fairway.devserver import codec_endpoint_flags, ports_taken, start_dev_args, wait_for_port
+    from fairway.keys import read_key_file, write_dev_keys
     from fairway.private_files import private_dir, start_owner_only
 
     configure_logging()
@@ -119,6 +135,12 @@ def dev() -> None:
         with _token_file_checked():
             Directory.load(Path(env["FAIRWAY_TOKEN_FILE"]))
     env.setdefault("FAIRWAY_DATABASE_URL", settings.database_url)
+    keys = settings.encryption_key_file or write_dev_keys(data / "encryption-keys.json")
+    with _key_file_checked():
+        read_key_file(keys)
+    env["FAIRWAY_ENCRYPTION_KEY_FILE"] = str(keys)
+    env.setdefault("FAIRWAY_CODEC_CORS_ORIGIN", f"http://127.0.0.1:{settings.ui_port}")
+    codec_flags = codec_endpoint_flags(settings)
 
     port = int(settings.temporal_address.rsplit(":", 1)[1])
     ports = {"Temporal": port, "Temporal Web UI": settings.ui_port, "API": settings.api_port}
@@ -137,7 +159,8 @@ def dev() -> None:
         # Children get their own process group so a terminal's Ctrl-C reaches only this process,
         # which then stops them in order, once each.
         temporal = start_owner_only(
-            start_dev_args(data / "temporal.db", port=port, ui_port=settings.ui_port), process_group=0
+            start_dev_args(data / "temporal.db", port=port, ui_port=settings.ui_port, extra=codec_flags),
+            process_group=0,
         )
         processes.append(temporal)
         try:

@@ -6,7 +6,7 @@ from temporalio.client import Client, TLSConfig
 from temporalio.runtime import Runtime
 
 from fairway import tracing
-from fairway.converter import DATA_CONVERTER
+from fairway.converter import converter_for
 from fairway.settings import Settings
 from models import search_attributes
 
@@ -40,7 +40,7 @@ async def connect(
         namespace=settings.temporal_namespace,
         api_key=settings.temporal_api_key,
         tls=_tls(settings),
-        data_converter=DATA_CONVERTER,
+        data_converter=converter_for(settings),
         interceptors=tracing.interceptors(settings, service),
         runtime=runtime,
     )

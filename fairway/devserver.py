@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from fairway.client import search_attribute_flags
+from fairway.settings import Settings
 
 # WAL measured 2-3x faster than SQLite's default journal on the dev machine.
 SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
@@ -52,6 +53,12 @@ def start_dev_args(
         *search_attribute_flags(),
         *extra,
     ]
+
+
+def codec_endpoint_flags(settings: Settings) -> list[str]:
+    """The dev server's Web UI decodes payloads through the API's codec endpoint, from the browser."""
+    host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::") else settings.api_host
+    return ["--ui-codec-endpoint", f"http://{host}:{settings.api_port}/codec"]
 
 
 def free_port() -> int:

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     token_file: Path | None = Field(None, description="JSON file mapping bearer tokens to actors")
     policy: str = Field("standard", description="deadline policy name given to new cases")
 
+    # Every payload in Temporal is encrypted with the key file's current key (fairway/keys.py);
+    # the Web UI at the origin below may ask the API's codec endpoint to decode them.
+    encryption_key_file: Path | None = Field(None, description="JSON key file encrypting payloads")
+    codec_cors_origin: str = Field("http://127.0.0.1:8233", description="the Temporal Web UI's origin")
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     # The largest request Fairway takes: the largest real body (an opening with its 10,000
@@ -68,6 +73,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "token_file",
+        "encryption_key_file",
         "temporal_tls_cert",
         "temporal_tls_key",
         "temporal_tls_ca",

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -21,8 +22,9 @@ from temporalio.worker import Worker
 from api.app import create_app
 from api.auth import Directory, TokenEntry
 from fairway import db
-from fairway.converter import DATA_CONVERTER
+from fairway.converter import data_converter
 from fairway.devserver import DYNAMIC_CONFIG, SQLITE_PRAGMAS, temporal_binary
+from fairway.keys import read_key_file
 from fairway.settings import Settings
 from models import search_attributes
 from models.claims import ClaimPolicy
@@ -32,6 +34,12 @@ from worker import build_worker
 POSTGRES_URL = os.environ.get(
     "FAIRWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+# A fixed key, for the tests only: every Settings() a test makes names it, and the recorded
+# histories (tests/histories) are encrypted with it, so changing it means re-recording them.
+TEST_KEY_FILE = Path(__file__).parent / "encryption-keys.json"
+os.environ["FAIRWAY_ENCRYPTION_KEY_FILE"] = str(TEST_KEY_FILE)
+TEST_KEYS = read_key_file(TEST_KEY_FILE)
+DATA_CONVERTER = data_converter(TEST_KEYS)
 TEST_POLICY = ClaimPolicy(
     version="test",
     reopen_window_seconds=3600,

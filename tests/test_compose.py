@@ -255,9 +255,16 @@ def test_worker_and_api_settings(compose: dict, services: dict, name: str) -> No
     )
 
     secrets = [s if isinstance(s, str) else s["source"] for s in svc.get("secrets", [])]
-    assert e["FAIRWAY_TOKEN_FILE"] in {f"/run/secrets/{s}" for s in secrets}, "the token file is not a secret"
-    secret = compose["secrets"][e["FAIRWAY_TOKEN_FILE"].rsplit("/", 1)[1]]
-    assert set(secret) == {"file"}, "the token file comes from a file the user provides"
+    for setting in ("FAIRWAY_TOKEN_FILE", "FAIRWAY_ENCRYPTION_KEY_FILE"):
+        assert e[setting] in {f"/run/secrets/{s}" for s in secrets}, f"{setting} is not a secret"
+        secret = compose["secrets"][e[setting].rsplit("/", 1)[1]]
+        assert set(secret) == {"file"}, f"{setting} comes from a file the user provides"
+
+
+def test_the_web_ui_decodes_through_the_api(services: dict) -> None:
+    ui, api = env(services["temporal-ui"]), env(services["api"])
+    assert ui["TEMPORAL_CODEC_ENDPOINT"] == "http://127.0.0.1:8000/codec"
+    assert api["FAIRWAY_CODEC_CORS_ORIGIN"] == "http://127.0.0.1:8233"
 
 
 def test_the_api_listens_beyond_its_container(services: dict) -> None:

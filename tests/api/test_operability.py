@@ -18,13 +18,12 @@ from temporalio.client import Client
 from activities.register import RegisterActivities
 from api.app import create_app
 from fairway import db
-from fairway.converter import DATA_CONVERTER
 from fairway.devserver import free_port
 from fairway.metrics import PROJECTION_FAILURES
 from fairway.readiness import POLLER_SEEN_WITHIN, recent_pollers
 from fairway.settings import Settings
 from fairway.startup import backoff, until_ready
-from tests.conftest import TEST_POLICY, directory, sessions_for
+from tests.conftest import DATA_CONVERTER, TEST_POLICY, directory, sessions_for
 from tests.helpers import assert_eventually, auth, key, opening
 from worker import build_worker
 

@@ -25,12 +25,11 @@ from temporalio.client import Client
 
 from api.app import create_app
 from fairway import db
-from fairway.converter import DATA_CONVERTER
 from fairway.devserver import free_port, start_dev_args, wait_for_port
 from fairway.settings import Settings
 from fairway.startup import until_ready
 from models.register import LedgerRow
-from tests.conftest import TEST_POLICY, directory
+from tests.conftest import DATA_CONVERTER, TEST_POLICY, directory
 from tests.helpers import assert_eventually, auth, key, opening
 
 HANDLER = auth("handler")

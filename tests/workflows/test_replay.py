@@ -9,7 +9,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from fairway.converter import DATA_CONVERTER
+from tests.conftest import DATA_CONVERTER
 from worker import WORKFLOWS, workflow_runner
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
