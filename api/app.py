@@ -6,7 +6,7 @@ import uuid
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
@@ -53,6 +53,21 @@ def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
+def routers() -> list[APIRouter]:
+    """Every router the API serves, each case kind's and the queue's and the pathways'."""
+    return [
+        claims.router,
+        mediation.router,
+        early_neutral_evaluation.router,
+        resolution_summits.router,
+        litigation.router,
+        early_notification.router,
+        escalations.router,
+        pathways.router,
+        *advice.routers,
+    ]
+
+
 def create_app(
     settings: Settings,
     *,
@@ -95,20 +110,15 @@ def create_app(
     app.state.directory = directory
     app.state.policy = policy or claim_policy(settings.policy)
     errors.install(app)
-    app.include_router(claims.router)
-    app.include_router(mediation.router)
-    app.include_router(early_neutral_evaluation.router)
-    app.include_router(resolution_summits.router)
-    app.include_router(litigation.router)
-    app.include_router(early_notification.router)
-    app.include_router(escalations.router)
-    app.include_router(pathways.router)
-    for router in advice.routers:
-        app.include_router(router)
+    for router in routers():
+        # Every error a route can answer, declared here once for all of them (the OpenAPI
+        # document is the contract: tests/api/test_openapi_contract.py).
+        app.include_router(router, responses=errors.ERROR_RESPONSES)
 
     app.add_middleware(BindRequestContext)
 
-    @app.get("/healthz", tags=["ops"], response_model=Health)
+    # No token, no case, no register, no Temporal: only a body can be refused, as on any route.
+    @app.get("/healthz", tags=["ops"], response_model=Health, responses=errors.BODY_REFUSALS)
     def healthz() -> Health:
         return Health(status="ok")
 

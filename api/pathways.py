@@ -7,9 +7,9 @@ from pydantic import BaseModel
 
 from api.cases import SPECS, CaseApi, may_read
 from api.deps import CurrentActor
-from api.errors import ERROR_RESPONSES, not_found
+from api.errors import not_found
 
-router = APIRouter(prefix="/pathways", tags=["pathways"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/pathways", tags=["pathways"])
 
 
 class PathwayDivert(BaseModel):
