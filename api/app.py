@@ -6,7 +6,7 @@ import uuid
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
@@ -68,6 +68,22 @@ def _document_guard(app: FastAPI) -> None:
     app.openapi = openapi
 
 
+def routers() -> list[APIRouter]:
+    """Every router the API serves, each case kind's and the queue's and the pathways'."""
+    return [
+        claims.router,
+        mediation.router,
+        early_neutral_evaluation.router,
+        resolution_summits.router,
+        litigation.router,
+        early_notification.router,
+        escalations.router,
+        pathways.router,
+        work.router,
+        *advice.routers,
+    ]
+
+
 def create_app(
     settings: Settings,
     *,
@@ -113,23 +129,16 @@ def create_app(
     app.state.policy = policy or claim_policy(settings.policy)
     errors.install(app)
     docs_pages.install(app)
-    app.include_router(claims.router)
-    app.include_router(mediation.router)
-    app.include_router(early_neutral_evaluation.router)
-    app.include_router(resolution_summits.router)
-    app.include_router(litigation.router)
-    app.include_router(early_notification.router)
-    app.include_router(escalations.router)
-    app.include_router(pathways.router)
-    app.include_router(ops.router)
-    app.include_router(work.router)
-    for router in advice.routers:
-        app.include_router(router)
+    for router in routers():
+        # Every error a route can answer, declared here once for all of them (the OpenAPI
+        # document is the contract: tests/api/test_openapi_contract.py).
+        app.include_router(router, responses=errors.ERROR_RESPONSES)
+    # Health and readiness take no token and name no case: only a body can be refused there.
+    app.include_router(ops.router, responses=errors.BODY_REFUSALS)
     app.mount(codec.PREFIX, codec.app(key_ring(settings), directory, settings.codec_cors_origin))
 
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
     app.add_middleware(BindRequestContext)
     metrics.install(app)  # after the other middleware: it counts what they refuse too
     _document_guard(app)
-
     return app

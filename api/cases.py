@@ -43,7 +43,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import history
 from api.deps import CurrentActor, IdempotencyKey, SessionDep
-from api.errors import ERROR_RESPONSES, ApiError, forbidden, not_found
+from api.errors import ApiError, forbidden, not_found
 from api.listing import CASES, Listing, Page, Paging, page
 from api.metrics import noting_action, noting_receipt
 from api.refusals import passthrough, update_refusal
@@ -191,7 +191,7 @@ UPDATE_ATTEMPTS = 3
 
 def case_router(spec: CaseApi) -> APIRouter:
     SPECS[spec.kind.value] = spec
-    router = APIRouter(prefix=spec.prefix, tags=[spec.noun], responses=ERROR_RESPONSES)
+    router = APIRouter(prefix=spec.prefix, tags=[spec.noun])
     if spec.opening is not None:
         _open_route(router, spec)
     _list_route(router, spec)
@@ -219,6 +219,9 @@ def refuse_implausible_dates(opening: BaseModel) -> None:
     for place, value in reported_dates(opening):
         if refused := date_refusal(place, value, today):
             raise ApiError(409, *refused)
+
+
+RETRIED_OPENING = "a retry with the same Idempotency-Key and body: the case it opened, as it stands"
 
 
 def _open_route(router: APIRouter, spec: CaseApi) -> None:
@@ -261,6 +264,9 @@ def _open_route(router: APIRouter, spec: CaseApi) -> None:
         methods=["POST"],
         status_code=201,
         response_model=spec.workflow.view_type,
+        response_description="the case, opened, with its first deadlines",
+        # A retry is answered from the case it opened, not by opening another.
+        responses={200: {"model": spec.workflow.view_type, "description": RETRIED_OPENING}},
         summary=f"Open a {spec.noun} case",
     )
 

@@ -43,17 +43,26 @@ class ErrorBody(BaseModel):
     details: Any = None
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": description}
-    for status, description in (
-        (401, "no bearer token, or one not recognised"),
-        (403, "the caller's role may not do this"),
-        (404, "no such case (or a ref not of this kind)"),
-        (409, "refused by the case's state, or a key reused for another request"),
-        (422, "the request is not valid"),
-        (503, "the workflow service could not answer; retry"),
-    )
-}
+def _documented(*statuses: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorBody, "description": description} for status, description in statuses}
+
+
+# Refused in front of every route, before routing (the request-body middleware): what any request
+# with a body can be answered, whichever route it names.
+BODY_REFUSALS = _documented(
+    (400, "the body is not JSON, not UTF-8, or nested too deeply"),
+    (413, "the body is too large"),
+)
+# What every route of a case, the queue and the pathways can answer besides its own success:
+# the app attaches it to each router it includes (api/app.py), so no router can miss one.
+ERROR_RESPONSES = BODY_REFUSALS | _documented(
+    (401, "no bearer token, or one not recognised"),
+    (403, "the caller's role may not do this"),
+    (404, "no such case, escalation or pathway (or a ref not of the route's kind)"),
+    (409, "refused by the case's state, or a key reused for another request"),
+    (422, "the request is not valid"),
+    (503, "the workflow service could not answer; retry"),
+)
 
 
 def _body(code: str, message: str, details: Any = None) -> dict:

@@ -4,6 +4,8 @@ Reads come from the register. Acknowledging is a handler action like any other: 
 the case's workflow as an Update, and the workflow's activity writes the register.
 """
 
+import functools
+import operator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
@@ -14,15 +16,16 @@ from sqlalchemy.orm import Session
 
 from api.cases import SPECS, CaseRequest, act
 from api.deps import CurrentActor, IdempotencyKey, SessionDep, require
-from api.errors import ERROR_RESPONSES, ApiError, not_found
+from api.errors import ApiError, not_found
 from api.listing import Page, Paging
 from models.access import kinds_visible_to
-from models.cases import AcknowledgeEscalation, CaseView
+from models.cases import AcknowledgeEscalation
 from models.common import CaseKind, RequestBody, Role
 from models.deadlines import LadderStep
 from models.register import CLOSED_BY, EscalationRow, NotificationRow, ladder_step_filter
+from worker import WORKFLOWS
 
-router = APIRouter(prefix="/escalations", tags=["escalations"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/escalations", tags=["escalations"])
 
 # The register's id column is a 32-bit integer on PostgreSQL.
 EscalationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -66,6 +69,10 @@ class NotificationView(BaseModel):
 
 class EscalationDetail(EscalationSummary):
     notifications: list[NotificationView]
+
+
+# The answer is the escalated case's view, whatever its kind, as any action on that case answers.
+AcknowledgedCase = functools.reduce(operator.or_, (w.view_type for w in WORKFLOWS))
 
 
 class Acknowledgment(RequestBody):
@@ -168,7 +175,9 @@ def read_escalation(
     return EscalationDetail(**EscalationSummary.model_validate(row).model_dump(), notifications=notifications)
 
 
-@router.post("/{escalation_id}/acknowledge", response_model=CaseView, summary="Acknowledge an escalation")
+@router.post(
+    "/{escalation_id}/acknowledge", response_model=AcknowledgedCase, summary="Acknowledge an escalation"
+)
 async def acknowledge_escalation(
     escalation_id: EscalationId,
     body: Acknowledgment,

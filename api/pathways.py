@@ -7,10 +7,10 @@ from pydantic import BaseModel
 
 from api.cases import SPECS, CaseApi, may_read
 from api.deps import CurrentActor
-from api.errors import ERROR_RESPONSES, not_found
+from api.errors import not_found
 from models.common import CaseKind
 
-router = APIRouter(prefix="/pathways", tags=["pathways"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/pathways", tags=["pathways"])
 
 
 class PathwayDivert(BaseModel):

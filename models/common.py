@@ -112,7 +112,25 @@ class ActionMeta(BaseModel):
     request_id: str = Field(min_length=1, max_length=200)
 
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+class MoneySchema:
+    """Money in the OpenAPI document, requests and answers alike: a decimal string in pounds and
+    pence (answers are always strings, and a JSON number cannot promise two places), with a
+    pattern that says what the validator checks, so a client can check it too: the whole
+    digits, the pence, and whether zero is allowed (a field's own `gt=0` is seen here)."""
+
+    def __get_pydantic_json_schema__(self, core_schema, handler) -> dict[str, Any]:
+        whole = core_schema["max_digits"] - core_schema["decimal_places"]
+        pounds = rf"[1-9][0-9]{{0,{whole - 1}}}(\.[0-9]{{1,2}})?"
+        pence = r"0\.(0[1-9]|[1-9][0-9]?)" if core_schema.get("gt") == 0 else r"0(\.[0-9]{1,2})?"
+        return {
+            "type": "string",
+            "format": "decimal",
+            "pattern": rf"^({pence}|{pounds})$",
+            "description": 'an amount in pounds, as a decimal string of at most 2 places: "1250.00"',
+        }
+
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2), MoneySchema()]  # pence: 2 places
 
 Reference = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9/._-]*$")]
 
