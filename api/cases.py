@@ -121,7 +121,8 @@ def check_assignable(app_state: Any, spec: CaseApi, actor_id: str) -> None:
     known = app_state.directory.actor(actor_id)
     if known is None or known.role not in spec.access.assignees:
         roles = " or ".join(sorted(spec.access.assignees))
-        raise ApiError(422, "unknown_handler", f"{actor_id} is not a known {roles}")
+        # 409, not 422: the request is well formed; the directory, which no schema states, refuses it.
+        raise ApiError(409, "unknown_handler", f"no {roles} in the directory has that actor id")
 
 
 @dataclass(frozen=True)

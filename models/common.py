@@ -57,6 +57,8 @@ class RequestBody(BaseModel):
 
 # No case Fairway handles reports an event before this: an earlier date is a typing slip.
 EARLIEST_PLAUSIBLE_DATE = date(1900, 1, 1)
+# Nor sets anything due after this (a deadline's ladder and periods must stay within the calendar).
+LATEST_PLAUSIBLE_DATE = date(2199, 12, 31)
 
 
 class EventFloor(NamedTuple):
@@ -78,6 +80,15 @@ def date_refusal(field: str, value: date | None, today: date, floor: EventFloor 
         return f"date_before_{floor.event}", f"{field} {day} is before the {floor.event} on {floor.on}"
     if day < EARLIEST_PLAUSIBLE_DATE:
         return "date_implausible", f"{field} {day} is before {EARLIEST_PLAUSIBLE_DATE.year}"
+    return None
+
+
+def far_future(model: BaseModel | None):
+    """A date in a request beyond any plausible one, as (code, message), or None."""
+    for place, value in reported_dates(model) if isinstance(model, BaseModel) else ():
+        day = value.date() if isinstance(value, datetime) else value
+        if day > LATEST_PLAUSIBLE_DATE:
+            return "date_implausible", f"{place} {day} is after {LATEST_PLAUSIBLE_DATE.year}"
     return None
 
 

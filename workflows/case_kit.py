@@ -49,6 +49,7 @@ from models.common import (
     Refusal,
     Role,
     date_refusal,
+    far_future,
     payload_digest,
 )
 from models.deadlines import DeadlineChangeView, LadderStep
@@ -233,6 +234,8 @@ class Pathway:
                 "forbidden_for_role", f"{step.action} needs one of: {', '.join(sorted(step.roles))}"
             )
         if refused := self._closed_to(state, step):
+            return refuse(*refused)
+        if refused := far_future(payload):
             return refuse(*refused)
         if refused := step.check(state, payload, ctx):
             return refuse(*refused)

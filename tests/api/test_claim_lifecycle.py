@@ -268,4 +268,4 @@ async def test_the_same_idempotency_key_ten_times_at_once_has_one_effect(fairway
     other_body = await act(http, ref, "add_note", {"text": "a different note"}, idempotency_key=same)
     assert other_body.status_code == 409 and other_body.json()["code"] == "request_id_reused"
     reassign_to_auditor = await act(http, ref, "reassign", {"handler": "ada.auditor"}, who="supervisor")
-    assert reassign_to_auditor.status_code == 422 and reassign_to_auditor.json()["code"] == "unknown_handler"
+    assert reassign_to_auditor.status_code == 409 and reassign_to_auditor.json()["code"] == "unknown_handler"

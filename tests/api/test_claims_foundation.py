@@ -188,7 +188,7 @@ async def test_opening_refusals(fairway):
     unknown_scheme = await http.post("/claims", json=opening(scheme="NOPE"), headers=auth("handler"))
     assert unknown_scheme.status_code == 422
     unknown_handler = await http.post("/claims", json=opening(handler="nobody"), headers=auth("handler"))
-    assert unknown_handler.status_code == 422 and unknown_handler.json()["code"] == "unknown_handler"
+    assert unknown_handler.status_code == 409 and unknown_handler.json()["code"] == "unknown_handler"
     auditor = await http.post("/claims", json=opening(), headers=auth("auditor"))
     assert auditor.status_code == 403
 

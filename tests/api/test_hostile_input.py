@@ -258,6 +258,33 @@ def hostile_requests(ref: str) -> list[tuple[str, str, str, dict, int, str]]:
             "control_character",
         ),
         (
+            "a deadline moved to 9999-12-31",
+            "POST",
+            f"/claims/{ref}/extend-deadline",
+            {
+                "json": {
+                    "deadline": "case_review_due",
+                    "new_due_on": "9999-12-31",
+                    "reason": "x",
+                    "agreed_by": "x",
+                },
+                "headers": auth("supervisor") | {"Idempotency-Key": key()},
+            },
+            409,
+            "date_implausible",
+        ),
+        (
+            "a case given to no one in the directory",
+            "POST",
+            f"/claims/{ref}/reassign",
+            {
+                "json": {"handler": "nobody.here", "reason": "x"},
+                "headers": auth("supervisor") | {"Idempotency-Key": key()},
+            },
+            409,
+            "unknown_handler",
+        ),
+        (
             "a letter of claim from 1900",
             "POST",
             f"/claims/{ref}/receive-letter-of-claim",

@@ -93,7 +93,7 @@ async def test_an_opening_names_an_owner_from_the_directory(fairway, kind, assig
     response = await fairway.http.post(
         route, json=body_of(handler=assignee), headers=auth(who) | {"Idempotency-Key": key()}
     )
-    assert (response.status_code, response.json()["code"]) == (422, "unknown_handler"), response.text
+    assert (response.status_code, response.json()["code"]) == (409, "unknown_handler"), response.text
 
 
 async def test_an_adviser_is_assigned_from_the_directory(fairway):
@@ -106,7 +106,7 @@ async def test_an_adviser_is_assigned_from_the_directory(fairway):
             json={"adviser": who},
             headers=auth("adviser") | {"Idempotency-Key": key()},
         )
-        assert (response.status_code, response.json()["code"]) == (422, "unknown_handler"), response.text
+        assert (response.status_code, response.json()["code"]) == (409, "unknown_handler"), response.text
     state = (await http.get(f"{CASES}/{ref}", headers=auth("adviser"))).json()["state"]
     assert state["seq"] == 1
 
