@@ -72,6 +72,7 @@ def activities(sessions: sessionmaker[Session], client: Client | None = None) ->
         register.project_case,
         escalations.escalate,
         escalations.acknowledge,
+        escalations.resolve,
         calendar.compute_due,
         calendar.compute_limitation,
         ServiceActivities().deemed_service,

@@ -24,8 +24,9 @@ from temporalio.exceptions import ApplicationError
 
 from fairway.db import GroupCommit, insert_if_new
 from fairway.metrics import ESCALATIONS_RECORDED
-from models.deadlines import Escalation, EscalationAcknowledgment, LadderStep
+from models.deadlines import DeadlineMoved, Escalation, EscalationAcknowledgment, LadderStep
 from models.register import EscalationRow, NotificationRow, ladder_step_filter
+from workflows.clock import london_date
 
 log = structlog.get_logger(__name__)
 
@@ -86,6 +87,9 @@ def escalation_row(escalation: Escalation) -> dict:
         "message": escalation.message,
         "due_at": escalation.due_at,
         "created_at": escalation.at,
+        # As the deadline stands when the step is raised: missed once its due time has passed.
+        "deadline_status": "missed" if escalation.due_at and escalation.at >= escalation.due_at else "open",
+        "deadline_due_on": london_date(escalation.due_at) if escalation.due_at else None,
     }
 
 
@@ -134,6 +138,36 @@ class EscalationActivities:
             step=escalation.step.value,
             team=escalation.team,
             duplicate=not (recorded or queued),
+        )
+
+    @activity.defn
+    def resolve(self, moved: DeadlineMoved) -> None:
+        """A deadline met, waived or extended: its escalations show it as it stands, and those
+        still waiting for a person are resolved by it (the first resolution stands)."""
+        of_it = [
+            EscalationRow.case_ref == moved.case_ref,
+            EscalationRow.deadline == moved.deadline,
+            EscalationRow.revision <= moved.revision,
+        ]
+        resolution = f"resolved by {moved.how} at {moved.at:%Y-%m-%d %H:%M} UTC"
+        with self.sessions.begin() as session:
+            session.execute(
+                update(EscalationRow)
+                .where(*of_it)
+                .values(deadline_status=moved.status, deadline_due_on=moved.due_on)
+            )
+            waiting = [EscalationRow.acknowledged_at.is_(None), EscalationRow.resolved_at.is_(None)]
+            resolved = session.execute(
+                update(EscalationRow)
+                .where(*of_it, *waiting)
+                .values(resolved_at=moved.at, resolution=resolution)
+            ).rowcount
+        log.bind(case_id=moved.case_ref).info(
+            "escalations resolved",
+            deadline=moved.deadline,
+            status=moved.status,
+            by=moved.how,
+            resolved=resolved,
         )
 
     @activity.defn

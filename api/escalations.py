@@ -6,7 +6,7 @@ the case's workflow as an Update, and the workflow's activity writes the registe
 
 import functools
 import operator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -29,6 +29,7 @@ router = APIRouter(prefix="/escalations", tags=["escalations"])
 
 # The register's id column is a 32-bit integer on PostgreSQL.
 EscalationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CHOICE = {"true": True, "false": False, "all": None}
 QUEUE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, Role.ADVICE_SUPERVISOR})
 # Each case's own step says who may acknowledge; a queue reader sees only its tiers' escalations.
 ACKNOWLEDGERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.ADVICE_SUPERVISOR})
@@ -53,6 +54,10 @@ class EscalationSummary(BaseModel):
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     acknowledgment_comment: str | None
+    deadline_status: str | None = Field(description="the deadline as it stands now: open, missed, met, …")
+    deadline_due_on: date | None = Field(description="its date now (an extension moves it)")
+    resolved_at: datetime | None = Field(description="when meeting, waiving or extending it resolved this")
+    resolution: str | None = Field(description="e.g. resolved by send_letter_of_response at …")
 
 
 class NotificationView(BaseModel):
@@ -86,9 +91,11 @@ def escalation_query(
     case_kind: str | None = None,
     min_age_seconds: float | None = None,
     acknowledged: bool | None = False,
+    resolved: bool | None = None,
     now: datetime,
 ) -> Select:
     """The queue's filters: `acknowledged` False (open ones), True (acknowledged) or None (both);
+    `resolved` likewise for those a deadline's moving on resolved;
     `min_age_seconds`: raised at least that long before `now`."""
     filters = []
     if level is not None:
@@ -103,6 +110,10 @@ def escalation_query(
         filters.append(EscalationRow.acknowledged_at.is_not(None))
     elif acknowledged is False:
         filters.append(EscalationRow.acknowledged_at.is_(None))
+    if resolved is not None:
+        filters.append(
+            EscalationRow.resolved_at.is_not(None) if resolved else EscalationRow.resolved_at.is_(None)
+        )
     return select(EscalationRow).where(*filters)
 
 
@@ -147,16 +158,22 @@ def list_escalations(
         float | None, Query(ge=0, le=24 * 365 * 100, description="raised at least this long ago")
     ] = None,
     acknowledged: Literal["true", "false", "all"] = "false",
+    resolved: Annotated[
+        Literal["true", "false", "all"],
+        Query(description="false: waiting for a person; true: resolved by their deadline moving on"),
+    ] = "false",
 ) -> Page[EscalationSummary]:
-    """Escalations of the cases you may see, newest first: open ones unless `acknowledged` says
-    otherwise."""
+    """Escalations of the cases you may see, newest first: those waiting for a person (neither
+    acknowledged nor resolved by their deadline being met, waived or extended) unless
+    `acknowledged` or `resolved` say otherwise."""
     require(QUEUE_READERS, actor, "the escalation queue")
     query = escalation_query(
         level=level,
         team=team,
         case_kind=case_kind.value if case_kind else None,
         min_age_seconds=min_age_hours * 3600 if min_age_hours is not None else None,
-        acknowledged={"true": True, "false": False, "all": None}[acknowledged],
+        acknowledged=CHOICE[acknowledged],
+        resolved=CHOICE[resolved],
         now=datetime.now(UTC),
     ).where(EscalationRow.case_kind.in_(kinds_visible_to(actor.role)))
     rows, total = escalation_rows(session, query, paging)

@@ -70,7 +70,7 @@ def _due(session: Session, kinds, whose, team, horizon: datetime, limit: int) ->
 
 
 def _escalations(session: Session, kinds, whose, team, now: datetime, limit: int) -> list[EscalationSummary]:
-    query = escalation_query(team=team, now=now).where(EscalationRow.case_kind.in_(kinds))
+    query = escalation_query(team=team, resolved=False, now=now).where(EscalationRow.case_kind.in_(kinds))
     if whose:
         query = query.where(EscalationRow.recipient == whose)
     rows = session.scalars(query.order_by(EscalationRow.created_at, EscalationRow.id).limit(limit))

@@ -201,6 +201,19 @@ class Escalation(BaseModel):
     at: datetime
 
 
+class DeadlineMoved(BaseModel):
+    """A deadline whose ladder had started was met, waived or extended: its escalations still
+    waiting for a person are resolved by it, and each shows the deadline as it now stands."""
+
+    case_ref: str
+    deadline: str
+    revision: int  # the revision whose escalations it resolves (an extension's previous one)
+    status: str
+    due_on: date | None
+    how: str  # the action that did it
+    at: datetime
+
+
 class EscalationAcknowledgment(BaseModel):
     case_ref: str
     deadline: str

@@ -165,6 +165,12 @@ class EscalationRow(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(index=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
     acknowledgment_comment: Mapped[str | None] = mapped_column(Text)
+    # The deadline as it stands now (open, met, waived, extended, missed) and its date; meeting,
+    # waiving or extending it resolves its escalations still waiting for a person.
+    deadline_status: Mapped[str | None] = mapped_column(String(20))
+    deadline_due_on: Mapped[date | None] = mapped_column(Date)
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
+    resolution: Mapped[str | None] = mapped_column(String(200))
 
 
 CLOSED_BY = "fairway"  # an escalation closed with its case, not by a person

@@ -55,7 +55,7 @@ from models.common import (
 from models.deadlines import DeadlineChangeView, LadderStep
 from workflows.activity_options import REGISTER_WRITE
 from workflows.clock import end_of_london_day, london_date
-from workflows.deadline_book import CaseRef, DeadlineBook
+from workflows.deadline_book import CaseRef, DeadlineBook, moved_on, standings
 
 ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -806,6 +806,7 @@ class CaseWorkflow:
         if not (step.touches_book or ended or moved):
             return []  # most actions leave the book alone: no need to wake the main loop
         book, actor = self.book, ctx.actor.id
+        before = standings(self.state.deadlines)
         on = self.event_date(step, payload, ctx)
         changes = [await book.set(name, step.action, on, self.state.owner, actor) for name in step.sets]
         for name in step.meets:
@@ -818,6 +819,7 @@ class CaseWorkflow:
         changes += arrived
         if ended:
             book.waive_all(f"case reached {self.state.stage}", actor)
+        await book.resolve(moved_on(before, self.state.deadlines, self.state.ref, step.action, ctx.now))
         self._book_changed()
         return changes
 

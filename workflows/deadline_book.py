@@ -8,6 +8,7 @@ activities, so they land in history; everything else here is deterministic.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,6 +21,7 @@ from models.deadlines import (
     DeadlineChange,
     DeadlineChangeView,
     DeadlineKind,
+    DeadlineMoved,
     DeadlinePolicy,
     DeadlineStatus,
     DueRequest,
@@ -328,6 +330,17 @@ class DeadlineBook:
                 changed = True
         return changed
 
+    async def resolve(self, moved: list[DeadlineMoved]) -> None:
+        """Tell the register which escalated deadlines moved on: their escalations still waiting
+        for a person are resolved, and every one shows its deadline as it now stands."""
+        if moved:
+            await asyncio.gather(
+                *(
+                    workflow.execute_activity_method(EscalationActivities.resolve, m, **REGISTER_WRITE)
+                    for m in moved
+                )
+            )
+
     async def acknowledge(self, name: str, revision: int, step: str, comment: str, actor: str) -> None:
         """A supervisor has seen an escalation: recorded against it in the register."""
         await workflow.execute_activity_method(
@@ -379,6 +392,39 @@ class DeadlineBook:
         deadline.changes.append(
             DeadlineChange(at=now, actor="fairway", change="escalated", reason=f"{step} to {recipient}")
         )
+
+
+# Where a deadline stands, as far as its escalations care.
+Standing = tuple[DeadlineStatus, int, bool]  # status, revision, whether its ladder had started
+
+
+def standings(deadlines: dict[str, Deadline]) -> dict[str, Standing]:
+    return {n: (d.status, d.revision, bool(d.steps_done)) for n, d in deadlines.items()}
+
+
+def moved_on(
+    before: dict[str, Standing], deadlines: dict[str, Deadline], case_ref: str, how: str, at: datetime
+) -> list[DeadlineMoved]:
+    """The deadlines whose ladder had started and which an action met, waived or extended."""
+    moved = []
+    for name, (status, revision, escalated) in before.items():
+        now = deadlines.get(name)
+        if now is None or not escalated:
+            continue
+        settled = now.status in (DeadlineStatus.MET, DeadlineStatus.WAIVED) and now.status != status
+        if settled or now.revision != revision:
+            moved.append(
+                DeadlineMoved(
+                    case_ref=case_ref,
+                    deadline=name,
+                    revision=revision,
+                    status=now.status.value,
+                    due_on=now.due_on,
+                    how=how,
+                    at=at,
+                )
+            )
+    return moved
 
 
 def _message(deadline: Deadline, step: LadderStep, ref: str, now: datetime) -> str:

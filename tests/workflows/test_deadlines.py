@@ -479,3 +479,43 @@ async def test_a_stocktake_is_waived_when_the_claim_leaves_its_stage(fairway):
     stocktake = live["deadlines"][name]
     assert live["stage"] == "negotiating" and stocktake["status"] == "waived"
     assert stocktake["changes"][-1]["reason"] == "the claim left its stage (make_offer)"
+
+
+def _queue_row(sessions, ref: str, revision: int = 1, step: str = "warning") -> EscalationRow:
+    (row,) = [e for e in escalations(sessions, ref) if (e.revision, e.step) == (revision, step)]
+    return row
+
+
+@pytest.mark.parametrize("how", ["met", "waived", "extended"])
+async def test_an_escalation_is_resolved_when_its_deadline_moves_on(short_fairway, how):
+    """The queue shows the present: a warned deadline met, waived or extended resolves the
+    warning, which leaves the queue of those waiting for a person and says what resolved it."""
+    f = short_fairway
+    ref = (await open_claim(f.http))["state"]["ref"]
+    await until_steps(f.sessions, ref, [(1, "warning", "hana.handler")], timeout=10)
+    waiting = (await f.http.get("/escalations", headers=auth("supervisor"))).json()["items"]
+    assert [e["deadline_status"] for e in waiting if e["case_ref"] == ref] == ["open"]
+
+    if how == "met":
+        body = {"requested_on": datetime.now(UTC).date().isoformat()}
+        action, answer = "request_health_records", await ok(f.http, ref, "request_health_records", body)
+    elif how == "waived":
+        body = {"deadline": "case_review_due", "reason": "duplicate notification"}
+        action, answer = "waive_deadline", await ok(f.http, ref, "waive_deadline", body, who="supervisor")
+    else:
+        new_due = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+        body = {"deadline": "case_review_due", "new_due_on": new_due, "reason": "records", "agreed_by": "x"}
+        action, answer = "extend_deadline", await ok(f.http, ref, "extend_deadline", body)
+    review = answer["state"]["deadlines"]["case_review_due"]
+
+    async def resolved():
+        row = _queue_row(f.sessions, ref)
+        assert row.resolution.startswith(f"resolved by {action} at ") and row.resolved_at is not None
+        assert (row.deadline_status, row.deadline_due_on.isoformat()) == (review["status"], review["due_on"])
+        assert row.acknowledged_at is None
+
+    await assert_eventually(resolved)
+    queue = (await f.http.get("/escalations", headers=auth("supervisor"))).json()["items"]
+    assert ref not in {e["case_ref"] for e in queue}
+    apart = await f.http.get("/escalations", params={"resolved": "true"}, headers=auth("supervisor"))
+    assert [e["resolution"][:12] for e in apart.json()["items"] if e["case_ref"] == ref] == ["resolved by "]
