@@ -172,6 +172,11 @@ async def read_view(client: Client, spec: CaseApi, ref: str, actor: Actor):
     return spec.workflow.view_type(state=state, notes_total=len(state.notes), allowed_actions=allowed)
 
 
+def case_summary(spec: CaseApi, ref: str) -> str:
+    """The workflow's static summary in the Temporal Web UI: its kind and reference, no names."""
+    return f"{spec.noun.replace('_', ' ')} {ref}"
+
+
 def search_attributes(spec: CaseApi, stage: str, owner: str) -> TypedSearchAttributes:
     return TypedSearchAttributes(
         [
@@ -286,6 +291,7 @@ async def start_with_answer(
         # A case that has ended is never started again under its reference (only a reopen does).
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         search_attributes=search_attributes(spec, spec.workflow.pathway.initial, start_input.owner),
+        static_summary=case_summary(spec, ref),
     )
     try:
         opened = await client.execute_update_with_start_workflow(
@@ -477,6 +483,7 @@ async def _reopen_ended_run(
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         search_attributes=search_attributes(spec, state.stage, state.owner),
+        static_summary=case_summary(spec, case.ref),
     )
     return await client.execute_update_with_start_workflow(
         step.action,

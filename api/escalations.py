@@ -159,9 +159,12 @@ def list_escalations(
     ] = None,
     acknowledged: Literal["true", "false", "all"] = "false",
     resolved: Annotated[
-        Literal["true", "false", "all"],
-        Query(description="false: waiting for a person; true: resolved by their deadline moving on"),
-    ] = "false",
+        Literal["true", "false", "all"] | None,
+        Query(
+            description="true: resolved by their deadline moving on; unset: false for the open "
+            "queue (waiting for a person), all once `acknowledged` asks for acknowledged ones"
+        ),
+    ] = None,
 ) -> Page[EscalationSummary]:
     """Escalations of the cases you may see, newest first: those waiting for a person (neither
     acknowledged nor resolved by their deadline being met, waived or extended) unless
@@ -173,7 +176,7 @@ def list_escalations(
         case_kind=case_kind.value if case_kind else None,
         min_age_seconds=min_age_hours * 3600 if min_age_hours is not None else None,
         acknowledged=CHOICE[acknowledged],
-        resolved=CHOICE[resolved],
+        resolved=CHOICE[resolved] if resolved else (False if acknowledged == "false" else None),
         now=datetime.now(UTC),
     ).where(EscalationRow.case_kind.in_(kinds_visible_to(actor.role)))
     rows, total = escalation_rows(session, query, paging)

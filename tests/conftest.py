@@ -143,7 +143,9 @@ async def running_fairway(
     task_queue: str | None = None,
 ) -> AsyncIterator[Fairway]:
     task_queue = task_queue or f"fairway-test-{uuid.uuid4().hex[:8]}"
-    settings = Settings(temporal_task_queue=task_queue)
+    # A loaded CI machine may keep an action waiting for the worker some seconds: the tests of
+    # no_worker give their own bound (tests/api/test_operability.py).
+    settings = Settings(temporal_task_queue=task_queue, worker_wait_seconds=60)
     app = create_app(settings, client=client, sessions=sessions, directory=directory(), policy=policy)
     worker = build_worker(client, task_queue, sessions)
     async with (

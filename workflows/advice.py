@@ -471,6 +471,7 @@ class AdviceCaseWorkflow(CaseWorkflow):
                 child_input,
                 id=record.workflow_id,
                 parent_close_policy=ParentClosePolicy.ABANDON,
+                static_summary=f"{record.kind.value} {record.ref} of advice case {self.state.ref}",
             )
         except WorkflowAlreadyStartedError:
             workflow.logger.warning("child %s was already started", record.workflow_id)

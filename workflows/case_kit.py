@@ -618,14 +618,19 @@ class CaseWorkflow:
 
     def _set_alarm(self, at: datetime | None) -> None:
         """One durable timer for the next wake-up, kept while that instant stands: an action
-        that leaves the deadlines alone adds no timer to the case's history."""
+        that leaves the deadlines alone adds no timer to the case's history. Its summary says in
+        the domain's words what it wakes the case for."""
         running = self._alarm is not None and not self._alarm.done()
         if running and at == self._alarm_at:
             return
         if running:
             self._alarm.cancel()
         self._alarm_at = at
-        self._alarm = None if at is None else asyncio.create_task(workflow.sleep(at - workflow.now()))
+        if at is None:
+            self._alarm = None
+            return
+        summary = self.book.next_wakeup_summary() if at != self._retire_at() else "the reopen window ends"
+        self._alarm = asyncio.create_task(workflow.sleep(at - workflow.now(), summary=summary))
 
     def _alarm_rang(self) -> bool:
         return self._alarm is not None and self._alarm.done()
@@ -777,6 +782,15 @@ class CaseWorkflow:
         changed = [update for update in wanted if shown.get(update.key) != update.value]
         if changed:
             workflow.upsert_search_attributes(changed)
+        workflow.set_current_details(self._details())
+
+    def _details(self) -> str:
+        """What the Temporal Web UI shows as the case's current details: references only."""
+        s = self.state
+        due = s.next_deadline_at.strftime("%Y-%m-%d %H:%M UTC") if s.next_deadline_at else "none"
+        overdue = " (overdue)" if s.overdue else ""
+        lines = [f"**{s.kind.value} {s.ref}**", f"stage: {s.stage}", f"handler: {s.owner}"]
+        return "  \n".join([*lines, f"next deadline: {due}{overdue}"])  # Markdown line breaks
 
     # --- the deadline book ----------------------------------------------------------------
 
@@ -880,6 +894,7 @@ class CaseWorkflow:
         await workflow.execute_activity_method(
             RegisterActivities.project_case,
             self._projection(entries),
+            summary=f"register: project {self.state.ref} (seq {self.state.seq})",
             **REGISTER_WRITE,
         )
         del self.unprojected[: len(entries)]

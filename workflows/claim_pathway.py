@@ -402,6 +402,7 @@ async def _start_route(case, request: Any, ctx: Context, applied) -> None:
         },
         id=route.workflow_id,
         parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+        static_summary=f"{route.kind.value.replace('_', ' ')} {route.ref} of claim {claim.ref}",
     )
 
 

@@ -285,6 +285,17 @@ class DeadlineBook:
         times += [d.due_at for d in self._live() if d.due_at and not d.paused and d.status != "missed"]
         return min(times, default=None)
 
+    def next_wakeup_summary(self) -> str:
+        """What the next wake-up is for, in the domain's words, for the timer's summary in the
+        Temporal Web UI (`case_review_due: escalate to supervisor`)."""
+        due = [
+            (at, f"{d.name}: {STEP_WORDS[step]}")
+            for d in self.deadlines.values()
+            for step, at in self._pending(d)
+        ]
+        due += [(d.due_at, f"{d.name}: falls due") for d in self._live() if d.due_at and not d.paused]
+        return min(due, default=(None, "the next deadline"), key=lambda pair: pair[0])[1]
+
     def time_to_next_wakeup(self) -> timedelta | None:
         """How long until the next ladder step or due time: zero once one has come."""
         wakeup = self.next_wakeup()
@@ -336,7 +347,12 @@ class DeadlineBook:
         if moved:
             await asyncio.gather(
                 *(
-                    workflow.execute_activity_method(EscalationActivities.resolve, m, **REGISTER_WRITE)
+                    workflow.execute_activity_method(
+                        EscalationActivities.resolve,
+                        m,
+                        summary=f"register: {m.deadline} {m.status}, its escalations resolved",
+                        **REGISTER_WRITE,
+                    )
                     for m in moved
                 )
             )
@@ -354,6 +370,7 @@ class DeadlineBook:
                 comment=comment,
                 at=workflow.now(),
             ),
+            summary=f"register: {name} {step} acknowledged by {actor}",
             **REGISTER_WRITE,
         )
 
@@ -386,6 +403,7 @@ class DeadlineBook:
                 message=_message(deadline, step, self.case.ref, now),
                 at=now,
             ),
+            summary=f"{deadline.name}: {STEP_WORDS[step]} ({recipient})",
             **REGISTER_WRITE,
         )
         deadline.steps_done.append(step)
@@ -393,6 +411,12 @@ class DeadlineBook:
             DeadlineChange(at=now, actor="fairway", change="escalated", reason=f"{step} to {recipient}")
         )
 
+
+STEP_WORDS = {
+    LadderStep.WARNING: "warn the handler",
+    LadderStep.SUPERVISOR: "escalate to supervisor",
+    LadderStep.HEAD_OF_SERVICE: "escalate to head of service",
+}
 
 # Where a deadline stands, as far as its escalations care.
 Standing = tuple[DeadlineStatus, int, bool]  # status, revision, whether its ladder had started

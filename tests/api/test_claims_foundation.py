@@ -136,7 +136,13 @@ async def test_refusals_change_nothing(fairway):
     http = fairway.http
     ref = (await open_claim(http))["state"]["ref"]
     await ok(http, ref, "add_note", {"text": "first"})
-    before = await _snapshot(fairway, ref)
+
+    async def projected():  # the note's projection (the case's second) is part of "before"
+        snapshot = await _snapshot(fairway, ref)
+        assert snapshot[0]["version"] == 2
+        return snapshot
+
+    before = await assert_eventually(projected)
 
     no_token = await http.post(f"/claims/{ref}/add-note", json={"text": "x"})
     assert no_token.status_code == 401 and no_token.json()["code"] == "unauthenticated"
