@@ -30,6 +30,7 @@ from api import (
     work,
 )
 from api.auth import Directory
+from api.cases import SPECS
 from api.guard import RequestGuard
 from api.token_file import TokenFileError
 from fairway import db
@@ -139,6 +140,6 @@ def create_app(
 
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
     app.add_middleware(BindRequestContext)
-    metrics.install(app)  # after the other middleware: it counts what they refuse too
+    metrics.install(app, SPECS)  # after the other middleware: it counts what they refuse too
     _document_guard(app)
     return app

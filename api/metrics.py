@@ -189,10 +189,9 @@ def metrics_route(registry: CollectorRegistry):
     return metrics
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, specs: dict) -> None:
     """Count every request (outermost, so the guard's refusals too) and serve `GET /metrics`,
-    which the OpenAPI document leaves out: it is for Prometheus, not for API clients."""
-    from api.cases import SPECS  # filled as the app's routers were built
-
-    app.add_middleware(CountRequests, actions=action_routes(SPECS))
+    which the OpenAPI document leaves out: it is for Prometheus, not for API clients. `specs`:
+    every case kind's routes, as the routers were built (api/cases.py SPECS)."""
+    app.add_middleware(CountRequests, actions=action_routes(specs))
     app.add_api_route(METRICS_PATH, metrics_route(api_registry()), methods=["GET"], include_in_schema=False)
