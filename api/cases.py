@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import (
@@ -366,16 +366,30 @@ def _read_routes(router: APIRouter, spec: CaseApi) -> None:
             return await read_view(request.app.state.client, spec, case.ref, case.actor)
 
     async def case_history(
-        case: Annotated[CaseRequest, case_in_path(spec)], request: Request, session: SessionDep
+        case: Annotated[CaseRequest, case_in_path(spec)],
+        request: Request,
+        session: SessionDep,
+        chosen: Annotated[HistoryQuery, Depends()],
     ) -> history.CaseHistory:
-        opening = spec.workflow.pathway.opening_action
+        client = request.app.state.client
+        state = await _state_if_answered(request.app.state, spec, case.ref)
         return await history.case_history(
-            request.app.state.client, session, spec.kind, case.ref, case.workflow_id, opening
+            client,
+            session,
+            spec.kind,
+            case.ref,
+            case.workflow_id,
+            spec.workflow.pathway.opening_action,
+            state=state,
+            related=await _routes_of(request.app.state, state),
+            chosen=chosen.filter(),
         )
 
     read_case.__doc__ = f"The {spec.noun} case as its workflow holds it now, with the actions allowed to you."
     case_history.__doc__ = (
-        "The timeline from Temporal's event history while it exists, and the ledger always."
+        "The whole story: the timeline from Temporal's event history while it exists (people's "
+        "actions, the clock's warnings, escalations and misses, routes' endings, runs continued as "
+        "new; a claim's routes' entries too), oldest first, filtered and paged; and the ledger always."
     )
     router.add_api_route(
         "/{ref}",
@@ -393,6 +407,52 @@ def _read_routes(router: APIRouter, spec: CaseApi) -> None:
     )
     for route, name in ((read_case, "read"), (case_history, "history")):
         route.__name__ = f"{name}_{spec.noun}"
+
+
+class HistoryQuery:
+    def __init__(
+        self,
+        kind: Annotated[
+            list[history.EntryKind] | None, Query(description="entries of these kinds only")
+        ] = None,
+        since: Annotated[datetime | None, Query(description="at or after this instant")] = None,
+        until: Annotated[datetime | None, Query(description="before this instant")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> None:
+        self.kind, self.since, self.until, self.limit, self.offset = kind, since, until, limit, offset
+
+    def filter(self) -> history.TimelineFilter:
+        return history.TimelineFilter(
+            frozenset(self.kind or ()), _aware(self.since), _aware(self.until), self.limit, self.offset
+        )
+
+
+def _aware(at: datetime | None) -> datetime | None:
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+
+async def _state_if_answered(app_state: Any, spec: CaseApi, ref: str) -> dict | None:
+    """The case's state for its clock's entries, if a worker answers: the history is served from
+    Temporal's events and the ledger without one."""
+    try:
+        async with worker_answer(app_state):
+            state = await read_state(app_state.client, spec, ref)
+    except (ApiError, RPCError):
+        return None
+    return state.model_dump(mode="json")
+
+
+async def _routes_of(app_state: Any, state: dict | None) -> list[history.Related]:
+    """A claim's routes, whose entries (their clock's too) join its timeline."""
+    related = []
+    for route in (state or {}).get("routes", []):
+        route_spec = SPECS.get(route["kind"])
+        if route_spec is not None:
+            opening = route_spec.workflow.pathway.opening_action
+            route_state = await _state_if_answered(app_state, route_spec, route["ref"])
+            related.append(history.Related(route["ref"], route["workflow_id"], opening, route_state))
+    return related
 
 
 # --- actions ---------------------------------------------------------------------------------

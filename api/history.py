@@ -1,9 +1,17 @@
-"""A case's timeline from the Temporal event history, across every continue-as-new run."""
+"""A case's whole story: its timeline from the Temporal event history, across every
+continue-as-new run, with what the clock did (warnings, escalations, misses) beside what people
+did, and for a claim its routes' own entries; and the register's ledger, which outlives it.
+
+Every entry says its kind (`action`: a person's; `clock`: a deadline's ladder; `route`: a
+route's ending told to its claim; `system`: the case itself, continuing as new) and who: the
+clock and the case itself are `system`, never a person's role."""
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -16,15 +24,33 @@ from api.errors import not_found
 from models.common import ActionMeta, CaseKind, LedgerEntry
 from models.register import LedgerRow
 
+EntryKind = Literal["action", "clock", "route", "system"]
+SYSTEM = "system"  # who the clock and the case itself are, in a timeline
+
 
 class TimelineEntry(BaseModel):
     seq: int | None
+    kind: EntryKind = "action"
+    case_ref: str | None = None  # whose entry: a claim's timeline holds its routes' too
     action: str
     actor_id: str
     actor_role: str
     request_id: str
     at: datetime
     payload: dict[str, Any]
+
+
+def system_entry(kind: EntryKind, action: str, request_id: str, at: datetime, payload: dict) -> TimelineEntry:
+    return TimelineEntry(
+        seq=None,
+        kind=kind,
+        action=action,
+        actor_id=SYSTEM,
+        actor_role=SYSTEM,
+        request_id=request_id,
+        at=at,
+        payload=payload,
+    )
 
 
 async def _runs_newest_first(client: Client, workflow_id: str) -> list[WorkflowHistory]:
@@ -71,6 +97,9 @@ async def _run_entries(client: Client, history: WorkflowHistory, opening_action:
             entry = await _opening(client, event, at, opening_action)
             if entry is not None:
                 entries.append(entry)
+            elif previous := event.workflow_execution_started_event_attributes.continued_execution_run_id:
+                # The case's own doing: a long run continues as new, its state carried whole.
+                entries.append(system_entry("system", "continued_as_new", previous, at, {}))
         elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
             request = event.workflow_execution_update_accepted_event_attributes.accepted_request
             if request.input.name == "opened" or len(request.input.args.payloads) != 2:
@@ -114,15 +143,7 @@ async def _route_ended(client: Client, event, at: datetime) -> TimelineEntry | N
         request_id = f"{news['ref']}:ended"
     else:
         request_id = f"{news['summit_ref']}:outcome"
-    return TimelineEntry(
-        seq=None,
-        action="route_ended",
-        actor_id="fairway",
-        actor_role="admin",
-        request_id=request_id,
-        at=at,
-        payload=news,
-    )
+    return system_entry("route", "route_ended", request_id, at, news)
 
 
 async def _opening(client: Client, event, at: datetime, opening_action: str) -> TimelineEntry | None:
@@ -157,19 +178,73 @@ async def timeline(
     return entries
 
 
+def clock_entries(deadlines: dict[str, Any]) -> list[TimelineEntry]:
+    """What the clock did to the case's deadlines (each deadline keeps its changes): warnings and
+    escalations, misses, steps skipped for a date entered late."""
+    return [
+        system_entry(
+            "clock",
+            f"deadline_{change['change']}",
+            f"{name}:{deadline.get('revision', 1)}:{change['change']}:{change['at']}",
+            datetime.fromisoformat(change["at"]),
+            {"deadline": name, **{k: v for k, v in change.items() if k not in ("at", "actor") and v}},
+        )
+        for name, deadline in deadlines.items()
+        for change in deadline.get("changes", [])
+        if change.get("actor") == "fairway"
+    ]
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another case whose entries belong in this one's timeline (a claim's route)."""
+
+    ref: str
+    workflow_id: str
+    opening_action: str
+    state: dict | None = None  # for its clock's entries, when it could be asked
+
+
+@dataclass(frozen=True)
+class TimelineFilter:
+    kinds: frozenset[str] = frozenset()  # empty: every kind
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 500
+    offset: int = 0
+
+    def keeps(self, entry: TimelineEntry) -> bool:
+        return (
+            (not self.kinds or entry.kind in self.kinds)
+            and (self.since is None or entry.at >= self.since)
+            and (self.until is None or entry.at < self.until)
+        )
+
+
 class CaseHistory(BaseModel):
     ref: str
     temporal_available: bool
     temporal: list[TimelineEntry]
+    temporal_total: int = 0  # entries matching the filter, before paging
     ledger: list[LedgerEntry]
 
 
 async def case_history(
-    client: Client, session: Session, kind: CaseKind, ref: str, workflow_id: str, opening_action: str
+    client: Client,
+    session: Session,
+    kind: CaseKind,
+    ref: str,
+    workflow_id: str,
+    opening_action: str,
+    state: dict | None = None,
+    related: list[Related] = (),
+    chosen: TimelineFilter = TimelineFilter(),
 ) -> CaseHistory:
     """The timeline from Temporal's event history while it exists, and the ledger always: the
     ledger outlives the namespace's retention, so a case Temporal has forgotten still answers.
-    Both are read by the case's kind and ref together: a ref is only ever its own kind's."""
+    Both are read by the case's kind and ref together: a ref is only ever its own kind's.
+    `state`, when the case could be asked, gives the clock's entries; `related`, the cases whose
+    entries join this one's (a claim's routes)."""
     rows = session.scalars(
         select(LedgerRow)
         .where(LedgerRow.case_kind == kind.value, LedgerRow.case_ref == ref)
@@ -177,11 +252,28 @@ async def case_history(
     ).all()
     ledger = [LedgerEntry.model_validate(row, from_attributes=True) for row in rows]
     try:
-        temporal = await timeline(client, workflow_id, opening_action)
+        temporal = [
+            e.model_copy(update={"case_ref": ref})
+            for e in await timeline(client, workflow_id, opening_action)
+        ]
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND:
             raise
         if not ledger:
             raise not_found(kind.value, ref) from err
         temporal = []
-    return CaseHistory(ref=ref, temporal_available=bool(temporal), temporal=temporal, ledger=ledger)
+    available = bool(temporal)
+    if state is not None:
+        temporal += [
+            e.model_copy(update={"case_ref": ref}) for e in clock_entries(state.get("deadlines", {}))
+        ]
+    for other in related:
+        with contextlib.suppress(RPCError):  # a route Temporal has forgotten keeps its own ledger
+            entries = await timeline(client, other.workflow_id, other.opening_action)
+            entries += clock_entries((other.state or {}).get("deadlines", {}))
+            temporal += [e.model_copy(update={"case_ref": other.ref}) for e in entries]
+    kept = sorted((e for e in temporal if chosen.keeps(e)), key=lambda e: e.at)
+    page = kept[chosen.offset : chosen.offset + chosen.limit]
+    return CaseHistory(
+        ref=ref, temporal_available=available, temporal=page, temporal_total=len(kept), ledger=ledger
+    )
