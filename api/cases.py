@@ -189,9 +189,13 @@ def search_attributes(spec: CaseApi, stage: str, owner: str) -> TypedSearchAttri
 
 SPECS: dict[str, CaseApi] = {}  # every case kind with a router, by kind
 ANSWER_ATTEMPTS = 8  # about 2.5 s in all
-# A query is a read, safe to ask again: when the case's query buffer is full, or the connection
-# stumbled under a burst.
-ANSWER_RETRIED = (RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.UNAVAILABLE)
+# A query is a read, safe to ask again: when the case's query buffer is full, the connection
+# stumbled under a burst, or the case was busy continuing as new past the query's deadline.
+ANSWER_RETRIED = (
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+)
 UPDATE_ATTEMPTS = 3
 
 

@@ -26,6 +26,7 @@ from models.register import LedgerRow
 
 EntryKind = Literal["action", "clock", "route", "system"]
 SYSTEM = "system"  # who the clock and the case itself are, in a timeline
+LEDGERED = ("action", "route")  # the kinds the case numbers and its ledger keeps
 
 
 class TimelineEntry(BaseModel):
@@ -172,7 +173,8 @@ async def timeline(
     entries: list[TimelineEntry] = []
     for history in reversed(await _runs_newest_first(client, workflow_id)):
         entries.extend(await _run_entries(client, history, opening_action))
-    for previous, entry in zip(entries, entries[1:], strict=False):
+    numbered = [e for e in entries if e.kind in LEDGERED]
+    for previous, entry in zip(numbered, numbered[1:], strict=False):
         if entry.seq is None and previous.seq is not None:
             entry.seq = previous.seq + 1  # what the case numbered a signal it recorded
     return entries

@@ -92,3 +92,9 @@ async def ok(http, ref: str, action: str, body: dict, who: str = "handler") -> d
     response = await act(http, ref, action, body, who)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def ledgered(history: dict, ref: str) -> list[dict]:
+    """A case history's timeline entries its ledger keeps too: its own actions and recorded route
+    endings, not the clock's entries, its runs, or its routes' entries."""
+    return [e for e in history["temporal"] if e["kind"] in ("action", "route") and e["case_ref"] == ref]

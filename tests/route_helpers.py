@@ -7,7 +7,7 @@ from typing import Any
 
 from models.claims import ClaimStage
 from tests.claim_paths import ROUTES, SAMPLES
-from tests.helpers import assert_eventually, auth, key, ok, open_claim
+from tests.helpers import assert_eventually, auth, key, ledgered, ok, open_claim
 
 
 async def route_act(http, prefix: str, ref: str, action: str, body: dict, who: str = "handler"):
@@ -57,7 +57,7 @@ async def route_history(http, prefix: str, ref: str, entries: int) -> list[str]:
     body = await assert_eventually(complete)
     assert body["temporal_available"]
     fields = ("seq", "action", "actor_id", "request_id")
-    assert [[e[f] for f in fields] for e in body["temporal"]] == [
+    assert [[e[f] for f in fields] for e in ledgered(body, ref)] == [
         [e[f] for f in fields] for e in body["ledger"]
     ]
     return [e["action"] for e in body["ledger"]]

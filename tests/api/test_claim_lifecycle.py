@@ -9,7 +9,7 @@ from sqlalchemy import select
 from models.register import ClaimRow, LedgerRow
 from tests.claim_paths import SAMPLES
 from tests.conftest import TEST_POLICY, running_fairway
-from tests.helpers import act, assert_eventually, auth, key, ok, open_claim
+from tests.helpers import act, assert_eventually, auth, key, ledgered, ok, open_claim
 
 
 async def _history(fairway, ref: str, entries: int) -> dict:
@@ -22,7 +22,8 @@ async def _history(fairway, ref: str, entries: int) -> dict:
 
 
 def _agree(history: dict) -> list[str]:
-    temporal = [(e["seq"], e["action"], e["actor_id"], e["request_id"]) for e in history["temporal"]]
+    own = ledgered(history, history["ref"])
+    temporal = [(e["seq"], e["action"], e["actor_id"], e["request_id"]) for e in own]
     ledger = [(e["seq"], e["action"], e["actor_id"], e["request_id"]) for e in history["ledger"]]
     assert temporal == ledger
     return [e[1] for e in ledger]

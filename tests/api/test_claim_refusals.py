@@ -15,7 +15,7 @@ import pytest
 from models.claims import ClaimStage, ClaimState
 from models.common import Role
 from tests.claim_paths import OPENINGS, ROUTES, SAMPLES
-from tests.helpers import act, assert_eventually, auth, ok, open_claim
+from tests.helpers import act, assert_eventually, auth, ledgered, ok, open_claim
 from workflows.claim_pathway import PATHWAY
 
 # The opening, a route running (a child workflow started), a settlement awaiting payment, and the end.
@@ -54,7 +54,7 @@ async def _snapshot(fairway, ref: str, seq: int) -> tuple:
         return live, history
 
     live, history = await assert_eventually(settled)
-    return live["state"], history["temporal"], history["ledger"]
+    return live["state"], ledgered(history, ref), history["ledger"]
 
 
 @pytest.mark.parametrize("stage", REPRESENTATIVE, ids=[s.value for s in REPRESENTATIVE])

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from models import search_attributes
 from models.register import ClaimRow, LedgerRow
-from tests.helpers import act, assert_eventually, auth, key, ok, open_claim, opening
+from tests.helpers import act, assert_eventually, auth, key, ledgered, ok, open_claim, opening
 
 
 def _row(fairway, ref: str) -> ClaimRow | None:
@@ -77,17 +77,18 @@ async def test_open_note_reassign_close(fairway):
     assert row.closed_at is not None and row.closed_at.tzinfo is not None
 
     timeline = (await http.get(f"/claims/{ref}/history", headers=auth("supervisor"))).json()
-    actions = [(e["seq"], e["action"], e["actor_id"]) for e in timeline["temporal"]]
+    own = ledgered(timeline, ref)
+    actions = [(e["seq"], e["action"], e["actor_id"]) for e in own]
     assert actions == [
         (1, "open_claim", "hana.handler"),
         (2, "add_note", "hana.handler"),
         (3, "reassign", "sam.supervisor"),
         (4, "close", "harry.handler"),
     ]
-    assert timeline["temporal"][2]["payload"] == {"handler": "harry.handler", "reason": "caseload"}
+    assert own[2]["payload"] == {"handler": "harry.handler", "reason": "caseload"}
     ledger = [(e["seq"], e["action"], e["actor_id"]) for e in timeline["ledger"]]
     assert ledger == actions, "the ledger and Temporal's history agree"
-    assert [e["request_id"] for e in timeline["ledger"]] == [e["request_id"] for e in timeline["temporal"]]
+    assert [e["request_id"] for e in timeline["ledger"]] == [e["request_id"] for e in own]
     assert (
         timeline["ledger"][3]["stage_before"] == "notified"
         and timeline["ledger"][3]["stage_after"] == "closed"
@@ -129,7 +130,7 @@ async def test_list_filters_and_pages(fairway):
 async def _snapshot(fairway, ref: str) -> tuple:
     live = (await fairway.http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()
     history = (await fairway.http.get(f"/claims/{ref}/history", headers=auth("supervisor"))).json()
-    return live["state"], history["temporal"]
+    return live["state"], ledgered(history, ref)
 
 
 async def test_refusals_change_nothing(fairway):

@@ -25,7 +25,7 @@ from models.claims import ClaimOpening
 from models.common import EventFloor, date_refusal, reported_dates
 from models.register import ClaimRow
 from tests.conftest import running_fairway, sessions_for
-from tests.helpers import assert_eventually, auth, key, open_claim, opening
+from tests.helpers import assert_eventually, auth, key, ledgered, open_claim, opening
 
 TODAY = date(2026, 12, 1)
 
@@ -306,7 +306,7 @@ def hostile_requests(ref: str) -> list[tuple[str, str, str, dict, int, str]]:
 async def _snapshot(fairway, ref: str) -> tuple:
     live = (await fairway.http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()
     history = (await fairway.http.get(f"/claims/{ref}/history", headers=auth("supervisor"))).json()
-    return live["state"], history["temporal"], history["ledger"], _register_row(fairway, ref)
+    return live["state"], ledgered(history, ref), history["ledger"], _register_row(fairway, ref)
 
 
 def _register_row(fairway, ref: str) -> dict:

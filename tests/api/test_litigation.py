@@ -168,7 +168,8 @@ async def test_judgment_for_the_claimant_settles_the_claim_which_is_paid_and_clo
     stay = {"stayed_on": "2026-08-20", "reason": "for ADR", "until": "2026-10-01"}
     stayed = (await route_ok(http, PREFIX, ref, "stay_proceedings", stay))["state"]
     assert stayed["stayed"] is True and due(stayed, "stay_ends") == "2026-10-01"
-    assert stayed["deadlines"]["experts_joint_statement_due"]["status"] == "open"  # court dates run on
+    # Court dates run on (dated in the past here, so missed once its ladder has run), never paused.
+    assert stayed["deadlines"]["experts_joint_statement_due"]["status"] in ("open", "missed")
     halted = await route_act(
         http, PREFIX, ref, "list_trial", {"trial_on": "2026-11-09", "notified_on": "2026-08-21"}
     )

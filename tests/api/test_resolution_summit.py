@@ -12,7 +12,7 @@ from models.claims import ClaimStage
 from models.register import CaseRow, ClaimRow, EscalationRow
 from tests.claim_paths import ROUTES, SAMPLES
 from tests.conftest import TEST_POLICY, running_fairway
-from tests.helpers import assert_eventually, auth, key, ok, open_claim
+from tests.helpers import assert_eventually, auth, key, ledgered, ok, open_claim
 
 FIRM = {"firm_id": "SRA-500600", "name": "Summit & Partners LLP"}
 OTHER_FIRM = {"firm_id": "SRA-999000", "name": "Elsewhere Solicitors"}
@@ -231,7 +231,7 @@ async def test_summit_settles_two_claims_and_returns_one(fairway):
             "record_summit_held",
             *["record_claim_outcome"] * 3,
         ]
-        assert [e["action"] for e in body["temporal"]] == ledger
+        assert [e["action"] for e in ledgered(body, ref)] == ledger
         assert body["ledger"][-1]["stage_after"] == "concluded"
 
     await assert_eventually(history)

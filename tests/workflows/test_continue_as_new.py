@@ -11,7 +11,7 @@ import asyncio
 import pytest
 
 from tests.conftest import TEST_POLICY, running_fairway, start_dev_server
-from tests.helpers import act, assert_eventually, auth, key, ok, open_claim
+from tests.helpers import act, assert_eventually, auth, key, ledgered, ok, open_claim
 
 THRESHOLD = 60
 
@@ -67,7 +67,7 @@ async def test_continue_as_new_with_updates_in_flight(eager_server, sqlite_sessi
 
         history = await assert_eventually(complete)
         assert [e["seq"] for e in history["ledger"]] == list(range(1, 43))
-        temporal = [(e["seq"], e["request_id"]) for e in history["temporal"]]
+        temporal = [(e["seq"], e["request_id"]) for e in ledgered(history, ref)]
         assert temporal == [(e["seq"], e["request_id"]) for e in history["ledger"]]
         moved = await ok(http, ref, "reassign", {"handler": "harry.handler"}, who="supervisor")
         assert moved["state"]["seq"] == 43
@@ -125,7 +125,7 @@ async def test_a_kit_case_continues_as_new_with_its_state_and_request_ids(eager_
             return history
 
         history = await assert_eventually(complete)
-        temporal = [(e["seq"], e["request_id"]) for e in history["temporal"]]
+        temporal = [(e["seq"], e["request_id"]) for e in ledgered(history, ref)]
         assert temporal == [(e["seq"], e["request_id"]) for e in history["ledger"]]
 
 
