@@ -27,7 +27,7 @@ from temporalio.service import RPCError
 
 from bench.floor import FloorTimer
 from fairway.converter import data_converter
-from fairway.devserver import free_port, start_dev_args, wait_for_port
+from fairway.devserver import free_port, start_dev_args, stop, wait_for_port
 from fairway.keys import read_key_file, write_dev_keys
 from models.cases import ExtendDeadline
 from models.claims import ClaimInput, ClaimOpening, ClaimPolicy, ClaimState
@@ -50,11 +50,7 @@ def processes():
         yield start
     finally:
         for proc in reversed(started):
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
 
 
 def dev_server(start, workdir: Path, extra: list[str] = ()) -> tuple[str, subprocess.Popen]:

@@ -95,7 +95,7 @@ from bench.common import (
 )
 from bench.floor import FloorCase
 from fairway import db
-from fairway.devserver import free_port, wait_for_port
+from fairway.devserver import free_port, stop, wait_for_port
 from fairway.settings import Settings
 from models import deadline_policies
 from models import search_attributes as sa
@@ -384,12 +384,7 @@ class Stack:
     def restart(self, name: str) -> None:
         """Stop a process (SIGTERM: the worker shuts down cleanly) and start it again."""
         old = self.procs[name]
-        old.terminate()
-        try:
-            old.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            old.kill()
-            old.wait()
+        stop(old, within=60)
         self.restarts += 1
         log = self.work / f"{name}-{self.restarts}.log"
         self.procs[name] = self.start(old.args, self.env, log)

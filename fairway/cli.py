@@ -103,13 +103,10 @@ def docs() -> None:
 
 def _stop(processes: list[subprocess.Popen]) -> None:
     """Stop the API, then the worker, then Temporal, each given time to finish cleanly."""
+    from fairway.devserver import stop
+
     for process in reversed(processes):
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(process, signal.SIGINT)
 
 
 def _interrupt(_signal: int, _frame) -> None:

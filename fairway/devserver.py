@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -65,6 +66,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop(process: subprocess.Popen, how: int = signal.SIGTERM, within: float = 15) -> None:
+    """Ask a process to stop (`how`: SIGTERM, or SIGINT as a terminal's Ctrl-C), and kill it if
+    it has not within `within` seconds."""
+    if process.poll() is not None:
+        return
+    process.send_signal(how)
+    try:
+        process.wait(timeout=within)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def listening(port: int, host: str = "127.0.0.1") -> bool:

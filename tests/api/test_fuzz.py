@@ -42,7 +42,7 @@ from api.app import create_app
 from api.cases import SPECS, CaseApi
 from api.pathways import pathway_view
 from fairway import db
-from fairway.devserver import free_port, wait_for_port
+from fairway.devserver import free_port, stop, wait_for_port
 from fairway.settings import Settings
 from models.common import CaseKind, Role
 from models.register import EscalationRow
@@ -90,13 +90,7 @@ def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=STOP_WITHIN)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop(process, signal.SIGINT, STOP_WITHIN)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from fairway import db
 from fairway.db import Sessions
-from fairway.devserver import free_port
+from fairway.devserver import free_port, stop
 from tests.conftest import sessions_for
 
 SENDER = "fairway@trust.example"
@@ -114,13 +114,7 @@ class Workers:
 
     def stop_all(self) -> None:
         for worker in self.running:
-            if worker.poll() is None:
-                worker.terminate()
-                try:
-                    worker.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
-                    worker.wait()
+            stop(worker)
         self.sessions.dispose()
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from temporalio.client import Client
 
 from api.app import create_app
 from fairway import db
-from fairway.devserver import free_port, start_dev_args, wait_for_port
+from fairway.devserver import free_port, start_dev_args, stop, wait_for_port
 from fairway.settings import Settings
 from fairway.startup import until_ready
 from models.register import LedgerRow
@@ -61,12 +60,7 @@ def fairway_worker(env: dict, log: Path) -> Iterator[subprocess.Popen]:
     try:
         yield worker
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop(worker, within=20)
 
 
 def _logged(log: Path, event: str) -> list[dict]:
