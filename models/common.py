@@ -73,7 +73,7 @@ def date_refusal(field: str, value: date | None, today: date, floor: EventFloor 
     Openings and actions both ask this one rule."""
     if value is None:
         return None
-    day = value.date() if isinstance(value, datetime) else value
+    day = _day(value)
     if day > today:
         return "date_in_future", f"{field} {day} is in the future"
     if floor is not None and day < floor.on:
@@ -86,10 +86,14 @@ def date_refusal(field: str, value: date | None, today: date, floor: EventFloor 
 def far_future(model: BaseModel | None):
     """A date in a request beyond any plausible one, as (code, message), or None."""
     for place, value in reported_dates(model) if isinstance(model, BaseModel) else ():
-        day = value.date() if isinstance(value, datetime) else value
-        if day > LATEST_PLAUSIBLE_DATE:
+        if (day := _day(value)) > LATEST_PLAUSIBLE_DATE:
             return "date_implausible", f"{place} {day} is after {LATEST_PLAUSIBLE_DATE.year}"
     return None
+
+
+def _day(value: date) -> date:
+    """The calendar day of a date or a time (a datetime is a date too, but compares as neither)."""
+    return value.date() if isinstance(value, datetime) else value
 
 
 def reported_dates(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, date]]:
