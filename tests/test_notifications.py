@@ -59,14 +59,21 @@ class FakeRelay:
         return [(r, mid) for r, subject, mid in self.attempts if ref in subject and r not in self.refuse]
 
 
-def _escalate(sessions, ref: str, recipient: str, step: LadderStep = LadderStep.SUPERVISOR) -> None:
+def _escalate(
+    sessions,
+    ref: str,
+    recipient: str,
+    step: LadderStep = LadderStep.SUPERVISOR,
+    deadline: str = "letter_of_claim_acknowledgment_due",
+) -> None:
+    """An escalation and its notification, as the escalate activity writes them."""
     EscalationActivities(sessions).escalate(
         Escalation(
             case_kind="claim",
             case_ref=ref,
             workflow_id=f"claim-{ref}",
             team="claims",
-            deadline="letter_of_claim_acknowledgment_due",
+            deadline=deadline,
             deadline_title="Acknowledge the letter of claim",
             revision=1,
             step=step,

@@ -10,12 +10,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from activities.escalations import EscalationActivities
 from activities.notifications import message_id
-from models.deadlines import Escalation, LadderStep
-from models.register import EscalationRow, NotificationRow
+from models.register import EscalationRow
 from tests.chaos.conftest import DOMAIN, LEASE_SECONDS
 from tests.helpers import assert_eventually
+from tests.test_notifications import _escalate, _rows
 
 NOTIFICATIONS = 20
 SLOW_RELAY = 0.3  # seconds to answer each message: the first worker's batch takes six
@@ -23,36 +22,10 @@ SLOW_RELAY = 0.3  # seconds to answer each message: the first worker's batch tak
 BOUND = LEASE_SECONDS + 2 + 4
 
 
-def _escalate(sessions, ref: str, deadline: str, recipient: str) -> None:
-    """An escalation and its notification, as the escalate activity writes them."""
-    now = datetime.now(UTC)
-    EscalationActivities(sessions).escalate(
-        Escalation(
-            case_kind="claim",
-            case_ref=ref,
-            workflow_id=f"claim-{ref}",
-            team="claims",
-            deadline=deadline,
-            deadline_title=f"Deadline {deadline}",
-            revision=1,
-            step=LadderStep.SUPERVISOR,
-            due_at=now,
-            recipient=recipient,
-            message="Escalated to you as supervisor.",
-            at=now,
-        )
-    )
-
-
-def _outbox(sessions, ref: str) -> list[NotificationRow]:
-    with sessions() as session:
-        return list(session.scalars(select(NotificationRow).where(NotificationRow.case_ref == ref)))
-
-
 async def test_notifications_held_by_a_killed_worker_are_sent_by_the_next_within_the_lease(workers, relay):
     ref = f"CLM-CHAOS{uuid.uuid4().hex[:7].upper()}"
     for i in range(NOTIFICATIONS):
-        _escalate(workers.sessions, ref, f"deadline_{i:02}", f"supervisor{i:02}")
+        _escalate(workers.sessions, ref, f"supervisor{i:02}", deadline=f"deadline_{i:02}")
     relay.delay = SLOW_RELAY
     first = workers.start()
 
@@ -62,12 +35,12 @@ async def test_notifications_held_by_a_killed_worker_are_sent_by_the_next_within
     await assert_eventually(sending, timeout=60, interval=0.05)
     killed = workers.kill(first)
     before_the_kill = {d.message_id for d in relay.about(ref)}
-    held = [r for r in _outbox(workers.sessions, ref) if r.sent_at is None]
+    held = [r for r in _rows(workers.sessions, ref) if r.sent_at is None]
     assert held and all(r.next_attempt_at > datetime.now(UTC) for r in held), "killed holding leased rows"
 
     relay.delay = 0.0
     workers.start()
-    expected = {message_id(row, DOMAIN): row.recipient for row in _outbox(workers.sessions, ref)}
+    expected = {message_id(row, DOMAIN): row.recipient for row in _rows(workers.sessions, ref)}
 
     async def all_delivered():
         assert {d.message_id for d in relay.about(ref)} == set(expected)
@@ -94,7 +67,7 @@ async def test_notifications_held_by_a_killed_worker_are_sent_by_the_next_within
     # The register agrees (once the last pass has recorded what the relay took): every row sent,
     # none counted as failed, none still leased.
     async def recorded():
-        rows = _outbox(workers.sessions, ref)
+        rows = _rows(workers.sessions, ref)
         assert len(rows) == NOTIFICATIONS
         assert all(r.sent_at and r.attempts == 0 and r.last_error is None for r in rows)
         assert all(r.next_attempt_at is None for r in rows)
