@@ -7,6 +7,7 @@ The guard's and the date rule's pure functions are tested first, without a serve
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -24,7 +25,7 @@ from api.guard import (
 from models.claims import ClaimOpening
 from models.common import EventFloor, date_refusal, reported_dates
 from models.register import ClaimRow
-from tests.conftest import running_fairway, sessions_for
+from tests.conftest import TEST_POLICY, running_fairway, sessions_for
 from tests.helpers import assert_eventually, auth, key, ledgered, open_claim, opening
 
 TODAY = date(2026, 12, 1)
@@ -319,9 +320,20 @@ async def _settled(fairway, ref: str, seq: int) -> tuple:
     async def projected():
         snapshot = await _snapshot(fairway, ref)
         assert len(snapshot[2]) == seq and snapshot[3].get("seq") == seq
+        assert snapshot[3].get("version") == snapshot[0]["version"]  # the register has the latest
         return snapshot
 
-    return await assert_eventually(projected)
+    # A projection the case still owes (its opening deadlines, set just after it opened) lands
+    # within the policy's book delay: "before" is the case once nothing more comes.
+    quiet = TEST_POLICY.book_projection_delay_seconds + 0.5
+    snapshot = await assert_eventually(projected)
+    for _ in range(5):
+        await asyncio.sleep(quiet)
+        again = await assert_eventually(projected)
+        if again == snapshot:
+            return snapshot
+        snapshot = again
+    raise AssertionError("the case kept changing with nothing sent to it")
 
 
 @pytest.mark.parametrize("register", ["sqlite", "postgres"])
