@@ -13,6 +13,7 @@ from temporalio.client import Client
 
 from api import (
     advice,
+    browser_session,
     claims,
     codec,
     docs_pages,
@@ -30,6 +31,7 @@ from api import (
     work,
 )
 from api.auth import Directory
+from api.browser_session import SessionSeal
 from api.cases import SPECS
 from api.guard import RequestGuard
 from api.token_file import TokenFileError
@@ -127,6 +129,8 @@ def create_app(
     app.state.client = client
     app.state.sessions = sessions
     app.state.directory = directory
+    keys = key_ring(settings)
+    app.state.session_seal = session_seal = SessionSeal(keys)
     app.state.policy = policy or claim_policy(settings.policy)
     errors.install(app)
     docs_pages.install(app)
@@ -136,7 +140,8 @@ def create_app(
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     # Health and readiness take no token and name no case: only a body can be refused there.
     app.include_router(ops.router, responses=errors.BODY_REFUSALS)
-    app.mount(codec.PREFIX, codec.app(key_ring(settings), directory, settings.codec_cors_origin))
+    app.include_router(browser_session.router)  # its pages are HTML for people, not in the OpenAPI
+    app.mount(codec.PREFIX, codec.app(keys, directory, settings.codec_cors_origin, session_seal))
 
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
     app.add_middleware(BindRequestContext)

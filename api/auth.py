@@ -27,7 +27,11 @@ class Directory:
         return cls(read_token_file(path))
 
     def actor_for(self, token: str) -> Actor | None:
-        return self._by_token.get(token_digest(token))
+        return self.actor_for_digest(token_digest(token))
+
+    def actor_for_digest(self, digest: str) -> Actor | None:
+        """The actor of the token with this SHA-256 (a signed-in session holds the digest only)."""
+        return self._by_token.get(digest)
 
     def actor(self, actor_id: str) -> Actor | None:
         return self._actors.get(actor_id)

@@ -2,7 +2,8 @@
 
 POST /codec/decode and /codec/encode take and return `{"payloads": [...]}`, each payload in
 protobuf's JSON form (base64 metadata values and data). Temporal itself never sees a key: the
-Web UI and the CLI send the payloads they show here, with the signed-in person's bearer token.
+Web UI and the CLI send the payloads they show here, with the signed-in person's bearer token
+or, from a browser signed in at /session, its session cookie (api/browser_session.py).
 
 Who sees what: decoding is for people who oversee cases (supervisors, advice supervisors,
 auditors, admins), and each payload decodes only for those who may read its tier (its key id
@@ -21,7 +22,8 @@ from temporalio.api.common.v1 import Payload, Payloads
 
 from api import errors
 from api.auth import Directory
-from api.deps import CurrentActor, require
+from api.browser_session import SessionSeal
+from api.deps import SignedInActor, require
 from fairway.converter import FairwayCodec
 from fairway.encryption import EncryptionCodec, PayloadKeyError, payload_tier
 from fairway.keys import KeyRing
@@ -66,22 +68,23 @@ async def _decoded(codec: FairwayCodec, actor: Actor, payload: Payload) -> Paylo
     return decoded
 
 
-def app(keys: KeyRing, directory: Directory, ui_origin: str) -> FastAPI:
+def app(keys: KeyRing, directory: Directory, ui_origin: str, session_seal: SessionSeal) -> FastAPI:
     """The codec routes as their own application, mounted at PREFIX by api/app.py."""
     codec = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    codec.state.directory = directory  # api.deps reads the caller's token against it
+    # api.deps reads the caller's token, or their browser's session cookie, against these.
+    codec.state.directory, codec.state.session_seal = directory, session_seal
     encryption = EncryptionCodec(keys)
     errors.install(codec)
 
     @codec.post("/decode")
-    async def decode(request: Request, actor: CurrentActor) -> Response:
+    async def decode(request: Request, actor: SignedInActor) -> Response:
         require(DECODERS, actor, "decoding payloads")
         payloads = await _payloads(request)
         whole = FairwayCodec(encryption)
         return _answer([await _decoded(whole, actor, p) for p in payloads])
 
     @codec.post("/encode")
-    async def encode(request: Request, actor: CurrentActor) -> Response:
+    async def encode(request: Request, actor: SignedInActor) -> Response:
         require(DECODERS, actor, "encoding payloads")
         payloads = await _payloads(request)
         return _answer(await FairwayCodec(encryption.for_tier(writing_tier(actor.role))).encode(payloads))

@@ -9,6 +9,7 @@ import structlog
 from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from api.browser_session import signed_in
 from api.errors import forbidden
 from models.common import Actor, Role
 
@@ -29,8 +30,18 @@ async def _actor(request: Request, authorization: Annotated[str | None, Header()
     return actor
 
 
+async def _signed_in(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor:
+    """A bearer token, or failing one a browser's session cookie (api/browser_session.py)."""
+    if authorization is None and (session := signed_in(request)) is not None:
+        structlog.contextvars.bind_contextvars(actor=session.actor.id)
+        return session.actor
+    return await _actor(request, authorization)
+
+
 SessionDep = Annotated[Session, Depends(_session)]
 CurrentActor = Annotated[Actor, Depends(_actor)]
+# Only the codec endpoint takes a session cookie: no cookie can act on a case.
+SignedInActor = Annotated[Actor, Depends(_signed_in)]
 # A key is the caller's own: the same key from another actor is refused, never answered.
 IdempotencyKey = Annotated[
     str | None,

@@ -1,8 +1,9 @@
 """The request guard: what every request must be before any route reads it.
 
 One ASGI layer in front of the app refuses a body over the size limit (413), a body that is not
-UTF-8 JSON or nests too deep (400), and control characters anywhere in text: the path, the
-query, a JSON key or value (422). PostgreSQL refuses NUL in text, so a NUL that reached a
+UTF-8 JSON or nests too deep (400), or, sent as a form (the sign-in page), not URL-encoded UTF-8,
+and control characters anywhere in text: the path, the query, a JSON key or value, a form
+field (422). PostgreSQL refuses NUL in text, so a NUL that reached a
 workflow would make its projection fail for ever; refusing it here keeps every value one
 register can store storable by the other.
 
@@ -89,6 +90,17 @@ def check_body(body: bytes) -> None:
     check_values(document, [])
 
 
+def check_form(body: bytes) -> None:
+    """A browser form's body (the sign-in page's): URL-encoded UTF-8 text, each field one rule."""
+    try:
+        fields = parse_qsl(body.decode("ascii"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise Refused(400, "body_not_utf8", "the form is not URL-encoded UTF-8") from None
+    for name, value in fields:
+        check_text(name, "form field name", one_line=True)
+        check_text(value, f"form field {_printable(name)}")
+
+
 def check_values(value: Any, loc: list[str]) -> None:
     """Every key and string in a JSON document, named by where it is (`defendant.name`)."""
     if isinstance(value, str):
@@ -123,7 +135,9 @@ class RequestGuard:
             check_query(scope.get("query_string", b""))
             self._check_declared_length(scope)
             body = await self._read_body(receive)
-            if body:
+            if body and _is_form(scope):
+                check_form(body)
+            elif body:
                 check_body(body)
         except UnicodeDecodeError:
             await _refuse(Refused(400, "invalid_path", "the path is not UTF-8"), send)
@@ -154,6 +168,13 @@ class RequestGuard:
 
     def _too_large(self) -> Refused:
         return Refused(413, "body_too_large", f"the body is larger than {self.max_body_bytes} bytes")
+
+
+def _is_form(scope: Scope) -> bool:
+    return any(
+        name == b"content-type" and value.startswith(b"application/x-www-form-urlencoded")
+        for name, value in scope.get("headers", ())
+    )
 
 
 def _path(scope: Scope) -> str:

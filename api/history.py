@@ -21,7 +21,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import not_found
-from models.common import ActionMeta, CaseKind, LedgerEntry
+from models.common import SYSTEM_ACTOR, ActionMeta, CaseKind, LedgerEntry
 from models.register import LedgerRow
 
 EntryKind = Literal["action", "clock", "route", "system"]
@@ -193,7 +193,7 @@ def clock_entries(deadlines: dict[str, Any]) -> list[TimelineEntry]:
         )
         for name, deadline in deadlines.items()
         for change in deadline.get("changes", [])
-        if change.get("actor") == "fairway"
+        if change.get("actor") == SYSTEM_ACTOR.id
     ]
 
 

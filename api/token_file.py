@@ -15,9 +15,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from models.common import Actor, Role
+from models.common import PEOPLE_ROLES, Actor, Role
 
 HASHED = "sha256:"
 DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -33,6 +33,13 @@ class TokenEntry(BaseModel):
 
     actor: str
     role: Role
+
+    @field_validator("role")
+    @classmethod
+    def _a_person(cls, role: Role) -> Role:
+        if role not in PEOPLE_ROLES:
+            raise ValueError(f"{role} is the case's own clock, not a role a person can hold")
+        return role
 
 
 def read_token_file(path: Path) -> dict[str, TokenEntry]:

@@ -24,12 +24,10 @@ from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
 
-from fairway.keys import KEY_BYTES, KeyRing
+from fairway.keys import KeyRing, derived_cipher
 from models.access import ACCESS, Tier
 from models.common import CaseKind
 
@@ -60,11 +58,6 @@ def payload_tier(payload: Payload) -> Tier | None:
     return Tier(tier) if tier in TIERS else Tier.ADVICE
 
 
-def _tier_key(key: bytes, tier: Tier) -> AESGCM:
-    derived = HKDF(SHA256(), length=KEY_BYTES, salt=None, info=f"fairway payloads/{tier.value}".encode())
-    return AESGCM(derived.derive(key))
-
-
 class EncryptionCodec(PayloadCodec, WithSerializationContext):
     """Encrypts for one tier (advice until the SDK names the workflow); decrypts any tier."""
 
@@ -72,7 +65,9 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         self.keys, self.tier = keys, tier
         # Derived once per key and tier, and shared by this codec's other tiers.
         self._ciphers: dict[str, AESGCM] = _ciphers or {
-            f"{t.value}/{key_id}": _tier_key(key, t) for key_id, key in keys.keys.items() for t in Tier
+            f"{t.value}/{key_id}": derived_cipher(key, f"payloads/{t.value}")
+            for key_id, key in keys.keys.items()
+            for t in Tier
         }
         self._tiers: dict[Tier, EncryptionCodec] = _tiers if _tiers is not None else {}
         self._tiers[tier] = self

@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
 from fairway.private_files import create_private_file, private_dir
 from fairway.settings import Settings
 
@@ -50,6 +54,13 @@ class KeyRing:
     def to_json(self) -> str:
         keys = {key_id: base64.b64encode(key).decode() for key_id, key in self.keys.items()}
         return json.dumps({"current": self.current, "keys": keys}, indent=2) + "\n"
+
+
+def derived_cipher(key: bytes, purpose: str) -> AESGCM:
+    """An AES-256-GCM cipher for one purpose (a payload tier, browser sessions), derived from a
+    key file's key with HKDF, so that the file stays one list of keys and rotates as one."""
+    derived = HKDF(SHA256(), length=KEY_BYTES, salt=None, info=f"fairway {purpose}".encode())
+    return AESGCM(derived.derive(key))
 
 
 def fresh_ring() -> KeyRing:

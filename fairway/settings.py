@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # the Web UI at the origin below may ask the API's codec endpoint to decode them.
     encryption_key_file: Path | None = Field(None, description="JSON key file encrypting payloads")
     codec_cors_origin: str = Field("http://127.0.0.1:8233", description="the Temporal Web UI's origin")
+    # A browser signed in at /session (api/browser_session.py) stays signed in this long.
+    session_hours: float = Field(8.0, gt=0, le=168, description="how long a browser sign-in lasts")
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

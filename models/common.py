@@ -21,6 +21,8 @@ class Role(StrEnum):
     # Practitioner Performance Advice: its cases are confidential to these and to auditors.
     ADVISER = "adviser"
     ADVICE_SUPERVISOR = "advice_supervisor"
+    # The case itself and its clock (timers, route endings): never a person, so no token carries it.
+    SYSTEM = "system"
 
 
 class CaseKind(StrEnum):
@@ -46,6 +48,10 @@ class Actor(BaseModel):
 
     id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")
     role: Role
+
+
+SYSTEM_ACTOR = Actor(id="system", role=Role.SYSTEM)  # who the clock and the case itself are
+PEOPLE_ROLES = frozenset(Role) - {Role.SYSTEM}
 
 
 class RequestBody(BaseModel):

@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from models.common import SYSTEM_ACTOR
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -173,7 +175,7 @@ class EscalationRow(Base):
     resolution: Mapped[str | None] = mapped_column(String(200))
 
 
-CLOSED_BY = "fairway"  # an escalation closed with its case, not by a person
+CLOSED_BY = SYSTEM_ACTOR.id  # an escalation closed with its case, not by a person
 
 
 def ladder_step_filter(model, case_ref: str, deadline: str, revision: int, step: str) -> list:

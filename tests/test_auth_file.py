@@ -89,6 +89,7 @@ def test_an_actor_id_outside_the_actor_rule_is_refused(tmp_path, actor):
     [
         ({"actor": "hana.handler", "role": "handler", "rol": "admin"}, "rol: Extra inputs are not permitted"),
         ({"actor": "hana.handler", "role": "boss"}, "role: Input should be"),
+        ({"actor": "hana.handler", "role": "system"}, "role: Value error, system is the case's own clock"),
         ({"actor": "hana.handler"}, "role: Field required"),
         ("hana.handler", "valid dictionary"),
     ],

@@ -42,6 +42,7 @@ from models.cases import (
     WaiveDeadline,
 )
 from models.common import (
+    SYSTEM_ACTOR,
     ActionMeta,
     Actor,
     AppliedAction,
@@ -419,7 +420,7 @@ def _key_reused(earlier: AppliedAction, action: str, meta: ActionMeta, digest: s
     )
 
 
-SYSTEM = Actor(id="fairway", role=Role.ADMIN)  # the case itself, moving on by a signal or timer
+SYSTEM = SYSTEM_ACTOR  # the case itself, moving on by a signal or timer
 
 
 class CaseWorkflow:
@@ -756,7 +757,7 @@ class CaseWorkflow:
         return applied
 
     def record_system(self, action: str, stage_before: str | None, summary: dict, request_id: str) -> None:
-        """An event the case takes on by itself (a signal, a timer): in the ledger as `fairway`."""
+        """An event the case takes on by itself (a signal, a timer): in the ledger as `system`."""
         self._record(action, ActionMeta(actor=SYSTEM, request_id=request_id), stage_before, summary)
         self._dirty = True
 

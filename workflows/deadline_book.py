@@ -16,6 +16,7 @@ from temporalio import workflow
 
 from activities.deadlines import CalendarActivities
 from activities.escalations import EscalationActivities
+from models.common import SYSTEM_ACTOR
 from models.deadlines import (
     Deadline,
     DeadlineChange,
@@ -336,7 +337,7 @@ class DeadlineBook:
             if deadline.due_at <= now and deadline.status is not DeadlineStatus.MISSED:
                 deadline.status = DeadlineStatus.MISSED
                 deadline.changes.append(
-                    DeadlineChange(at=now, actor="fairway", change="missed", due_on=deadline.due_on)
+                    DeadlineChange(at=now, actor=SYSTEM_ACTOR.id, change="missed", due_on=deadline.due_on)
                 )
                 changed = True
         return changed
@@ -380,7 +381,7 @@ class DeadlineBook:
         deadline.changes.append(
             DeadlineChange(
                 at=now,
-                actor="fairway",
+                actor=SYSTEM_ACTOR.id,
                 change="skipped",
                 reason=f"{step} passed before it was set; {instead} now",
             )
@@ -408,7 +409,7 @@ class DeadlineBook:
         )
         deadline.steps_done.append(step)
         deadline.changes.append(
-            DeadlineChange(at=now, actor="fairway", change="escalated", reason=f"{step} to {recipient}")
+            DeadlineChange(at=now, actor=SYSTEM_ACTOR.id, change="escalated", reason=f"{step} to {recipient}")
         )
 
 

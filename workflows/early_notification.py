@@ -33,6 +33,7 @@ from models.early_notification import Outcome
 from models.early_notification import Stage as S
 from workflows.activity_options import ASKING_ANOTHER_CASE, REGISTER_WRITE
 from workflows.case_kit import (
+    SYSTEM,
     CaseWorkflow,
     Context,
     Pathway,
@@ -658,7 +659,7 @@ class EarlyNotificationWorkflow(CaseWorkflow):
         now = workflow.now()
         if not family_decision_window_expired(state, now):
             return False
-        self.book.waive_all("the family's decision window expired", "fairway")
+        self.book.waive_all("the family's decision window expired", SYSTEM.id)
         summary = {"deadline": m.FAMILY_DECISION, "due_on": str(deadline.due_on)}
         request_id = f"{m.FAMILY_DECISION}-expired:{deadline.revision}"
         self.record_system("family_decision_window_expired", S.AWAITING_FAMILY_DECISION, summary, request_id)

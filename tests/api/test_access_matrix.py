@@ -47,7 +47,7 @@ from fairway.settings import Settings
 from models import deadline_policies
 from models.access import ACCESS, Tier
 from models.claims import ClaimStage
-from models.common import CaseKind, Role
+from models.common import PEOPLE_ROLES, CaseKind, Role
 from models.deadlines import Escalation, LadderStep
 from models.early_notification import EarlyNotificationPolicy
 from models.register import EscalationRow
@@ -495,12 +495,24 @@ def test_no_role_but_oversight_reads_both_tiers():
     tiers_kept_apart()
 
 
+def test_the_system_role_reads_opens_and_takes_no_step():
+    """`system` is the case's own clock in its ledger: no token carries it (api/token_file.py),
+    and were one to, it could do nothing."""
+    for kind, access in ACCESS.items():
+        assert not access.may_read(Role.SYSTEM) and Role.SYSTEM not in access.openers, kind
+    for kind, spec in SPECS.items():
+        for action, step in spec.workflow.pathway.steps.items():
+            assert Role.SYSTEM not in step.roles, (kind, action)
+    for roles in (QUEUE_READERS, ACKNOWLEDGERS):
+        assert Role.SYSTEM not in roles
+
+
 def tiers_kept_apart() -> None:
     """The declarations themselves, which the matrix's expectations follow (so a declaration
     that let advisers read claims would move the expectations with it): advice roles read no
     claim-side kind and claim-side roles no advice kind; only auditors and admins read both;
     openers read what they open."""
-    for role in Role:
+    for role in sorted(PEOPLE_ROLES):
         tiers = {access.tier for access in ACCESS.values() if access.may_read(role)}
         if role not in (Role.AUDITOR, Role.ADMIN):
             assert len(tiers) <= 1, f"{role} reads {sorted(tiers)}: only oversight roles span tiers"
@@ -518,7 +530,7 @@ SHORT = TEST_POLICY.model_copy(update={"deadlines": deadline_policies.short(seco
 
 async def test_an_escalation_of_an_ended_case_leaves_the_open_queue(client, sqlite_sessions):
     """A mediation's reply escalates up its whole ladder under a short policy; the mediation is
-    refused (final), its closing projection acknowledges its escalations as "fairway", the open
+    refused (final), its closing projection acknowledges its escalations as "system", the open
     queue drops them, and acknowledging one is 409 already_acknowledged."""
     async with running_fairway(client, sqlite_sessions, policy=SHORT) as fairway:
         http = fairway.http

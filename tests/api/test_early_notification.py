@@ -363,7 +363,7 @@ async def test_the_family_consent_window_expiring_closes_the_case(short_en):
     assert [c["change"] for c in window["changes"]][-2:] == ["missed", "waived"]
     assert not state["overdue"], "a closed case has nothing left to chase"
     entries = await ledger(http, ref, 7)
-    assert (entries[-1]["action"], entries[-1]["actor_id"]) == ("family_decision_window_expired", "fairway")
+    assert (entries[-1]["action"], entries[-1]["actor_id"]) == ("family_decision_window_expired", "system")
     steps = [(s, r) for d, s, r in escalations_of(short_en, ref) if d == "family_decision_due"]
     assert ("warning", "hana.handler") in steps and ("supervisor", "erin.en-supervisor") in steps
 

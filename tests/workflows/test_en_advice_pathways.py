@@ -30,7 +30,7 @@ from activities.deadlines import CalendarActivities
 from models import advice as a
 from models import early_notification as en
 from models.cases import CasePolicy, CaseState, CaseView
-from models.common import Actor, AppliedAction, Role
+from models.common import PEOPLE_ROLES, Actor, AppliedAction, Role
 from models.deadlines import Deadline, LadderStep
 from workflows import advice, early_notification, exclusion, intervention
 from workflows.case_kit import CaseWorkflow, Context
@@ -1708,11 +1708,11 @@ def test_who_each_kind_assigns_cases_to_and_what_else_rows_declare(kind: Kind):
 def test_who_may_take_the_step(kind: Kind, row: Row):
     step, state = kind.pathway.steps[row.action], kind.ready(row)
     payload = step.payload.model_validate(row.payload)
-    outcome = {role: kind.pathway.refusal(state, step, payload, context(kind, role)) for role in Role}
+    outcome = {role: kind.pathway.refusal(state, step, payload, context(kind, role)) for role in PEOPLE_ROLES}
     forbidden = {
         role for role, refusal in outcome.items() if refusal and refusal.code == "forbidden_for_role"
     }
-    assert forbidden == set(Role) - kind.roles(row)
+    assert forbidden == PEOPLE_ROLES - kind.roles(row)
     assert all(outcome[role] is None for role in kind.roles(row)), outcome
 
 
@@ -1944,12 +1944,12 @@ def test_what_each_role_is_offered(name, stage, given, acting, supervising):
     ended = stage in kind.pathway.final
     acting = acting | (ENDED_COMMON if ended else OPEN_COMMON)
     supervising = acting | supervising | (ENDED_SUPERVISING if ended else OPEN_SUPERVISING)
-    expected = {role: set() for role in Role}
+    expected = {role: set() for role in PEOPLE_ROLES}
     for role in kind.acting:
         expected[role] = set(acting)
     for role in kind.supervising:
         expected[role] = set(supervising)
-    offered = {role: set(kind.pathway.allowed_actions(state, role)) for role in Role}
+    offered = {role: set(kind.pathway.allowed_actions(state, role)) for role in PEOPLE_ROLES}
     assert offered == expected
 
 
