@@ -2,12 +2,23 @@
 # The Fairway image: one image, three commands (`fairway worker`, `fairway api`,
 # `fairway migrate`). Settings come from FAIRWAY_ environment variables; see README.
 
+# The console's front-end assets (api/console): its packages from the npm registry, pinned by
+# the committed lockfile, built into api/console/static/build as `make` builds them.
+FROM node:20-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY api/console/styles api/console/styles
+COPY scripts/build-console-assets.sh scripts/
+RUN sh scripts/build-console-assets.sh
+
 # Build wheels for Fairway and everything it needs, so the runtime image holds no build tools
 # and no source tree.
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY . .
+COPY --from=assets /src/api/console/static/build api/console/static/build
 RUN pip wheel --wheel-dir /wheels '.[tracing]'
 
 FROM python:3.11-slim

@@ -7,6 +7,10 @@ BENCH_STAMP := $(VENV)/.installed-bench
 # The scale bench at a modest size; `make bench SCALE=` runs its default of 100,000 claims (hours).
 SCALE ?= --claims 10000 --step 1000 --due 1000
 
+# The console's front-end packages (npm, pinned by package-lock.json), built into the app's
+# static files; nothing is loaded from a CDN.
+ASSETS := api/console/static/build/.built
+
 .PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
@@ -15,13 +19,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+$(ASSETS): package.json package-lock.json api/console/styles/console.scss scripts/build-console-assets.sh
+	npm ci --no-audit --no-fund
+	sh scripts/build-console-assets.sh
+	touch $@
+
+run: $(STAMP) $(ASSETS)
 	$(BIN)/fairway dev
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: lint
+test: lint $(ASSETS)
 	$(BIN)/pytest -q
 
 $(BENCH_STAMP): $(STAMP)
@@ -34,4 +43,4 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.scale $(SCALE)
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache node_modules api/console/static/build

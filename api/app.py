@@ -13,9 +13,9 @@ from temporalio.client import Client
 
 from api import (
     advice,
-    browser_session,
     claims,
     codec,
+    console,
     docs_pages,
     early_neutral_evaluation,
     early_notification,
@@ -140,7 +140,7 @@ def create_app(
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     # Health and readiness take no token and name no case: only a body can be refused there.
     app.include_router(ops.router, responses=errors.BODY_REFUSALS)
-    app.include_router(browser_session.router)  # its pages are HTML for people, not in the OpenAPI
+    console.install(app)  # pages for people, not in the OpenAPI document
     app.mount(codec.PREFIX, codec.app(keys, directory, settings.codec_cors_origin, session_seal))
 
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)

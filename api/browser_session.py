@@ -1,4 +1,4 @@
-"""Signing in from a browser: a Fairway token becomes a session cookie.
+"""A browser's session: a Fairway token, signed in once, becomes a sealed session cookie.
 
 The Temporal Web UI sends no token of its own unless it runs its own sign-in (OIDC), so a
 supervisor signs in here once and the UI's codec requests carry the cookie (its Codec Server
@@ -8,25 +8,23 @@ bearer token. The rest of the API takes bearer tokens only, so a cookie can neve
 The cookie holds the token's SHA-256 and an expiry, sealed with AES-GCM under a key derived from
 the key file's current key (fairway/keys.py): it cannot be read, forged or stretched and names no
 token. It ends when it expires, when its token leaves the token file, or when its key leaves the
-key file. It is HttpOnly, SameSite=Strict, and Secure over https. Signing in and out are form
-posts, and a post from another origin is refused: with SameSite=Strict, the forms' CSRF defence.
+key file. It is HttpOnly, SameSite=Strict, and Secure over https. The sign-in page is the
+console's (api/console/sign_in.py); its posts from another origin are refused here.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import html
 import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qs
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Request, Response
 
 from api.errors import ApiError
 from api.token_file import token_digest
@@ -44,7 +42,7 @@ class SessionSeal:
     the ring (so a key rotation signs nobody out; a key removed does)."""
 
     def __init__(self, keys: KeyRing) -> None:
-        self.current = keys.current
+        self.keys, self.current = keys, keys.current
         self._ciphers: dict[str, AESGCM] = {
             key_id: derived_cipher(key, "browser sessions") for key_id, key in keys.keys.items()
         }
@@ -93,91 +91,34 @@ def signed_in(request: Request) -> SignedIn | None:
     return SignedIn(actor, sealed.expires) if actor else None
 
 
-# --- the pages -------------------------------------------------------------------------------------
-
-router = APIRouter(prefix=PATH, include_in_schema=False)
-
-
-def _refuse_other_origins(request: Request) -> None:
-    """A form post must come from a page of this origin (browsers send Origin with every post);
-    a client that sends no Origin is no browser, and so no cross-site request."""
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    origin = request.headers.get("origin")
-    if (origin is not None and origin != own) or request.headers.get("sec-fetch-site") == "cross-site":
-        raise ApiError(403, "cross_origin", "sign-in forms are accepted from this site's own pages only")
-
-
-async def _form(request: Request) -> dict[str, str]:
-    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        raise ApiError(415, "form_expected", "send the form as application/x-www-form-urlencoded")
-    return dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
-
-
-@router.get("")
-async def session_page(request: Request) -> HTMLResponse:
-    return HTMLResponse(_page(request, signed_in(request)))
-
-
-@router.post("")
-async def sign_in(request: Request) -> Response:
-    _refuse_other_origins(request)
-    token = (await _form(request)).get("token", "").strip()
-    actor = request.app.state.directory.actor_for(token) if token else None
-    if actor is None:
-        problem = "Enter your Fairway token" if not token else "That token is not recognised"
-        code = "token_required" if not token else "token_not_recognised"
-        return HTMLResponse(_page(request, None, (code, problem)), status_code=401 if token else 422)
+def start_session(request: Request, response: Response, token: str) -> None:
+    """Sign the browser in as the token's actor, for the settings' session hours."""
     hours = request.app.state.settings.session_hours
     expires = datetime.now(UTC) + timedelta(hours=hours)
-    response = RedirectResponse(PATH, status_code=303)
     sealed = request.app.state.session_seal.seal(token_digest(token), expires)
     response.set_cookie(COOKIE, sealed, max_age=int(hours * 3600), **_cookie(request))
-    return response
 
 
-@router.post("/sign-out")
-async def sign_out(request: Request) -> Response:
-    _refuse_other_origins(request)
-    response = RedirectResponse(PATH, status_code=303)
+def end_session(request: Request, response: Response) -> None:
     response.delete_cookie(COOKIE, **_cookie(request))
-    return response
 
 
 def _cookie(request: Request) -> dict:
     return {"path": "/", "secure": request.url.scheme == "https", "httponly": True, "samesite": "strict"}
 
 
-def _page(request: Request, session: SignedIn | None, problem: tuple[str, str] | None = None) -> str:
-    """The sign-in page, or who is signed in and until when; plain HTML, no script."""
-    ui = html.escape(request.app.state.settings.codec_cors_origin)
-    if session is not None:
-        who = f"{html.escape(session.actor.id)} ({html.escape(session.actor.role)})"
-        body = f"""
-<p>Signed in as <strong>{who}</strong> until {session.expires:%Y-%m-%d %H:%M} UTC.</p>
-<p>The <a href="{ui}">Temporal Web UI</a> shows payloads decoded for your role once its settings'
-<em>Codec Server</em> panel has <em>Include cross-origin credentials</em> turned on.</p>
-<form method="post" action="{PATH}/sign-out"><button type="submit">Sign out</button></form>"""
-    else:
-        summary = error = ""
-        if problem is not None:
-            code, message = problem
-            summary = f"""
-<div role="alert" aria-labelledby="problem" data-code="{code}">
-<h2 id="problem">There is a problem</h2>
-<ul><li><a href="#token">{html.escape(message)}</a></li></ul>
-</div>"""
-            error = f'<p id="token-error"><span>Error:</span> {html.escape(message)}</p>'
-        described = ' aria-describedby="token-error"' if problem else ""
-        body = f"""{summary}
-<form method="post" action="{PATH}">
-<label for="token">Your Fairway token</label>
-{error}
-<input id="token" name="token" type="password" autocomplete="current-password" required{described}>
-<button type="submit">Sign in</button>
-</form>"""
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in to Fairway</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>Sign in to Fairway</h1>{body}
-</main></body></html>
-"""
+def refuse_other_origins(request: Request) -> None:
+    """A form post must come from a page of this origin (browsers send Origin with every post);
+    a client that sends no Origin is no browser, and so no cross-site request."""
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    origin = request.headers.get("origin")
+    if (origin is not None and origin != own) or request.headers.get("sec-fetch-site") == "cross-site":
+        raise ApiError(403, "cross_origin", "forms are accepted from this site's own pages only")
+
+
+async def read_form(request: Request) -> dict[str, list[str]]:
+    """A posted form's fields, each with every value sent (a list of experts repeats a name)."""
+    refuse_other_origins(request)
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        raise ApiError(415, "form_expected", "send the form as application/x-www-form-urlencoded")
+    return parse_qs((await request.body()).decode(), keep_blank_values=True)

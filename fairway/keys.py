@@ -56,11 +56,14 @@ class KeyRing:
         return json.dumps({"current": self.current, "keys": keys}, indent=2) + "\n"
 
 
+def derived_key(key: bytes, purpose: str) -> bytes:
+    """A key for one purpose (a payload tier, browser sessions, CSRF tokens), derived from a key
+    file's key with HKDF, so that the file stays one list of keys and rotates as one."""
+    return HKDF(SHA256(), length=KEY_BYTES, salt=None, info=f"fairway {purpose}".encode()).derive(key)
+
+
 def derived_cipher(key: bytes, purpose: str) -> AESGCM:
-    """An AES-256-GCM cipher for one purpose (a payload tier, browser sessions), derived from a
-    key file's key with HKDF, so that the file stays one list of keys and rotates as one."""
-    derived = HKDF(SHA256(), length=KEY_BYTES, salt=None, info=f"fairway {purpose}".encode())
-    return AESGCM(derived.derive(key))
+    return AESGCM(derived_key(key, purpose))
 
 
 def fresh_ring() -> KeyRing:

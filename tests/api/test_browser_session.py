@@ -89,8 +89,9 @@ async def browser():
         yield http
 
 
-async def sign_in(http: httpx.AsyncClient, token: str, **headers: str) -> httpx.Response:
-    return await http.post("/session", data={"token": token}, headers=headers)
+async def sign_in(http: httpx.AsyncClient, token: str, next: str | None = None, **headers: str):
+    params = {"next": next} if next else None
+    return await http.post("/session", params=params, data={"token": token}, headers=headers)
 
 
 def claim_payload() -> Payload:
@@ -104,7 +105,7 @@ async def decode_with_cookie(http: httpx.AsyncClient) -> httpx.Response:
 
 async def test_signing_in_sets_a_strict_http_only_cookie_and_the_page_says_who(browser):
     answer = await sign_in(browser, TOKENS["supervisor"])
-    assert answer.status_code == 303 and answer.headers["location"] == "/session"
+    assert answer.status_code == 303 and answer.headers["location"] == "/console"
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE}=")
     for attribute in ("HttpOnly", "SameSite=strict", "Path=/", f"Max-Age={8 * 3600}"):
@@ -114,7 +115,7 @@ async def test_signing_in_sets_a_strict_http_only_cookie_and_the_page_says_who(b
     page = await browser.get("/session")
     assert page.status_code == 200
     assert "Signed in as <strong>sam.supervisor (supervisor)</strong>" in page.text
-    assert 'action="/session/sign-out"' in page.text
+    assert 'action="/session/sign-out"' in page.text and 'name="csrf_token"' in page.text
 
 
 async def test_over_https_the_cookie_is_secure():
@@ -155,13 +156,40 @@ async def test_a_bearer_token_wins_over_the_cookie(browser):
     assert answer.status_code == 403
 
 
+def csrf_of(page: httpx.Response) -> str:
+    return re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text).group(1)
+
+
 async def test_signing_out_ends_the_session(browser):
     await sign_in(browser, TOKENS["supervisor"])
-    out = await browser.post("/session/sign-out")
+    token = csrf_of(await browser.get("/session"))
+    out = await browser.post("/session/sign-out", data={"csrf_token": token})
     assert out.status_code == 303
     assert f'{COOKIE}=""' in out.headers["set-cookie"] and "max-age=0" in out.headers["set-cookie"].lower()
     assert (await decode_with_cookie(browser)).status_code == 401
     assert "Sign in to Fairway" in (await browser.get("/session")).text
+
+
+async def test_signing_out_needs_the_sessions_own_csrf_token(browser):
+    await sign_in(browser, TOKENS["supervisor"])
+    for sent in ({"note": "no token"}, {"csrf_token": ""}, {"csrf_token": "0" * 64}):
+        refused = await browser.post("/session/sign-out", data=sent)
+        assert (refused.status_code, refused.json()["code"]) == (403, "csrf_token_invalid")
+    # Another session's token is not this one's.
+    async with app_for(directory()) as other:
+        await sign_in(other, TOKENS["auditor"])
+        theirs = csrf_of(await other.get("/session"))
+    refused = await browser.post("/session/sign-out", data={"csrf_token": theirs})
+    assert refused.status_code == 403
+    assert (await decode_with_cookie(browser)).status_code == 200  # still signed in
+
+
+async def test_after_signing_in_the_browser_goes_back_where_it_was_sent_from(browser):
+    answer = await browser.post("/session?next=/console/work", data={"token": TOKENS["handler"]})
+    assert (answer.status_code, answer.headers["location"]) == (303, "/console/work")
+    for elsewhere in ("//evil.example/x", "https://evil.example", "/\\evil.example"):
+        refused = await sign_in(browser, TOKENS["handler"], next=elsewhere)
+        assert refused.status_code == 422, elsewhere
 
 
 async def test_a_session_ends_when_its_token_leaves_the_token_file(browser):
@@ -192,7 +220,8 @@ async def test_a_wrong_or_no_token_is_an_error_linked_to_its_field(browser, toke
     assert "set-cookie" not in answer.headers
     assert f'data-code="{code}"' in answer.text
     assert f'<a href="#token">{message}</a>' in answer.text
-    assert re.search(r'<label for="token">', answer.text) and 'aria-describedby="token-error"' in answer.text
+    assert re.search(r'<label [^>]*for="token"', answer.text)
+    assert re.search(r'aria-describedby="[^"]*token-error', answer.text)
     assert token == "" or token not in answer.text
 
 
@@ -202,7 +231,7 @@ async def test_a_form_post_from_another_origin_is_refused(browser):
         assert (answer.status_code, answer.json()["code"]) == (403, "cross_origin")
         assert "set-cookie" not in answer.headers
         out = await browser.post("/session/sign-out", headers=headers)
-        assert out.status_code == 403
+        assert (out.status_code, out.json()["code"]) == (403, "cross_origin")
     same = await sign_in(browser, TOKENS["supervisor"], Origin="http://fairway")
     assert same.status_code == 303
 

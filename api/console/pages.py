@@ -1,0 +1,10 @@
+"""The console's pages, each a thin reading of the API's own functions (see api/console/__init__.py)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    """Every page router of the console, in the order their paths are matched."""
+    return []
