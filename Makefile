@@ -10,8 +10,10 @@ SCALE ?= --claims 10000 --step 1000 --due 1000
 # The console's front-end packages (npm, pinned by package-lock.json), built into the app's
 # static files; nothing is loaded from a CDN.
 ASSETS := api/console/static/build/.built
+# The browser tests drive Debian's Chromium through Playwright; nothing downloads a browser.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,13 +26,26 @@ $(ASSETS): package.json package-lock.json api/console/styles/console.scss script
 	sh scripts/build-console-assets.sh
 	touch $@
 
+# Installed when absent and we are root (CI is); otherwise, or when apt-get fails, the browser
+# tests skip and say why rather than `make test` stopping here.
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends chromium) \
+		|| echo "make: could not install chromium: the browser tests will skip"; \
+	else \
+		echo "make: $(CHROMIUM) is absent and installing it needs root: the browser tests will skip"; \
+	fi
+
 run: $(STAMP) $(ASSETS)
 	$(BIN)/fairway dev
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: lint $(ASSETS)
+test: lint $(ASSETS) chromium
 	$(BIN)/pytest -q
 
 $(BENCH_STAMP): $(STAMP)

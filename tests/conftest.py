@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -129,6 +130,7 @@ class Fairway:
     task_queue: str
     sessions: sessionmaker[Session]
     worker: Worker
+    app: FastAPI  # the app `http` calls, for a test that serves it over real HTTP (tests/console)
 
 
 def directory() -> Directory:
@@ -152,7 +154,9 @@ async def running_fairway(
         worker,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://fairway") as http,
     ):
-        yield Fairway(http=http, client=client, task_queue=task_queue, sessions=sessions, worker=worker)
+        yield Fairway(
+            http=http, client=client, task_queue=task_queue, sessions=sessions, worker=worker, app=app
+        )
 
 
 @pytest.fixture
