@@ -243,24 +243,7 @@ def _open_route(router: APIRouter, spec: CaseApi) -> None:
         request: Request,
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        if not spec.access.may_open(actor.role):
-            raise forbidden(
-                f"opening a {spec.noun} case needs one of: {', '.join(sorted(spec.access.openers))}"
-            )
-        state = request.app.state
-        refuse_implausible_dates(opening)
-        if spec.opening_assignee and (assignee := getattr(opening, spec.opening_assignee)) is not None:
-            check_assignable(state, spec, assignee)
-        ref = new_ref(spec.ref_prefix, actor, idempotency_key)
-        if spec.vet_opening is not None:  # it may read the register: off the event loop
-            await run_in_threadpool(spec.vet_opening, state, opening, actor, ref)
-        _bind(spec, ref)
-        meta = ActionMeta(actor=actor, request_id=idempotency_key or ref)
-        start_input = spec.start_input(ref, opening, meta, spec.policy(state))
-        async with worker_answer(state):
-            started = await start_with_answer(state.client, spec, ref, start_input, meta, state.settings)
-        log.info("case opened", kind=spec.noun)
-        return started
+        return await open_case_of(request.app.state, spec, opening, actor, idempotency_key)
 
     open_case.__name__ = f"open_{spec.noun}"
     open_case.__doc__ = (
@@ -279,6 +262,26 @@ def _open_route(router: APIRouter, spec: CaseApi) -> None:
         responses={200: {"model": spec.workflow.view_type, "description": RETRIED_OPENING}},
         summary=f"Open a {spec.noun} case",
     )
+
+
+async def open_case_of(state: Any, spec: CaseApi, opening: BaseModel, actor: Actor, key: str | None):
+    """Open a case of the kind (the API's route and the console's form both come here): its
+    checks, its reference (the same for a retry with the same key) and its start with its answer."""
+    if not spec.access.may_open(actor.role):
+        raise forbidden(f"opening a {spec.noun} case needs one of: {', '.join(sorted(spec.access.openers))}")
+    refuse_implausible_dates(opening)
+    if spec.opening_assignee and (assignee := getattr(opening, spec.opening_assignee)) is not None:
+        check_assignable(state, spec, assignee)
+    ref = new_ref(spec.ref_prefix, actor, key)
+    if spec.vet_opening is not None:  # it may read the register: off the event loop
+        await run_in_threadpool(spec.vet_opening, state, opening, actor, ref)
+    _bind(spec, ref)
+    meta = ActionMeta(actor=actor, request_id=key or ref)
+    start_input = spec.start_input(ref, opening, meta, spec.policy(state))
+    async with worker_answer(state):
+        started = await start_with_answer(state.client, spec, ref, start_input, meta, state.settings)
+    log.info("case opened", kind=spec.noun)
+    return started
 
 
 async def start_with_answer(
@@ -375,19 +378,7 @@ def _read_routes(router: APIRouter, spec: CaseApi) -> None:
         session: SessionDep,
         chosen: Annotated[HistoryQuery, Depends()],
     ) -> history.CaseHistory:
-        client = request.app.state.client
-        state = await _state_if_answered(request.app.state, spec, case.ref)
-        return await history.case_history(
-            client,
-            session,
-            spec.kind,
-            case.ref,
-            case.workflow_id,
-            spec.workflow.pathway.opening_action,
-            state=state,
-            related=await _routes_of(request.app.state, state),
-            chosen=chosen.filter(),
-        )
+        return await case_story(request.app.state, session, case, chosen.filter())
 
     read_case.__doc__ = f"The {spec.noun} case as its workflow holds it now, with the actions allowed to you."
     case_history.__doc__ = (
@@ -411,6 +402,23 @@ def _read_routes(router: APIRouter, spec: CaseApi) -> None:
     )
     for route, name in ((read_case, "read"), (case_history, "history")):
         route.__name__ = f"{name}_{spec.noun}"
+
+
+async def case_story(app_state: Any, session, case: CaseRequest, chosen: history.TimelineFilter):
+    """The case's whole story (the API's history route and the console's timeline page)."""
+    spec = case.spec
+    state = await _state_if_answered(app_state, spec, case.ref)
+    return await history.case_history(
+        app_state.client,
+        session,
+        spec.kind,
+        case.ref,
+        case.workflow_id,
+        spec.workflow.pathway.opening_action,
+        state=state,
+        related=await _routes_of(app_state, state),
+        chosen=chosen,
+    )
 
 
 class HistoryQuery:

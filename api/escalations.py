@@ -33,6 +33,7 @@ CHOICE = {"true": True, "false": False, "all": None}
 QUEUE_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, Role.ADVICE_SUPERVISOR})
 # Each case's own step says who may acknowledge; a queue reader sees only its tiers' escalations.
 ACKNOWLEDGERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.ADVICE_SUPERVISOR})
+MAX_AGE_HOURS = 24 * 365 * 100  # the queue's age filter: a century is "all of them"
 
 
 class EscalationSummary(BaseModel):
@@ -155,7 +156,7 @@ def list_escalations(
     team: Annotated[str | None, Query(max_length=60)] = None,
     case_kind: Annotated[CaseKind | None, Query(description="e.g. claim")] = None,
     min_age_hours: Annotated[
-        float | None, Query(ge=0, le=24 * 365 * 100, description="raised at least this long ago")
+        float | None, Query(ge=0, le=MAX_AGE_HOURS, description="raised at least this long ago")
     ] = None,
     acknowledged: Literal["true", "false", "all"] = "false",
     resolved: Annotated[

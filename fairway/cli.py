@@ -169,7 +169,8 @@ def dev() -> None:
         processes.append(subprocess.Popen([*fairway, "worker"], env=env, process_group=0))
         processes.append(subprocess.Popen([*fairway, "api"], env=env, process_group=0))
         typer.echo(
-            f"\nFairway is running.\n  API      http://{settings.api_host}:{settings.api_port}/docs\n"
+            f"\nFairway is running.\n  Console  http://{settings.api_host}:{settings.api_port}/console\n"
+            f"  API      http://{settings.api_host}:{settings.api_port}/docs\n"
             f"  Temporal http://127.0.0.1:{settings.ui_port} (decoded for a supervisor signed in at "
             f"http://{settings.api_host}:{settings.api_port}/session)\n  Tokens   "
             + ", ".join(f"{t} ({e['role']})" for t, e in DEV_TOKENS.items())

@@ -32,9 +32,13 @@ async def sign_in(request: Request, next: Annotated[str | None, NEXT] = None) ->
     token = ((await read_form(request)).get("token") or [""])[0].strip()
     actor = request.app.state.directory.actor_for(token) if token else None
     if actor is None:
-        problem = ("token_not_recognised", "That token is not recognised") if token else (
-            "token_required",
-            "Enter your Fairway token",
+        problem = (
+            ("token_not_recognised", "That token is not recognised")
+            if token
+            else (
+                "token_required",
+                "Enter your Fairway token",
+            )
         )
         return _page(request, next=next, problem=problem, status_code=401 if token else 422)
     response = RedirectResponse(next or "/console", status_code=303)
