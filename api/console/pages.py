@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.console import dashboard
+
 
 def routers() -> list[APIRouter]:
     """Every page router of the console, in the order their paths are matched."""
-    return []
+    return [dashboard.router]
