@@ -20,6 +20,7 @@ from temporalio.service import RPCError
 
 from api import work
 from api.cases import SPECS, CaseApi, CaseRequest, act, case_story, may_read, open_case_of, read_view
+from api.console import dashboard
 from api.console.auth import ConsoleActor, checked_form
 from api.console.case_page import case_context, opening_form, payload_of
 from api.console.templating import render
@@ -47,7 +48,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 def routers() -> list[APIRouter]:
     """Every page router of the console, in the order their paths are matched."""
-    return [router, *(_kind_router(spec) for spec in SPECS.values())]
+    return [dashboard.router, router, *(_kind_router(spec) for spec in SPECS.values())]
 
 
 def refused(request: Request, err: ApiError) -> HTMLResponse:
