@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from api.cases import SPECS
 from api.console import charts
 from api.console.auth import ConsoleActor
-from api.console.templating import render
+from api.console.templating import refused, render
 from api.deps import SessionDep
 from api.errors import ApiError
 from api.escalations import QUEUE_READERS, escalation_query
@@ -128,7 +128,7 @@ def dashboard(
     visible = kinds_visible_to(actor.role)
     if kind and kind not in visible:
         # The same answer for a kind that does not exist and one the role may not see.
-        raise ApiError(404, "case_kind_not_found", f"no case kind {kind}")
+        return refused(request, ApiError(404, "case_kind_not_found", "no case kind by that name"))
     kinds = [kind] if kind else visible
     months = month_starts(now, MONTHS)
     recipient = _recipient(actor)

@@ -23,7 +23,7 @@ from api.cases import SPECS, CaseApi, CaseRequest, act, case_story, may_read, op
 from api.console import dashboard
 from api.console.auth import ConsoleActor, checked_form
 from api.console.case_page import case_context, opening_form, payload_of
-from api.console.templating import render
+from api.console.templating import refused, render
 from api.deps import SessionDep
 from api.errors import ApiError, forbidden
 from api.escalations import (
@@ -49,11 +49,6 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 def routers() -> list[APIRouter]:
     """Every page router of the console, in the order their paths are matched."""
     return [dashboard.router, router, *(_kind_router(spec) for spec in SPECS.values())]
-
-
-def refused(request: Request, err: ApiError) -> HTMLResponse:
-    """An API refusal as a page: its reason, in the API's words, and its status."""
-    return render(request, "refused.html", status_code=err.status, error=err)
 
 
 # --- my work and the queue ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from api.console import ASSETS
+from api.errors import ApiError
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -21,6 +22,11 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.globals["assets"] = ASSETS
+
+
+def refused(request: Request, err: ApiError) -> HTMLResponse:
+    """An API refusal as a page: its reason and code, in the API's words, and its status."""
+    return render(request, "refused.html", status_code=err.status, error=err)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

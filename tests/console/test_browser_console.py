@@ -129,8 +129,9 @@ async def test_a_double_click_acts_once(live_fairway, page: Page):
 SHORT = TEST_POLICY.model_copy(update={"deadlines": deadline_policies.short(seconds=3, warn_before=1.5)})
 
 
-async def test_a_supervisor_acknowledges_an_escalation_and_reads_the_story(client, sqlite_sessions, page: Page):
-    async with running_fairway(client, sqlite_sessions, policy=SHORT) as fairway, serving(fairway.app) as base:
+async def test_a_supervisor_acknowledges_an_escalation_and_reads_the_story(client, sqlite_sessions, page):
+    short = running_fairway(client, sqlite_sessions, policy=SHORT)
+    async with short as fairway, serving(fairway.app) as base:
         ref = (await open_claim(fairway.http))["state"]["ref"]
 
         async def escalated() -> None:
@@ -151,7 +152,8 @@ async def test_a_supervisor_acknowledges_an_escalation_and_reads_the_story(clien
             "/escalations", params={"acknowledged": "true", "case_kind": "claim"}, headers=auth("supervisor")
         )
         acknowledged = [e for e in answer.json()["items"] if e["case_ref"] == ref]
-        assert acknowledged and acknowledged[0]["acknowledgment_comment"] == "Spoke to the handler: letter chased"
+        assert acknowledged, answer.text
+        assert acknowledged[0]["acknowledgment_comment"] == "Spoke to the handler: letter chased"
         assert acknowledged[0]["acknowledged_by"] == "sam.supervisor"
 
         await page.goto(f"{base}/console/cases/claim/{ref}/timeline")
