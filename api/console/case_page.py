@@ -16,7 +16,7 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from api.cases import CaseApi
-from api.console.forms import field_errors, form_for, parse_form
+from api.console.forms import field_errors, form_for, initial_values, parse_form, values_from_payload
 from api.errors import ApiError
 from models.cases import CaseView
 from models.deadlines import Deadline
@@ -41,7 +41,7 @@ def payload_of(model: type[BaseModel], fields: dict[str, list[str]]) -> BaseMode
     """An action's payload, or an opening, from its posted form; what its schema refuses is the
     API's own 422, with the same details."""
     try:
-        return model.model_validate(parse_form(form_for(model), fields))
+        return model.model_validate(parse_form(form_for(model), fields))  # names are unscoped
     except ValidationError as err:
         details = err.errors(include_url=False, include_context=False, include_input=False)
         raise ApiError(422, "invalid_request", "the form has answers that need correcting", details) from None
@@ -114,7 +114,7 @@ def opening_form(spec: CaseApi, refusal: ApiError | None, values: dict | None) -
 
 def _filled(model: type[BaseModel], *, action, title, describe, url, refusal, values) -> ActionForm:
     """A form for the model, with what was sent and why it was refused when it was."""
-    form = form_for(model)
+    form = form_for(model, scope=f"{action}--")
     errors = field_errors(form, refusal.details) if refusal is not None else {}
     problems = [(field_id, message, refusal.code) for field_id, message in errors.items()] if refusal else []
     if refusal is not None and not problems:
@@ -126,11 +126,19 @@ def _filled(model: type[BaseModel], *, action, title, describe, url, refusal, va
         form=form,
         url=url,
         idempotency_key=uuid.uuid4().hex,
-        values=values or {},
+        values=_refilled(form, values),
         errors=errors,
         refusal=refusal,
         problems=problems,
     )
+
+
+def _refilled(form, posted: dict | None) -> dict[str, list[str]]:
+    """A new form shows the model's defaults; a refused one what was sent, its blank rows dropped
+    so that row numbers match the refusal's field locations."""
+    if not posted:
+        return initial_values(form)
+    return values_from_payload(form, parse_form(form, posted))
 
 
 def _deadline_order(deadline: Deadline) -> tuple:

@@ -78,11 +78,12 @@ class Field:
     max_rows: int | None = None
     max_length: int | None = None
     default: Any = None
+    scope: str = ""  # the form's own id prefix: a page showing several forms keeps ids unique
 
     @property
     def id(self) -> str:
         # Names never hold "-", so ids are unique, and "--hint", "--error" and "--2" never clash.
-        return self.name.replace(".", "-")
+        return self.scope + self.name.replace(".", "-")
 
     def row(self, index: int) -> Field:
         """Row `index` of a repeated field, named in place (`experts.1.discipline`)."""
@@ -127,13 +128,24 @@ class Form:
 # --- the form from the schema -----------------------------------------------------------------
 
 
-def form_for(model: type[BaseModel]) -> Form:
+def form_for(model: type[BaseModel], scope: str = "") -> Form:
+    """The model's form. `scope` prefixes every id (`open_investigation--`), for a page that
+    shows several forms: names stay the body's, ids are the page's."""
     schema = model.model_json_schema()
-    fields = _fields(schema, schema.get("$defs", {}), prefix="", where=model.__name__)
+    fields = _scoped(_fields(schema, schema.get("$defs", {}), prefix="", where=model.__name__), scope)
     reserved = [f.key for f in fields if f.key == IDEMPOTENCY_FIELD]
     if reserved:
         raise UnsupportedField(f"{model.__name__}.{reserved[0]}: the form's own hidden field is named so")
-    return Form(id=f"{_kebab(model.__name__)}--form", fields=fields, model=model)
+    return Form(id=f"{scope}{_kebab(model.__name__)}--form", fields=fields, model=model)
+
+
+def _scoped(fields: tuple[Field, ...], scope: str) -> tuple[Field, ...]:
+    if not scope:
+        return fields
+    return tuple(
+        replace(f, scope=scope, fields=_scoped(f.fields, scope), item=f.item and _scoped((f.item,), scope)[0])
+        for f in fields
+    )
 
 
 def _fields(schema: dict, defs: dict, prefix: str, where: str) -> tuple[Field, ...]:

@@ -5,8 +5,8 @@ A refusal from those functions (an ApiError) is shown as a page with its reason 
 never as the API's JSON; access and confidentiality are the API's, checked by the same calls.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: each kind's list route takes its own filter class,
+# which FastAPI must see as a class, not as a name it cannot resolve.
 import inspect
 import json
 import re

@@ -31,7 +31,8 @@ async def choose(page: Page, scope: str, name: str, value: str) -> None:
 async def open_action(page: Page, action: str) -> str:
     """Open an action's form on the case page; its scope for locators."""
     scope = f"#action-{action}"
-    await page.locator(f"{scope} summary").click()
+    if not await page.locator(scope).evaluate("details => details.open"):  # a refused one is open
+        await page.locator(f"{scope} summary").click()
     return scope
 
 

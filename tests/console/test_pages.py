@@ -11,7 +11,7 @@ import pytest
 
 from api.cases import SPECS
 from tests.conftest import running_fairway
-from tests.helpers import TOKENS, open_claim
+from tests.helpers import TOKENS, assert_eventually, open_claim
 
 pytestmark = pytest.mark.asyncio
 
@@ -47,10 +47,15 @@ async def test_a_page_without_a_session_sends_the_browser_to_sign_in(fairway):
 async def test_a_handler_reads_the_list_and_the_case_page(fairway):
     ref = (await open_claim(fairway.http))["state"]["ref"]
     http = await signed_in(fairway.http, "handler")
-    listed = await http.get("/console/cases/claim", params={"stage": "notified"})
-    assert listed.status_code == 200, listed.text
-    assert f'href="/console/cases/claim/{ref}"' in listed.text
-    assert 'name="stage"' in listed.text and '<option value="notified" selected>' in listed.text
+
+    async def listed() -> httpx.Response:  # once the register holds the claim's projection
+        answer = await http.get("/console/cases/claim", params={"stage": "notified"})
+        assert answer.status_code == 200, answer.text
+        assert f'href="/console/cases/claim/{ref}"' in answer.text
+        return answer
+
+    found = await assert_eventually(listed)
+    assert 'name="stage"' in found.text and '<option value="notified" selected>' in found.text
 
     page = await http.get(f"/console/cases/claim/{ref}")
     assert page.status_code == 200, page.text
@@ -60,6 +65,8 @@ async def test_a_handler_reads_the_list_and_the_case_page(fairway):
     # A form for each action the case allows now, and none for what it does not.
     assert 'action="/console/cases/claim/' + ref + '/actions/receive_letter_of_claim"' in page.text
     assert "/actions/send_letter_of_response" not in page.text
+    ids = re.findall(r'\sid="([^"]+)"', page.text)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)  # many forms, one page
 
 
 async def test_a_form_acts_once_however_often_it_is_sent(fairway):
