@@ -43,6 +43,7 @@ from models.common import CaseKind
 from models.deadlines import LadderStep
 
 PAGE_SIZE = 25
+QUEUE_PAGE = re.compile(r"/console/queue(\?[^\\]*)?")
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 
@@ -116,6 +117,7 @@ def queue(
         kinds=sorted(kinds_visible_to(actor.role)),
         may_acknowledge=actor.role in ACKNOWLEDGERS,
         idempotency_key=uuid.uuid4().hex,
+        return_to=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     )
 
 
@@ -142,6 +144,7 @@ async def acknowledge(
     fields = await checked_form(request)
     comment = (fields.get("comment") or [""])[0].strip()
     key = (fields.get("idempotency_key") or [""])[0] or None
+    back = (fields.get("return_to") or [""])[0]
     if not comment:
         return refused(
             request, ApiError(422, "comment_required", "Enter a comment saying what you have done")
@@ -152,7 +155,8 @@ async def acknowledge(
         )
     except ApiError as err:
         return refused(request, err)
-    return RedirectResponse("/console/queue", status_code=303)
+    # Back to the queue as it was filtered; only ever to the queue itself.
+    return RedirectResponse(back if QUEUE_PAGE.fullmatch(back) else "/console/queue", status_code=303)
 
 
 # --- the case lists -----------------------------------------------------------------------------

@@ -8,15 +8,13 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import pytest
 from playwright.async_api import Page, expect
 
 from models import deadline_policies
+from tests.advice_paths import CASES, referral
 from tests.conftest import TEST_POLICY, running_fairway
 from tests.console.conftest import axe_check, serving, sign_in
-from tests.helpers import assert_eventually, auth, open_claim
-
-pytestmark = pytest.mark.asyncio
+from tests.helpers import assert_eventually, auth, key, open_claim
 
 
 async def choose(page: Page, scope: str, name: str, value: str) -> None:
@@ -145,10 +143,13 @@ async def test_a_supervisor_acknowledges_an_escalation_and_reads_the_story(clien
         await sign_in(page, base, "supervisor")
         await page.goto(f"{base}/console/queue?level=supervisor")
         await axe_check(page)
-        card = page.locator(".nhsuk-card", has_text=ref).first
+        card = page.locator("#waiting .nhsuk-card", has_text=ref).first
+        card_id = await card.get_attribute("id")
         await card.locator("textarea").fill("Spoke to the handler: letter chased")
-        async with page.expect_navigation():
-            await card.locator('button[type="submit"]').click()
+        await card.locator('button[type="submit"]').click()
+        # htmx swaps the list in place: the card goes, the filtered queue stays.
+        await expect(page.locator(f"#{card_id}")).to_have_count(0)
+        assert page.url.endswith("/console/queue?level=supervisor")
         answer = await fairway.http.get(
             "/escalations", params={"acknowledged": "true", "case_kind": "claim"}, headers=auth("supervisor")
         )
@@ -176,3 +177,42 @@ async def test_each_role_sees_only_its_cases(live_fairway, page: Page):
     response = await page.goto(f"{base}/console/cases/claim/{claim}")
     assert response.status == 403
     await axe_check(page)
+
+
+async def an_advice_case(http) -> str:
+    body = referral(practitioner={"regulator": "GMC", "number": "7654321"})
+    opened = await http.post(CASES, json=body, headers=auth("adviser") | {"Idempotency-Key": key()})
+    assert opened.status_code == 201, opened.text
+    return opened.json()["state"]["ref"]
+
+
+async def test_a_handler_sees_no_advice_case_anywhere(live_fairway, page: Page):
+    base, http = live_fairway.base_url, live_fairway.fairway.http
+    advice = await an_advice_case(http)
+    claim = (await open_claim(http))["state"]["ref"]
+    await sign_in(page, base, "handler")
+    for path in ("/console", "/console/work", "/console/cases", "/console/cases/claim"):
+        await page.goto(f"{base}{path}")
+        await axe_check(page)
+        text = (await page.locator("main").inner_text()).lower()
+        assert advice.lower() not in text and "advice" not in text, path
+    await expect(page.locator("main")).to_contain_text(claim)  # the list shows what the handler may see
+    response = await page.goto(f"{base}/console/cases/advice/{advice}")
+    assert response.status == 403
+    await expect(page.locator("main")).not_to_contain_text(advice)
+
+
+async def test_a_form_without_its_csrf_token_is_refused(live_fairway, page: Page):
+    base = live_fairway.base_url
+    ref = (await open_claim(live_fairway.fairway.http))["state"]["ref"]
+    await sign_in(page, base, "handler")
+    await page.goto(f"{base}/console/cases/claim/{ref}")
+    scope = await open_action(page, "add_note")
+    await page.locator(f"{scope} [name=csrf_token]").evaluate("input => input.remove()")
+    await page.locator(f'{scope} [name="text"]').fill("Never recorded")
+    async with page.expect_navigation() as navigated:
+        await page.locator(f'{scope} button[type="submit"]').click()
+    response = await navigated.value
+    assert response.status == 403 and "csrf_token_invalid" in await response.text()
+    claim = (await live_fairway.fairway.http.get(f"/claims/{ref}", headers=auth("handler"))).json()
+    assert "Never recorded" not in [n["text"] for n in claim["state"]["notes"]]

@@ -10,10 +10,9 @@ import httpx
 import pytest
 
 from api.cases import SPECS
+from api.console.pages import QUEUE_PAGE
 from tests.conftest import running_fairway
 from tests.helpers import TOKENS, assert_eventually, open_claim
-
-pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
@@ -174,3 +173,36 @@ async def test_a_supervisor_reads_a_claims_timeline(fairway):
     opening = SPECS["claim"].workflow.pathway.opening_action.replace("_", " ")
     assert f"{opening} by hana.handler (handler)" in story.text  # the ledger
     assert f"<strong>{opening}</strong>" in story.text  # the timeline from Temporal
+
+
+async def test_acknowledging_an_escalation_no_one_may_see_is_refused_as_not_found(fairway):
+    http = await signed_in(fairway.http, "supervisor")
+    queue = await http.get("/console/queue")
+    assert queue.status_code == 200, queue.text
+    sent = {"csrf_token": csrf_of(queue), "comment": "seen", "return_to": "/console/queue"}
+    answer = await http.post("/console/queue/2147483000/acknowledge", data=sent)
+    assert answer.status_code == 404 and 'data-code="escalation_not_found"' in answer.text
+    blank = await http.post("/console/queue/2147483000/acknowledge", data=sent | {"comment": " "})
+    assert blank.status_code == 422 and 'data-code="comment_required"' in blank.text
+
+
+@pytest.mark.parametrize(
+    ("back", "kept"),
+    [
+        ("/console/queue", True),
+        ("/console/queue?level=supervisor&team=claims", True),
+        ("https://evil.example/console/queue", False),
+        ("//evil.example", False),
+        ("/console/queueing", False),
+        ("/console/cases", False),
+    ],
+)
+def test_after_acknowledging_the_browser_goes_back_to_the_queue_only(back, kept):
+    assert bool(QUEUE_PAGE.fullmatch(back)) is kept
+
+
+async def test_a_bad_queue_filter_is_a_refusal_not_an_error(fairway):
+    http = await signed_in(fairway.http, "supervisor")
+    for query in ({"min_age_hours": "nan"}, {"min_age_hours": "-1"}, {"level": "boss"}, {"case_kind": "x"}):
+        answer = await http.get("/console/queue", params=query)
+        assert answer.status_code == 422 and 'data-code="invalid_request"' in answer.text, query
