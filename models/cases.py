@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from models.common import AppliedAction, CaseKind, EventFloor, LedgerEntry, RequestBody, broken_rule
 from models.deadline_policies import STANDARD, PolicyByReference
@@ -173,7 +173,8 @@ class AddNote(RequestBody):
 class ExtendDeadline(RequestBody):
     deadline: str = Field(min_length=1, max_length=80)
     new_due_on: date | None = None
-    new_due_at: datetime | None = Field(None, description="an exact instant, e.g. 4pm on a court order")
+    # Aware: an instant with no zone could be any of two (BST), and the case's clock compares it.
+    new_due_at: AwareDatetime | None = Field(None, description="an exact instant, e.g. 4pm on a court order")
     reason: str = Field(min_length=1, max_length=2_000)
     agreed_by: str = Field(min_length=1, max_length=200)
 

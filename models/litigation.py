@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from models.cases import CaseCarried, CaseLink, CasePolicy
 from models.common import ActionMeta, RequestBody, broken_rule
@@ -101,7 +101,8 @@ class NoticeToServe(RequestBody):
 class ServeParticulars(RequestBody):
     """Particulars served after the claim form (CPR 7.4): deemed served under CPR 6.26."""
 
-    sent_at: datetime = Field(description="when posted, delivered or sent; the 4.30pm cut-off applies")
+    # Aware, as every instant a request reports: the cut-off is 4.30pm London time.
+    sent_at: AwareDatetime = Field(description="when posted, delivered or sent; the 4.30pm cut-off applies")
     method: ServiceMethod
 
 

@@ -11,6 +11,7 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from api.guard import (
     LINE_PATTERN,
@@ -22,8 +23,10 @@ from api.guard import (
     document,
     nesting_depth,
 )
+from models.cases import ExtendDeadline
 from models.claims import ClaimOpening
 from models.common import EventFloor, date_refusal, reported_dates
+from models.litigation import ServeParticulars
 from models.register import ClaimRow
 from tests.conftest import TEST_POLICY, running_fairway, sessions_for
 from tests.helpers import assert_eventually, auth, key, ledgered, open_claim, opening
@@ -51,6 +54,20 @@ def test_a_reported_date_is_past_and_plausible(value, floor, refused):
     assert (answer and answer[0]) == refused
     if answer:
         assert answer[1].startswith("received_on ")
+
+
+@pytest.mark.parametrize("model", [ExtendDeadline, ServeParticulars])
+def test_an_instant_a_request_reports_carries_its_zone(model):
+    """A time without a zone is refused by the schema (422), not compared with the case's clock."""
+    field = "new_due_at" if model is ExtendDeadline else "sent_at"
+    required = (
+        {"deadline": "defence_due", "reason": "r", "agreed_by": "a"}
+        if model is ExtendDeadline
+        else {"method": "first_class_post"}
+    )
+    with pytest.raises(ValidationError, match="timezone"):
+        model.model_validate(required | {field: "2026-11-30T16:00:00"})
+    assert getattr(model.model_validate(required | {field: "2026-11-30T16:00:00Z"}), field).tzinfo is not None
 
 
 def test_every_date_of_an_opening_is_found_by_its_place():
