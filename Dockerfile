@@ -7,7 +7,7 @@
 FROM node:20-slim AS assets
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY api/console/styles api/console/styles
 COPY scripts/build-console-assets.sh scripts/
 RUN sh scripts/build-console-assets.sh

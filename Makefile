@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 $(ASSETS): package.json package-lock.json api/console/styles/console.scss scripts/build-console-assets.sh
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --ignore-scripts
 	sh scripts/build-console-assets.sh
 	touch $@
 
