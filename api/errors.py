@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from models.common import RULE_BROKEN
 
@@ -104,7 +104,12 @@ async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 async def _temporal(_request: Request, exc: RPCError) -> JSONResponse:
     # Reaching here means Temporal itself could not answer: not the caller's fault, and
-    # usually passing (no worker polling yet, or the server restarting).
+    # usually passing (no worker polling yet, the server restarting, or one case taking more
+    # actions at once than Temporal admits in flight: the action was not applied, so a retry is safe).
+    if exc.status == RPCStatusCode.RESOURCE_EXHAUSTED:
+        log.warning("case busy", error=exc.message)
+        body = _body("case_busy", "the case is taking other actions just now; this one was not applied")
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
     log.warning("temporal unavailable", status=exc.status.name, error=exc.message)
     return JSONResponse(
         _body("temporal_unavailable", f"the workflow service could not answer: {exc.message}"),

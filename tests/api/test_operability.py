@@ -14,6 +14,7 @@ import httpx
 import pytest
 import structlog
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.register import RegisterActivities
 from api.app import create_app
@@ -189,3 +190,26 @@ def test_a_register_that_cannot_be_written_is_told_once_per_case(sqlite_url):
 
 def _failures_counted() -> float:
     return next(s.value for s in PROJECTION_FAILURES.collect()[0].samples if s.name.endswith("_total"))
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "retry_after"),
+    [
+        (RPCStatusCode.RESOURCE_EXHAUSTED, "case_busy", "1"),
+        (RPCStatusCode.UNAVAILABLE, "temporal_unavailable", "5"),
+        (RPCStatusCode.DEADLINE_EXCEEDED, "temporal_unavailable", "5"),
+    ],
+)
+async def test_what_temporal_could_not_do_is_a_503_saying_why(status, code, retry_after):
+    """More actions on one case than Temporal admits in flight is `case_busy` (nothing applied,
+    retry at once); anything else Temporal could not answer is `temporal_unavailable`."""
+    app = create_app(Settings(), client=None, sessions=None, directory=directory())
+
+    @app.get("/raises")
+    async def raises():
+        raise RPCError("refused", status, b"")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://fairway") as http:
+        answer = await http.get("/raises")
+    assert (answer.status_code, answer.json()["code"]) == (503, code)
+    assert answer.headers["retry-after"] == retry_after
