@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from models.advice import ADVICE_DEADLINES
+from models.contract_dispute import CONTRACT_DISPUTE_DEADLINES
 from models.deadline_policies import STANDARD
 from models.deadlines import DeadlinePolicy, DeadlineRule
 from models.early_notification import EN_DEADLINES
@@ -82,6 +83,7 @@ def deadline_policies() -> list[tuple[str, str, DeadlinePolicy]]:
         ("Claims, resolution routes and summits", "models/deadline_policies.py", STANDARD),
         ("Early Notification", "models/early_notification.py", EN_DEADLINES),
         ("Practitioner Performance Advice", "models/advice.py", ADVICE_DEADLINES),
+        ("Primary care contract disputes", "models/contract_dispute.py", CONTRACT_DISPUTE_DEADLINES),
     ]
 
 

@@ -35,6 +35,7 @@ class CaseKind(StrEnum):
     ADVICE = "advice"
     INTERVENTION = "intervention"
     EXCLUSION = "exclusion"
+    CONTRACT_DISPUTE = "contract_dispute"
 
 
 def case_workflow_id(kind: CaseKind, ref: str) -> str:

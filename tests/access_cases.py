@@ -186,12 +186,32 @@ def notification() -> dict[str, Any]:
     }
 
 
+def contract_referral() -> dict[str, Any]:
+    """A referral of a GMS contract dispute, well within its 3 years (the dates are today's)."""
+    return {
+        "contract_type": "gms",
+        "subject": "payment",
+        "contractor_ods_code": "Y01234",
+        "commissioner_ods_code": "QWE",
+        "referred_by": "contractor",
+        "referred_on": today(),
+        "matter_arose_on": today(-200),
+        "local_resolution": {
+            "attempted_from": today(-100),
+            "ended_on": today(),
+            "evidence": ["LETTER-1"],
+            "summary": "Meetings with the commissioner did not resolve it.",
+        },
+    }
+
+
 # A valid opening of each kind opened through the API (its own route, POST {prefix}).
 OPENINGS = {
     CaseKind.CLAIM: lambda: opening(claimant={**opening()["claimant"], "name": f"Claimant {key()[:10]}"}),
     CaseKind.RESOLUTION_SUMMIT: summit_opening,
     CaseKind.EARLY_NOTIFICATION: notification,
     CaseKind.ADVICE: referral,
+    CaseKind.CONTRACT_DISPUTE: contract_referral,
 }
 
 

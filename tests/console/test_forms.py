@@ -32,7 +32,7 @@ from api.console.forms import (
 )
 from api.console.templating import environment
 from models.common import RequestBody
-from tests.access_cases import bodies, notification, summit_opening, valid_body
+from tests.access_cases import bodies, contract_referral, notification, summit_opening, valid_body
 from tests.advice_paths import referral
 from tests.claim_paths import SAMPLES
 from tests.helpers import opening
@@ -412,6 +412,7 @@ HAND_WRITTEN: dict[str, list[dict[str, Any]]] = {
     "resolution_summit.open": [summit_opening()],
     "early_notification.open": [notification() | {"hie_grade": 2, "injury_diagnosed_on": "2024-02-03"}],
     "advice.open": [referral()],
+    "contract_dispute.open": [contract_referral()],
     "litigation.record_court_order": [
         {
             "made_on": "2026-09-11",
