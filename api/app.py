@@ -27,6 +27,7 @@ from api import (
     metrics,
     ops,
     pathways,
+    pharmacy_appeals,
     resolution_summits,
     work,
 )
@@ -80,6 +81,7 @@ def routers() -> list[APIRouter]:
         resolution_summits.router,
         litigation.router,
         early_notification.router,
+        pharmacy_appeals.router,
         escalations.router,
         pathways.router,
         work.router,

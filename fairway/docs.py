@@ -9,6 +9,7 @@ from models.advice import ADVICE_DEADLINES
 from models.deadline_policies import STANDARD
 from models.deadlines import DeadlinePolicy, DeadlineRule
 from models.early_notification import EN_DEADLINES
+from models.pharmacy_appeal import PHARMACY_APPEAL_DEADLINES
 
 DOCS = Path(__file__).parent.parent / "docs"
 PATHWAYS_DIR = DOCS / "pathways"
@@ -82,6 +83,7 @@ def deadline_policies() -> list[tuple[str, str, DeadlinePolicy]]:
         ("Claims, resolution routes and summits", "models/deadline_policies.py", STANDARD),
         ("Early Notification", "models/early_notification.py", EN_DEADLINES),
         ("Practitioner Performance Advice", "models/advice.py", ADVICE_DEADLINES),
+        ("Pharmacy appeals (Primary Care Appeals)", "models/pharmacy_appeal.py", PHARMACY_APPEAL_DEADLINES),
     ]
 
 

@@ -79,6 +79,8 @@ ACCESS: dict[CaseKind, Access] = {
     CaseKind.ADVICE: Access(Tier.ADVICE, openers=ADVICE_OPENERS),
     CaseKind.INTERVENTION: Access(Tier.ADVICE),
     CaseKind.EXCLUSION: Access(Tier.ADVICE),
+    # Primary Care Appeals: not claims, but handled by claims-side roles (team primary_care_appeals).
+    CaseKind.PHARMACY_APPEAL: Access(Tier.CLAIMS, openers=CLAIMS_OPENERS),
 }
 
 

@@ -35,6 +35,7 @@ class CaseKind(StrEnum):
     ADVICE = "advice"
     INTERVENTION = "intervention"
     EXCLUSION = "exclusion"
+    PHARMACY_APPEAL = "pharmacy_appeal"  # Primary Care Appeals
 
 
 def case_workflow_id(kind: CaseKind, ref: str) -> str:
