@@ -18,6 +18,7 @@ from activities.early_notification import EarlyNotificationActivities
 from activities.escalations import EscalationActivities
 from activities.notifications import LEASE, OutboxDispatcher, notifier_from
 from activities.payments import PaymentActivities
+from activities.pharmacy_appeals import PharmacyAppealActivities
 from activities.register import RegisterActivities
 from activities.summits import SummitActivities
 from fairway import db
@@ -33,6 +34,7 @@ from workflows.exclusion import ExclusionWorkflow
 from workflows.intervention import InterventionWorkflow
 from workflows.litigation import LitigationWorkflow
 from workflows.mediation import MediationWorkflow
+from workflows.pharmacy_appeal import PharmacyAppealWorkflow
 from workflows.resolution_summit import ResolutionSummitWorkflow
 
 log = structlog.get_logger(__name__)
@@ -48,6 +50,7 @@ WORKFLOWS = [
     LitigationWorkflow,
     EarlyNotificationWorkflow,
     ContractDisputeWorkflow,
+    PharmacyAppealWorkflow,
 ]
 
 
@@ -70,6 +73,7 @@ def activities(sessions: sessionmaker[Session], client: Client | None = None) ->
     payments = PaymentActivities(sessions)
     summits = SummitActivities(client)  # a summit asks its claims to join and leave
     early_notification = EarlyNotificationActivities(client, sessions)  # opens and notes claims
+    pharmacy_appeals = PharmacyAppealActivities(client)  # a lead appeal asks another to join it
     return [
         register.project_case,
         escalations.escalate,
@@ -84,6 +88,7 @@ def activities(sessions: sessionmaker[Session], client: Client | None = None) ->
         early_notification.open_claim,
         early_notification.link_claim,
         early_notification.project_early_notification,
+        pharmacy_appeals.join_appeal,
     ]
 
 

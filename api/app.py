@@ -28,6 +28,7 @@ from api import (
     metrics,
     ops,
     pathways,
+    pharmacy_appeals,
     resolution_summits,
     work,
 )
@@ -82,6 +83,7 @@ def routers() -> list[APIRouter]:
         litigation.router,
         early_notification.router,
         contract_dispute.router,
+        pharmacy_appeals.router,
         escalations.router,
         pathways.router,
         work.router,

@@ -10,6 +10,7 @@ from models.contract_dispute import CONTRACT_DISPUTE_DEADLINES
 from models.deadline_policies import STANDARD
 from models.deadlines import DeadlinePolicy, DeadlineRule
 from models.early_notification import EN_DEADLINES
+from models.pharmacy_appeal import PHARMACY_APPEAL_DEADLINES
 
 DOCS = Path(__file__).parent.parent / "docs"
 PATHWAYS_DIR = DOCS / "pathways"
@@ -84,6 +85,7 @@ def deadline_policies() -> list[tuple[str, str, DeadlinePolicy]]:
         ("Early Notification", "models/early_notification.py", EN_DEADLINES),
         ("Practitioner Performance Advice", "models/advice.py", ADVICE_DEADLINES),
         ("Primary care contract disputes", "models/contract_dispute.py", CONTRACT_DISPUTE_DEADLINES),
+        ("Pharmacy appeals (Primary Care Appeals)", "models/pharmacy_appeal.py", PHARMACY_APPEAL_DEADLINES),
     ]
 
 

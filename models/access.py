@@ -80,6 +80,8 @@ ACCESS: dict[CaseKind, Access] = {
     CaseKind.INTERVENTION: Access(Tier.ADVICE),
     CaseKind.EXCLUSION: Access(Tier.ADVICE),
     CaseKind.CONTRACT_DISPUTE: Access(Tier.CLAIMS, openers=CLAIMS_OPENERS),
+    # Primary Care Appeals: not claims, but handled by claims-side roles (team primary_care_appeals).
+    CaseKind.PHARMACY_APPEAL: Access(Tier.CLAIMS, openers=CLAIMS_OPENERS),
 }
 
 

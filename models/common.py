@@ -36,6 +36,7 @@ class CaseKind(StrEnum):
     INTERVENTION = "intervention"
     EXCLUSION = "exclusion"
     CONTRACT_DISPUTE = "contract_dispute"
+    PHARMACY_APPEAL = "pharmacy_appeal"  # Primary Care Appeals
 
 
 def case_workflow_id(kind: CaseKind, ref: str) -> str:

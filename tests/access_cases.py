@@ -205,6 +205,18 @@ def contract_referral() -> dict[str, Any]:
     }
 
 
+def notice_of_appeal() -> dict[str, Any]:
+    return {
+        "subject": "relocation",
+        "application_reference": f"APP-{key()[:8]}",
+        "decided_by": "Q71",
+        "appellant": "Example Pharmacy Ltd",
+        "notified_on": today(-7),
+        "received_on": today(),
+        "grounds": "The relocation was refused on a misreading of the access criteria.",
+    }
+
+
 # A valid opening of each kind opened through the API (its own route, POST {prefix}).
 OPENINGS = {
     CaseKind.CLAIM: lambda: opening(claimant={**opening()["claimant"], "name": f"Claimant {key()[:10]}"}),
@@ -212,6 +224,7 @@ OPENINGS = {
     CaseKind.EARLY_NOTIFICATION: notification,
     CaseKind.ADVICE: referral,
     CaseKind.CONTRACT_DISPUTE: contract_referral,
+    CaseKind.PHARMACY_APPEAL: notice_of_appeal,
 }
 
 
