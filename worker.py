@@ -26,6 +26,7 @@ from fairway.startup import register_when_ready, temporal_when_ready
 from fairway.worker_metrics import sdk_runtime, serving_worker_metrics
 from workflows.advice import AdviceCaseWorkflow
 from workflows.claim import ClaimWorkflow
+from workflows.duty_of_candour import DutyOfCandourWorkflow
 from workflows.early_neutral_evaluation import EarlyNeutralEvaluationWorkflow
 from workflows.early_notification import EarlyNotificationWorkflow
 from workflows.exclusion import ExclusionWorkflow
@@ -46,6 +47,7 @@ WORKFLOWS = [
     ExclusionWorkflow,
     LitigationWorkflow,
     EarlyNotificationWorkflow,
+    DutyOfCandourWorkflow,
 ]
 
 

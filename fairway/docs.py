@@ -8,6 +8,7 @@ from pathlib import Path
 from models.advice import ADVICE_DEADLINES
 from models.deadline_policies import STANDARD
 from models.deadlines import DeadlinePolicy, DeadlineRule
+from models.duty_of_candour import CANDOUR_DEADLINES
 from models.early_notification import EN_DEADLINES
 
 DOCS = Path(__file__).parent.parent / "docs"
@@ -82,6 +83,7 @@ def deadline_policies() -> list[tuple[str, str, DeadlinePolicy]]:
         ("Claims, resolution routes and summits", "models/deadline_policies.py", STANDARD),
         ("Early Notification", "models/early_notification.py", EN_DEADLINES),
         ("Practitioner Performance Advice", "models/advice.py", ADVICE_DEADLINES),
+        ("Duty of candour", "models/duty_of_candour.py", CANDOUR_DEADLINES),
     ]
 
 

@@ -79,6 +79,7 @@ ACCESS: dict[CaseKind, Access] = {
     CaseKind.ADVICE: Access(Tier.ADVICE, openers=ADVICE_OPENERS),
     CaseKind.INTERVENTION: Access(Tier.ADVICE),
     CaseKind.EXCLUSION: Access(Tier.ADVICE),
+    CaseKind.DUTY_OF_CANDOUR: Access(Tier.CLAIMS, openers=CLAIMS_OPENERS),
 }
 
 

@@ -35,6 +35,7 @@ class CaseKind(StrEnum):
     ADVICE = "advice"
     INTERVENTION = "intervention"
     EXCLUSION = "exclusion"
+    DUTY_OF_CANDOUR = "duty_of_candour"
 
 
 def case_workflow_id(kind: CaseKind, ref: str) -> str:

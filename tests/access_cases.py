@@ -186,12 +186,23 @@ def notification() -> dict[str, Any]:
     }
 
 
+def incident() -> dict[str, Any]:
+    return {
+        "provider_code": "RX1",
+        "provider_name": "Example Hospitals NHS Trust",
+        "incident_on": today(),
+        "reported_on": today(),
+        "incident_reference": f"INC-{key()[:8]}",
+    }
+
+
 # A valid opening of each kind opened through the API (its own route, POST {prefix}).
 OPENINGS = {
     CaseKind.CLAIM: lambda: opening(claimant={**opening()["claimant"], "name": f"Claimant {key()[:10]}"}),
     CaseKind.RESOLUTION_SUMMIT: summit_opening,
     CaseKind.EARLY_NOTIFICATION: notification,
     CaseKind.ADVICE: referral,
+    CaseKind.DUTY_OF_CANDOUR: incident,
 }
 
 

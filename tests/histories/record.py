@@ -23,6 +23,7 @@ from tests.claim_paths import ROUTES, SAMPLES
 from tests.conftest import TEST_POLICY, running_fairway, start_dev_server
 from tests.helpers import assert_eventually, ok, open_claim
 from tests.histories import advice as advice_histories
+from tests.histories import duty_of_candour as candour_histories
 from tests.histories import early_notification as en_histories
 from tests.histories import summit as summit_histories
 from tests.route_helpers import claim_at, read_route, route_ok
@@ -221,6 +222,7 @@ SCENARIOS = {
     **advice_histories.SCENARIOS,
     **summit_histories.SCENARIOS,
     **en_histories.SCENARIOS,
+    **candour_histories.SCENARIOS,
 }
 # Scenarios that record a route's history rather than its claim's: the workflow id's prefix.
 WORKFLOW_KINDS = {
@@ -230,6 +232,7 @@ WORKFLOW_KINDS = {
     **advice_histories.WORKFLOW_KINDS,
     **summit_histories.WORKFLOW_KINDS,
     **en_histories.WORKFLOW_KINDS,
+    **candour_histories.WORKFLOW_KINDS,
 }
 POLICIES = {
     "claim_book_closed_and_reopened": SHORT,
