@@ -28,6 +28,7 @@ from fairway.worker_metrics import sdk_runtime, serving_worker_metrics
 from workflows.advice import AdviceCaseWorkflow
 from workflows.claim import ClaimWorkflow
 from workflows.contract_dispute import ContractDisputeWorkflow
+from workflows.duty_of_candour import DutyOfCandourWorkflow
 from workflows.early_neutral_evaluation import EarlyNeutralEvaluationWorkflow
 from workflows.early_notification import EarlyNotificationWorkflow
 from workflows.exclusion import ExclusionWorkflow
@@ -51,6 +52,7 @@ WORKFLOWS = [
     EarlyNotificationWorkflow,
     ContractDisputeWorkflow,
     PharmacyAppealWorkflow,
+    DutyOfCandourWorkflow,
 ]
 
 

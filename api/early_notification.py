@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from api import duty_of_candour
 from api.cases import CaseApi, case_router, may_read
 from api.deps import CurrentActor
 from api.errors import ApiError
@@ -33,9 +34,12 @@ from workflows.early_notification import EarlyNotificationWorkflow
 
 def policy(app_state: Any) -> EarlyNotificationPolicy:
     """Tests set `app.state.early_notification_policy` (short periods); otherwise the standard
-    EN policy, with claims opened from admissions under the app's claim policy."""
+    EN policy, with claims opened from admissions under the app's claim policy and candour cases
+    under the app's candour policy."""
     chosen = getattr(app_state, "early_notification_policy", None)
-    return chosen or EarlyNotificationPolicy(claim_policy=app_state.policy)
+    return chosen or EarlyNotificationPolicy(
+        claim_policy=app_state.policy, candour_policy=duty_of_candour.policy(app_state)
+    )
 
 
 class Eligibility(BaseModel):

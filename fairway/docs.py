@@ -9,6 +9,7 @@ from models.advice import ADVICE_DEADLINES
 from models.contract_dispute import CONTRACT_DISPUTE_DEADLINES
 from models.deadline_policies import STANDARD
 from models.deadlines import DeadlinePolicy, DeadlineRule
+from models.duty_of_candour import CANDOUR_DEADLINES
 from models.early_notification import EN_DEADLINES
 from models.pharmacy_appeal import PHARMACY_APPEAL_DEADLINES
 
@@ -86,6 +87,7 @@ def deadline_policies() -> list[tuple[str, str, DeadlinePolicy]]:
         ("Practitioner Performance Advice", "models/advice.py", ADVICE_DEADLINES),
         ("Primary care contract disputes", "models/contract_dispute.py", CONTRACT_DISPUTE_DEADLINES),
         ("Pharmacy appeals (Primary Care Appeals)", "models/pharmacy_appeal.py", PHARMACY_APPEAL_DEADLINES),
+        ("Duty of candour", "models/duty_of_candour.py", CANDOUR_DEADLINES),
     ]
 
 

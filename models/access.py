@@ -82,6 +82,7 @@ ACCESS: dict[CaseKind, Access] = {
     CaseKind.CONTRACT_DISPUTE: Access(Tier.CLAIMS, openers=CLAIMS_OPENERS),
     # Primary Care Appeals: not claims, but handled by claims-side roles (team primary_care_appeals).
     CaseKind.PHARMACY_APPEAL: Access(Tier.CLAIMS, openers=CLAIMS_OPENERS),
+    CaseKind.DUTY_OF_CANDOUR: Access(Tier.CLAIMS, openers=CLAIMS_OPENERS),
 }
 
 

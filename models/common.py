@@ -37,6 +37,7 @@ class CaseKind(StrEnum):
     EXCLUSION = "exclusion"
     CONTRACT_DISPUTE = "contract_dispute"
     PHARMACY_APPEAL = "pharmacy_appeal"  # Primary Care Appeals
+    DUTY_OF_CANDOUR = "duty_of_candour"
 
 
 def case_workflow_id(kind: CaseKind, ref: str) -> str:

@@ -32,6 +32,7 @@ from models.deadlines import (
     Ladder,
     Period,
 )
+from models.duty_of_candour import DutyOfCandourPolicy
 
 TEAM = "early_notification"
 ActorId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")]
@@ -256,16 +257,10 @@ def check_eligibility(notification: Notification) -> list[FailedCriterion]:
 DAY = 86_400.0
 MNSI_REPORT = "mnsi_report_due"
 FAMILY_DECISION = "family_decision_due"
-CANDOUR_FOLLOW_UP = "candour_follow_up_due"
 LIABILITY_DECISION = "liability_decision_due"
 
 MNSI_REPORT_MONTHS = 6  # MNSI expects to finish in "about 6 months"
 FAMILY_DECISION_MONTHS = 3  # EN family flowchart step 4: 3 months from the letter
-# NHS Standard Contract: candour notification within 10 days. Unconfirmed whether these are
-# operational days, and the contract's clock runs from the incident, which the EN team does
-# not control: this counts calendar days from the notification to NHS Resolution, as the time
-# the team allows for the trust's written follow-up to be recorded.
-CANDOUR_FOLLOW_UP_DAYS = 10
 LIABILITY_DECISION_MONTHS = 18  # the scheme's reported time to a liability decision
 
 CONTACTS = {TEAM: EscalationContacts(supervisor="erin.en-supervisor", head_of_service="hana.head")}
@@ -293,14 +288,6 @@ EN_RULES = [
         Ladder(warn_before_seconds=14 * DAY, head_of_service_after_seconds=7 * DAY),
     ),
     _rule(
-        CANDOUR_FOLLOW_UP,
-        "Trust's written duty of candour follow-up recorded",
-        DeadlineKind.SERVICE,
-        "Reg 20 SI 2014/2936 written follow-up; NHS Standard Contract 10 days (unconfirmed)",
-        Period(amount=CANDOUR_FOLLOW_UP_DAYS, unit="days"),
-        Ladder(warn_before_seconds=3 * DAY, head_of_service_after_seconds=5 * DAY),
-    ),
-    _rule(
         LIABILITY_DECISION,
         "Liability decision",
         DeadlineKind.SERVICE,
@@ -322,6 +309,8 @@ class EarlyNotificationPolicy(CasePolicy):
     deadlines: PolicyByReference = Field(default_factory=lambda: EN_DEADLINES)
     # The policy a claim opened from an admission runs under.
     claim_policy: ClaimPolicy = ClaimPolicy()
+    # The policy the trust's duty of candour case, opened with this one, runs under.
+    candour_policy: DutyOfCandourPolicy = DutyOfCandourPolicy()
 
 
 # --- stages and what each step carries -----------------------------------------------------
@@ -454,18 +443,6 @@ class RecordFamilyContact(RequestBody):
     agreed: str = Field(min_length=1, max_length=2_000, description="what was agreed")
 
 
-class RecordCandourNotification(RequestBody):
-    """The trust's notification of the family under the duty of candour (Reg 20)."""
-
-    notified_on: date
-    in_person: bool
-    apology_given: bool
-
-
-class RecordCandourFollowUp(RequestBody):
-    sent_on: date
-
-
 # --- state ---------------------------------------------------------------------------------
 
 
@@ -501,13 +478,6 @@ class FamilyContact(RecordFamilyContact):
     recorded_at: datetime
 
 
-class Candour(BaseModel):
-    notified_on: date | None = None
-    in_person: bool | None = None
-    apology_given: bool | None = None
-    written_follow_up_on: date | None = None
-
-
 class EarlyNotificationState(CaseState):
     kind: CaseKind = CaseKind.EARLY_NOTIFICATION
     team: str = TEAM
@@ -528,7 +498,7 @@ class EarlyNotificationState(CaseState):
     interim_payments: list[RecordInterimPayment] = []
     family_liaison_officer: str | None = None
     family_contacts: list[FamilyContact] = []
-    candour: Candour = Candour()
+    candour_ref: str | None = None  # the trust's duty of candour, a case of its own
     letters: list[Letter] = []
     claim_ref: str | None = None
 

@@ -217,6 +217,16 @@ def notice_of_appeal() -> dict[str, Any]:
     }
 
 
+def incident() -> dict[str, Any]:
+    return {
+        "provider_code": "RX1",
+        "provider_name": "Example Hospitals NHS Trust",
+        "incident_on": today(),
+        "reported_on": today(),
+        "incident_reference": f"INC-{key()[:8]}",
+    }
+
+
 # A valid opening of each kind opened through the API (its own route, POST {prefix}).
 OPENINGS = {
     CaseKind.CLAIM: lambda: opening(claimant={**opening()["claimant"], "name": f"Claimant {key()[:10]}"}),
@@ -225,6 +235,7 @@ OPENINGS = {
     CaseKind.ADVICE: referral,
     CaseKind.CONTRACT_DISPUTE: contract_referral,
     CaseKind.PHARMACY_APPEAL: notice_of_appeal,
+    CaseKind.DUTY_OF_CANDOUR: incident,
 }
 
 

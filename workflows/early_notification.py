@@ -6,7 +6,8 @@ case then waits for MNSI's report, triages the MRI evidence, reviews the care, w
 family and, for births from 1 Oct 2023, waits up to 3 months for their consent before the
 legal investigation. An admission of liability opens a claim (a ClaimWorkflow, through an
 activity) and the EN case closes linked to it; a family that brings a traditional claim
-instead closes the case linked to theirs.
+instead closes the case linked to theirs. The trust's duty of candour is a case of its own
+(workflows/duty_of_candour.py), opened with this one and linked both ways.
 
 If the family's 3 months pass without a decision recorded, the case closes by itself: without
 consent NHS Resolution may not investigate, and the family keeps the ordinary claim route.
@@ -21,14 +22,16 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
 
 from activities.early_notification import EarlyNotificationActivities
 from models import early_notification as m
 from models.cases import CaseLink
 from models.claims import Claimant, ClaimOpening, Defendant, Scheme, claim_workflow_id
-from models.common import ActionMeta, CaseKind
+from models.common import ActionMeta, CaseKind, case_workflow_id
 from models.deadlines import DeadlineStatus
+from models.duty_of_candour import DutyOfCandourInput, Incident, candour_ref_for
 from models.early_notification import Outcome
 from models.early_notification import Stage as S
 from workflows.activity_options import ASKING_ANOTHER_CASE, REGISTER_WRITE
@@ -44,6 +47,7 @@ from workflows.case_kit import (
     refuse,
 )
 from workflows.clock import london_date
+from workflows.duty_of_candour import DutyOfCandourWorkflow
 
 EVERY = frozenset(S)
 FINAL = frozenset({S.CLOSED})
@@ -166,15 +170,6 @@ def _contact(state, p: m.RecordFamilyContact, ctx: Context) -> None:
     )
 
 
-def _candour_notified(state, p: m.RecordCandourNotification, ctx: Context) -> None:
-    state.candour.notified_on, state.candour.in_person = p.notified_on, p.in_person
-    state.candour.apology_given = p.apology_given
-
-
-def _candour_followed_up(state, p: m.RecordCandourFollowUp, ctx: Context) -> None:
-    state.candour.written_follow_up_on = p.sent_on
-
-
 # --- checks --------------------------------------------------------------------------------
 
 
@@ -235,22 +230,6 @@ def _apology_recorded(state: m.EarlyNotificationState):
 def _new_payment_reference(state, p: m.RecordInterimPayment, ctx: Context):
     if any(paid.reference == p.reference for paid in state.interim_payments):
         return "duplicate_payment_reference", f"an interim payment {p.reference} is already recorded"
-    return None
-
-
-def _candour_notification_recorded(state: m.EarlyNotificationState):
-    if state.candour.notified_on is None:
-        return "candour_notification_missing", "record the trust's candour notification first"
-    return None
-
-
-def _follow_up_after_notification(state, p: m.RecordCandourFollowUp, ctx: Context):
-    notified = state.candour.notified_on
-    if p.sent_on < notified:
-        return (
-            "follow_up_before_notification",
-            f"the written follow-up predates the notification ({notified})",
-        )
     return None
 
 
@@ -317,6 +296,32 @@ def claim_from_admission(
         opened_by=ActionMeta(actor=ctx.actor, request_id=f"early-notification:{state.ref}"),
         policy=ctx.policy.claim_policy,
         note=f"Opened from Early Notification case {state.ref} after liability was admitted.",
+    )
+
+
+def candour_case(
+    state: m.EarlyNotificationState, opened_by: ActionMeta, policy: m.EarlyNotificationPolicy, here: CaseLink
+) -> DutyOfCandourInput:
+    """The trust's duty of candour for the baby, as a case of its own: the incident is the birth,
+    and its report (from which the contract's 10 days run) is the notification to NHS Resolution,
+    the day this case learnt of it; the trust's own report date is not in the notification. It
+    stays with this case's handler and team."""
+    n = state.notification
+    return DutyOfCandourInput(
+        ref=candour_ref_for(state.ref),
+        owner=state.owner,
+        team=state.team,
+        opening=Incident(
+            provider_code=n.trust_code,
+            provider_name=n.trust_name,
+            incident_on=n.date_of_birth,
+            reported_on=state.notified_on,
+            incident_reference=n.mnsi_reference,
+            handler=state.owner,
+        ),
+        opened_by=ActionMeta(actor=opened_by.actor, request_id=f"early-notification:{state.ref}:candour"),
+        parent=here,
+        policy=policy.candour_policy,
     )
 
 
@@ -556,31 +561,10 @@ STEPS = [
         _contact,
         not_future("contacted_on"),
     ),
-    Step(
-        "record_candour_notification",
-        m.RecordCandourNotification,
-        OPEN,
-        None,
-        "The trust's duty of candour notification to the family (Reg 20)",
-        _candour_notified,
-        not_future("notified_on"),
-    ),
-    Step(
-        "record_candour_follow_up",
-        m.RecordCandourFollowUp,
-        OPEN,
-        None,
-        "The trust's written duty of candour follow-up",
-        _candour_followed_up,
-        both(not_future("sent_on"), _follow_up_after_notification),
-        date_field="sent_on",
-        meets=(m.CANDOUR_FOLLOW_UP,),
-        available=_candour_notification_recorded,
-    ),
     *common_steps(OPEN, EVERY),
 ]
 PATHWAY = Pathway(CaseKind.EARLY_NOTIFICATION.value, S, STEPS, final=FINAL, opening_action="notify")
-OPENING_DEADLINES = (m.MNSI_REPORT, m.CANDOUR_FOLLOW_UP, m.LIABILITY_DECISION)
+OPENING_DEADLINES = (m.MNSI_REPORT, m.LIABILITY_DECISION)
 
 
 @workflow.defn
@@ -619,12 +603,53 @@ class EarlyNotificationWorkflow(CaseWorkflow):
 
     def opening_summary(self, input: m.EarlyNotificationInput) -> dict[str, Any]:
         n = input.opening
-        return {"mnsi_reference": n.mnsi_reference, "trust_code": n.trust_code, "owner": input.owner}
+        return {
+            "mnsi_reference": n.mnsi_reference,
+            "trust_code": n.trust_code,
+            "owner": input.owner,
+            "candour_ref": candour_ref_for(input.ref),
+        }
 
     async def on_open(self, input: m.EarlyNotificationInput) -> None:
         state, actor = self.state, input.opened_by.actor.id
         for name in OPENING_DEADLINES:
             await self.book.set(name, self.pathway.opening_action, state.notified_on, state.owner, actor)
+        await self._open_candour_case(input)
+
+    async def _open_candour_case(self, input: m.EarlyNotificationInput) -> None:
+        """The trust's duty of candour runs as a case of its own, opened with this one and linked
+        both ways: its parent is this case, and this case's links name it. It outlives this
+        case's runs and its closing (ABANDON), as the duty does."""
+        state, now = self.state, workflow.now()
+        here = CaseLink(
+            kind=CaseKind.EARLY_NOTIFICATION,
+            ref=state.ref,
+            workflow_id=workflow.info().workflow_id,
+            relation="the Early Notification case that opened it",
+            linked_at=now,
+        )
+        child = candour_case(state, input.opened_by, self.policy, here)
+        workflow_id = case_workflow_id(CaseKind.DUTY_OF_CANDOUR, child.ref)
+        try:
+            await workflow.start_child_workflow(
+                DutyOfCandourWorkflow.run,
+                child,
+                id=workflow_id,
+                parent_close_policy=ParentClosePolicy.ABANDON,
+                static_summary=f"duty of candour {child.ref} of early notification {state.ref}",
+            )
+        except WorkflowAlreadyStartedError:
+            workflow.logger.warning("candour case %s was already started", workflow_id)
+        state.candour_ref = child.ref
+        state.links.append(
+            CaseLink(
+                kind=CaseKind.DUTY_OF_CANDOUR,
+                ref=child.ref,
+                workflow_id=workflow_id,
+                relation="the trust's duty of candour for this incident",
+                linked_at=now,
+            )
+        )
 
     # --- what the case does outside itself ------------------------------------------------------
 
@@ -717,4 +742,4 @@ class EarlyNotificationWorkflow(CaseWorkflow):
                 "days_from_birth_to_liability_decision",
                 "claim_ref",
             },
-        )
+        ) | {"candour_ref": self.state.candour_ref}

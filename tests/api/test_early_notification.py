@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from models.deadline_policies import short
+from models.duty_of_candour import candour_ref_for
 from models.early_notification import EN_DEADLINES, EarlyNotificationPolicy, claim_ref_for
 from models.register import CaseRow, EarlyNotificationRow, EscalationRow
 from tests.claim_paths import SAMPLES
@@ -134,7 +135,9 @@ async def test_an_eligible_notification_to_a_no_liability_closure(en):
     assert (state["criteria_version"], state["family_consent_required"]) == ("en-2022-04", False)
     assert state["team"] == "early_notification"
     due = state["deadlines"]
-    assert set(due) == {"mnsi_report_due", "candour_follow_up_due", "liability_decision_due"}
+    assert set(due) == {"mnsi_report_due", "liability_decision_due"}
+    candour_ref = candour_ref_for(ref)  # the trust's duty of candour, a case of its own
+    assert (state["candour_ref"], [link["ref"] for link in state["links"]]) == (candour_ref, [candour_ref])
     notified_on = date.fromisoformat(state["notified_on"])
     assert due["liability_decision_due"]["due_on"] > f"{notified_on.year + 1}"  # about 18 months
     retried = await notify(http, idempotency_key=same_key, date_of_birth=born, mnsi_reference=mnsi)
@@ -161,12 +164,8 @@ async def test_an_eligible_notification_to_a_no_liability_closure(en):
     logged = await en_ok(http, ref, "record_family_contact", contact)
     entry = logged["state"]["family_contacts"][0]
     assert (entry["language_needs"], entry["recorded_by"]) == ("Polish", "hana.handler")
-    early = await en_act(http, ref, "record_candour_follow_up", {"sent_on": today()})
-    assert early.status_code == 409 and early.json()["code"] == "candour_notification_missing"
-    candour = {"notified_on": today(), "in_person": True, "apology_given": True}
-    await en_ok(http, ref, "record_candour_notification", candour)
-    followed = await en_ok(http, ref, "record_candour_follow_up", {"sent_on": today()})
-    assert followed["state"]["deadlines"]["candour_follow_up_due"]["status"] == "met"
+    gone = await en_act(http, ref, "record_candour_follow_up", {"sent_on": today()})
+    assert gone.status_code == 404, "candour is recorded on its own case (tests/api/test_duty_of_candour.py)"
 
     premature = await en_act(http, ref, "decide_no_liability", {})
     assert premature.status_code == 422
@@ -185,10 +184,11 @@ async def test_an_eligible_notification_to_a_no_liability_closure(en):
     assert state["deadlines"]["liability_decision_due"]["status"] == "met"
     assert "record_family_contact" not in closed["allowed_actions"]
 
-    entries = await ledger(http, ref, 13)
+    entries = await ledger(http, ref, 11)
     logged = [e for e in entries if e["action"] == "record_family_contact"]
     assert logged[0]["summary"]["agreed"] == "monthly calls from the family liaison officer"
     assert entries[0]["action"] == "notify" and "date_of_birth" not in entries[0]["summary"]
+    assert entries[0]["summary"]["candour_ref"] == candour_ref
 
     def decided():
         row = register_row(en, EarlyNotificationRow, ref)
@@ -239,8 +239,10 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
         "liability_admitted",
         claim_ref,
     )
+    candour_ref = candour_ref_for(ref)
     assert [(link["kind"], link["ref"], link["workflow_id"]) for link in state["links"]] == [
-        ("claim", claim_ref, f"claim-{claim_ref}")
+        ("duty_of_candour", candour_ref, f"duty_of_candour-{candour_ref}"),
+        ("claim", claim_ref, f"claim-{claim_ref}"),
     ]
 
     claim = (await http.get(f"/claims/{claim_ref}", headers=auth("handler"))).json()["state"]
@@ -450,7 +452,7 @@ async def test_a_traditional_claim_instead_closes_the_case_linked_to_it(en):
         "traditional_claim",
         claim_ref,
     )
-    assert [link["ref"] for link in state["links"]] == [claim_ref]
+    assert [link["ref"] for link in state["links"]] == [candour_ref_for(ref), claim_ref]
     claim = (await http.get(f"/claims/{claim_ref}", headers=auth("handler"))).json()["state"]
     assert any(ref in note["text"] for note in claim["notes"])
     assert [(link["kind"], link["ref"]) for link in claim["links"]] == [("early_notification", ref)]

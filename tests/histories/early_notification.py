@@ -1,5 +1,6 @@
 """Recorded-history scenarios for the Early Notification workflow (tests/histories/record.py
-runs them): an admission that opens a claim, and a family consent window that expires."""
+runs them): an admission that opens a claim, and a family consent window that expires. Each
+opens its duty of candour case as it starts (tests/histories/duty_of_candour.py records one)."""
 
 from __future__ import annotations
 
@@ -18,20 +19,13 @@ from tests.helpers import assert_eventually, auth
 
 
 async def early_notification_admitted(fairway) -> str:
-    """Notification to admission, with the family contact log and candour, then the claim."""
+    """Notification to admission, with the family contact log, then the claim."""
     http = fairway.http
     use_policy(fairway, QUICK)
     ref = await notified(http)
     await to_family_letter(http, ref)
     contact = {"contacted_on": today(), "contact_with": "father", "method": "video", "agreed": "call weekly"}
     await en_ok(http, ref, "record_family_contact", contact)
-    await en_ok(
-        http,
-        ref,
-        "record_candour_notification",
-        {"notified_on": today(), "in_person": True, "apology_given": True},
-    )
-    await en_ok(http, ref, "record_candour_follow_up", {"sent_on": today()})
     await en_ok(http, ref, "send_family_letter_seeking_consent", {"sent_on": today()})
     await en_ok(http, ref, "record_family_consent", {"decided_on": today()})
     await en_ok(http, ref, "record_breach_finding", finding(True))

@@ -24,6 +24,7 @@ from tests.conftest import TEST_POLICY, running_fairway, start_dev_server
 from tests.helpers import assert_eventually, ok, open_claim
 from tests.histories import advice as advice_histories
 from tests.histories import contract_dispute as contract_dispute_histories
+from tests.histories import duty_of_candour as candour_histories
 from tests.histories import early_notification as en_histories
 from tests.histories import pharmacy_appeal as pharmacy_histories
 from tests.histories import summit as summit_histories
@@ -225,6 +226,7 @@ SCENARIOS = {
     **en_histories.SCENARIOS,
     **contract_dispute_histories.SCENARIOS,
     **pharmacy_histories.SCENARIOS,
+    **candour_histories.SCENARIOS,
 }
 # Scenarios that record a route's history rather than its claim's: the workflow id's prefix.
 WORKFLOW_KINDS = {
@@ -236,6 +238,7 @@ WORKFLOW_KINDS = {
     **en_histories.WORKFLOW_KINDS,
     **contract_dispute_histories.WORKFLOW_KINDS,
     **pharmacy_histories.WORKFLOW_KINDS,
+    **candour_histories.WORKFLOW_KINDS,
 }
 POLICIES = {
     "claim_book_closed_and_reopened": SHORT,

@@ -285,7 +285,7 @@ ES = en.Stage
 EN_POLICY = en.EarlyNotificationPolicy()
 EN_REF = "EN-TESTCASE0001"
 NOTIFIED_ON = date(2025, 12, 1)
-OPENING = (en.MNSI_REPORT, en.CANDOUR_FOLLOW_UP, en.LIABILITY_DECISION)
+OPENING = (en.MNSI_REPORT, en.LIABILITY_DECISION)
 NOTIFICATION = en.Notification(
     mnsi_reference="MNSI-2024-001",
     trust_code="RX1",
@@ -689,42 +689,6 @@ EN_ROWS = [
         {"family_contacts": [CONTACT | {"recorded_by": "hana.handler", "recorded_at": AT}]},
         stages=EN_OPEN,
         refusals=(future("contacted_on"),),
-    ),
-    Row(
-        "record_candour_notification",
-        ES.NOTIFIED,
-        {"notified_on": T, "in_person": True, "apology_given": False},
-        {
-            "candour": {
-                "notified_on": T,
-                "in_person": True,
-                "apology_given": False,
-                "written_follow_up_on": None,
-            }
-        },
-        stages=EN_OPEN,
-        refusals=(future("notified_on"),),
-    ),
-    Row(
-        "record_candour_follow_up",
-        ES.NOTIFIED,
-        {"sent_on": T},
-        {
-            "candour": {
-                "notified_on": iso(-2),
-                "in_person": True,
-                "apology_given": True,
-                "written_follow_up_on": T,
-            }
-        },
-        given={"candour": {"notified_on": iso(-2), "in_person": True, "apology_given": True}},
-        stages=EN_OPEN,
-        refusals=(
-            future("sent_on"),
-            refused("follow_up_before_notification", {"sent_on": iso(-3)}),
-            unavailable("candour_notification_missing", candour={}),
-        ),
-        book={en.CANDOUR_FOLLOW_UP: was("met", EVENT)},
     ),
     *common_rows(
         EN_POLICY, ES.NOTIFIED, en.LIABILITY_DECISION, frozenset(ES), EN_OPEN, HANDLING, CLAIM_SUPERVISING
@@ -1786,7 +1750,7 @@ async def test_what_the_step_does_to_the_book_and_beyond_the_case(kind: Kind, ro
 
 OPEN_COMMON, OPEN_SUPERVISING = {"add_note", "extend_deadline"}, {"waive_deadline", "acknowledge_escalation"}
 ENDED_COMMON, ENDED_SUPERVISING = {"add_note"}, {"acknowledge_escalation"}
-EN_ANY_TIME = {"assign_family_liaison", "record_family_contact", "record_candour_notification"}
+EN_ANY_TIME = {"assign_family_liaison", "record_family_contact"}
 BOTH_FOUND = {"breach": found(True), "causation": found(True)}
 APOLOGISED = {"apology": {"given_on": iso(-1), "by": "trust", "method": "meeting"}}
 
@@ -1802,12 +1766,6 @@ EXCLUDED_ANY_TIME = {"consult_advice_service", "return_to_work", "end_exclusion"
 OFFERED: dict[str, list[tuple[str, dict[str, Any], set[str], set[str]]]] = {
     "early_notification": [
         (ES.NOTIFIED, {}, {"acknowledge_notification", "receive_mnsi_report", *EN_ANY_TIME}, set()),
-        (
-            ES.NOTIFIED,
-            {"candour": {"notified_on": iso(-1)}},
-            {"acknowledge_notification", "receive_mnsi_report", "record_candour_follow_up", *EN_ANY_TIME},
-            set(),
-        ),
         (ES.AWAITING_MNSI_REPORT, {}, {"receive_mnsi_report", *EN_ANY_TIME}, set()),
         (ES.MRI_TRIAGE, {}, {"mri_criteria_met", "mri_criteria_not_met", *EN_ANY_TIME}, set()),
         (
