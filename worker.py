@@ -20,6 +20,7 @@ from activities.notifications import LEASE, OutboxDispatcher, notifier_from
 from activities.payments import PaymentActivities
 from activities.pharmacy_appeals import PharmacyAppealActivities
 from activities.register import RegisterActivities
+from activities.significant_concerns import ConcernActivities
 from activities.summits import SummitActivities
 from fairway import db
 from fairway.settings import Settings
@@ -36,6 +37,7 @@ from workflows.litigation import LitigationWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.pharmacy_appeal import PharmacyAppealWorkflow
 from workflows.resolution_summit import ResolutionSummitWorkflow
+from workflows.significant_concern import AdviceConcernWorkflow, SignificantConcernWorkflow
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +53,8 @@ WORKFLOWS = [
     EarlyNotificationWorkflow,
     ContractDisputeWorkflow,
     PharmacyAppealWorkflow,
+    SignificantConcernWorkflow,
+    AdviceConcernWorkflow,
 ]
 
 
@@ -74,6 +78,7 @@ def activities(sessions: sessionmaker[Session], client: Client | None = None) ->
     summits = SummitActivities(client)  # a summit asks its claims to join and leave
     early_notification = EarlyNotificationActivities(client, sessions)  # opens and notes claims
     pharmacy_appeals = PharmacyAppealActivities(client)  # a lead appeal asks another to join it
+    concerns = ConcernActivities(client)  # a concern asks the case it came from to link it
     return [
         register.project_case,
         escalations.escalate,
@@ -89,6 +94,7 @@ def activities(sessions: sessionmaker[Session], client: Client | None = None) ->
         early_notification.link_claim,
         early_notification.project_early_notification,
         pharmacy_appeals.join_appeal,
+        concerns.link_source,
     ]
 
 

@@ -37,6 +37,9 @@ class CaseKind(StrEnum):
     EXCLUSION = "exclusion"
     CONTRACT_DISPUTE = "contract_dispute"
     PHARMACY_APPEAL = "pharmacy_appeal"  # Primary Care Appeals
+    # Significant concerns: one pathway, two tiers (models/significant_concern.py).
+    SIGNIFICANT_CONCERN = "significant_concern"
+    ADVICE_CONCERN = "advice_concern"
 
 
 def case_workflow_id(kind: CaseKind, ref: str) -> str:

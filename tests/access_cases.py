@@ -217,6 +217,11 @@ def notice_of_appeal() -> dict[str, Any]:
     }
 
 
+def concern_raised() -> dict[str, Any]:
+    """A significant concern raised on its own (either tier: the route decides which)."""
+    return {"raised_on": today(), "provider_ods_code": "RX1", "description": "Unsafe practice seen twice."}
+
+
 # A valid opening of each kind opened through the API (its own route, POST {prefix}).
 OPENINGS = {
     CaseKind.CLAIM: lambda: opening(claimant={**opening()["claimant"], "name": f"Claimant {key()[:10]}"}),
@@ -225,6 +230,8 @@ OPENINGS = {
     CaseKind.ADVICE: referral,
     CaseKind.CONTRACT_DISPUTE: contract_referral,
     CaseKind.PHARMACY_APPEAL: notice_of_appeal,
+    CaseKind.SIGNIFICANT_CONCERN: concern_raised,
+    CaseKind.ADVICE_CONCERN: concern_raised,
 }
 
 

@@ -40,6 +40,7 @@ from workflows.case_kit import (
     Step,
     both,
     common_steps,
+    link_case_step,
     not_future,
     refuse,
 )
@@ -578,6 +579,7 @@ STEPS = [
         available=_candour_notification_recorded,
     ),
     *common_steps(OPEN, EVERY),
+    link_case_step(EVERY),
 ]
 PATHWAY = Pathway(CaseKind.EARLY_NOTIFICATION.value, S, STEPS, final=FINAL, opening_action="notify")
 OPENING_DEADLINES = (m.MNSI_REPORT, m.CANDOUR_FOLLOW_UP, m.LIABILITY_DECISION)

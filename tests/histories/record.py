@@ -26,6 +26,7 @@ from tests.histories import advice as advice_histories
 from tests.histories import contract_dispute as contract_dispute_histories
 from tests.histories import early_notification as en_histories
 from tests.histories import pharmacy_appeal as pharmacy_histories
+from tests.histories import significant_concern as concern_histories
 from tests.histories import summit as summit_histories
 from tests.route_helpers import claim_at, read_route, route_ok
 from tests.workflows.test_deadlines import SHORT
@@ -225,6 +226,7 @@ SCENARIOS = {
     **en_histories.SCENARIOS,
     **contract_dispute_histories.SCENARIOS,
     **pharmacy_histories.SCENARIOS,
+    **concern_histories.SCENARIOS,
 }
 # Scenarios that record a route's history rather than its claim's: the workflow id's prefix.
 WORKFLOW_KINDS = {
@@ -236,6 +238,7 @@ WORKFLOW_KINDS = {
     **en_histories.WORKFLOW_KINDS,
     **contract_dispute_histories.WORKFLOW_KINDS,
     **pharmacy_histories.WORKFLOW_KINDS,
+    **concern_histories.WORKFLOW_KINDS,
 }
 POLICIES = {
     "claim_book_closed_and_reopened": SHORT,
