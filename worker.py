@@ -20,6 +20,7 @@ from activities.notifications import LEASE, OutboxDispatcher, notifier_from
 from activities.payments import PaymentActivities
 from activities.pharmacy_appeals import PharmacyAppealActivities
 from activities.register import RegisterActivities
+from activities.significant_concerns import ConcernActivities
 from activities.summits import SummitActivities
 from fairway import db
 from fairway.settings import Settings
@@ -37,6 +38,7 @@ from workflows.litigation import LitigationWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.pharmacy_appeal import PharmacyAppealWorkflow
 from workflows.resolution_summit import ResolutionSummitWorkflow
+from workflows.significant_concern import AdviceConcernWorkflow, SignificantConcernWorkflow
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +55,8 @@ WORKFLOWS = [
     ContractDisputeWorkflow,
     PharmacyAppealWorkflow,
     DutyOfCandourWorkflow,
+    SignificantConcernWorkflow,
+    AdviceConcernWorkflow,
 ]
 
 
@@ -76,6 +80,7 @@ def activities(sessions: sessionmaker[Session], client: Client | None = None) ->
     summits = SummitActivities(client)  # a summit asks its claims to join and leave
     early_notification = EarlyNotificationActivities(client, sessions)  # opens and notes claims
     pharmacy_appeals = PharmacyAppealActivities(client)  # a lead appeal asks another to join it
+    concerns = ConcernActivities(client)  # a concern asks the case it came from to link it
     return [
         register.project_case,
         escalations.escalate,
@@ -91,6 +96,7 @@ def activities(sessions: sessionmaker[Session], client: Client | None = None) ->
         early_notification.link_claim,
         early_notification.project_early_notification,
         pharmacy_appeals.join_appeal,
+        concerns.link_source,
     ]
 
 

@@ -31,6 +31,7 @@ from api import (
     pathways,
     pharmacy_appeals,
     resolution_summits,
+    significant_concerns,
     work,
 )
 from api.auth import Directory
@@ -90,6 +91,7 @@ def routers() -> list[APIRouter]:
         pathways.router,
         work.router,
         *advice.routers,
+        *significant_concerns.routers,
     ]
 
 

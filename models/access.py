@@ -83,6 +83,10 @@ ACCESS: dict[CaseKind, Access] = {
     # Primary Care Appeals: not claims, but handled by claims-side roles (team primary_care_appeals).
     CaseKind.PHARMACY_APPEAL: Access(Tier.CLAIMS, openers=CLAIMS_OPENERS),
     CaseKind.DUTY_OF_CANDOUR: Access(Tier.CLAIMS, openers=CLAIMS_OPENERS),
+    # A significant concern is seen by whoever may see the case it came from: two kinds, one
+    # pathway (models/significant_concern.py).
+    CaseKind.SIGNIFICANT_CONCERN: Access(Tier.CLAIMS, openers=CLAIMS_OPENERS),
+    CaseKind.ADVICE_CONCERN: Access(Tier.ADVICE, openers=ADVICE_OPENERS),
 }
 
 

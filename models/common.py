@@ -38,6 +38,9 @@ class CaseKind(StrEnum):
     CONTRACT_DISPUTE = "contract_dispute"
     PHARMACY_APPEAL = "pharmacy_appeal"  # Primary Care Appeals
     DUTY_OF_CANDOUR = "duty_of_candour"
+    # Significant concerns: one pathway, two tiers (models/significant_concern.py).
+    SIGNIFICANT_CONCERN = "significant_concern"
+    ADVICE_CONCERN = "advice_concern"
 
 
 def case_workflow_id(kind: CaseKind, ref: str) -> str:

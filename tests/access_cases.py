@@ -225,6 +225,9 @@ def incident() -> dict[str, Any]:
         "reported_on": today(),
         "incident_reference": f"INC-{key()[:8]}",
     }
+def concern_raised() -> dict[str, Any]:
+    """A significant concern raised on its own (either tier: the route decides which)."""
+    return {"raised_on": today(), "provider_ods_code": "RX1", "description": "Unsafe practice seen twice."}
 
 
 # A valid opening of each kind opened through the API (its own route, POST {prefix}).
@@ -236,6 +239,8 @@ OPENINGS = {
     CaseKind.CONTRACT_DISPUTE: contract_referral,
     CaseKind.PHARMACY_APPEAL: notice_of_appeal,
     CaseKind.DUTY_OF_CANDOUR: incident,
+    CaseKind.SIGNIFICANT_CONCERN: concern_raised,
+    CaseKind.ADVICE_CONCERN: concern_raised,
 }
 
 

@@ -24,7 +24,16 @@ from models.advice import AdviceStage as S
 from models.cases import CaseLink
 from models.common import ActionMeta, AppliedAction, CaseKind, case_workflow_id
 from models.deadlines import DeadlineChangeView
-from workflows.case_kit import CaseWorkflow, Context, Pathway, Step, both, common_steps, not_future
+from workflows.case_kit import (
+    CaseWorkflow,
+    Context,
+    Pathway,
+    Step,
+    both,
+    common_steps,
+    link_case_step,
+    not_future,
+)
 from workflows.exclusion import ExclusionWorkflow
 from workflows.intervention import InterventionWorkflow
 
@@ -407,6 +416,7 @@ STEPS = [
         available=_nothing_running,
     ),
     *common_steps(OPEN, EVERY, acting=m.ADVISING, supervising=m.ADVICE_SUPERVISING),
+    link_case_step(EVERY, acting=m.ADVISING),
 ]
 
 PATHWAY = Pathway(CaseKind.ADVICE.value, S, STEPS, final=FINAL, initial=S.REFERRED, opening_action="refer")

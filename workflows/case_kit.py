@@ -33,6 +33,7 @@ from models.cases import (
     ActionReceipt,
     AddNote,
     CaseCarried,
+    CaseLink,
     CaseNote,
     CasePolicy,
     CaseProjection,
@@ -41,6 +42,7 @@ from models.cases import (
     ExtendDeadline,
     WaiveDeadline,
 )
+from models.claims import LinkCase
 from models.common import (
     SYSTEM_ACTOR,
     ActionMeta,
@@ -394,6 +396,26 @@ def common_steps(
             book=_record_acknowledgment,
         ),
     ]
+
+
+def _linked(state: CaseState, p: LinkCase, ctx: Context) -> None:
+    if not any(link.ref == p.ref for link in state.links):
+        state.links.append(CaseLink(**p.model_dump(), linked_at=ctx.now))
+
+
+def link_case_step(every: frozenset[str], acting=ACTING) -> Step:
+    """Another case's link to this one (a significant concern raised from it): sent by that case
+    under its opener's name, at any stage, never through the API. The claim has its own."""
+    return Step(
+        "link_case",
+        LinkCase,
+        every,
+        None,
+        "Linked to another case (sent by that case)",
+        _linked,
+        roles=acting,
+        internal=True,
+    )
 
 
 def refuse(code: str, message: str, stage: str | None = None, allowed: list[str] = ()) -> ApplicationError:

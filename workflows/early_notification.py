@@ -43,6 +43,7 @@ from workflows.case_kit import (
     Step,
     both,
     common_steps,
+    link_case_step,
     not_future,
     refuse,
 )
@@ -562,6 +563,7 @@ STEPS = [
         not_future("contacted_on"),
     ),
     *common_steps(OPEN, EVERY),
+    link_case_step(EVERY),
 ]
 PATHWAY = Pathway(CaseKind.EARLY_NOTIFICATION.value, S, STEPS, final=FINAL, opening_action="notify")
 OPENING_DEADLINES = (m.MNSI_REPORT, m.LIABILITY_DECISION)

@@ -32,7 +32,14 @@ from api.console.forms import (
 )
 from api.console.templating import environment
 from models.common import RequestBody
-from tests.access_cases import bodies, contract_referral, notification, summit_opening, valid_body
+from tests.access_cases import (
+    bodies,
+    concern_raised,
+    contract_referral,
+    notification,
+    summit_opening,
+    valid_body,
+)
 from tests.advice_paths import referral
 from tests.claim_paths import SAMPLES
 from tests.helpers import opening
@@ -413,6 +420,10 @@ HAND_WRITTEN: dict[str, list[dict[str, Any]]] = {
     "early_notification.open": [notification() | {"hie_grade": 2, "injury_diagnosed_on": "2024-02-03"}],
     "advice.open": [referral()],
     "contract_dispute.open": [contract_referral()],
+    "significant_concern.open": [
+        concern_raised(),
+        concern_raised() | {"source": {"kind": "claim", "ref": "CLM-A"}},
+    ],
     "litigation.record_court_order": [
         {
             "made_on": "2026-09-11",

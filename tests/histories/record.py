@@ -27,6 +27,7 @@ from tests.histories import contract_dispute as contract_dispute_histories
 from tests.histories import duty_of_candour as candour_histories
 from tests.histories import early_notification as en_histories
 from tests.histories import pharmacy_appeal as pharmacy_histories
+from tests.histories import significant_concern as concern_histories
 from tests.histories import summit as summit_histories
 from tests.route_helpers import claim_at, read_route, route_ok
 from tests.workflows.test_deadlines import SHORT
@@ -227,6 +228,7 @@ SCENARIOS = {
     **contract_dispute_histories.SCENARIOS,
     **pharmacy_histories.SCENARIOS,
     **candour_histories.SCENARIOS,
+    **concern_histories.SCENARIOS,
 }
 # Scenarios that record a route's history rather than its claim's: the workflow id's prefix.
 WORKFLOW_KINDS = {
@@ -239,6 +241,7 @@ WORKFLOW_KINDS = {
     **contract_dispute_histories.WORKFLOW_KINDS,
     **pharmacy_histories.WORKFLOW_KINDS,
     **candour_histories.WORKFLOW_KINDS,
+    **concern_histories.WORKFLOW_KINDS,
 }
 POLICIES = {
     "claim_book_closed_and_reopened": SHORT,
