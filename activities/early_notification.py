@@ -20,8 +20,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.heartbeats import heartbeating
 from fairway.db import GroupCommit, dialect_insert
 from models import search_attributes as sa
-from models.cases import AddNote
-from models.claims import ClaimInput, ClaimStage, LinkCase, claim_workflow_id
+from models.cases import AddNote, LinkCase
+from models.claims import ClaimInput, ClaimStage, claim_workflow_id
 from models.common import ActionMeta, CaseKind, case_workflow_id
 from models.early_notification import (
     ClaimBackLink,

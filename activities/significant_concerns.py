@@ -15,8 +15,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.heartbeats import heartbeating
-from models.cases import ActionReceipt
-from models.claims import LinkCase
+from models.cases import ActionReceipt, LinkCase
 from models.common import ActionMeta
 from models.significant_concern import RAISED_FROM, SourceLinkRequest
 

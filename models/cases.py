@@ -41,6 +41,16 @@ class CaseHold(BaseModel):
     since: datetime
 
 
+class LinkCase(BaseModel):
+    """Another case this one belongs with (the Early Notification case a claim was opened from,
+    a significant concern raised from it); sent by that case, never by a person."""
+
+    kind: CaseKind
+    ref: str = Field(min_length=1, max_length=60)
+    workflow_id: str = Field(min_length=1, max_length=120)
+    relation: str = Field(min_length=1, max_length=200)
+
+
 class CaseState(BaseModel):
     """The part of every kit case's state the kit itself reads and writes."""
 

@@ -129,16 +129,6 @@ class Close(RequestBody):
     summary: str = Field("", max_length=5_000)
 
 
-class LinkCase(BaseModel):
-    """Another case this claim belongs with (an Early Notification case it was opened from, or
-    whose family brought it); sent by that case, never by a handler."""
-
-    kind: CaseKind
-    ref: str = Field(min_length=1, max_length=60)
-    workflow_id: str = Field(min_length=1, max_length=120)
-    relation: str = Field(min_length=1, max_length=200)
-
-
 class Reopen(RequestBody):
     reason: str = Field(min_length=1, max_length=2_000)
 

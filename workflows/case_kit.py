@@ -40,9 +40,9 @@ from models.cases import (
     CaseState,
     CaseView,
     ExtendDeadline,
+    LinkCase,
     WaiveDeadline,
 )
-from models.claims import LinkCase
 from models.common import (
     SYSTEM_ACTOR,
     ActionMeta,
@@ -405,7 +405,7 @@ def _linked(state: CaseState, p: LinkCase, ctx: Context) -> None:
 
 def link_case_step(every: frozenset[str], acting=ACTING) -> Step:
     """Another case's link to this one (a significant concern raised from it): sent by that case
-    under its opener's name, at any stage, never through the API. The claim has its own."""
+    under its opener's name, at any stage, never through the API."""
     return Step(
         "link_case",
         LinkCase,

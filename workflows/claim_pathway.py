@@ -41,6 +41,7 @@ from workflows.case_kit import (
     both,
     common_steps,
     extension_refusal,
+    link_case_step,
     not_future,
 )
 
@@ -246,11 +247,6 @@ def _court_decision(claim: m.ClaimState, p: m.RecordCourtApproval, ctx: Context)
 
 def _pay(claim: m.ClaimState, p: m.RecordPayment, ctx: Context) -> None:
     claim.payments.append(m.Payment(**p.model_dump()))
-
-
-def _link(claim: m.ClaimState, p: m.LinkCase, ctx: Context) -> None:
-    if not any(link.ref == p.ref for link in claim.links):
-        claim.links.append(CaseLink(**p.model_dump(), linked_at=ctx.now))
 
 
 # --- what steps do to the deadline book (run by the claim's workflow) ---------------------
@@ -733,15 +729,7 @@ STEPS: list[Step] = [
         after=_record_payment,
     ),
     *ROUTE_STEPS,
-    Step(
-        "link_case",
-        m.LinkCase,
-        EVERY,
-        None,
-        "Linked to another case (sent by that case)",
-        _link,
-        internal=True,
-    ),
+    link_case_step(EVERY),
     ClaimStep(
         "close",
         m.Close,

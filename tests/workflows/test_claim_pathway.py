@@ -37,7 +37,7 @@ from activities.deadlines import CalendarActivities
 from models import cases
 from models import claims as m
 from models.access import ACCESS
-from models.cases import CaseHold, CaseLink, CaseNote, CaseView
+from models.cases import CaseHold, CaseLink, CaseNote, CaseView, LinkCase
 from models.claims import ClaimStage as S
 from models.common import PEOPLE_ROLES, Actor, AppliedAction, CaseKind, Role
 from models.deadlines import Deadline, DeadlineStatus, LadderStep
@@ -882,7 +882,7 @@ JOIN = JoinSummit(
     summit_ref=SUMMIT_REF, summit_workflow_id=f"resolution_summit-{SUMMIT_REF}", claimant_firm_id="SRA-100200"
 )
 LEAVE = LeaveSummit(summit_ref=SUMMIT_REF, reason="not ready for the summit")
-LINK = m.LinkCase(
+LINK = LinkCase(
     kind=CaseKind.EARLY_NOTIFICATION,
     ref="EN-TESTCASE0001",
     workflow_id="early_notification-EN-TESTCASE0001",

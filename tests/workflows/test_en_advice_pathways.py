@@ -146,6 +146,10 @@ def future(field_name: str) -> Refused:
     return refused("date_in_future", {field_name: TOMORROW})
 
 
+# Steps the kit gives a kind that another case sends, not a person: tested once, below.
+KIT_INTERNAL = frozenset({"link_case"})
+
+
 @dataclass(frozen=True)
 class Row:
     action: str
@@ -1636,10 +1640,32 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
 def test_every_row_of_the_table_is_specified_here(kind: Kind):
-    assert set(kind.pathway.steps) == {row.action for row in kind.rows}
-    assert [row.action for row in kind.rows if not row.label] == list(kind.pathway.steps), (
-        "each row's first spec, in table order"
-    )
+    steps = [action for action in kind.pathway.steps if action not in KIT_INTERNAL]
+    assert set(steps) == {row.action for row in kind.rows}
+    first_specs = [row.action for row in kind.rows if not row.label]
+    assert first_specs == steps, "each row's first spec, in table order"
+
+
+def test_the_kinds_a_concern_can_come_from_take_links():
+    assert {name for name, kind in KINDS.items() if "link_case" in kind.pathway.steps} == {
+        "early_notification",
+        "advice",
+    }
+
+
+@pytest.mark.parametrize("kind", [KINDS["early_notification"], KINDS["advice"]], ids=["en", "advice"])
+def test_another_case_links_itself_through_the_kits_own_step(kind: Kind):
+    """`link_case` is the kit's (workflows/case_kit.py link_case_step, tested with the concerns
+    that send it): internal, never offered, at every stage, applied once however often sent."""
+    step = kind.pathway.steps["link_case"]
+    assert step.internal and step.from_stages == frozenset(kind.pathway.stages)
+    state = kind.state(next(iter(kind.pathway.stages)).value)
+    assert "link_case" not in kind.pathway.allowed_actions(state, next(iter(kind.acting)))
+    concern = {"kind": "significant_concern", "ref": "SCN-A", "workflow_id": "w", "relation": "raised"}
+    payload = step.payload.model_validate(concern)
+    for _ in range(2):
+        kind.pathway.apply(state, step, payload, context(kind, next(iter(kind.acting))))
+    assert [link.ref for link in state.links] == ["SCN-A"]
 
 
 @pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
@@ -1662,7 +1688,7 @@ def test_who_each_kind_assigns_cases_to_and_what_else_rows_declare(kind: Kind):
     for step in steps:
         if step.assignee:
             assert step.assignee in step.payload.model_fields
-        assert (step.internal, step.hold, step.diverts) == (False, "any", ())
+        assert (step.internal, step.hold, step.diverts) == (step.action in KIT_INTERNAL, "any", ())
 
 
 # --- who, where, and what refuses a step ----------------------------------------------------------

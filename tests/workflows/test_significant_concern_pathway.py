@@ -11,8 +11,7 @@ import pytest
 
 from models import significant_concern as m
 from models.access import ACCESS, Tier
-from models.cases import CasePolicy
-from models.claims import LinkCase
+from models.cases import CasePolicy, LinkCase
 from models.common import Actor, CaseKind, Role
 from models.significant_concern import Stage
 from workflows.advice import PATHWAY as ADVICE_CASE_PATHWAY
