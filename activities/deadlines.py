@@ -44,13 +44,26 @@ class CalendarActivities:
 
     @activity.defn
     def compute_limitation(self, request: LimitationRequest) -> DueResult:
-        result = calendar.limitation(
-            request.incident_date,
-            request.date_of_knowledge,
-            request.claimant_date_of_birth,
-            request.protected_party,
-            request.standstill_until,
-        )
+        if request.dependants:
+            result = calendar.fatal_accidents_limitation(
+                request.incident_date,
+                request.death_date,
+                request.date_of_knowledge,
+                request.claimant_date_of_birth,
+                request.protected_party,
+                request.standstill_until,
+                dependants_knowledge=request.dependants_knowledge,
+            )
+        else:
+            result = calendar.limitation(
+                request.incident_date,
+                request.date_of_knowledge,
+                request.claimant_date_of_birth,
+                request.protected_party,
+                request.standstill_until,
+                request.death_date,
+                personal_representative_knowledge=request.personal_representative_knowledge,
+            )
         if result.status == "suspended":
             return DueResult(due_on=None, due_at=None, suspended=True, explanation=result.explanation)
         return DueResult(

@@ -95,6 +95,31 @@ class ClaimantFirm(RequestBody):
     name: str = Field(min_length=1, max_length=200)
 
 
+class Death(RequestBody):
+    """The injured person's death. The estate's claim then runs from it (Limitation Act 1980
+    s.11(5)), and a claim for the dependants under the Fatal Accidents Act 1976 has its own
+    limitation (s.12)."""
+
+    died_on: date
+    personal_representative_knowledge: date | None = Field(
+        None, description="LA 1980 s.11(5)(b): when a personal representative first knew, if later"
+    )
+    fatal_accidents_claim: bool = Field(
+        False, description="the dependants claim under the Fatal Accidents Act 1976 (LA 1980 s.12)"
+    )
+    dependants_knowledge: date | None = Field(
+        None, description="LA 1980 s.12(2)(b), s.13: the earliest date a dependant knew, if later"
+    )
+
+    @model_validator(mode="after")
+    def _dependants_claim(self) -> Death:
+        if self.dependants_knowledge is not None and not self.fatal_accidents_claim:
+            raise broken_rule(
+                "no_dependants_claim", "a dependant's date of knowledge needs a Fatal Accidents Act claim"
+            )
+        return self
+
+
 class ClaimOpening(RequestBody):
     scheme: Scheme
     defendant: Defendant
@@ -106,6 +131,7 @@ class ClaimOpening(RequestBody):
     allegations: str = Field(min_length=1, max_length=10_000)
     handler: str = Field(min_length=1, max_length=100, description="actor id of the handler")
     team: str = Field("claims", min_length=1, max_length=60, description="whose supervisors are told")
+    death: Death | None = Field(None, description="the claimant died: the claim is the estate's")
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> ClaimOpening:
@@ -113,6 +139,8 @@ class ClaimOpening(RequestBody):
             raise broken_rule("dates_out_of_order", "the claimant's date of birth is after the incident date")
         if self.date_of_knowledge and self.date_of_knowledge < self.incident_date:
             raise broken_rule("dates_out_of_order", "the date of knowledge is before the incident date")
+        if self.death and self.death.died_on < self.incident_date:
+            raise broken_rule("dates_out_of_order", "the claimant's death is before the incident date")
         return self
 
 
@@ -467,6 +495,7 @@ class ClaimState(CaseState):
     liability: LiabilityPosition | None = None
     apology_given: bool | None = None
     standstill_until: date | None = None
+    death: Death | None = None  # the injured person's, from the opening or recorded later
     stocktakes: list[Stocktake] = []
     offers: list[Offer] = []
     settlement: Settlement | None = None

@@ -46,6 +46,11 @@ STOCKTAKE_PERIOD = Period(amount=28, unit="days")  # unconfirmed: our own target
 # A summit needs our valuation of each claim in it; no published period (DOMAIN.md 2a).
 SUMMIT_VALUATION_PERIOD = Period(amount=14, unit="days")  # unconfirmed: our own target
 
+# Escalate as limitation nears, while a protective issue and stay are still possible.
+LIMITATION_LADDER = Ladder(
+    warn_before_seconds=180 * DAY, supervisor_before_seconds=90 * DAY, head_of_service_after_seconds=-30 * DAY
+)
+
 STANDARD_RULES = [
     DeadlineRule(
         name="case_review_due",
@@ -113,14 +118,17 @@ STANDARD_RULES = [
         name="limitation",
         title="Limitation",
         kind=DeadlineKind.STATUTORY,
-        basis="Limitation Act 1980 ss.11, 14, 28",
+        basis="Limitation Act 1980 ss.11, 14, 28; s.11(5) once the claimant has died",
         limitation=True,
-        # Escalate as limitation nears, while a protective issue and stay are still possible.
-        ladder=Ladder(
-            warn_before_seconds=180 * DAY,
-            supervisor_before_seconds=90 * DAY,
-            head_of_service_after_seconds=-30 * DAY,
-        ),
+        ladder=LIMITATION_LADDER,
+    ),
+    DeadlineRule(
+        name="fatal_accidents_limitation",
+        title="Limitation of the dependants' Fatal Accidents Act claim",
+        kind=DeadlineKind.STATUTORY,
+        basis="Limitation Act 1980 ss.12, 13, 14: 3 years from the death or a dependant's knowledge",
+        limitation=True,
+        ladder=LIMITATION_LADDER,
     ),
 ]
 

@@ -182,6 +182,11 @@ class LimitationRequest(BaseModel):
     claimant_date_of_birth: date | None
     protected_party: bool
     standstill_until: date | None
+    death_date: date | None = None  # LA 1980 s.11(5): the estate's claim runs from the death
+    personal_representative_knowledge: date | None = None
+    # LA 1980 s.12: the dependants' own claim under the Fatal Accidents Act 1976, not the estate's
+    dependants: bool = False
+    dependants_knowledge: date | None = None
 
 
 class Escalation(BaseModel):

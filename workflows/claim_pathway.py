@@ -77,6 +77,7 @@ CLAIM_ACK = "letter_of_claim_acknowledgment_due"
 RESPONSE = "letter_of_response_due"
 REVIEW = "case_review_due"
 LIMITATION = "limitation"
+DEPENDANTS_LIMITATION = "fatal_accidents_limitation"  # LA 1980 s.12, beside the estate's
 STOCKTAKE = "stocktake_due"
 
 # Most claim steps wait while the claim is on hold; those that do not say hold="any".
@@ -99,6 +100,12 @@ def _records_not_requested(claim: m.ClaimState):
     due = claim.deadlines.get(RECORDS)
     if due is not None and due.live:
         return "records_already_requested", f"health records were requested, due {due.due_on}"
+    return None
+
+
+def _death_not_recorded(claim: m.ClaimState):
+    if claim.death is not None:
+        return "death_already_recorded", f"the claimant's death on {claim.death.died_on} is recorded"
     return None
 
 
@@ -217,6 +224,10 @@ def _standstill(claim: m.ClaimState, p: m.RecordStandstill, ctx: Context) -> Non
     claim.standstill_until = p.until
 
 
+def _died(claim: m.ClaimState, p: m.Death, ctx: Context) -> None:
+    claim.death = p
+
+
 def _send_response(claim: m.ClaimState, p: m.SendLetterOfResponse, ctx: Context) -> None:
     claim.liability = p.liability
     claim.apology_given = p.apology_given
@@ -256,22 +267,41 @@ def _link(claim: m.ClaimState, p: m.LinkCase, ctx: Context) -> None:
 # --- what steps do to the deadline book (run by the claim's workflow) ---------------------
 
 
-def limitation_request(claim: m.ClaimState) -> LimitationRequest:
-    opening = claim.opening
+def limitation_request(claim: m.ClaimState, dependants: bool = False) -> LimitationRequest:
+    """What limitation is computed from: the injured person's claim (the estate's once they
+    have died, LA 1980 s.11(5)) or, with `dependants`, the Fatal Accidents Act claim (s.12)."""
+    opening, death = claim.opening, claim.death
     return LimitationRequest(
         incident_date=opening.incident_date,
         date_of_knowledge=opening.date_of_knowledge,
         claimant_date_of_birth=opening.claimant.date_of_birth,
         protected_party=opening.claimant.protected_party,
         standstill_until=claim.standstill_until,
+        death_date=death.died_on if death else None,
+        personal_representative_knowledge=death.personal_representative_knowledge if death else None,
+        dependants=dependants,
+        dependants_knowledge=death.dependants_knowledge if death else None,
     )
 
 
+async def set_limitations(case, trigger: str, actor: str) -> list[DeadlineChangeView]:
+    """Limitation of the claim and, where the dependants claim after a death, of theirs: each its
+    own deadline, since each can expire first (s.11(5) runs from the personal representative's
+    knowledge, s.12(2) from a dependant's)."""
+    claim, book = case.state, case.book
+    changes = [await book.set_limitation(limitation_request(claim), trigger, claim.owner, actor)]
+    if claim.death is not None and claim.death.fatal_accidents_claim:
+        request = limitation_request(claim, dependants=True)
+        changes.append(
+            await book.set_limitation(request, trigger, claim.owner, actor, name=DEPENDANTS_LIMITATION)
+        )
+    return changes
+
+
 async def _limitation_again(case, p: Any, ctx: Context) -> list[DeadlineChangeView]:
-    """Limitation computed again: a standstill moved it, or a reopen revived it after closure
-    waived every deadline."""
-    claim = case.state
-    return [await case.book.set_limitation(limitation_request(claim), ctx.action, claim.owner, ctx.actor.id)]
+    """Limitation computed again: a standstill or a death moved it, or a reopen revived it after
+    closure waived every deadline."""
+    return await set_limitations(case, ctx.action, ctx.actor.id)
 
 
 async def _extend_response(case, p: m.ExtendResponsePeriod, ctx: Context) -> list[DeadlineChangeView]:
@@ -609,6 +639,17 @@ STEPS: list[Step] = [
         None,
         "Standstill agreement on limitation recorded",
         _standstill,
+        book=_limitation_again,
+    ),
+    ClaimStep(
+        "record_death",
+        m.Death,
+        UNSETTLED,
+        None,
+        "The claimant's death recorded: limitation runs from it (LA 1980 s.11(5); dependants s.12)",
+        _died,
+        not_future("died_on"),
+        available=_death_not_recorded,
         book=_limitation_again,
     ),
     ClaimStep(

@@ -23,6 +23,7 @@ from activities.calendar import (
     compute_due,
     deemed_service_claim_form,
     deemed_service_document,
+    fatal_accidents_limitation,
     is_business_day,
     is_court_office_open,
     limitation,
@@ -479,6 +480,70 @@ def test_limitation_s_28_protected_party_dies_then_time_runs_from_death():
     result = limitation(date(2019, 5, 5), protected_party_lacks_capacity=True, death_date=date(2022, 3, 3))
     assert result.status == "date"
     assert result.limitation_date == date(2025, 3, 3)
+
+
+def test_limitation_s_11_5_death_on_the_last_day_is_before_expiry():
+    """The period runs to the end of its last day: a death that day is within it."""
+    result = limitation(date(2017, 1, 1), death_date=date(2020, 1, 1))
+    assert (result.limitation_date, result.basis) == (date(2023, 1, 1), "LA 1980 s.11(5)")
+
+
+def test_limitation_s_12_2_fatal_accidents_claim_runs_3_years_from_the_death():
+    result = fatal_accidents_limitation(date(2020, 1, 1), date(2021, 6, 1))
+    assert (result.status, result.limitation_date) == ("date", date(2024, 6, 1))
+    assert result.basis == "LA 1980 s.12(2)"
+    assert "Fatal Accidents Act" in result.explanation
+
+
+def test_limitation_s_12_2_b_a_dependants_later_knowledge_runs_from_that_knowledge():
+    result = fatal_accidents_limitation(
+        date(2020, 1, 1), date(2021, 6, 1), dependants_knowledge=date(2022, 2, 1)
+    )
+    assert result.limitation_date == date(2025, 2, 1)
+    assert "knowledge on Tue 1 Feb 2022" in result.explanation
+
+
+def test_limitation_s_12_2_knowledge_before_the_death_changes_nothing():
+    result = fatal_accidents_limitation(
+        date(2020, 1, 1), date(2021, 6, 1), dependants_knowledge=date(2021, 1, 1)
+    )
+    assert result.limitation_date == date(2024, 6, 1)
+
+
+def test_limitation_s_12_1_no_dependants_claim_once_the_injured_persons_own_had_expired():
+    """Accident 1 Jan 2017: the injured person's own period ended 1 Jan 2020; they died 2 Jan."""
+    result = fatal_accidents_limitation(date(2017, 1, 1), date(2020, 1, 2))
+    assert (result.limitation_date, result.basis) == (date(2020, 1, 1), "LA 1980 s.12(1)")
+    assert "no Fatal Accidents Act claim" in result.explanation
+
+
+def test_limitation_s_12_1_a_child_who_dies_before_21_leaves_a_claim_for_the_dependants():
+    """Injured at birth in 2010, so their own period ran to their 21st birthday (s.28); they
+    died aged 14, within it, so the dependants have 3 years from the death."""
+    result = fatal_accidents_limitation(
+        date(2010, 5, 10), date(2025, 1, 6), claimant_date_of_birth=date(2010, 5, 10)
+    )
+    assert (result.limitation_date, result.basis) == (date(2028, 1, 6), "LA 1980 s.12(2)")
+
+
+def test_limitation_s_12_1_a_protected_party_whose_time_never_ran_leaves_a_claim():
+    result = fatal_accidents_limitation(
+        date(2012, 3, 1), date(2024, 3, 4), protected_party_lacks_capacity=True
+    )
+    assert result.limitation_date == date(2027, 3, 4)
+
+
+def test_limitation_s_12_standstill_moves_the_dependants_date_too():
+    result = fatal_accidents_limitation(
+        date(2020, 1, 1), date(2021, 6, 1), standstill_until=date(2025, 3, 31)
+    )
+    assert result.limitation_date == date(2025, 3, 31)
+    assert result.basis == "LA 1980 s.12(2); standstill agreement"
+
+
+def test_limitation_s_12_rejects_a_death_before_the_incident():
+    with pytest.raises(ValueError):
+        fatal_accidents_limitation(date(2020, 1, 1), date(2019, 12, 31))
 
 
 def test_limitation_rejects_knowledge_before_the_incident():

@@ -31,6 +31,7 @@ from api.console.forms import (
     values_from_payload,
 )
 from api.console.templating import environment
+from models.claims import ClaimOpening
 from models.common import RequestBody
 from tests.access_cases import bodies, notification, summit_opening, valid_body
 from tests.advice_paths import referral
@@ -624,3 +625,12 @@ def test_a_refusal_about_no_field_is_the_forms():
 def test_no_payload_field_takes_a_hidden_fields_name():
     for model in MODELS:
         assert not {CSRF_FIELD, IDEMPOTENCY_FIELD} & {f.key for f in form_for(model).fields}, model
+
+
+def test_an_optional_group_left_at_its_defaults_asks_nothing():
+    """A claim opened without a death: the death's unticked Fatal Accidents box asks no death."""
+    form = form_for(ClaimOpening)
+    assert "death" not in parse_form(form, initial_values(form) | values_from_payload(form, opening()))
+    death = {"died_on": "2025-09-15", "fatal_accidents_claim": False}
+    body = parse_form(form, initial_values(form) | values_from_payload(form, opening(death=death)))
+    assert body["death"] == death

@@ -39,7 +39,7 @@ from models import claims as m
 from models.access import ACCESS
 from models.cases import CaseHold, CaseLink, CaseNote, CaseView
 from models.claims import ClaimStage as S
-from models.common import PEOPLE_ROLES, Actor, AppliedAction, CaseKind, Role
+from models.common import PEOPLE_ROLES, ActionMeta, Actor, AppliedAction, CaseKind, Role
 from models.deadlines import Deadline, DeadlineStatus, LadderStep
 from models.routes import (
     AgreeEvaluation,
@@ -558,6 +558,13 @@ ROWS: dict[str, Row] = {
         unavailable=codes("no_letter_of_claim"),
     ),
     "record_standstill_agreement": Row(UNSETTLED, None, hooks=hooks(BOOK)),
+    "record_death": Row(
+        UNSETTLED,
+        None,
+        hooks=hooks(CHECK, AVAILABLE, BOOK),
+        checks=FUTURE_DATE,
+        unavailable=codes("death_already_recorded"),
+    ),
     "send_letter_of_response": Row(
         frozenset({S.LETTER_OF_CLAIM_ACKNOWLEDGED, S.INVESTIGATING}),
         S.LETTER_OF_RESPONSE_SENT,
@@ -838,6 +845,15 @@ SENT = m.AcknowledgeLetter(sent_on=EVENT)
 EXTEND_RESPONSE = m.ExtendResponsePeriod(
     agreed_by="Example & Co LLP", reason="expert delay", new_due_date=RESPONSE_DUE + timedelta(days=30)
 )
+DEATH = m.Death(died_on=EVENT)
+# Died within the period; a personal representative and a dependant who learnt of it later.
+DEPENDANTS_CLAIM = m.Death(
+    died_on=date(2026, 3, 2),
+    personal_representative_knowledge=date(2026, 4, 1),
+    fatal_accidents_claim=True,
+    dependants_knowledge=date(2026, 5, 4),
+)
+DEPENDANTS_LIMITATION = "fatal_accidents_limitation"
 STANDSTILL = m.RecordStandstill(agreed_on=EVENT, until=date(2028, 12, 31), terms="no limitation point")
 LOR = m.SendLetterOfResponse(sent_on=EVENT, liability=m.LiabilityPosition.ADMITTED, apology_given=True)
 STOCKTAKE_HELD = m.HoldStocktake(
@@ -1140,6 +1156,29 @@ ACCEPTS: list[Accepts] = [
                 "revision": 2,
             }
         },
+    ),
+    Accepts(
+        "record_death",
+        at(S.INVESTIGATING),
+        DEATH,
+        S.INVESTIGATING,
+        {"death": DEATH},
+        # LA 1980 s.11(5): the estate has 3 years from the death.
+        book={LIMITATION: {"due_on": date(2029, 11, 19), "trigger": "record_death", "revision": 2}},
+    ),
+    Accepts(
+        "record_death",
+        at(S.NEGOTIATING),
+        DEPENDANTS_CLAIM,
+        S.NEGOTIATING,
+        {"death": DEPENDANTS_CLAIM},
+        book={
+            # s.11(5)(b): from the personal representative's later knowledge.
+            LIMITATION: {"due_on": date(2029, 4, 1), "trigger": "record_death", "revision": 2},
+            # s.12(2)(b): the dependants' claim from their later knowledge, a deadline of its own.
+            DEPENDANTS_LIMITATION: new(date(2029, 5, 4), INCIDENT),
+        },
+        label="a Fatal Accidents Act claim for the dependants",
     ),
     Accepts(
         "send_letter_of_response",
@@ -1860,6 +1899,8 @@ ACCEPTS: list[Accepts] = [
 ]
 
 REFUSES: list[Refuses] = [
+    Refuses("record_death", at(S.INVESTIGATING), m.Death(died_on=FUTURE), "date_in_future"),
+    unavailable("record_death", at(S.INVESTIGATING, death=DEATH), DEATH, "death_already_recorded"),
     # --- what every case has
     Refuses(
         "extend_deadline",
@@ -2690,12 +2731,13 @@ async def test_what_a_row_does_to_the_book_and_beyond_the_claim(case: Accepts, o
 # --- what each role is offered -----------------------------------------------------------------------
 
 OFFER_STEPS = {"make_offer", "request_offer_clarification", "clarify_offer", "change_offer", "withdraw_offer"}
-BEFORE_LOR = {"request_health_records", "record_standstill_agreement", "record_proceedings_issued", "close"}
+LIMITATION_STEPS = {"record_standstill_agreement", "record_death"}
+BEFORE_LOR = {"request_health_records", *LIMITATION_STEPS, "record_proceedings_issued", "close"}
 ADR = {"propose_mediation", "agree_early_neutral_evaluation"}
 RESPONDING = {"extend_response_period", "send_letter_of_response", "make_offer", *ADR, *BEFORE_LOR}
 AFTER_LOR = {
     "instruct_experts",
-    "record_standstill_agreement",
+    *LIMITATION_STEPS,
     "hold_stocktake",
     "make_offer",
     "record_settlement",
@@ -3534,3 +3576,35 @@ def test_health_records_can_be_requested_again_once_the_request_was_waived():
     state = claim(S.INVESTIGATING, deadlines=with_deadlines(S.INVESTIGATING, records(WAIVED)))
     offered = PATHWAY.allowed_actions(state, Role.HANDLER)
     assert "request_health_records" in offered and "supply_health_records" not in offered
+
+
+# --- limitation after a death (LA 1980 s.11(5), s.12) ------------------------------------------------
+
+
+async def test_a_claim_opened_after_the_death_keeps_the_estates_and_the_dependants_limitation(outside):
+    opening = ADULT.model_copy(update={"death": DEPENDANTS_CLAIM})
+    opened_by = ActionMeta(actor=Actor(id=OWNER, role=Role.HANDLER), request_id="request-1")
+    start = m.ClaimInput(ref=REF, owner=OWNER, opening=opening, opened_by=opened_by)
+    case = running(claim(S.NOTIFIED, deadlines={}))
+    case.state = case.open(start, OPENED)
+    assert case.state.death == DEPENDANTS_CLAIM
+
+    await case.on_open(start)
+
+    book_ = case.state.deadlines
+    assert {n: (x.due_on, x.trigger, x.kind) for n, x in book_.items()} == {
+        REVIEW: (date(2026, 6, 11), "open_claim", "service"),
+        LIMITATION: (date(2029, 4, 1), "open_claim", "statutory"),
+        DEPENDANTS_LIMITATION: (date(2029, 5, 4), "open_claim", "statutory"),
+    }
+    assert book_[LIMITATION].explanation.startswith("LA 1980 s.11(5)")
+    assert book_[DEPENDANTS_LIMITATION].explanation.startswith("LA 1980 s.12(2)")
+
+
+async def test_a_standstill_after_a_death_moves_both_limitations(outside):
+    state = claim(S.NEGOTIATING, death=DEPENDANTS_CLAIM)
+    standstill = STANDSTILL.model_copy(update={"until": date(2029, 9, 28)})  # after both dates
+    await take(running(state), "record_standstill_agreement", standstill)
+    assert state.deadlines[LIMITATION].due_on == standstill.until
+    assert state.deadlines[DEPENDANTS_LIMITATION].due_on == standstill.until
+    assert state.deadlines[DEPENDANTS_LIMITATION].basis.startswith("Limitation Act 1980 ss.12")
