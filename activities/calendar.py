@@ -238,6 +238,40 @@ def compute_due(
     )
 
 
+def agreed_extension_limit(
+    period_end: date,
+    extension_days: int,
+    end_rule: EndRule,
+    basis: str,
+    *,
+    court_office_closures: Iterable[date] = (),
+) -> DueDateResult:
+    """The latest date the parties may agree for an act whose rule lets them extend its period
+    by up to ``extension_days`` (CPR 15.5(1): a defence, by up to 28 days).
+
+    The extension is of "the period ... specified in rule 15.4", so it counts from that
+    period's own end (``period_end``, the day before any end rule moved it), never from a day
+    CPR 2.8(5) moved it to past a closed court office: a defence due on Christmas Day and
+    filed in time on the next open day may be extended to 22 January, not 26. The extended
+    period's end is itself subject to the rule's end rule (CPR 2.8(5) again).
+    """
+    if extension_days < 0:
+        raise ValueError(f"an extension cannot be negative, got {extension_days}")
+    rule = PeriodRule(extension_days, "days", True, False, end_rule, basis)
+    unadjusted = period_end + timedelta(days=extension_days)
+    latest, flags, ending = _apply_end_rule(unadjusted, rule, set(court_office_closures))
+    return DueDateResult(
+        due_date=latest,
+        unadjusted_date=unadjusted,
+        flags=flags,
+        basis=basis,
+        explanation=(
+            f"{basis}: up to {extension_days} days more by agreement, counted from the end of the "
+            f"period on {_fmt(period_end)}, {ending}."
+        ),
+    )
+
+
 def _period_end(trigger: date, rule: PeriodRule) -> date:
     sign = 1 if rule.direction == "after" else -1
     # The event day is excluded only where the period is measured back from an event.

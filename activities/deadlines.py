@@ -35,11 +35,18 @@ class CalendarActivities:
                 basis=rule.basis,
             ),
         )
+        extendable_to = None
+        if rule.max_extension_days is not None:
+            limit = calendar.agreed_extension_limit(
+                result.unadjusted_date, rule.max_extension_days, period.end_rule, rule.basis
+            )
+            extendable_to = limit.due_date
         return DueResult(
             due_on=result.due_date,
             due_at=calendar.end_of_london_day(result.due_date),
             flags=result.flags,
             explanation=result.explanation,
+            extendable_to=extendable_to,
         )
 
     @activity.defn

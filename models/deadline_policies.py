@@ -41,6 +41,9 @@ def _protocol(name: str, title: str, basis: str, period: Period, warn_days: floa
 
 FLAG_ONLY = "protocol_flag_only"  # Pre-Action Protocol periods are flagged, not moved
 
+# CPR 15.5(1): the parties may agree up to 28 days more for the defence; longer needs the court.
+AGREED_DEFENCE_EXTENSION_DAYS = 28
+
 # PAP section 6 asks the parties to take stock before issue but sets no period (DOMAIN.md 1a).
 STOCKTAKE_PERIOD = Period(amount=28, unit="days")  # unconfirmed: our own target, not the protocol's
 # A summit needs our valuation of each claim in it; no published period (DOMAIN.md 2a).
@@ -92,10 +95,19 @@ STANDARD_RULES = [
         name="defence_due",
         title="Defence",
         kind=DeadlineKind.COURT,
-        basis="CPR 15.4: 14 days after service of the particulars, 28 if service was acknowledged",
+        basis="CPR 15.4(1)(b): 28 days after service of the particulars, service having been acknowledged",
         period=Period(amount=28, unit="days", end_rule="court_office_rolls_forward"),
         ladder=Ladder(warn_before_seconds=7 * DAY, head_of_service_after_seconds=2 * DAY),
-        max_extension_days=28,  # CPR 15.5: longer needs the court
+        max_extension_days=AGREED_DEFENCE_EXTENSION_DAYS,
+    ),
+    DeadlineRule(
+        name="defence_due_without_acknowledgment",
+        title="Defence (no acknowledgment of service filed)",
+        kind=DeadlineKind.COURT,
+        basis="CPR 15.4(1)(a): 14 days after service of the particulars, if service is not acknowledged",
+        period=Period(amount=14, unit="days", end_rule="court_office_rolls_forward"),
+        ladder=Ladder(warn_before_seconds=5 * DAY, head_of_service_after_seconds=2 * DAY),
+        max_extension_days=AGREED_DEFENCE_EXTENSION_DAYS,
     ),
     DeadlineRule(
         name="part_36_relevant_period",
@@ -147,7 +159,9 @@ def _agreed_date(
     )
 
 
-def _court(name: str, title: str, basis: str, period: Period, warn_days: float) -> DeadlineRule:
+def _court(
+    name: str, title: str, basis: str, period: Period, warn_days: float, max_extension_days: int | None = None
+) -> DeadlineRule:
     return DeadlineRule(
         name=name,
         title=title,
@@ -155,6 +169,7 @@ def _court(name: str, title: str, basis: str, period: Period, warn_days: float) 
         basis=basis,
         period=period,
         ladder=Ladder(warn_before_seconds=warn_days * DAY, head_of_service_after_seconds=2 * DAY),
+        max_extension_days=max_extension_days,
     )
 
 
@@ -169,10 +184,12 @@ LITIGATION_RULES = [
     _court(
         "claim_form_service_due",
         "Claim form served (the claimant's step)",
-        "CPR 7.5(1): the step must be taken before midnight on the calendar day 4 months after issue",
+        "CPR 7.5(1): the step must be taken before midnight on the calendar day 4 months after issue; "
+        "only the court extends it (CPR 7.6)",
         # Service is not an act at the court office: the day is flagged, never moved (CPR 2.8(5)).
         Period(amount=4, unit="months", end_rule=FLAG_ONLY),
         14,
+        max_extension_days=0,  # CPR 7.6: the court's order moves it (record_court_order), not an agreement
     ),
     _court_date(
         "claim_form_service_required_by_notice",

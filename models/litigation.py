@@ -3,7 +3,8 @@
 The claimant issues and serves; the trust (through NHS Resolution) acknowledges service and
 defends; the court sets the rest by notice and order. Dates the CPR fixes are computed by the
 calendar (claim form service CPR 7.5, particulars CPR 7.4, acknowledgment CPR 10.3, defence
-CPR 15.4); dates the court sets are entered from its notice or order (DOMAIN.md 1c).
+CPR 15.4(1)(a) and (b)); dates the court sets are entered from its notice or order, an extension
+of time for service of the claim form among them (CPR 7.6) (DOMAIN.md 1c).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class ServiceMethod(StrEnum):
 class CourtDate(StrEnum):
     """Dates a court order can set or move: each is a deadline of that name in the book."""
 
+    CLAIM_FORM_SERVICE = "claim_form_service_due"  # CPR 7.6: the court extends time for service
     DEFENCE = "defence_due"  # an extension beyond the 28 days the parties may agree (CPR 15.5)
     DIRECTIONS_QUESTIONNAIRE = "directions_questionnaire_due"
     CASE_MANAGEMENT_CONFERENCE = "case_management_conference"

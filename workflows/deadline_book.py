@@ -143,6 +143,7 @@ class DeadlineBook:
             due_on=result.due_on,
             due_at=result.due_at,
             original_due_on=result.due_on,
+            extendable_to=result.extendable_to,
             owner=owner,
             flags=result.flags + (["suspended"] if result.suspended else []),
             explanation=result.explanation,

@@ -17,7 +17,7 @@ from temporalio import workflow
 
 from activities.court_service import ServiceActivities
 from models import litigation as m
-from models.deadlines import DeadlineChangeView, DeadlineStatus
+from models.deadlines import Deadline, DeadlineChangeView, DeadlineStatus
 from models.litigation import CourtDate as D
 from models.litigation import LitigationStage as S
 from models.routes import RouteKind, RouteOutcome, RouteResult, SettlementTerms
@@ -31,6 +31,7 @@ NOTICE_TO_SERVE = "claim_form_service_required_by_notice"
 PARTICULARS = "particulars_of_claim_due"
 ACKNOWLEDGMENT = "acknowledgment_of_service_due"
 DEFENCE = D.DEFENCE.value
+DEFENCE_WITHOUT_ACKNOWLEDGMENT = "defence_due_without_acknowledgment"  # CPR 15.4(1)(a)
 QUESTIONNAIRE = D.DIRECTIONS_QUESTIONNAIRE.value
 CMC = D.CASE_MANAGEMENT_CONFERENCE.value
 TRIAL_WINDOW = D.TRIAL_WINDOW.value
@@ -108,28 +109,33 @@ def _within_window(state: m.LitigationState, p: m.ListTrial, ctx: Context):
     return None
 
 
-def _time_for_response(state: m.LitigationState) -> str:
-    """CPR 12.3: the time that counts for judgment in default, to acknowledge service (before
-    an acknowledgment) or to file the defence (after one)."""
-    return ACKNOWLEDGMENT if state.stage == S.PARTICULARS_SERVED else DEFENCE
+def _time_for_response(state: m.LitigationState) -> Deadline | None:
+    """CPR 12.3: the time that counts for judgment in default. Before an acknowledgment, the
+    time to acknowledge service or to file a defence (CPR 15.4(1)(a)), whichever runs later (an
+    agreement may have extended the defence's); after one, the time to file the defence."""
+    names = (
+        (ACKNOWLEDGMENT, DEFENCE_WITHOUT_ACKNOWLEDGMENT)
+        if state.stage == S.PARTICULARS_SERVED
+        else (DEFENCE,)
+    )
+    dated = [d for n in names if (d := state.deadlines.get(n)) is not None and d.due_on is not None]
+    return max(dated, key=lambda d: d.due_on, default=None)
 
 
 def _time_for_response_dated(state: m.LitigationState):
-    name = _time_for_response(state)
-    deadline = state.deadlines.get(name)
-    if deadline is None or deadline.due_on is None:
+    if _time_for_response(state) is None:
+        name = ACKNOWLEDGMENT if state.stage == S.PARTICULARS_SERVED else DEFENCE
         return "no_deadline", f"{name} has no date, so its time cannot have expired"
     return None
 
 
 def _time_for_response_expired(state: m.LitigationState, p: m.DefaultJudgment, ctx: Context):
     """Judgment in default only once the time for a response has run out (CPR 12.3)."""
-    name = _time_for_response(state)
-    deadline = state.deadlines[name]
+    deadline = _time_for_response(state)
     if p.entered_on <= deadline.due_on:
         return (
             "time_not_expired",
-            f"{name} runs to {deadline.due_on}: default judgment only after it has expired (CPR 12.3)",
+            f"{deadline.name} runs to {deadline.due_on}: default judgment only after it expires (CPR 12.3)",
         )
     return None
 
@@ -348,24 +354,34 @@ async def _particulars_due(case: LitigationWorkflow, p: m.ServeClaimForm, ctx: C
     return [change]
 
 
+async def _response_due(case: LitigationWorkflow, action: str, served: date, actor: str):
+    """From the particulars' service, 14 days to acknowledge it (CPR 10.3) and, unless it is
+    acknowledged, 14 days to file the defence (CPR 15.4(1)(a)): two deadlines of their own."""
+    book, owner = case.book, case.state.owner
+    return [
+        await book.set(ACKNOWLEDGMENT, action, served, owner, actor),
+        await book.set(DEFENCE_WITHOUT_ACKNOWLEDGMENT, action, served, owner, actor),
+    ]
+
+
 async def _acknowledgment_due_on_service(case: LitigationWorkflow, p: m.ServeClaimForm, ctx: Context):
-    """CPR 10.3: served with the particulars, the claim form's deemed service starts both."""
+    """CPR 10.3, 15.4: served with the particulars, the claim form's deemed service starts both."""
     lit = case.state.litigation
     request = m.DeemedServiceRequest(document="claim_form", method=p.method, step_taken_on=p.step_taken_on)
     lit.claim_form_deemed_served_on = lit.particulars_deemed_served_on = await _deemed_served(request)
-    action, owner, actor = "serve_claim_form_with_particulars", case.state.owner, ctx.actor.id
-    return [await case.book.set(ACKNOWLEDGMENT, action, lit.particulars_deemed_served_on, owner, actor)]
+    return await _response_due(
+        case, "serve_claim_form_with_particulars", lit.particulars_deemed_served_on, ctx.actor.id
+    )
 
 
 async def _acknowledgment_due(case: LitigationWorkflow, p: m.ServeParticulars, ctx: Context):
-    """The particulars are in (met when sent); the acknowledgment is due from their deemed
-    service (CPR 6.26, 10.3)."""
-    lit, book, actor = case.state.litigation, case.book, ctx.actor.id
-    book.meet(PARTICULARS, london_date(p.sent_at), actor)
+    """The particulars are in (met when sent); the acknowledgment and the defence are due from
+    their deemed service (CPR 6.26, 10.3, 15.4(1)(a))."""
+    lit, actor = case.state.litigation, ctx.actor.id
+    case.book.meet(PARTICULARS, london_date(p.sent_at), actor)
     request = m.DeemedServiceRequest(document="other", method=p.method, sent_at=p.sent_at)
     lit.particulars_deemed_served_on = await _deemed_served(request)
-    action, owner = "serve_particulars_of_claim", case.state.owner
-    return [await book.set(ACKNOWLEDGMENT, action, lit.particulars_deemed_served_on, owner, actor)]
+    return await _response_due(case, "serve_particulars_of_claim", lit.particulars_deemed_served_on, actor)
 
 
 async def _defence_due(case: LitigationWorkflow, p: m.FileAcknowledgment, ctx: Context):
@@ -449,7 +465,7 @@ PATHWAY = Pathway(
             m.ServeClaimForm,
             frozenset({S.ISSUED}),
             S.PARTICULARS_SERVED,
-            "Claim form served with the particulars of claim; acknowledgment due (CPR 10.3)",
+            "Claim form served with the particulars; acknowledgment and defence due (CPR 10.3, 15.4)",
             _served_with_particulars,
             both(not_future("step_taken_on"), _on_or_after_issue("step_taken_on")),
             date_field="step_taken_on",
@@ -462,7 +478,7 @@ PATHWAY = Pathway(
             m.ServeParticulars,
             frozenset({S.CLAIM_FORM_SERVED}),
             S.PARTICULARS_SERVED,
-            "Particulars of claim served (CPR 7.4); acknowledgment due 14 days after (CPR 10.3)",
+            "Particulars served (CPR 7.4); acknowledgment and defence due 14 days after (CPR 10.3, 15.4)",
             _particulars_served,
             _sent_not_future,
             available=PROGRESSING,
@@ -473,11 +489,12 @@ PATHWAY = Pathway(
             m.FileAcknowledgment,
             frozenset({S.PARTICULARS_SERVED}),
             S.ACKNOWLEDGED,
-            "Acknowledgment of service filed; defence due 28 days after the particulars (CPR 15.4)",
+            "Acknowledgment of service filed; defence due 28 days after the particulars (CPR 15.4(1)(b))",
             _acknowledged,
             not_future("filed_on"),
             date_field="filed_on",
             meets=(ACKNOWLEDGMENT,),
+            waives=(DEFENCE_WITHOUT_ACKNOWLEDGMENT,),  # the 28 days of CPR 15.4(1)(b) take over
             available=PROGRESSING,
             book=_defence_due,
         ),
@@ -490,7 +507,7 @@ PATHWAY = Pathway(
             _defended,
             not_future("filed_on"),
             date_field="filed_on",
-            meets=(ACKNOWLEDGMENT, DEFENCE),
+            meets=(ACKNOWLEDGMENT, DEFENCE_WITHOUT_ACKNOWLEDGMENT, DEFENCE),
             available=PROGRESSING,
         ),
         Step(
@@ -566,7 +583,7 @@ PATHWAY = Pathway(
             m.CourtOrder,
             OPEN,
             None,
-            "A court order setting or moving named dates",
+            "A court order setting or moving named dates (time to serve the claim form: CPR 7.6)",
             _court_order,
             both(not_future("made_on"), _dates_not_met),
             book=_ordered_dates,

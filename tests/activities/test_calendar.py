@@ -17,6 +17,7 @@ from activities.calendar import (
     PeriodRule,
     add_business_days,
     add_months,
+    agreed_extension_limit,
     bank_holidays,
     birthday,
     claim_form_service_deadline,
@@ -168,6 +169,42 @@ def test_cpr_2_8_5_court_period_ending_on_christmas_day_rolls_past_boxing_day():
     result = compute_due(date(2026, 12, 11), court_days(14, "CPR 15.4(1)(a)"))
     assert result.unadjusted_date == date(2026, 12, 25)
     assert result.due_date == date(2026, 12, 29)
+
+
+def test_cpr_15_4_1_a_defence_without_an_acknowledgment_is_due_14_days_after_the_particulars():
+    """Particulars deemed served Mon 8 Sep 2025: the defence is due Mon 22 Sep, the same day as
+    the acknowledgment (CPR 10.3); filing the acknowledgment turns it into 28 days (15.4(1)(b))."""
+    without = compute_due(date(2025, 9, 8), court_days(14, "CPR 15.4(1)(a)"))
+    acknowledged = compute_due(date(2025, 9, 8), court_days(28, "CPR 15.4(1)(b)"))
+    assert (without.due_date, acknowledged.due_date) == (date(2025, 9, 22), date(2025, 10, 6))
+
+
+def test_cpr_15_5_agreed_extension_counts_from_the_end_of_the_cpr_15_4_period():
+    """Particulars served Thu 27 Nov 2025: 28 days end on Christmas Day and the defence is in
+    time on Mon 29 Dec (CPR 2.8(5)); 28 days more run from 25 Dec, to Thu 22 Jan 2026, not from
+    29 Dec (which would give Mon 26 Jan: 4 days more than the rule allows)."""
+    defence = compute_due(date(2025, 11, 27), court_days(28, "CPR 15.4(1)(b)"))
+    assert (defence.unadjusted_date, defence.due_date) == (date(2025, 12, 25), date(2025, 12, 29))
+    latest = agreed_extension_limit(defence.unadjusted_date, 28, "court_office_rolls_forward", "CPR 15.5")
+    assert (latest.due_date, latest.flags) == (date(2026, 1, 22), [])
+    assert "CPR 15.5: up to 28 days more by agreement, counted from the end of the period on " in (
+        latest.explanation
+    )
+
+
+def test_cpr_15_5_an_extended_period_ending_when_the_court_office_is_closed_rolls_forward():
+    """CPR 2.8(5) applies to the extended period too: 28 days after a period ending Sun 3 May
+    2026 end on Sun 31 May, so the latest agreed date is Mon 1 Jun."""
+    latest = agreed_extension_limit(date(2026, 5, 3), 28, "court_office_rolls_forward", "CPR 15.5")
+    assert (latest.unadjusted_date, latest.due_date) == (date(2026, 5, 31), date(2026, 6, 1))
+    assert latest.flags == [FLAG_ROLLED_FORWARD]
+
+
+def test_cpr_7_6_no_agreed_extension_leaves_the_period_where_it_ends():
+    latest = agreed_extension_limit(date(2026, 1, 31), 0, "protocol_flag_only", "CPR 7.6")
+    assert latest.due_date == date(2026, 1, 31)
+    with pytest.raises(ValueError):
+        agreed_extension_limit(date(2026, 1, 31), -1, "none", "CPR 15.5")
 
 
 def test_cpr_2_8_5_announced_court_closure_also_rolls_forward():

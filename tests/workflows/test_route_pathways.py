@@ -1148,12 +1148,17 @@ LIT_PATH = {
         (
             ("particulars_of_claim_due", "2025-09-09", MET),
             ("acknowledgment_of_service_due", "2025-09-22", OPEN_),
+            ("defence_due_without_acknowledgment", "2025-09-22", OPEN_),  # CPR 15.4(1)(a)
         ),
     ),
     LS.ACKNOWLEDGED: (
         LS.PARTICULARS_SERVED,
         {"acknowledged_on": d("2025-09-19")},
-        (("acknowledgment_of_service_due", "2025-09-22", MET), ("defence_due", "2025-10-06", OPEN_)),
+        (
+            ("acknowledgment_of_service_due", "2025-09-22", MET),
+            ("defence_due_without_acknowledgment", "2025-09-22", DeadlineStatus.WAIVED),
+            ("defence_due", "2025-10-06", OPEN_),  # CPR 15.4(1)(b)
+        ),
     ),
     LS.DEFENCE_FILED: (
         LS.ACKNOWLEDGED,
@@ -1230,6 +1235,19 @@ def _lit_without(stage, *names: str):
     return build
 
 
+def _lit_extended(stage, name: str, to: str):
+    """A deadline the parties extended by agreement."""
+
+    def build():
+        state = litigation_at(stage)
+        state.deadlines[name].due_on = d(to)
+        state.deadlines[name].due_at = end_of_london_day(d(to))
+        state.deadlines[name].status = DeadlineStatus.EXTENDED
+        return state
+
+    return build
+
+
 def _lit_with(stage, **statuses: DeadlineStatus):
     def build():
         state = litigation_at(stage)
@@ -1240,6 +1258,12 @@ def _lit_with(stage, **statuses: DeadlineStatus):
     return build
 
 
+# CPR 7.6(2): the claimant applied within the four months; the court gave two months more.
+SERVICE_EXTENDED = lit.CourtOrder(
+    made_on=d("2025-11-20"),
+    dates={"claim_form_service_due": d("2026-01-30")},
+    description="time for service of the claim form extended (CPR 7.6(2))",
+)
 NOTICE = lit.NoticeToServe(served_on=d("2025-08-04"), serve_by=d("2025-08-18"))
 SERVICE = lit.ServeClaimForm(step_taken_on=d("2025-08-21"), method="first_class_post")
 PARTICULARS_SENT = lit.ServeParticulars(sent_at=datetime(2025, 9, 5, 16, 0, tzinfo=UTC), method="email")
@@ -1459,6 +1483,22 @@ LITIGATION_ACCEPTS = [
         label="while stayed",
     ),
     Accepts(
+        "record_court_order",
+        _lit(LS.ISSUED),
+        SERVICE_EXTENDED,
+        LS.ISSUED,
+        {
+            "litigation.orders": [
+                lit.CourtOrderRecord(
+                    made_on=d("2025-11-20"),
+                    dates={"claim_form_service_due": d("2026-01-30")},
+                    description=SERVICE_EXTENDED.description,
+                )
+            ]
+        },
+        label="time to serve the claim form extended (CPR 7.6)",
+    ),
+    Accepts(
         "record_direction_complied",
         _lit(LS.DIRECTIONS_GIVEN),
         lit.ComplyWithDirection(direction="disclosure_due", complied_on=d("2026-04-15")),
@@ -1664,13 +1704,14 @@ LITIGATION = Kind(
             LS.ACKNOWLEDGED,
             date_field="filed_on",
             meets=("acknowledgment_of_service_due",),
+            waives=("defence_due_without_acknowledgment",),
             hooks=PB,
         ),
         "file_defence": Row(
             frozenset({LS.PARTICULARS_SERVED, LS.ACKNOWLEDGED}),
             LS.DEFENCE_FILED,
             date_field="filed_on",
-            meets=("acknowledgment_of_service_due", "defence_due"),
+            meets=("acknowledgment_of_service_due", "defence_due_without_acknowledgment", "defence_due"),
             hooks=P,
         ),
         "record_default_judgment": Row(
@@ -1802,6 +1843,34 @@ LITIGATION = Kind(
             lit.DefaultJudgment(entered_on=d("2025-09-22")),
             "time_not_expired",
             label="the acknowledgment's last day",
+        ),
+        Refuses(
+            "record_default_judgment",
+            _lit_extended(LS.PARTICULARS_SERVED, "defence_due_without_acknowledgment", "2025-10-20"),
+            lit.DefaultJudgment(entered_on=d("2025-09-23")),
+            "time_not_expired",
+            label="the defence's time extended by agreement (CPR 15.5)",
+        ),
+        Refuses(
+            "extend_deadline",
+            _lit(LS.ISSUED),
+            ExtendDeadline(
+                deadline="claim_form_service_due", new_due_on=d("2025-12-31"), reason="x", agreed_by="us"
+            ),
+            "extension_too_long",
+            label="only the court extends time to serve the claim form (CPR 7.6)",
+        ),
+        Refuses(
+            "extend_deadline",
+            _lit(LS.PARTICULARS_SERVED),
+            ExtendDeadline(
+                deadline="defence_due_without_acknowledgment",
+                new_due_on=d("2025-10-21"),  # 28 days after 22 September is 20 October
+                reason="experts",
+                agreed_by="them",
+            ),
+            "extension_too_long",
+            label="a defence without an acknowledgment: 28 days more at most (CPR 15.5)",
         ),
         Refuses(
             "record_default_judgment",
@@ -1975,8 +2044,10 @@ LITIGATION = Kind(
             {"file_acknowledgment_of_service", "file_defence", "record_default_judgment"},
         ),
         (
-            "particulars_served, no acknowledgment date",
-            _lit_without(LS.PARTICULARS_SERVED, "acknowledgment_of_service_due"),
+            "particulars_served, no acknowledgment or defence date",
+            _lit_without(
+                LS.PARTICULARS_SERVED, "acknowledgment_of_service_due", "defence_due_without_acknowledgment"
+            ),
             {"file_acknowledgment_of_service", "file_defence"},
         ),
         ("acknowledged", _lit(LS.ACKNOWLEDGED), {"file_defence", "record_default_judgment"}),
@@ -2749,7 +2820,10 @@ BOOKS = [
         _lit(LS.ISSUED),
         "serve_claim_form_with_particulars",
         SERVICE,
-        _changes(("acknowledgment_of_service_due", None, "2025-09-09")),
+        _changes(
+            ("acknowledgment_of_service_due", None, "2025-09-09"),  # CPR 10.3
+            ("defence_due_without_acknowledgment", None, "2025-09-09"),  # CPR 15.4(1)(a)
+        ),
         fields={
             "litigation.claim_form_deemed_served_on": d("2025-08-26"),
             "litigation.particulars_deemed_served_on": d("2025-08-26"),
@@ -2760,7 +2834,10 @@ BOOKS = [
         _lit(LS.CLAIM_FORM_SERVED),
         "serve_particulars_of_claim",
         PARTICULARS_SENT,  # emailed after 4.30pm on a Friday: deemed served on the Monday
-        _changes(("acknowledgment_of_service_due", None, "2025-09-22")),
+        _changes(
+            ("acknowledgment_of_service_due", None, "2025-09-22"),
+            ("defence_due_without_acknowledgment", None, "2025-09-22"),
+        ),
         {"particulars_of_claim_due": (MET, "2025-09-09", "2025-09-05")},
         {"litigation.particulars_deemed_served_on": d("2025-09-08")},
     ),
@@ -2770,6 +2847,15 @@ BOOKS = [
         "file_acknowledgment_of_service",
         lit.FileAcknowledgment(filed_on=d("2025-09-19")),
         _changes(("defence_due", None, "2025-10-06")),  # CPR 15.4: 28 days after the particulars
+    ),
+    Books(
+        LITIGATION,
+        _lit(LS.ISSUED),
+        "record_court_order",
+        SERVICE_EXTENDED,
+        _changes(("claim_form_service_due", "2025-11-30", "2026-01-30")),
+        {"claim_form_service_due": (OPEN_, "2026-01-30", None)},
+        label="CPR 7.6",
     ),
     Books(
         LITIGATION,
@@ -2920,6 +3006,45 @@ async def test_a_rows_effect_on_the_book(claims, case: Books):
         ), name
     for path, value in case.fields.items():
         assert dig(running.state, path) == value, path
+
+
+async def test_an_agreed_extension_of_the_defence_counts_from_the_end_of_the_cpr_15_4_period(claims):
+    """Particulars deemed served Thu 27 Nov 2025: the 28 days of CPR 15.4(1)(b) end on Christmas
+    Day, so the defence is in time on Mon 29 Dec (CPR 2.8(5)). The parties may agree up to 28 days
+    more from the end of that period, 25 Dec, so to Thu 22 Jan 2026, not to 26 Jan (CPR 15.5)."""
+    running = Running(
+        LITIGATION, litigation_at(LS.PARTICULARS_SERVED, particulars_deemed_served_on=d("2025-11-27"))
+    )
+    await take(running, "file_acknowledgment_of_service", lit.FileAcknowledgment(filed_on=d("2025-12-01")))
+
+    defence = running.state.deadlines["defence_due"]
+    assert (defence.due_on, defence.extendable_to) == (d("2025-12-29"), d("2026-01-22"))
+    step, agreed = (
+        LITIGATION.pathway.steps["extend_deadline"],
+        ExtendDeadline(
+            deadline="defence_due", new_due_on=d("2026-01-23"), reason="experts", agreed_by="Example & Co LLP"
+        ),
+    )
+    refused = LITIGATION.pathway.refusal(running.state, step, agreed, ctx())
+    assert refused.code == "extension_too_long" and "to 2026-01-22" in refused.message
+    in_time = agreed.model_copy(update={"new_due_on": d("2026-01-22")})
+    assert LITIGATION.pathway.refusal(running.state, step, in_time, ctx()) is None
+
+
+def test_only_a_court_order_extends_time_to_serve_the_claim_form():
+    step = LITIGATION.pathway.steps["extend_deadline"]
+    agreed = ExtendDeadline(
+        deadline="claim_form_service_due",
+        new_due_on=d("2025-12-01"),
+        reason="x",
+        agreed_by="Example & Co LLP",
+    )
+    refused = LITIGATION.pathway.refusal(litigation_at(LS.ISSUED), step, agreed, ctx())
+    assert (refused.code, refused.message) == (
+        "extension_too_long",
+        "claim_form_service_due cannot be extended by agreement: only a court order moves it",
+    )
+    assert lit.CourtDate.CLAIM_FORM_SERVICE.value == "claim_form_service_due"  # record_court_order's
 
 
 async def test_the_valuation_of_a_claim_met_before_it_left_stays_met(claims):
