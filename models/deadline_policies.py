@@ -225,6 +225,23 @@ LITIGATION_RULES = [
     _court_date("disclosure_due", "Disclosure", DIRECTIONS_ORDER, 14),
     _court_date("witness_statements_due", "Witness statements exchanged", DIRECTIONS_ORDER, 14),
     _court_date("expert_reports_due", "Expert reports exchanged", DIRECTIONS_ORDER, 14),
+    _court(
+        "experts_agenda_response_due",
+        "Our answer to the draft agenda for the experts' discussion",
+        f"{DIRECTIONS_ORDER}: within 21 days of receiving the claimant's draft agenda, agree it or "
+        "propose amendments",
+        # Not an act at the court office: the day is flagged, never moved (CPR 2.8(5)).
+        Period(amount=21, unit="days", end_rule=FLAG_ONLY),
+        5,
+    ),
+    _court(
+        "experts_agenda_agreement_due",
+        "Experts' agenda agreed",
+        f"{DIRECTIONS_ORDER}: 7 days after amendments are proposed, the parties use their best "
+        "endeavours to agree the agenda",
+        Period(amount=7, unit="days", end_rule=FLAG_ONLY),
+        2,
+    ),
     _court_date("experts_joint_statement_due", "Experts' joint statement", DIRECTIONS_ORDER, 7),
     _court_date("pre_trial_review", "Pre-trial review", DIRECTIONS_ORDER, 7),
     _court_date("trial_window_opens", "Trial window opens", DIRECTIONS_ORDER, 28),

@@ -181,6 +181,26 @@ class ListTrial(RequestBody):
     notified_on: date
 
 
+class ReceiveExpertsAgenda(RequestBody):
+    """The claimant's draft agenda for the experts' discussion, served on us (Model Directions for
+    Clinical Negligence Cases): we agree it or propose amendments within 21 days."""
+
+    received_on: date
+    discipline: str = Field(min_length=1, max_length=100, description="whose experts will discuss it")
+
+
+class RespondToExpertsAgenda(RequestBody):
+    """Our answer to the draft agenda: agreed as drafted, or amendments proposed, after which the
+    parties have 7 days to agree it (Model Directions)."""
+
+    sent_on: date
+    amendments_proposed: bool
+
+
+class AgreeExpertsAgenda(RequestBody):
+    agreed_on: date
+
+
 class TrialHeld(RequestBody):
     held_on: date
     notes: str = Field("", max_length=5_000)
@@ -281,6 +301,16 @@ class StayRecord(BaseModel):
     lift_reason: str | None = None
 
 
+class ExpertsAgenda(BaseModel):
+    """One agenda for an experts' discussion, from the claimant's draft to its agreement."""
+
+    discipline: str
+    received_on: date
+    responded_on: date | None = None
+    amendments_proposed: bool | None = None
+    agreed_on: date | None = None
+
+
 class LitigationDetails(BaseModel):
     issued_on: date
     court: str
@@ -308,6 +338,7 @@ class LitigationDetails(BaseModel):
     default_judgment_on: date | None = None
     default_judgment_set_aside_on: date | None = None
     complied: dict[str, date] = {}
+    experts_agendas: list[ExpertsAgenda] = []  # the latest is the one in hand
     orders: list[CourtOrderRecord] = []
     stays: list[StayRecord] = []
 

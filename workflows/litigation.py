@@ -37,6 +37,8 @@ CMC = D.CASE_MANAGEMENT_CONFERENCE.value
 TRIAL_WINDOW = D.TRIAL_WINDOW.value
 TRIAL = D.TRIAL.value
 STAY_ENDS = "stay_ends"
+AGENDA_RESPONSE = "experts_agenda_response_due"  # Model Directions: 21 days
+AGENDA_AGREEMENT = "experts_agenda_agreement_due"  # then 7 days
 
 EVERY = frozenset(S)
 FINAL = frozenset(
@@ -154,6 +156,47 @@ def _notice_brings_service_forward(state: m.LitigationState, p: m.NoticeToServe,
     return None
 
 
+def _agenda(state: m.LitigationState) -> m.ExpertsAgenda | None:
+    return state.litigation.experts_agendas[-1] if state.litigation.experts_agendas else None
+
+
+def _no_agenda_in_hand(state: m.LitigationState):
+    """One agenda at a time: the next discussion's once the last one is agreed."""
+    agenda = _agenda(state)
+    if agenda is not None and agenda.agreed_on is None:
+        return (
+            "agenda_in_hand",
+            f"the {agenda.discipline} experts' agenda received on {agenda.received_on} is not agreed",
+        )
+    return None
+
+
+def _agenda_awaiting_answer(state: m.LitigationState):
+    agenda = _agenda(state)
+    if agenda is None or agenda.responded_on is not None:
+        return "no_agenda_to_answer", "no draft agenda for the experts' discussion awaits our answer"
+    return None
+
+
+def _agenda_amendments_open(state: m.LitigationState):
+    agenda = _agenda(state)
+    if agenda is None or not agenda.amendments_proposed or agenda.agreed_on is not None:
+        return "no_amendments_proposed", "no experts' agenda with amendments proposed awaits agreement"
+    return None
+
+
+def _after_the_agenda(field: str, since: str):
+    """A step on the agenda is not dated before the step it answers."""
+
+    def check(state: m.LitigationState, p: Any, ctx: Context):
+        earlier = getattr(_agenda(state), since)
+        if getattr(p, field) < earlier:
+            return "date_before_agenda", f"{field} is before the agenda's {since} ({earlier})"
+        return None
+
+    return check
+
+
 def _stayed(state: m.LitigationState):
     if not state.stayed:
         return "not_stayed", "proceedings are not stayed"
@@ -253,6 +296,22 @@ def _court_order(state: m.LitigationState, p: m.CourtOrder, ctx: Context) -> Non
 
 def _complied(state: m.LitigationState, p: m.ComplyWithDirection, ctx: Context) -> None:
     state.litigation.complied[p.direction] = p.complied_on
+
+
+def _agenda_received(state: m.LitigationState, p: m.ReceiveExpertsAgenda, ctx: Context) -> None:
+    agenda = m.ExpertsAgenda(discipline=p.discipline, received_on=p.received_on)
+    state.litigation.experts_agendas.append(agenda)
+
+
+def _agenda_answered(state: m.LitigationState, p: m.RespondToExpertsAgenda, ctx: Context) -> None:
+    agenda = _agenda(state)
+    agenda.responded_on, agenda.amendments_proposed = p.sent_on, p.amendments_proposed
+    if not p.amendments_proposed:
+        agenda.agreed_on = p.sent_on  # agreed as drafted
+
+
+def _agenda_agreed(state: m.LitigationState, p: m.AgreeExpertsAgenda, ctx: Context) -> None:
+    _agenda(state).agreed_on = p.agreed_on
 
 
 def _trial_listed(state: m.LitigationState, p: m.ListTrial, ctx: Context) -> None:
@@ -416,6 +475,14 @@ async def _ordered_dates(case: LitigationWorkflow, p: m.CourtOrder, ctx: Context
 async def _direction_met(case: LitigationWorkflow, p: m.ComplyWithDirection, ctx: Context):
     case.book.meet(p.direction, p.complied_on, ctx.actor.id)
     return []
+
+
+async def _agenda_agreement_due(case: LitigationWorkflow, p: m.RespondToExpertsAgenda, ctx: Context):
+    """Amendments proposed: 7 days to agree the agenda (Model Directions)."""
+    if not p.amendments_proposed:
+        return []
+    owner, actor = case.state.owner, ctx.actor.id
+    return [await case.book.set(AGENDA_AGREEMENT, "respond_to_experts_agenda", p.sent_on, owner, actor)]
 
 
 async def _trial_on(case: LitigationWorkflow, p: m.ListTrial, ctx: Context):
@@ -598,6 +665,43 @@ PATHWAY = Pathway(
             both(not_future("complied_on"), _direction_live),
             available=_a_direction_outstanding,
             book=_direction_met,
+        ),
+        Step(  # the experts' agenda keeps to its days whatever a stay holds up, as the directions do
+            "receive_experts_agenda",
+            m.ReceiveExpertsAgenda,
+            DIRECTIONS_STAGES,
+            None,
+            "The claimant's draft agenda for the experts' discussion received: answer in 21 days",
+            _agenda_received,
+            not_future("received_on"),
+            date_field="received_on",
+            sets=(AGENDA_RESPONSE,),
+            available=_no_agenda_in_hand,
+        ),
+        Step(
+            "respond_to_experts_agenda",
+            m.RespondToExpertsAgenda,
+            DIRECTIONS_STAGES,
+            None,
+            "The experts' agenda agreed, or amendments proposed: then 7 days to agree it",
+            _agenda_answered,
+            both(not_future("sent_on"), _after_the_agenda("sent_on", "received_on")),
+            date_field="sent_on",
+            meets=(AGENDA_RESPONSE,),
+            available=_agenda_awaiting_answer,
+            book=_agenda_agreement_due,
+        ),
+        Step(
+            "record_experts_agenda_agreed",
+            m.AgreeExpertsAgenda,
+            DIRECTIONS_STAGES,
+            None,
+            "The amended agenda for the experts' discussion agreed",
+            _agenda_agreed,
+            both(not_future("agreed_on"), _after_the_agenda("agreed_on", "responded_on")),
+            date_field="agreed_on",
+            meets=(AGENDA_AGREEMENT,),
+            available=_agenda_amendments_open,
         ),
         Step(
             "list_trial",

@@ -29,6 +29,9 @@ from activities.calendar import (
     is_court_office_open,
     limitation,
 )
+from activities.deadlines import CalendarActivities
+from models.deadline_policies import STANDARD
+from models.deadlines import DueRequest
 from workflows.clock import end_of_london_day
 
 BST = timezone(timedelta(hours=1))
@@ -586,3 +589,45 @@ def test_limitation_s_12_rejects_a_death_before_the_incident():
 def test_limitation_rejects_knowledge_before_the_incident():
     with pytest.raises(ValueError):
         limitation(date(2020, 1, 1), date_of_knowledge=date(2019, 1, 1))
+
+
+# ----------------------------------------- the policy's rules through the calendar activity
+
+
+def policy_due(rule: str, trigger: date):
+    """What the calendar activity computes for one of the standard policy's rules."""
+    request = DueRequest(rule=STANDARD.rules[rule], trigger_date=trigger, trigger_at=datetime.now(UTC))
+    return CalendarActivities().compute_due(request)
+
+
+def test_model_directions_experts_agenda_answered_within_21_days_then_agreed_within_7():
+    """Masters' Model Directions for Clinical Negligence Cases (DOMAIN.md 1c): the defendant
+    agrees the claimant's draft agenda or proposes amendments within 21 days of receiving it,
+    then the parties have 7 days to agree it. Received Tue 1 Sep 2026: answer by Tue 22 Sep;
+    amendments proposed Tue 15 Sep: agree by Tue 22 Sep."""
+    answer = policy_due("experts_agenda_response_due", date(2026, 9, 1))
+    assert (answer.due_on, answer.flags) == (date(2026, 9, 22), [])
+    assert answer.explanation.startswith("Directions order (Masters' Model Directions")
+    assert policy_due("experts_agenda_agreement_due", date(2026, 9, 15)).due_on == date(2026, 9, 22)
+
+
+def test_model_directions_experts_agenda_period_ending_on_a_sunday_is_flagged_not_moved():
+    """Agreeing an agenda is not an act at the court office, so CPR 2.8(5) does not move it:
+    received Sun 6 Sep 2026, the 21 days end Sun 27 Sep, flagged for the handler."""
+    answer = policy_due("experts_agenda_response_due", date(2026, 9, 6))
+    assert (answer.due_on, answer.flags) == (date(2026, 9, 27), [FLAG_ENDS_ON_NON_BUSINESS_DAY])
+
+
+def test_cpr_15_4_1_a_and_15_5_through_the_policy_a_defence_without_acknowledgment():
+    """Particulars deemed served Fri 12 Dec 2025: the defence is due 14 days after, Fri 26 Dec, a
+    bank holiday, so in time on Mon 29 Dec (CPR 2.8(5)); agreed extensions count 28 days from the
+    26th, to Fri 23 Jan 2026 (CPR 15.5)."""
+    defence = policy_due("defence_due_without_acknowledgment", date(2025, 12, 12))
+    assert (defence.due_on, defence.flags) == (date(2025, 12, 29), [FLAG_ROLLED_FORWARD])
+    assert defence.extendable_to == date(2026, 1, 23)
+
+
+def test_cpr_7_6_the_claim_form_service_date_is_extendable_by_agreement_to_itself_only():
+    service = policy_due("claim_form_service_due", date(2025, 7, 31))
+    assert service.due_on == service.extendable_to == date(2025, 11, 30)
+    assert policy_due("particulars_of_claim_due", date(2025, 8, 26)).extendable_to is None

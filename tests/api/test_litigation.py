@@ -555,3 +555,50 @@ async def test_only_the_court_extends_time_to_serve_the_claim_form(fairway):
     served = (await route_ok(http, PREFIX, ref, "serve_claim_form", service))["state"]
     assert served["deadlines"]["claim_form_service_due"]["status"] == "met"
     assert due(served, "particulars_of_claim_due") == "2026-01-30"
+
+
+async def agree_experts_agenda(http, ref: str) -> dict:
+    """The claimant's draft agenda, our amendments within 21 days, agreement within 7 more (Model
+    Directions for Clinical Negligence Cases)."""
+    draft = {"received_on": "2026-09-01", "discipline": "obstetrics"}
+    received = (await route_ok(http, PREFIX, ref, "receive_experts_agenda", draft))["state"]
+    answer = received["deadlines"]["experts_agenda_response_due"]
+    assert (answer["due_on"], answer["kind"]) == ("2026-09-22", "court")
+    assert answer["basis"].endswith(
+        "within 21 days of receiving the claimant's draft agenda, agree it or propose amendments"
+    )
+    again = await route_act(http, PREFIX, ref, "receive_experts_agenda", draft)
+    assert (again.status_code, again.json()["code"]) == (409, "agenda_in_hand")
+
+    amended = {"sent_on": "2026-09-15", "amendments_proposed": True}
+    answered = await route_ok(http, PREFIX, ref, "respond_to_experts_agenda", amended)
+    assert answered["deadline_changes"] == [
+        {"name": "experts_agenda_agreement_due", "previous_due_on": None, "due_on": "2026-09-22"}
+    ]
+    assert answered["state"]["deadlines"]["experts_agenda_response_due"]["status"] == "met"
+    agreed = await route_ok(http, PREFIX, ref, "record_experts_agenda_agreed", {"agreed_on": "2026-09-21"})
+    state = agreed["state"]
+    assert state["deadlines"]["experts_agenda_agreement_due"]["status"] == "met"
+    assert state["litigation"]["experts_agendas"] == [
+        {
+            "discipline": "obstetrics",
+            "received_on": "2026-09-01",
+            "responded_on": "2026-09-15",
+            "amendments_proposed": True,
+            "agreed_on": "2026-09-21",
+        }
+    ]
+    return agreed
+
+
+async def test_the_experts_agenda_is_answered_in_21_days_and_agreed_in_7_more(fairway):
+    http = fairway.http
+    _, ref = await issue(http, (await open_claim(http))["state"]["ref"])
+    await to_defence(http, ref)
+    early = await route_act(
+        http, PREFIX, ref, "receive_experts_agenda", {"received_on": "2026-09-01", "discipline": "obstetrics"}
+    )
+    assert (early.status_code, early.json()["code"]) == (409, "action_not_allowed"), "directions first"
+    await to_directions(http, ref)
+    agreed = await agree_experts_agenda(http, ref)
+    assert "receive_experts_agenda" in agreed["allowed_actions"], "the next discipline's agenda may follow"

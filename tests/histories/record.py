@@ -35,6 +35,8 @@ async def claim_lifecycle(fairway) -> str:
     http = fairway.http
     ref = (await open_claim(http))["state"]["ref"]
     for action in ROUTES[ClaimStage.PAID]:
+        if action == "send_letter_of_response":  # the claimant died: the estate and dependants go on
+            await ok(http, ref, "record_death", SAMPLES["record_death"])
         await ok(http, ref, action, SAMPLES[action])
     await ok(http, ref, "put_on_hold", SAMPLES["put_on_hold"])
     await ok(http, ref, "take_off_hold", SAMPLES["take_off_hold"])
@@ -186,8 +188,8 @@ async def early_neutral_evaluation_settled(fairway) -> str:
 
 
 async def litigation_judgment_for_claimant(fairway) -> str:
-    """Proceedings from issue to judgment for the claimant, with an agreed extension, a stay for
-    ADR and a later order moving directions (its own history)."""
+    """Proceedings from issue to judgment for the claimant, with an agreed extension, the experts'
+    agenda, a stay for ADR and a later order moving directions (its own history)."""
     from tests.api import test_litigation as lit
 
     http = fairway.http
@@ -196,6 +198,7 @@ async def litigation_judgment_for_claimant(fairway) -> str:
     await read_route(http, lit.PREFIX, ref)
     await lit.to_defence(http, ref)
     await lit.to_directions(http, ref)
+    await lit.agree_experts_agenda(http, ref)
     stay = {"stayed_on": "2026-08-20", "reason": "for ADR", "until": "2026-10-01"}
     await route_ok(http, lit.PREFIX, ref, "stay_proceedings", stay)
     await route_ok(http, lit.PREFIX, ref, "lift_stay", {"lifted_on": "2026-09-10", "reason": "ADR failed"})

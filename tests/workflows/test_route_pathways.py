@@ -11,6 +11,7 @@ directly from the models; every table below is what the rows must do, so a chang
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -1216,7 +1217,10 @@ def litigation_at(stage: str, stayed: bool = False, **details) -> lit.Litigation
         stayed=stayed,
         deadlines=deadlines,
         litigation=lit.LitigationDetails(
-            issued_on=d("2025-07-31"), court="KBD", claim_number="KB-2025-001234", **(gathered | details)
+            issued_on=d("2025-07-31"),
+            court="KBD",
+            claim_number="KB-2025-001234",
+            **(gathered | copy.deepcopy(details)),  # a step changes its own copy, not the table's
         ),
     )
 
@@ -1264,6 +1268,11 @@ SERVICE_EXTENDED = lit.CourtOrder(
     dates={"claim_form_service_due": d("2026-01-30")},
     description="time for service of the claim form extended (CPR 7.6(2))",
 )
+AGENDA = lit.ReceiveExpertsAgenda(received_on=d("2026-09-01"), discipline="obstetrics")
+RECEIVED = lit.ExpertsAgenda(discipline="obstetrics", received_on=d("2026-09-01"))
+AMENDING = RECEIVED.model_copy(update={"responded_on": d("2026-09-15"), "amendments_proposed": True})
+AGREED = AMENDING.model_copy(update={"agreed_on": d("2026-09-21")})
+ANSWER = lit.RespondToExpertsAgenda(sent_on=d("2026-09-15"), amendments_proposed=True)
 NOTICE = lit.NoticeToServe(served_on=d("2025-08-04"), serve_by=d("2025-08-18"))
 SERVICE = lit.ServeClaimForm(step_taken_on=d("2025-08-21"), method="first_class_post")
 PARTICULARS_SENT = lit.ServeParticulars(sent_at=datetime(2025, 9, 5, 16, 0, tzinfo=UTC), method="email")
@@ -1497,6 +1506,58 @@ LITIGATION_ACCEPTS = [
             ]
         },
         label="time to serve the claim form extended (CPR 7.6)",
+    ),
+    Accepts(
+        "receive_experts_agenda",
+        _lit(LS.DIRECTIONS_GIVEN),
+        AGENDA,
+        LS.DIRECTIONS_GIVEN,
+        {"litigation.experts_agendas": [RECEIVED]},
+    ),
+    Accepts(
+        "receive_experts_agenda",
+        _lit(LS.TRIAL_LISTED, stayed=True, experts_agendas=[AGREED]),
+        AGENDA.model_copy(update={"received_on": d("2026-10-01"), "discipline": "neonatology"}),
+        LS.TRIAL_LISTED,
+        {
+            "litigation.experts_agendas": [
+                AGREED,
+                lit.ExpertsAgenda(discipline="neonatology", received_on=d("2026-10-01")),
+            ]
+        },
+        label="the next discipline's, while stayed",
+    ),
+    Accepts(
+        "respond_to_experts_agenda",
+        _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+        ANSWER,
+        LS.DIRECTIONS_GIVEN,
+        {"litigation.experts_agendas": [AMENDING]},
+    ),
+    Accepts(
+        "respond_to_experts_agenda",
+        _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+        ANSWER.model_copy(update={"amendments_proposed": False}),
+        LS.DIRECTIONS_GIVEN,
+        {
+            "litigation.experts_agendas": [
+                RECEIVED.model_copy(
+                    update={
+                        "responded_on": d("2026-09-15"),
+                        "amendments_proposed": False,
+                        "agreed_on": d("2026-09-15"),
+                    }
+                )
+            ]
+        },
+        label="agreed as drafted",
+    ),
+    Accepts(
+        "record_experts_agenda_agreed",
+        _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AMENDING]),
+        lit.AgreeExpertsAgenda(agreed_on=d("2026-09-21")),
+        LS.DIRECTIONS_GIVEN,
+        {"litigation.experts_agendas": [AGREED]},
     ),
     Accepts(
         "record_direction_complied",
@@ -1740,6 +1801,15 @@ LITIGATION = Kind(
         ),
         "record_court_order": Row(LIT_OPEN, None, hooks=hooks(BOOK)),
         "record_direction_complied": Row(LIT_DIRECTIONS, None, hooks=PB),
+        "receive_experts_agenda": Row(
+            LIT_DIRECTIONS, None, date_field="received_on", sets=("experts_agenda_response_due",), hooks=P
+        ),
+        "respond_to_experts_agenda": Row(
+            LIT_DIRECTIONS, None, date_field="sent_on", meets=("experts_agenda_response_due",), hooks=PB
+        ),
+        "record_experts_agenda_agreed": Row(
+            LIT_DIRECTIONS, None, date_field="agreed_on", meets=("experts_agenda_agreement_due",), hooks=P
+        ),
         "list_trial": Row(
             LIT_DIRECTIONS, LS.TRIAL_LISTED, date_field="notified_on", meets=("trial_window_opens",), hooks=PB
         ),
@@ -1961,6 +2031,59 @@ LITIGATION = Kind(
             lit.ListTrial(trial_on=d("2026-11-09"), notified_on=FUTURE),
             "date_in_future",
         ),
+        Refuses(
+            "receive_experts_agenda",
+            _lit(LS.DIRECTIONS_GIVEN),
+            AGENDA.model_copy(update={"received_on": FUTURE}),
+            "date_in_future",
+        ),
+        Refuses(
+            "receive_experts_agenda",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AMENDING]),
+            AGENDA,
+            "agenda_in_hand",
+            True,
+        ),
+        Refuses(
+            "respond_to_experts_agenda",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+            ANSWER.model_copy(update={"sent_on": FUTURE}),
+            "date_in_future",
+        ),
+        Refuses(
+            "respond_to_experts_agenda",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+            ANSWER.model_copy(update={"sent_on": d("2026-08-31")}),
+            "date_before_agenda",
+        ),
+        Refuses("respond_to_experts_agenda", _lit(LS.DIRECTIONS_GIVEN), ANSWER, "no_agenda_to_answer", True),
+        Refuses(
+            "respond_to_experts_agenda",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AMENDING]),
+            ANSWER,
+            "no_agenda_to_answer",
+            True,
+            label="already answered",
+        ),
+        Refuses(
+            "record_experts_agenda_agreed",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AMENDING]),
+            lit.AgreeExpertsAgenda(agreed_on=FUTURE),
+            "date_in_future",
+        ),
+        Refuses(
+            "record_experts_agenda_agreed",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AMENDING]),
+            lit.AgreeExpertsAgenda(agreed_on=d("2026-09-14")),
+            "date_before_agenda",
+        ),
+        Refuses(
+            "record_experts_agenda_agreed",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AGREED]),
+            lit.AgreeExpertsAgenda(agreed_on=d("2026-09-21")),
+            "no_amendments_proposed",
+            True,
+        ),
         *[
             Refuses(
                 "list_trial",
@@ -2063,17 +2186,32 @@ LITIGATION = Kind(
             {"list_case_management_conference", "record_directions_order"},
         ),
         ("cmc_listed", _lit(LS.CMC_LISTED), {"list_case_management_conference", "record_directions_order"}),
-        ("directions_given", _lit(LS.DIRECTIONS_GIVEN), {"record_direction_complied", "list_trial"}),
+        (
+            "directions_given",
+            _lit(LS.DIRECTIONS_GIVEN),
+            {"record_direction_complied", "receive_experts_agenda", "list_trial"},
+        ),
         (
             "directions_given, every direction complied with",
             _lit_with(LS.DIRECTIONS_GIVEN, **dict.fromkeys(DIRECTION_DATES, MET)),
-            {"list_trial"},
+            {"receive_experts_agenda", "list_trial"},
+        ),
+        (
+            "directions_given, an agenda received",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+            {"record_direction_complied", "respond_to_experts_agenda", "list_trial"},
+        ),
+        (
+            "directions_given, amendments to an agenda proposed",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AMENDING]),
+            {"record_direction_complied", "record_experts_agenda_agreed", "list_trial"},
         ),
         (
             "trial_listed",
             _lit(LS.TRIAL_LISTED),
             {
                 "record_direction_complied",
+                "receive_experts_agenda",
                 "list_trial",
                 "record_trial_held",
                 "record_judgment_for_claimant",
@@ -2091,7 +2229,11 @@ LITIGATION = Kind(
             {"set_aside_default_judgment", "record_judgment_for_claimant"},
         ),
         ("issued, stayed", _lit(LS.ISSUED, stayed=True), set()),
-        ("trial_listed, stayed", _lit(LS.TRIAL_LISTED, stayed=True), {"record_direction_complied"}),
+        (
+            "trial_listed, stayed",
+            _lit(LS.TRIAL_LISTED, stayed=True),
+            {"record_direction_complied", "receive_experts_agenda"},
+        ),
         *[(stage.value, _lit(stage), set()) for stage in LIT_FINAL],
     ],
     also=litigation_anywhere,
@@ -2856,6 +2998,22 @@ BOOKS = [
         _changes(("claim_form_service_due", "2025-11-30", "2026-01-30")),
         {"claim_form_service_due": (OPEN_, "2026-01-30", None)},
         label="CPR 7.6",
+    ),
+    Books(
+        LITIGATION,
+        _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+        "respond_to_experts_agenda",
+        ANSWER,  # Model Directions: then 7 days to agree the agenda
+        _changes(("experts_agenda_agreement_due", None, "2026-09-22")),
+        {"experts_agenda_agreement_due": (OPEN_, "2026-09-22", None)},
+    ),
+    Books(
+        LITIGATION,
+        _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+        "respond_to_experts_agenda",
+        ANSWER.model_copy(update={"amendments_proposed": False}),
+        _changes(),
+        label="agreed as drafted: nothing more due",
     ),
     Books(
         LITIGATION,
