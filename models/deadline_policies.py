@@ -119,6 +119,16 @@ STANDARD_RULES = [
         ladder=Ladder(warn_before_seconds=7 * DAY, head_of_service_after_seconds=2 * DAY),
     ),
     DeadlineRule(
+        name="part_36_clarification_due",
+        title="Part 36 offer: clarification given",
+        kind=DeadlineKind.COURT,
+        basis="CPR 36.8(2): the offeror clarifies within 7 days of receiving the request, or the "
+        "offeree may apply for an order that it does",
+        # Not an act at the court office: the day is flagged, never moved (CPR 2.8(5)).
+        period=Period(amount=7, unit="days", end_rule=FLAG_ONLY),
+        ladder=Ladder(warn_before_seconds=2 * DAY, head_of_service_after_seconds=2 * DAY),
+    ),
+    DeadlineRule(
         name="stocktake_due",
         title="Stocktake of the parties' positions",
         kind=DeadlineKind.SERVICE,

@@ -22,12 +22,21 @@ def find_offer(claim: m.ClaimState, no: int) -> m.Offer | None:
 PART_36_MIN_DAYS = 21  # CPR 36.5(1)(c)
 CLARIFICATION_DAYS = 7  # CPR 36.8(1): clarification may be asked within 7 days of the offer
 RELEVANT_PERIOD = "part_36_relevant_period"
+CLARIFICATION = "part_36_clarification_due"  # CPR 36.8(2): 7 days from the request
 LIVE_OFFER = ("open", "withdrawal_pending", "change_pending")  # open for acceptance
 OFFER_ACTIONS = frozenset({"make_offer", "change_offer"})
 
 
 def relevant_period_name(offer_no: int) -> str:
     return f"{RELEVANT_PERIOD}_offer_{offer_no}"
+
+
+def clarification_name(offer_no: int) -> str:
+    return f"{CLARIFICATION}_offer_{offer_no}"
+
+
+def clarification_awaited(offer: m.Offer) -> bool:
+    return any(c.answer is None for c in offer.clarifications)
 
 
 def relevant_period(claim: m.ClaimState, offer: m.Offer):
@@ -161,7 +170,7 @@ def clarification_outstanding(claim: m.ClaimState, payload: m.ClarifyOffer, ctx:
     offer = find_offer(claim, payload.offer_no)
     if offer is None:
         return "unknown_offer", f"there is no offer {payload.offer_no}"
-    if not any(c.answer is None for c in offer.clarifications):
+    if not clarification_awaited(offer):
         return "no_clarification_requested", f"no clarification of offer {offer.no} is awaited"
     return None
 

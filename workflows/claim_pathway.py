@@ -356,10 +356,37 @@ async def _start_relevant_period(case, p: m.MakeOffer | m.ChangeOffer, ctx: Cont
     return [change]
 
 
+async def _clarification_due(case, p: m.RequestOfferClarification, ctx: Context):
+    """CPR 36.8(2): the offeror has 7 days from the request to clarify its offer."""
+    claim = case.state
+    name = offers.clarification_name(p.offer_no)
+    action, owner, actor = ctx.action, claim.owner, ctx.actor.id
+    return [await case.book.set(name, action, p.requested_on, owner, actor, rule=offers.CLARIFICATION)]
+
+
+async def _clarified(case, p: m.ClarifyOffer, ctx: Context) -> list[DeadlineChangeView]:
+    """Met once no request is left unanswered."""
+    if not offers.clarification_awaited(offers.find_offer(case.state, p.offer_no)):
+        case.book.meet(offers.clarification_name(p.offer_no), p.clarified_on, ctx.actor.id)
+    return []
+
+
+def _close_clarifications(case, actor: str) -> bool:
+    """An offer no longer open needs no clarification: its request's deadline is moot."""
+    closed = False
+    for offer in case.state.offers:
+        deadline = case.state.deadlines.get(offers.clarification_name(offer.no))
+        if deadline is not None and deadline.live and offer.status not in offers.LIVE_OFFER:
+            case.book.waive(deadline.name, f"offer {offer.no} is {offer.status}", actor)
+            closed = True
+    return closed
+
+
 def close_relevant_periods(case, actor: str) -> bool:
     """An accepted offer meets its relevant period; a withdrawn or lapsed one, or one whose
-    period has run (it stays open for acceptance, CPR 36.11), needs no more reminders."""
-    closed = False
+    period has run (it stays open for acceptance, CPR 36.11), needs no more reminders; nor does a
+    request to clarify an offer no longer open."""
+    closed = _close_clarifications(case, actor)
     for offer in case.state.offers:
         deadline = offers.relevant_period(case.state, offer)
         if deadline is None or not deadline.live:
@@ -692,9 +719,10 @@ STEPS: list[Step] = [
         m.RequestOfferClarification,
         OFFERS_MADE,
         None,
-        "Clarification of a Part 36 offer requested (CPR 36.8, within 7 days)",
+        "Clarification of a Part 36 offer requested (CPR 36.8: within 7 days; answered 7 days on)",
         offers.request_clarification,
         both(not_future("requested_on"), offers.offer_live, offers.part_36, offers.clarification_in_time),
+        book=_clarification_due,
     ),
     ClaimStep(
         "clarify_offer",
@@ -704,6 +732,7 @@ STEPS: list[Step] = [
         "A Part 36 offer clarified (CPR 36.8)",
         offers.clarify,
         both(not_future("clarified_on"), offers.clarification_outstanding),
+        book=_clarified,
     ),
     ClaimStep(
         "change_offer",

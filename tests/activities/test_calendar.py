@@ -631,3 +631,11 @@ def test_cpr_7_6_the_claim_form_service_date_is_extendable_by_agreement_to_itsel
     service = policy_due("claim_form_service_due", date(2025, 7, 31))
     assert service.due_on == service.extendable_to == date(2025, 11, 30)
     assert policy_due("particulars_of_claim_due", date(2025, 8, 26)).extendable_to is None
+
+
+def test_cpr_36_8_2_clarification_of_a_part_36_offer_within_7_days_of_the_request():
+    """Requested Fri 16 Oct 2026: clarify by Fri 23 Oct. Requested Sat 17 Oct: the 7 days end
+    Sat 24 Oct, flagged but not moved (not an act at the court office)."""
+    assert policy_due("part_36_clarification_due", date(2026, 10, 16)).due_on == date(2026, 10, 23)
+    weekend = policy_due("part_36_clarification_due", date(2026, 10, 17))
+    assert (weekend.due_on, weekend.flags) == (date(2026, 10, 24), [FLAG_ENDS_ON_NON_BUSINESS_DAY])

@@ -158,7 +158,17 @@ async def test_changes_and_clarification_follow_part_36(fairway):
     await ok(http, ref, "make_offer", offer("claimant", "300000.00", made_on, part_36=False))
 
     asked = {"offer_no": 1, "requested_on": str(today()), "question": "Is interest included?"}
-    await ok(http, ref, "request_offer_clarification", asked)
+    requested = await ok(http, ref, "request_offer_clarification", asked)
+    # CPR 36.8(2): the offeror has 7 days from the request to clarify its offer.
+    assert requested["deadline_changes"] == [
+        {
+            "name": "part_36_clarification_due_offer_1",
+            "previous_due_on": None,
+            "due_on": str(today() + timedelta(days=7)),
+        }
+    ]
+    awaited = requested["state"]["deadlines"]["part_36_clarification_due_offer_1"]
+    assert (awaited["kind"], awaited["basis"].startswith("CPR 36.8(2)")) == ("court", True)
     late = await act(
         http, ref, "request_offer_clarification", asked | {"requested_on": str(made_on + timedelta(days=8))}
     )
@@ -168,6 +178,7 @@ async def test_changes_and_clarification_follow_part_36(fairway):
     answer = {"offer_no": 1, "answer": "Yes.", "clarified_on": str(today())}
     clarified = await ok(http, ref, "clarify_offer", answer)
     assert clarified["state"]["offers"][0]["clarifications"][0]["answer"] == "Yes."
+    assert clarified["state"]["deadlines"]["part_36_clarification_due_offer_1"]["status"] == "met"
     nothing_asked = await act(http, ref, "clarify_offer", answer)
     assert nothing_asked.status_code == 409 and nothing_asked.json()["code"] == "no_clarification_requested"
 

@@ -226,6 +226,21 @@ def period(no: int = 1, due_on: date | None = None, status=OPEN_) -> Deadline:
     )
 
 
+CLARIFY_1 = claim_offers.clarification_name(1)
+
+
+def clarification(status=OPEN_) -> Deadline:
+    """Offer 1's clarification, asked on day(-3): CPR 36.8(2) gives the offeror until day(4)."""
+    return deadline(
+        CLARIFY_1,
+        day(4),
+        status,
+        rule=claim_offers.CLARIFICATION,
+        trigger="request_offer_clarification",
+        trigger_date=day(-3),
+    )
+
+
 def book(*deadlines: Deadline) -> dict[str, Deadline]:
     return {x.name: x for x in deadlines}
 
@@ -597,7 +612,7 @@ ROWS: dict[str, Row] = {
     "request_offer_clarification": Row(
         OFFERS_MADE,
         None,
-        hooks=hooks(CHECK),
+        hooks=hooks(CHECK, BOOK),
         checks=codes(
             "date_in_future",
             "unknown_offer",
@@ -610,7 +625,7 @@ ROWS: dict[str, Row] = {
     "clarify_offer": Row(
         OFFERS_MADE,
         None,
-        hooks=hooks(CHECK),
+        hooks=hooks(CHECK, BOOK),
         checks=codes("date_in_future", "unknown_offer", "no_clarification_requested"),
     ),
     "change_offer": Row(
@@ -1284,6 +1299,7 @@ ACCEPTS: list[Accepts] = [
         QUESTION,
         S.NEGOTIATING,
         {"offers.0.clarifications": [m.OfferClarification(question=QUESTION.question, requested_on=EVENT)]},
+        book={CLARIFY_1: new(day(6))},  # CPR 36.8(2): 7 days from the request
     ),
     Accepts(
         "request_offer_clarification",
@@ -1291,14 +1307,36 @@ ACCEPTS: list[Accepts] = [
         QUESTION,
         S.NEGOTIATING,
         {"offers.0.clarifications": [m.OfferClarification(question=QUESTION.question, requested_on=EVENT)]},
+        book={CLARIFY_1: new(day(6))},
         label="on the seventh day",
     ),
     Accepts(
         "clarify_offer",
-        at(S.NEGOTIATING, offers=[offer(clarifications=ASKED)]),
+        at(
+            S.NEGOTIATING,
+            offers=[offer(clarifications=ASKED)],
+            deadlines=with_deadlines(S.NEGOTIATING, clarification()),
+        ),
         ANSWER,
         S.NEGOTIATING,
         {"offers.0.clarifications.0.answer": ANSWER.answer, "offers.0.clarifications.0.clarified_on": EVENT},
+        book={CLARIFY_1: met()},
+    ),
+    Accepts(
+        "clarify_offer",
+        at(
+            S.NEGOTIATING,
+            offers=[
+                offer(
+                    clarifications=[*ASKED, m.OfferClarification(question="And costs?", requested_on=EVENT)]
+                )
+            ],
+            deadlines=with_deadlines(S.NEGOTIATING, clarification()),
+        ),
+        ANSWER,
+        S.NEGOTIATING,
+        {"offers.0.clarifications.0.answer": ANSWER.answer, "offers.0.clarifications.0.clarified_on": EVENT},
+        label="another question still awaits an answer",
     ),
     Accepts(
         "change_offer",
@@ -3608,3 +3646,15 @@ async def test_a_standstill_after_a_death_moves_both_limitations(outside):
     assert state.deadlines[LIMITATION].due_on == standstill.until
     assert state.deadlines[DEPENDANTS_LIMITATION].due_on == standstill.until
     assert state.deadlines[DEPENDANTS_LIMITATION].basis.startswith("Limitation Act 1980 ss.12")
+
+
+async def test_a_clarification_still_awaited_is_moot_once_the_offer_is_accepted(outside):
+    state = claim(
+        S.NEGOTIATING,
+        offers=[offer(clarifications=ASKED)],
+        deadlines=with_deadlines(S.NEGOTIATING, clarification()),
+    )
+    await take(running(state), "accept_offer", ACCEPT)
+    assert (state.deadlines[CLARIFY_1].status, state.deadlines[PERIOD_1].status) == (WAIVED, MET)
+    assert state.deadlines[CLARIFY_1].changes[-1].reason == "offer 1 is accepted"
+    assert state.deadlines[CLARIFY_1].basis.startswith("CPR 36.8(2)")
