@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from models.cases import (  # the actions every kind has, the claim among them
     CaseCarried,
@@ -25,6 +25,7 @@ from models.common import (
     broken_rule,
     case_workflow_id,
 )
+from models.litigation import ServiceMethod
 from models.routes import RouteRecord
 
 
@@ -261,11 +262,16 @@ class Side(StrEnum):
 
 
 class MakeOffer(RequestBody):
+    """An offer to settle, served on the other side. It is made when served (CPR 36.7), on the
+    day CPR 6.26 deems it served: the case computes that day from when and how it was sent."""
+
     by: Side
     amount: Money
     heads_of_loss: list[str] = []
     part_36: bool = False
-    made_on: date
+    # Aware, as every instant a request reports: the cut-off is 4.30pm London time.
+    sent_at: AwareDatetime = Field(description="when posted, delivered or sent; the 4.30pm cut-off applies")
+    method: ServiceMethod
     responds_to: int | None = Field(None, description="offer number this counters")
     relevant_period_days: int = Field(
         21, ge=1, le=3_650, description="Part 36 only: at least 21 days (CPR 36.5)"
@@ -401,7 +407,11 @@ class Offer(BaseModel):
     amount: Money
     heads_of_loss: list[str]
     part_36: bool
+    # Made when served (CPR 36.7): the day CPR 6.26 deems it served, once computed from when and
+    # how it was sent (the day it was sent until then, within the step that makes it).
     made_on: date
+    sent_at: datetime | None = None
+    method: ServiceMethod | None = None
     responds_to: int | None
     status: OfferStatus = "open"
     closed_on: date | None = None  # the last day it was open for acceptance

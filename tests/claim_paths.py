@@ -48,7 +48,8 @@ SAMPLES: dict[str, dict] = {
         "amount": "250000.00",
         "heads_of_loss": ["pain"],
         "part_36": True,
-        "made_on": "2026-08-10",
+        "sent_at": "2026-08-10T10:00:00+01:00",
+        "method": "email",
     },
     "request_offer_clarification": {
         "offer_no": 1,

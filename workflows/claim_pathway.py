@@ -18,6 +18,7 @@ from models.cases import CaseHold, CaseLink, CasePolicy
 from models.claims import ClaimStage as S
 from models.common import CaseKind
 from models.deadlines import DeadlineChangeView, LimitationRequest
+from models.litigation import DeemedService, DeemedServiceRequest
 from models.routes import (
     ROUTE_WORKFLOW_TYPES,
     AgreeEvaluation,
@@ -30,7 +31,7 @@ from models.routes import (
 from models.routes import RouteKind as R
 from workflows import claim_offers as offers
 from workflows import claim_routes as routes
-from workflows.activity_options import REGISTER_WRITE
+from workflows.activity_options import COMPUTATION, REGISTER_WRITE
 from workflows.case_kit import (
     PREVIOUS,
     SUPERVISING,
@@ -336,6 +337,23 @@ async def _meet_stocktakes(case, p: m.HoldStocktake, ctx: Context) -> list[Deadl
     return []
 
 
+async def _serve_offer(case, p: m.MakeOffer, ctx: Context) -> list[DeadlineChangeView]:
+    """An offer is made when served (CPR 36.7): on the day CPR 6.26 deems it served, computed by
+    the service activity from when and how it was sent, so the day lands in history. A Part 36
+    offer's relevant period runs from that day."""
+    offer = case.state.offers[-1]
+    request = DeemedServiceRequest(document="other", method=p.method, sent_at=p.sent_at)
+    served = await workflow.execute_local_activity(
+        "deemed_service",  # by name: the pathway table, read by the API too, imports no activity
+        request,
+        result_type=DeemedService,
+        summary=f"CPR 6.26: offer {offer.no} deemed served",
+        **COMPUTATION,
+    )
+    offers.served(case.state, offer, served.deemed_served_on)
+    return await _start_relevant_period(case, p, ctx)
+
+
 async def _start_relevant_period(case, p: m.MakeOffer | m.ChangeOffer, ctx: Context):
     """A Part 36 offer, or a change to better terms, starts a relevant period (CPR 36.5, 36.9)."""
     claim = case.state
@@ -346,7 +364,7 @@ async def _start_relevant_period(case, p: m.MakeOffer | m.ChangeOffer, ctx: Cont
     change = await case.book.set(
         offers.relevant_period_name(offer.no),
         ctx.action,
-        p.made_on if made else p.changed_on,
+        offer.made_on if made else p.changed_on,
         claim.owner,
         ctx.actor.id,
         rule=offers.RELEVANT_PERIOD,
@@ -705,14 +723,14 @@ STEPS: list[Step] = [
         m.MakeOffer,
         OFFERS_OPEN,
         S.NEGOTIATING,
-        "Offer or counter-offer made (Part 36: relevant period of 21 days or more)",
+        "Offer or counter-offer served, made when deemed served (CPR 36.7, 6.26; Part 36: 21 days or more)",
         offers.make_offer,
-        both(not_future("made_on"), offers.counter_valid, offers.relevant_period_long_enough),
+        both(offers.sent_in_the_past, offers.counter_valid, offers.relevant_period_long_enough),
         diverts=tuple(
             Divert(stage, "while a route runs", origins=frozenset({stage}))
             for stage in sorted(ROUTE_STAGES, key=list(S).index)
         ),
-        book=_start_relevant_period,
+        book=_serve_offer,
     ),
     ClaimStep(
         "request_offer_clarification",

@@ -29,9 +29,11 @@ from activities.calendar import (
     is_court_office_open,
     limitation,
 )
+from activities.court_service import ServiceActivities
 from activities.deadlines import CalendarActivities
 from models.deadline_policies import STANDARD
 from models.deadlines import DueRequest
+from models.litigation import DeemedServiceRequest
 from workflows.clock import end_of_london_day
 
 BST = timezone(timedelta(hours=1))
@@ -639,3 +641,18 @@ def test_cpr_36_8_2_clarification_of_a_part_36_offer_within_7_days_of_the_reques
     assert policy_due("part_36_clarification_due", date(2026, 10, 16)).due_on == date(2026, 10, 23)
     weekend = policy_due("part_36_clarification_due", date(2026, 10, 17))
     assert (weekend.due_on, weekend.flags) == (date(2026, 10, 24), [FLAG_ENDS_ON_NON_BUSINESS_DAY])
+
+
+def test_cpr_36_7_an_offer_is_made_when_deemed_served_under_cpr_6_26():
+    """A Part 36 offer is made when served (CPR 36.7): posted first class on Thu 19 Nov 2026,
+    the second day is a Saturday, so it is made on Mon 23 Nov; emailed at 10am that Thursday,
+    it is made that day; emailed after 4.30pm on Friday 20 Nov, on Monday 23 Nov."""
+    service = ServiceActivities()
+
+    def made_on(method: str, sent_at: datetime) -> date:
+        request = DeemedServiceRequest(document="other", method=method, sent_at=sent_at)
+        return service.deemed_service(request).deemed_served_on
+
+    assert made_on("first_class_post", datetime(2026, 11, 19, 17, 0, tzinfo=UTC)) == date(2026, 11, 23)
+    assert made_on("email", datetime(2026, 11, 19, 10, 0, tzinfo=UTC)) == date(2026, 11, 19)
+    assert made_on("email", datetime(2026, 11, 20, 16, 45, tzinfo=UTC)) == date(2026, 11, 23)

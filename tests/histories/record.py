@@ -17,6 +17,7 @@ from pathlib import Path
 
 from temporalio.api.enums.v1 import EventType
 
+from activities import calendar
 from fairway import db
 from models.claims import ClaimStage
 from tests.claim_paths import ROUTES, SAMPLES
@@ -116,7 +117,11 @@ async def claim_offers_and_settlement(fairway) -> str:
     await ok(http, ref, "record_payment", interim)
     await ok(http, ref, "hold_stocktake", SAMPLES["hold_stocktake"])
     today = datetime.now(UTC).date().isoformat()
-    offer = {"by": "defendant", "amount": "150000.00", "part_36": True, "made_on": today}
+    sent_on = datetime.now(UTC).date()
+    while not calendar.is_business_day(sent_on):  # so the offer is made (deemed served) by today
+        sent_on -= timedelta(days=1)
+    sent_at = f"{sent_on}T09:00:00+00:00"
+    offer = {"by": "defendant", "amount": "150000.00", "part_36": True, "sent_at": sent_at, "method": "email"}
     await ok(http, ref, "make_offer", offer)
     await ok(http, ref, "make_offer", offer | {"by": "claimant", "amount": "260000.00", "responds_to": 1})
     clarification = {"offer_no": 1, "requested_on": today, "question": "Is interest included?"}

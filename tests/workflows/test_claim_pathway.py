@@ -33,6 +33,7 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from temporalio import workflow
 
+from activities.court_service import ServiceActivities
 from activities.deadlines import CalendarActivities
 from models import cases
 from models import claims as m
@@ -41,6 +42,7 @@ from models.cases import CaseHold, CaseLink, CaseNote, CaseView
 from models.claims import ClaimStage as S
 from models.common import PEOPLE_ROLES, ActionMeta, Actor, AppliedAction, CaseKind, Role
 from models.deadlines import Deadline, DeadlineStatus, LadderStep
+from models.litigation import ServiceMethod
 from models.routes import (
     AgreeEvaluation,
     JoinSummit,
@@ -874,11 +876,19 @@ LOR = m.SendLetterOfResponse(sent_on=EVENT, liability=m.LiabilityPosition.ADMITT
 STOCKTAKE_HELD = m.HoldStocktake(
     held_on=EVENT, outcome=m.StocktakeOutcome.ACTION_AGREED, notes="quantum next"
 )
+# Emailed at 10am on EVENT, a Thursday: deemed served, so made, that day (CPR 6.26, 36.7).
+POSTED_AT = datetime.combine(EVENT, datetime.min.time(), UTC).replace(hour=17)
+EMAILED_AT = datetime.combine(EVENT, datetime.min.time(), UTC).replace(hour=10)
+EMAILED = {"sent_at": EMAILED_AT, "method": ServiceMethod.EMAIL}
+EMAILED_OFFER = {"made_on": EVENT, **EMAILED}
 PART_36 = m.MakeOffer(
-    by=m.Side.DEFENDANT, amount=D("200000.00"), part_36=True, made_on=EVENT, relevant_period_days=28
+    by=m.Side.DEFENDANT, amount=D("200000.00"), part_36=True, **EMAILED, relevant_period_days=28
 )
-ORDINARY = m.MakeOffer(by=m.Side.DEFENDANT, amount=D("200000.00"), made_on=EVENT, relevant_period_days=7)
-COUNTER = m.MakeOffer(by=m.Side.DEFENDANT, amount=D("220000.00"), made_on=EVENT, responds_to=1)
+ORDINARY = m.MakeOffer(by=m.Side.DEFENDANT, amount=D("200000.00"), **EMAILED, relevant_period_days=7)
+COUNTER = m.MakeOffer(by=m.Side.DEFENDANT, amount=D("220000.00"), **EMAILED, responds_to=1)
+POSTED = m.MakeOffer(
+    by=m.Side.DEFENDANT, amount=D("200000.00"), part_36=True, sent_at=POSTED_AT, method="first_class_post"
+)
 QUESTION = m.RequestOfferClarification(offer_no=1, requested_on=EVENT, question="Is interest included?")
 ASKED = [m.OfferClarification(question="Is interest included?", requested_on=day(-3))]
 ANSWER = m.ClarifyOffer(offer_no=1, answer="Yes, interest is included.", clarified_on=EVENT)
@@ -1234,7 +1244,7 @@ ACCEPTS: list[Accepts] = [
                     amount=D("200000.00"),
                     heads_of_loss=[],
                     part_36=True,
-                    made_on=EVENT,
+                    **EMAILED_OFFER,
                     responds_to=None,
                     relevant_period_days=28,
                 )
@@ -1246,9 +1256,39 @@ ACCEPTS: list[Accepts] = [
     Accepts(
         "make_offer",
         at(S.LETTER_OF_RESPONSE_SENT),
+        POSTED,
+        S.NEGOTIATING,
+        {
+            "offers": [
+                m.Offer(
+                    no=1,
+                    by=m.Side.DEFENDANT,
+                    amount=D("200000.00"),
+                    heads_of_loss=[],
+                    part_36=True,
+                    made_on=EVENT,  # the day it was posted, until its deemed service is computed
+                    sent_at=POSTED.sent_at,
+                    method="first_class_post",
+                    responds_to=None,
+                    relevant_period_days=21,
+                )
+            ]
+        },
+        # CPR 6.26: posted Thu 19 Nov, the second day is a Saturday, so served Mon 23 Nov; the
+        # relevant period runs 21 days from then.
+        book={STOCKTAKE: {"status": WAIVED}, PERIOD_1: new(date(2026, 12, 14), date(2026, 11, 23))},
+        later={
+            "offers.0.made_on": date(2026, 11, 23),
+            "offers.0.relevant_period_ends_on": date(2026, 12, 14),
+        },
+        label="posted: made when deemed served",
+    ),
+    Accepts(
+        "make_offer",
+        at(S.LETTER_OF_RESPONSE_SENT),
         ORDINARY,
         S.NEGOTIATING,
-        {"offers": [ordinary(by=m.Side.DEFENDANT, amount=D("200000.00"), heads_of_loss=[], made_on=EVENT)]},
+        {"offers": [ordinary(by=m.Side.DEFENDANT, amount=D("200000.00"), heads_of_loss=[], **EMAILED_OFFER)]},
         label="ordinary: no relevant period",
         book={STOCKTAKE: {"status": WAIVED}},
     ),
@@ -1261,10 +1301,38 @@ ACCEPTS: list[Accepts] = [
             "offers.0.status": "lapsed",
             "offers.0.closed_on": EVENT,
             "offers.1": ordinary(
-                2, by=m.Side.DEFENDANT, amount=D("220000.00"), heads_of_loss=[], made_on=EVENT, responds_to=1
+                2,
+                by=m.Side.DEFENDANT,
+                amount=D("220000.00"),
+                heads_of_loss=[],
+                **EMAILED_OFFER,
+                responds_to=1,
             ),
         },
         label="a counter-offer rejects an ordinary offer",
+    ),
+    Accepts(
+        "make_offer",
+        at(S.NEGOTIATING, offers=[ordinary()]),
+        COUNTER.model_copy(update={"sent_at": POSTED_AT, "method": ServiceMethod.FIRST_CLASS_POST}),
+        S.NEGOTIATING,
+        {
+            "offers.0.status": "lapsed",
+            "offers.0.closed_on": EVENT,
+            "offers.1": ordinary(
+                2,
+                by=m.Side.DEFENDANT,
+                amount=D("220000.00"),
+                heads_of_loss=[],
+                made_on=EVENT,
+                sent_at=POSTED_AT,
+                method="first_class_post",
+                responds_to=1,
+            ),
+        },
+        # Both on the day the counter-offer is deemed served, Mon 23 Nov (CPR 6.26, 36.7).
+        later={"offers.0.closed_on": date(2026, 11, 23), "offers.1.made_on": date(2026, 11, 23)},
+        label="a posted counter-offer rejects it when deemed served",
     ),
     Accepts(
         "make_offer",
@@ -1273,7 +1341,12 @@ ACCEPTS: list[Accepts] = [
         S.NEGOTIATING,
         {
             "offers.1": ordinary(
-                2, by=m.Side.DEFENDANT, amount=D("220000.00"), heads_of_loss=[], made_on=EVENT, responds_to=1
+                2,
+                by=m.Side.DEFENDANT,
+                amount=D("220000.00"),
+                heads_of_loss=[],
+                **EMAILED_OFFER,
+                responds_to=1,
             )
         },
         label="a counter-offer leaves a Part 36 offer open",
@@ -1286,7 +1359,7 @@ ACCEPTS: list[Accepts] = [
             stage,
             {
                 "offers": [
-                    ordinary(by=m.Side.DEFENDANT, amount=D("200000.00"), heads_of_loss=[], made_on=EVENT)
+                    ordinary(by=m.Side.DEFENDANT, amount=D("200000.00"), heads_of_loss=[], **EMAILED_OFFER)
                 ]
             },
             label=f"while a route runs: {stage}",
@@ -2098,7 +2171,10 @@ REFUSES: list[Refuses] = [
     ),
     # --- offers
     Refuses(
-        "make_offer", at(S.NEGOTIATING), PART_36.model_copy(update={"made_on": FUTURE}), "date_in_future"
+        "make_offer",
+        at(S.NEGOTIATING),
+        PART_36.model_copy(update={"sent_at": NOW + timedelta(minutes=1)}),
+        "date_in_future",
     ),
     Refuses(
         "make_offer",
@@ -2671,6 +2747,10 @@ def outside(monkeypatch) -> Outside:
     async def execute_local_activity_method(method, arg, **options):
         return getattr(calendar, method.__name__)(arg)
 
+    async def execute_local_activity(name, arg, *, result_type, **options):
+        assert name == "deemed_service", name
+        return result_type.model_validate(ServiceActivities().deemed_service(arg).model_dump())
+
     async def start_child_workflow(workflow_type, arg, *, id, parent_close_policy, **options):
         name = workflow_type if isinstance(workflow_type, str) else workflow_type.__qualname__
         record.calls.append(
@@ -2683,6 +2763,7 @@ def outside(monkeypatch) -> Outside:
     monkeypatch.setattr(workflow, "execute_activity", execute_activity)
     monkeypatch.setattr(workflow, "execute_activity_method", execute_activity_method)
     monkeypatch.setattr(workflow, "execute_local_activity_method", execute_local_activity_method)
+    monkeypatch.setattr(workflow, "execute_local_activity", execute_local_activity)
     monkeypatch.setattr(workflow, "start_child_workflow", start_child_workflow)
     monkeypatch.setattr(workflow, "upsert_search_attributes", lambda attributes: None)
     return record
@@ -2972,7 +3053,7 @@ def test_a_part_36_relevant_period_is_at_least_21_days():
 def test_counter_offers_lapse_ordinary_offers_but_not_part_36_ones():
     state = negotiating(ordinary(1), offer(2, by=m.Side.CLAIMANT), p2=period(2))
     claim_offers.make_offer(state, COUNTER, ctx())
-    claim_offers.make_offer(state, COUNTER.model_copy(update={"responds_to": 2, "made_on": TODAY}), ctx())
+    claim_offers.make_offer(state, COUNTER.model_copy(update={"responds_to": 2, "sent_at": NOW}), ctx())
     assert [(o.no, o.status, o.closed_on, o.responds_to) for o in state.offers] == [
         (1, "lapsed", EVENT, None),
         (2, "open", None, None),  # CPR 36.11(2): still open to acceptance
