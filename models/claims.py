@@ -462,6 +462,16 @@ class Settlement(BaseModel):
         return (self.damages if self.lump_sum is None else self.lump_sum) + self.claimant_costs
 
 
+class ProtocolDeparture(BaseModel):
+    """A possible breach of the Pre-Action Protocol, flagged for the handler to record: the court
+    weighs departures on costs (Practice Direction Pre-Action Conduct)."""
+
+    code: str
+    basis: str
+    on: date
+    explanation: str
+
+
 class Stocktake(BaseModel):
     held_on: date
     outcome: str  # a StocktakeOutcome; free text in claims recorded before the outcomes were typed
@@ -512,6 +522,7 @@ class ClaimState(CaseState):
     refused_settlements: list[Settlement] = []  # not approved by the court (CPR 21.10)
     payments: list[Payment] = []
     routes: list[RouteRecord] = []  # every resolution route tried, running or ended, and why
+    protocol_departures: list[ProtocolDeparture] = []  # possible breaches to record (PAP)
 
     def event_floor(self) -> EventFloor:
         return EventFloor(self.opening.incident_date, "incident")

@@ -30,6 +30,7 @@ from models.routes import (
 )
 from models.routes import RouteKind as R
 from workflows import claim_offers as offers
+from workflows import claim_protocol as protocol
 from workflows import claim_routes as routes
 from workflows.activity_options import COMPUTATION, REGISTER_WRITE
 from workflows.case_kit import (
@@ -258,6 +259,12 @@ def _court_decision(claim: m.ClaimState, p: m.RecordCourtApproval, ctx: Context)
 
 def _pay(claim: m.ClaimState, p: m.RecordPayment, ctx: Context) -> None:
     claim.payments.append(m.Payment(**p.model_dump()))
+
+
+def _issued(claim: m.ClaimState, p: RecordProceedingsIssued, ctx: Context) -> None:
+    """Litigation starts; an issue before the protocol's 4 months were up is flagged."""
+    protocol.record_early_issue(claim, p.issued_on)
+    routes.start_route(R.LITIGATION)(claim, p, ctx)
 
 
 def _link(claim: m.ClaimState, p: m.LinkCase, ctx: Context) -> None:
@@ -525,8 +532,8 @@ ROUTE_STEPS = [
         RecordProceedingsIssued,
         routes.LITIGATION_FROM,
         S.IN_LITIGATION,
-        "Proceedings issued: litigation under the CPR timetable begins",
-        routes.start_route(R.LITIGATION),
+        "Proceedings issued: litigation under the CPR timetable begins (early issue flagged, PAP)",
+        _issued,
         not_future("issued_on"),
         available=routes.litigation_allowed,
         after=_start_route,

@@ -656,3 +656,12 @@ def test_cpr_36_7_an_offer_is_made_when_deemed_served_under_cpr_6_26():
     assert made_on("first_class_post", datetime(2026, 11, 19, 17, 0, tzinfo=UTC)) == date(2026, 11, 23)
     assert made_on("email", datetime(2026, 11, 19, 10, 0, tzinfo=UTC)) == date(2026, 11, 19)
     assert made_on("email", datetime(2026, 11, 20, 16, 45, tzinfo=UTC)) == date(2026, 11, 23)
+
+
+def test_pap_no_proceedings_until_4_months_after_the_letter_of_claim_end_with_the_response():
+    """PAP (DOMAIN.md 1a): proceedings should not be issued until 4 months after the letter of
+    claim, the letter of response's own period: a letter of 31 Oct 2026 keeps the claimant from
+    issuing until after Sun 28 Feb 2027 (CPR 2.10, Dodds v Walker), a day flagged, not moved."""
+    bar = policy_due("letter_of_response_due", date(2026, 10, 31))
+    assert (bar.due_on, bar.flags) == (date(2027, 2, 28), [FLAG_ENDS_ON_NON_BUSINESS_DAY])
+    assert bar.extendable_to is None

@@ -602,3 +602,27 @@ async def test_the_experts_agenda_is_answered_in_21_days_and_agreed_in_7_more(fa
     await to_directions(http, ref)
     agreed = await agree_experts_agenda(http, ref)
     assert "receive_experts_agenda" in agreed["allowed_actions"], "the next discipline's agenda may follow"
+
+
+async def test_proceedings_issued_within_the_protocols_4_months_are_flagged_on_the_claim(fairway):
+    """PAP: no proceedings until 4 months after the letter of claim (unless limitation requires
+    it, PAP 1.6): the issue is recorded and flagged as a possible breach, never refused."""
+    http = fairway.http
+    claim_ref = (await open_claim(http))["state"]["ref"]
+    await claim_act(http, claim_ref, "receive_letter_of_claim", {"received_on": "2026-09-30"})
+    claim, _ = await issue(http, claim_ref, issued_on="2026-11-02")
+
+    assert claim["protocol_departures"] == [
+        {
+            "code": "issued_within_protocol_period",
+            "basis": "PAP: proceedings should not be issued until 4 months after the letter of claim",
+            "on": "2026-11-02",
+            "explanation": "Proceedings were issued on 2026-11-02, within the 4 months from the letter of "
+            "claim of 2026-09-30, which end on 2027-01-30: unless limitation required it (PAP 1.6), a "
+            "possible breach of the protocol to record for costs; if it did, the parties should agree a "
+            "stay while the investigation goes on.",
+        }
+    ]
+    protective = (await open_claim(http))["state"]["ref"]
+    claim, _ = await issue(http, protective)
+    assert [d["code"] for d in claim["protocol_departures"]] == ["issued_without_letter_of_claim"]

@@ -58,7 +58,7 @@ from models.routes import (
     SummitOutcome,
     SummitResult,
 )
-from workflows import case_kit, claim_offers, claim_pathway, claim_routes
+from workflows import case_kit, claim_offers, claim_pathway, claim_protocol, claim_routes
 from workflows.case_kit import PREVIOUS, Context
 from workflows.claim import ClaimWorkflow
 from workflows.clock import end_of_london_day, london_date
@@ -932,6 +932,34 @@ LINK = m.LinkCase(
 CLOSE = m.Close(outcome=m.ClosureOutcome.WITHDRAWN, summary="claimant withdrew")
 REOPEN = m.Reopen(reason="claimant reinstated the claim")
 CORRECT = m.CorrectDate(action="receive_letter_of_claim", corrected_date=day(-10), reason="misread stamp")
+
+
+def response_ended(status=OPEN_) -> Deadline:
+    """A letter of response whose 4 months from the letter of claim (PAP) ended on day(-2)."""
+    return deadline(
+        RESPONSE, day(-2), status, trigger="receive_letter_of_claim", trigger_date=date(2026, 7, 18)
+    )
+
+
+# PAP: no proceedings until 4 months after the letter of claim; flagged, not refused (PAP 1.6).
+WITHIN_PROTOCOL_PERIOD = m.ProtocolDeparture(
+    code="issued_within_protocol_period",
+    basis="PAP: proceedings should not be issued until 4 months after the letter of claim",
+    on=EVENT,
+    explanation=f"Proceedings were issued on {EVENT}, within the 4 months from the letter of claim of "
+    f"{day(-3)}, which end on {RESPONSE_DUE}: unless limitation required it (PAP 1.6), a possible breach "
+    "of the protocol to record for costs; if it did, the parties should agree a stay while the "
+    "investigation goes on.",
+)
+WITHOUT_LETTER_OF_CLAIM = m.ProtocolDeparture(
+    code="issued_without_letter_of_claim",
+    basis="PAP: proceedings should not be issued until 4 months after the letter of claim; PAP 3.13: the "
+    "letter of claim",
+    on=EVENT,
+    explanation=f"Proceedings were issued on {EVENT} with no letter of claim recorded: unless limitation "
+    "required it (PAP 1.6), a possible breach of the protocol to record for costs; if it did, the parties "
+    "should agree a stay while the investigation goes on.",
+)
 
 
 def started(kind: RouteKind, return_to: S, reason: str, n: int = 1, role: Role = Role.HANDLER) -> RouteRecord:
@@ -1815,7 +1843,10 @@ ACCEPTS: list[Accepts] = [
         at(S.NOTIFIED),
         ISSUED,
         S.IN_LITIGATION,
-        {"routes": [started(RouteKind.LITIGATION, S.NOTIFIED, ISSUED.reason)]},
+        {
+            "routes": [started(RouteKind.LITIGATION, S.NOTIFIED, ISSUED.reason)],
+            "protocol_departures": [WITHOUT_LETTER_OF_CLAIM],
+        },
         outside=(child("LitigationWorkflow", RouteKind.LITIGATION, claim_number="KB-2026-000123"),),
     ),
     Accepts(
@@ -1823,7 +1854,10 @@ ACCEPTS: list[Accepts] = [
         at(S.NOTIFIED, hold=HELD),
         ISSUED,
         S.IN_LITIGATION,
-        {"routes": [started(RouteKind.LITIGATION, S.NOTIFIED, ISSUED.reason)]},
+        {
+            "routes": [started(RouteKind.LITIGATION, S.NOTIFIED, ISSUED.reason)],
+            "protocol_departures": [WITHOUT_LETTER_OF_CLAIM],
+        },
         outside=(child("LitigationWorkflow", RouteKind.LITIGATION),),
         label="protectively, while on hold",
     ),
@@ -1832,9 +1866,22 @@ ACCEPTS: list[Accepts] = [
         at(S.IN_MEDIATION),
         ISSUED,
         S.IN_LITIGATION,
-        {"routes.1": started(RouteKind.LITIGATION, S.NEGOTIATING, ISSUED.reason)},
+        {
+            "routes.1": started(RouteKind.LITIGATION, S.NEGOTIATING, ISSUED.reason),
+            "protocol_departures": [WITHIN_PROTOCOL_PERIOD],
+        },
         outside=(child("LitigationWorkflow", RouteKind.LITIGATION),),
         label="during mediation",
+        book={STOCKTAKE: {"status": WAIVED}},
+    ),
+    Accepts(
+        "record_proceedings_issued",
+        at(S.NEGOTIATING, deadlines=with_deadlines(S.NEGOTIATING, response_ended(MET))),
+        ISSUED,
+        S.IN_LITIGATION,
+        {"routes": [started(RouteKind.LITIGATION, S.NEGOTIATING, ISSUED.reason)]},
+        outside=(child("LitigationWorkflow", RouteKind.LITIGATION),),
+        label="once the protocol's 4 months are up: nothing flagged",
         book={STOCKTAKE: {"status": WAIVED}},
     ),
     Accepts(
@@ -3739,3 +3786,20 @@ async def test_a_clarification_still_awaited_is_moot_once_the_offer_is_accepted(
     assert (state.deadlines[CLARIFY_1].status, state.deadlines[PERIOD_1].status) == (WAIVED, MET)
     assert state.deadlines[CLARIFY_1].changes[-1].reason == "offer 1 is accepted"
     assert state.deadlines[CLARIFY_1].basis.startswith("CPR 36.8(2)")
+
+
+# --- an early issue (PAP: no proceedings until 4 months after the letter of claim) -----------------
+
+
+@pytest.mark.parametrize(
+    ("issued_on", "code"),
+    [(RESPONSE_DUE, "issued_within_protocol_period"), (RESPONSE_DUE + timedelta(days=1), None)],
+    ids=["on the last day of the 4 months", "the day after"],
+)
+def test_an_issue_within_the_protocols_4_months_is_flagged(issued_on: date, code: str | None):
+    extended = response(DeadlineStatus.EXTENDED).model_copy(
+        update={"due_on": RESPONSE_DUE + timedelta(days=30)}
+    )
+    state = claim(S.INVESTIGATING, deadlines=with_deadlines(S.INVESTIGATING, extended))
+    departure = claim_protocol.early_issue(state, issued_on)
+    assert (departure and departure.code) == code, "an agreed extension of the response does not move the bar"
