@@ -8,7 +8,7 @@ Sources (see shared/DOMAIN.md section 1 and "Time engine"):
 - CPR 2.8 (counting days, clear days, the 5-day rule, court office closed), CPR 2.10
   (months are calendar months), CPR 6.2(b) ("business day"), CPR 6.14 and 6.26 (deemed
   service), CPR 7.5 (service of the claim form).
-- Limitation Act 1980 ss.11, 14, 28; Zoan v Rouamba [2000] 1 WLR 1509 (the day the
+- Limitation Act 1980 ss.11, 12, 13, 14, 28; Zoan v Rouamba [2000] 1 WLR 1509 (the day the
   cause of action accrues is excluded); Dodds v Walker [1981] 1 WLR 1027 (a period of
   months ends on the corresponding date, or the last day of a shorter month).
 - Family Law Reform Act 1969 s.9 (a person attains an age at the start of the birthday).
@@ -235,6 +235,40 @@ def compute_due(
         flags=flags,
         basis=rule.basis,
         explanation=f"{rule.basis}: {_describe_period(trigger, rule)} {ending}.",
+    )
+
+
+def agreed_extension_limit(
+    period_end: date,
+    extension_days: int,
+    end_rule: EndRule,
+    basis: str,
+    *,
+    court_office_closures: Iterable[date] = (),
+) -> DueDateResult:
+    """The latest date the parties may agree for an act whose rule lets them extend its period
+    by up to ``extension_days`` (CPR 15.5(1): a defence, by up to 28 days).
+
+    The extension is of "the period ... specified in rule 15.4", so it counts from that
+    period's own end (``period_end``, the day before any end rule moved it), never from a day
+    CPR 2.8(5) moved it to past a closed court office: a defence due on Christmas Day and
+    filed in time on the next open day may be extended to 22 January, not 26. The extended
+    period's end is itself subject to the rule's end rule (CPR 2.8(5) again).
+    """
+    if extension_days < 0:
+        raise ValueError(f"an extension cannot be negative, got {extension_days}")
+    rule = PeriodRule(extension_days, "days", True, False, end_rule, basis)
+    unadjusted = period_end + timedelta(days=extension_days)
+    latest, flags, ending = _apply_end_rule(unadjusted, rule, set(court_office_closures))
+    return DueDateResult(
+        due_date=latest,
+        unadjusted_date=unadjusted,
+        flags=flags,
+        basis=basis,
+        explanation=(
+            f"{basis}: up to {extension_days} days more by agreement, counted from the end of the "
+            f"period on {_fmt(period_end)}, {ending}."
+        ),
     )
 
 
@@ -510,6 +544,70 @@ def _after_death(
             f"representative's knowledge, ending on {_fmt(new_date)}."
         ),
     )
+
+
+def fatal_accidents_limitation(
+    incident_date: date,
+    death_date: date,
+    date_of_knowledge: date | None = None,
+    claimant_date_of_birth: date | None = None,
+    protected_party_lacks_capacity: bool = False,
+    standstill_until: date | None = None,
+    *,
+    dependants_knowledge: date | None = None,
+) -> LimitationResult:
+    """The last day to issue the dependants' claim under the Fatal Accidents Act 1976.
+
+    - s.12(1): no such action lies if, when they died, the injured person could no longer
+      have brought their own claim; their s.11 period is taken without s.33. So a death
+      after that period expired keeps its expired date, and the explanation says why.
+    - s.12(2): otherwise 3 years from the later of the death and the date of knowledge
+      (s.14) of the person for whose benefit the action is brought. The death day is
+      excluded like an accrual day (Zoan v Rouamba), so the date is the anniversary.
+    - s.13(1): with several dependants, s.12(2)(b) applies to each separately: give the
+      earliest dependant's knowledge, which gives the first date on which any of them can
+      be shut out (s.13(2)). A dependant's own disability (s.12(3) applies s.28) can only
+      give that dependant longer.
+    - A standstill agreement moves the working date as it does for the injured person's claim.
+    """
+    if death_date < incident_date:
+        raise ValueError("the death cannot be before the incident")
+    # A standstill in force at the death means the injured person could still have sued.
+    injured_persons = limitation(
+        incident_date,
+        date_of_knowledge,
+        claimant_date_of_birth,
+        protected_party_lacks_capacity,
+        standstill_until,
+    )
+    expired = injured_persons.limitation_date
+    if expired is not None and death_date > expired:
+        result = LimitationResult(
+            status="date",
+            limitation_date=expired,
+            basis="LA 1980 s.12(1)",
+            explanation=(
+                f"LA 1980 s.12(1): the injured person died on {_fmt(death_date)}, after their own "
+                f"period ended on {_fmt(expired)}, so no Fatal Accidents Act claim can be brought."
+            ),
+        )
+    else:
+        start = max(death_date, dependants_knowledge or death_date)
+        ends = add_years(start, LIMITATION_YEARS)
+        knowledge = "the death" if start == death_date else f"a dependant's knowledge on {_fmt(start)}"
+        result = LimitationResult(
+            status="date",
+            limitation_date=ends,
+            basis="LA 1980 s.12(2)",
+            explanation=(
+                f"LA 1980 s.12(2): the dependants' Fatal Accidents Act claim must be issued within "
+                f"3 years of the later of the death on {_fmt(death_date)} and the dependant's date "
+                f"of knowledge; from {knowledge} that ends on {_fmt(ends)}."
+            ),
+        )
+    if standstill_until is not None:
+        result = _with_standstill(result, standstill_until)
+    return _warn_if_court_closed(result)
 
 
 def _with_standstill(result: LimitationResult, standstill_until: date) -> LimitationResult:

@@ -35,22 +35,42 @@ class CalendarActivities:
                 basis=rule.basis,
             ),
         )
+        extendable_to = None
+        if rule.max_extension_days is not None:
+            limit = calendar.agreed_extension_limit(
+                result.unadjusted_date, rule.max_extension_days, period.end_rule, rule.basis
+            )
+            extendable_to = limit.due_date
         return DueResult(
             due_on=result.due_date,
             due_at=calendar.end_of_london_day(result.due_date),
             flags=result.flags,
             explanation=result.explanation,
+            extendable_to=extendable_to,
         )
 
     @activity.defn
     def compute_limitation(self, request: LimitationRequest) -> DueResult:
-        result = calendar.limitation(
-            request.incident_date,
-            request.date_of_knowledge,
-            request.claimant_date_of_birth,
-            request.protected_party,
-            request.standstill_until,
-        )
+        if request.dependants:
+            result = calendar.fatal_accidents_limitation(
+                request.incident_date,
+                request.death_date,
+                request.date_of_knowledge,
+                request.claimant_date_of_birth,
+                request.protected_party,
+                request.standstill_until,
+                dependants_knowledge=request.dependants_knowledge,
+            )
+        else:
+            result = calendar.limitation(
+                request.incident_date,
+                request.date_of_knowledge,
+                request.claimant_date_of_birth,
+                request.protected_party,
+                request.standstill_until,
+                request.death_date,
+                personal_representative_knowledge=request.personal_representative_knowledge,
+            )
         if result.status == "suspended":
             return DueResult(due_on=None, due_at=None, suspended=True, explanation=result.explanation)
         return DueResult(

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from models.cases import (  # the actions every kind has, the claim among them
     CaseCarried,
@@ -25,6 +25,7 @@ from models.common import (
     broken_rule,
     case_workflow_id,
 )
+from models.litigation import ServiceMethod
 from models.routes import RouteRecord
 
 
@@ -95,6 +96,31 @@ class ClaimantFirm(RequestBody):
     name: str = Field(min_length=1, max_length=200)
 
 
+class Death(RequestBody):
+    """The injured person's death. The estate's claim then runs from it (Limitation Act 1980
+    s.11(5)), and a claim for the dependants under the Fatal Accidents Act 1976 has its own
+    limitation (s.12)."""
+
+    died_on: date
+    personal_representative_knowledge: date | None = Field(
+        None, description="LA 1980 s.11(5)(b): when a personal representative first knew, if later"
+    )
+    fatal_accidents_claim: bool = Field(
+        False, description="the dependants claim under the Fatal Accidents Act 1976 (LA 1980 s.12)"
+    )
+    dependants_knowledge: date | None = Field(
+        None, description="LA 1980 s.12(2)(b), s.13: the earliest date a dependant knew, if later"
+    )
+
+    @model_validator(mode="after")
+    def _dependants_claim(self) -> Death:
+        if self.dependants_knowledge is not None and not self.fatal_accidents_claim:
+            raise broken_rule(
+                "no_dependants_claim", "a dependant's date of knowledge needs a Fatal Accidents Act claim"
+            )
+        return self
+
+
 class ClaimOpening(RequestBody):
     scheme: Scheme
     defendant: Defendant
@@ -106,6 +132,7 @@ class ClaimOpening(RequestBody):
     allegations: str = Field(min_length=1, max_length=10_000)
     handler: str = Field(min_length=1, max_length=100, description="actor id of the handler")
     team: str = Field("claims", min_length=1, max_length=60, description="whose supervisors are told")
+    death: Death | None = Field(None, description="the claimant died: the claim is the estate's")
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> ClaimOpening:
@@ -113,6 +140,8 @@ class ClaimOpening(RequestBody):
             raise broken_rule("dates_out_of_order", "the claimant's date of birth is after the incident date")
         if self.date_of_knowledge and self.date_of_knowledge < self.incident_date:
             raise broken_rule("dates_out_of_order", "the date of knowledge is before the incident date")
+        if self.death and self.death.died_on < self.incident_date:
+            raise broken_rule("dates_out_of_order", "the claimant's death is before the incident date")
         return self
 
 
@@ -223,11 +252,16 @@ class Side(StrEnum):
 
 
 class MakeOffer(RequestBody):
+    """An offer to settle, served on the other side. It is made when served (CPR 36.7), on the
+    day CPR 6.26 deems it served: the case computes that day from when and how it was sent."""
+
     by: Side
     amount: Money
     heads_of_loss: list[str] = []
     part_36: bool = False
-    made_on: date
+    # Aware, as every instant a request reports: the cut-off is 4.30pm London time.
+    sent_at: AwareDatetime = Field(description="when posted, delivered or sent; the 4.30pm cut-off applies")
+    method: ServiceMethod
     responds_to: int | None = Field(None, description="offer number this counters")
     relevant_period_days: int = Field(
         21, ge=1, le=3_650, description="Part 36 only: at least 21 days (CPR 36.5)"
@@ -363,7 +397,11 @@ class Offer(BaseModel):
     amount: Money
     heads_of_loss: list[str]
     part_36: bool
+    # Made when served (CPR 36.7): the day CPR 6.26 deems it served, once computed from when and
+    # how it was sent (the day it was sent until then, within the step that makes it).
     made_on: date
+    sent_at: datetime | None = None
+    method: ServiceMethod | None = None
     responds_to: int | None
     status: OfferStatus = "open"
     closed_on: date | None = None  # the last day it was open for acceptance
@@ -414,6 +452,16 @@ class Settlement(BaseModel):
         return (self.damages if self.lump_sum is None else self.lump_sum) + self.claimant_costs
 
 
+class ProtocolDeparture(BaseModel):
+    """A possible breach of the Pre-Action Protocol, flagged for the handler to record: the court
+    weighs departures on costs (Practice Direction Pre-Action Conduct)."""
+
+    code: str
+    basis: str
+    on: date
+    explanation: str
+
+
 class Stocktake(BaseModel):
     held_on: date
     outcome: str  # a StocktakeOutcome; free text in claims recorded before the outcomes were typed
@@ -457,12 +505,14 @@ class ClaimState(CaseState):
     liability: LiabilityPosition | None = None
     apology_given: bool | None = None
     standstill_until: date | None = None
+    death: Death | None = None  # the injured person's, from the opening or recorded later
     stocktakes: list[Stocktake] = []
     offers: list[Offer] = []
     settlement: Settlement | None = None
     refused_settlements: list[Settlement] = []  # not approved by the court (CPR 21.10)
     payments: list[Payment] = []
     routes: list[RouteRecord] = []  # every resolution route tried, running or ended, and why
+    protocol_departures: list[ProtocolDeparture] = []  # possible breaches to record (PAP)
 
     def event_floor(self) -> EventFloor:
         return EventFloor(self.opening.incident_date, "incident")

@@ -41,10 +41,18 @@ def _protocol(name: str, title: str, basis: str, period: Period, warn_days: floa
 
 FLAG_ONLY = "protocol_flag_only"  # Pre-Action Protocol periods are flagged, not moved
 
+# CPR 15.5(1): the parties may agree up to 28 days more for the defence; longer needs the court.
+AGREED_DEFENCE_EXTENSION_DAYS = 28
+
 # PAP section 6 asks the parties to take stock before issue but sets no period (DOMAIN.md 1a).
 STOCKTAKE_PERIOD = Period(amount=28, unit="days")  # unconfirmed: our own target, not the protocol's
 # A summit needs our valuation of each claim in it; no published period (DOMAIN.md 2a).
 SUMMIT_VALUATION_PERIOD = Period(amount=14, unit="days")  # unconfirmed: our own target
+
+# Escalate as limitation nears, while a protective issue and stay are still possible.
+LIMITATION_LADDER = Ladder(
+    warn_before_seconds=180 * DAY, supervisor_before_seconds=90 * DAY, head_of_service_after_seconds=-30 * DAY
+)
 
 STANDARD_RULES = [
     DeadlineRule(
@@ -87,10 +95,19 @@ STANDARD_RULES = [
         name="defence_due",
         title="Defence",
         kind=DeadlineKind.COURT,
-        basis="CPR 15.4: 14 days after service of the particulars, 28 if service was acknowledged",
+        basis="CPR 15.4(1)(b): 28 days after service of the particulars, service having been acknowledged",
         period=Period(amount=28, unit="days", end_rule="court_office_rolls_forward"),
         ladder=Ladder(warn_before_seconds=7 * DAY, head_of_service_after_seconds=2 * DAY),
-        max_extension_days=28,  # CPR 15.5: longer needs the court
+        max_extension_days=AGREED_DEFENCE_EXTENSION_DAYS,
+    ),
+    DeadlineRule(
+        name="defence_due_without_acknowledgment",
+        title="Defence (no acknowledgment of service filed)",
+        kind=DeadlineKind.COURT,
+        basis="CPR 15.4(1)(a): 14 days after service of the particulars, if service is not acknowledged",
+        period=Period(amount=14, unit="days", end_rule="court_office_rolls_forward"),
+        ladder=Ladder(warn_before_seconds=5 * DAY, head_of_service_after_seconds=2 * DAY),
+        max_extension_days=AGREED_DEFENCE_EXTENSION_DAYS,
     ),
     DeadlineRule(
         name="part_36_relevant_period",
@@ -100,6 +117,16 @@ STANDARD_RULES = [
         period=Period(amount=21, unit="days"),
         # Warn while the offer can still be accepted without costs consequences (CPR 36.13).
         ladder=Ladder(warn_before_seconds=7 * DAY, head_of_service_after_seconds=2 * DAY),
+    ),
+    DeadlineRule(
+        name="part_36_clarification_due",
+        title="Part 36 offer: clarification given",
+        kind=DeadlineKind.COURT,
+        basis="CPR 36.8(2): the offeror clarifies within 7 days of receiving the request, or the "
+        "offeree may apply for an order that it does",
+        # Not an act at the court office: the day is flagged, never moved (CPR 2.8(5)).
+        period=Period(amount=7, unit="days", end_rule=FLAG_ONLY),
+        ladder=Ladder(warn_before_seconds=2 * DAY, head_of_service_after_seconds=2 * DAY),
     ),
     DeadlineRule(
         name="stocktake_due",
@@ -113,14 +140,17 @@ STANDARD_RULES = [
         name="limitation",
         title="Limitation",
         kind=DeadlineKind.STATUTORY,
-        basis="Limitation Act 1980 ss.11, 14, 28",
+        basis="Limitation Act 1980 ss.11, 14, 28; s.11(5) once the claimant has died",
         limitation=True,
-        # Escalate as limitation nears, while a protective issue and stay are still possible.
-        ladder=Ladder(
-            warn_before_seconds=180 * DAY,
-            supervisor_before_seconds=90 * DAY,
-            head_of_service_after_seconds=-30 * DAY,
-        ),
+        ladder=LIMITATION_LADDER,
+    ),
+    DeadlineRule(
+        name="fatal_accidents_limitation",
+        title="Limitation of the dependants' Fatal Accidents Act claim",
+        kind=DeadlineKind.STATUTORY,
+        basis="Limitation Act 1980 ss.12, 13, 14: 3 years from the death or a dependant's knowledge",
+        limitation=True,
+        ladder=LIMITATION_LADDER,
     ),
 ]
 
@@ -139,7 +169,9 @@ def _agreed_date(
     )
 
 
-def _court(name: str, title: str, basis: str, period: Period, warn_days: float) -> DeadlineRule:
+def _court(
+    name: str, title: str, basis: str, period: Period, warn_days: float, max_extension_days: int | None = None
+) -> DeadlineRule:
     return DeadlineRule(
         name=name,
         title=title,
@@ -147,6 +179,7 @@ def _court(name: str, title: str, basis: str, period: Period, warn_days: float) 
         basis=basis,
         period=period,
         ladder=Ladder(warn_before_seconds=warn_days * DAY, head_of_service_after_seconds=2 * DAY),
+        max_extension_days=max_extension_days,
     )
 
 
@@ -161,10 +194,12 @@ LITIGATION_RULES = [
     _court(
         "claim_form_service_due",
         "Claim form served (the claimant's step)",
-        "CPR 7.5(1): the step must be taken before midnight on the calendar day 4 months after issue",
+        "CPR 7.5(1): the step must be taken before midnight on the calendar day 4 months after issue; "
+        "only the court extends it (CPR 7.6)",
         # Service is not an act at the court office: the day is flagged, never moved (CPR 2.8(5)).
         Period(amount=4, unit="months", end_rule=FLAG_ONLY),
         14,
+        max_extension_days=0,  # CPR 7.6: the court's order moves it (record_court_order), not an agreement
     ),
     _court_date(
         "claim_form_service_required_by_notice",
@@ -200,6 +235,23 @@ LITIGATION_RULES = [
     _court_date("disclosure_due", "Disclosure", DIRECTIONS_ORDER, 14),
     _court_date("witness_statements_due", "Witness statements exchanged", DIRECTIONS_ORDER, 14),
     _court_date("expert_reports_due", "Expert reports exchanged", DIRECTIONS_ORDER, 14),
+    _court(
+        "experts_agenda_response_due",
+        "Our answer to the draft agenda for the experts' discussion",
+        f"{DIRECTIONS_ORDER}: within 21 days of receiving the claimant's draft agenda, agree it or "
+        "propose amendments",
+        # Not an act at the court office: the day is flagged, never moved (CPR 2.8(5)).
+        Period(amount=21, unit="days", end_rule=FLAG_ONLY),
+        5,
+    ),
+    _court(
+        "experts_agenda_agreement_due",
+        "Experts' agenda agreed",
+        f"{DIRECTIONS_ORDER}: 7 days after amendments are proposed, the parties use their best "
+        "endeavours to agree the agenda",
+        Period(amount=7, unit="days", end_rule=FLAG_ONLY),
+        2,
+    ),
     _court_date("experts_joint_statement_due", "Experts' joint statement", DIRECTIONS_ORDER, 7),
     _court_date("pre_trial_review", "Pre-trial review", DIRECTIONS_ORDER, 7),
     _court_date("trial_window_opens", "Trial window opens", DIRECTIONS_ORDER, 28),

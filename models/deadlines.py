@@ -136,6 +136,9 @@ class Deadline(BaseModel):
     due_on: date | None
     due_at: datetime | None  # None while suspended (a protected party's limitation)
     original_due_on: date | None = None
+    # The latest due date an agreement may give it, computed with it from its period's own end
+    # (CPR 15.5); None: its rule's limit counts from original_due_on, or there is none.
+    extendable_to: date | None = None
     warn_at: datetime | None = None
     supervisor_at: datetime | None = None
     head_of_service_at: datetime | None = None
@@ -174,6 +177,7 @@ class DueResult(BaseModel):
     flags: list[str] = []
     explanation: str = ""
     suspended: bool = False
+    extendable_to: date | None = None  # the latest date the parties may agree (CPR 15.5)
 
 
 class LimitationRequest(BaseModel):
@@ -182,6 +186,11 @@ class LimitationRequest(BaseModel):
     claimant_date_of_birth: date | None
     protected_party: bool
     standstill_until: date | None
+    death_date: date | None = None  # LA 1980 s.11(5): the estate's claim runs from the death
+    personal_representative_knowledge: date | None = None
+    # LA 1980 s.12: the dependants' own claim under the Fatal Accidents Act 1976, not the estate's
+    dependants: bool = False
+    dependants_knowledge: date | None = None
 
 
 class Escalation(BaseModel):

@@ -3,7 +3,8 @@
 The claimant issues and serves; the trust (through NHS Resolution) acknowledges service and
 defends; the court sets the rest by notice and order. Dates the CPR fixes are computed by the
 calendar (claim form service CPR 7.5, particulars CPR 7.4, acknowledgment CPR 10.3, defence
-CPR 15.4); dates the court sets are entered from its notice or order (DOMAIN.md 1c).
+CPR 15.4(1)(a) and (b)); dates the court sets are entered from its notice or order, an extension
+of time for service of the claim form among them (CPR 7.6) (DOMAIN.md 1c).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class ServiceMethod(StrEnum):
 class CourtDate(StrEnum):
     """Dates a court order can set or move: each is a deadline of that name in the book."""
 
+    CLAIM_FORM_SERVICE = "claim_form_service_due"  # CPR 7.6: the court extends time for service
     DEFENCE = "defence_due"  # an extension beyond the 28 days the parties may agree (CPR 15.5)
     DIRECTIONS_QUESTIONNAIRE = "directions_questionnaire_due"
     CASE_MANAGEMENT_CONFERENCE = "case_management_conference"
@@ -179,6 +181,26 @@ class ListTrial(RequestBody):
     notified_on: date
 
 
+class ReceiveExpertsAgenda(RequestBody):
+    """The claimant's draft agenda for the experts' discussion, served on us (Model Directions for
+    Clinical Negligence Cases): we agree it or propose amendments within 21 days."""
+
+    received_on: date
+    discipline: str = Field(min_length=1, max_length=100, description="whose experts will discuss it")
+
+
+class RespondToExpertsAgenda(RequestBody):
+    """Our answer to the draft agenda: agreed as drafted, or amendments proposed, after which the
+    parties have 7 days to agree it (Model Directions)."""
+
+    sent_on: date
+    amendments_proposed: bool
+
+
+class AgreeExpertsAgenda(RequestBody):
+    agreed_on: date
+
+
 class TrialHeld(RequestBody):
     held_on: date
     notes: str = Field("", max_length=5_000)
@@ -279,6 +301,16 @@ class StayRecord(BaseModel):
     lift_reason: str | None = None
 
 
+class ExpertsAgenda(BaseModel):
+    """One agenda for an experts' discussion, from the claimant's draft to its agreement."""
+
+    discipline: str
+    received_on: date
+    responded_on: date | None = None
+    amendments_proposed: bool | None = None
+    agreed_on: date | None = None
+
+
 class LitigationDetails(BaseModel):
     issued_on: date
     court: str
@@ -306,6 +338,7 @@ class LitigationDetails(BaseModel):
     default_judgment_on: date | None = None
     default_judgment_set_aside_on: date | None = None
     complied: dict[str, date] = {}
+    experts_agendas: list[ExpertsAgenda] = []  # the latest is the one in hand
     orders: list[CourtOrderRecord] = []
     stays: list[StayRecord] = []
 

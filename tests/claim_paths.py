@@ -32,6 +32,11 @@ SAMPLES: dict[str, dict] = {
         "until": "2027-12-31",
         "terms": "no limitation point",
     },
+    "record_death": {
+        "died_on": "2026-05-01",
+        "fatal_accidents_claim": True,
+        "dependants_knowledge": "2026-06-01",
+    },
     "send_letter_of_response": {"sent_on": "2026-07-15", "liability": "admitted", "apology_given": True},
     "hold_stocktake": {
         "held_on": "2026-08-01",
@@ -43,7 +48,8 @@ SAMPLES: dict[str, dict] = {
         "amount": "250000.00",
         "heads_of_loss": ["pain"],
         "part_36": True,
-        "made_on": "2026-08-10",
+        "sent_at": "2026-08-10T10:00:00+01:00",
+        "method": "email",
     },
     "request_offer_clarification": {
         "offer_no": 1,

@@ -307,13 +307,18 @@ def extension_refusal(
         return "extension_not_later", f"the new due time must be after the current one ({deadline.due_on})"
     rule = ctx.policy.deadlines.rules.get(deadline.rule or deadline.name)
     limit = rule.max_extension_days if rule else None
-    new_on = new_on or london_date(new_at)
-    if limit is not None and deadline.original_due_on and (new_on - deadline.original_due_on).days > limit:
-        return (
-            "extension_too_long",
-            f"{name} may be extended by agreement by at most {limit} days; longer needs the court",
-        )
-    return None
+    latest = deadline.extendable_to  # computed with the deadline, from its period's own end
+    if limit is not None and latest is None and deadline.original_due_on:
+        latest = deadline.original_due_on + timedelta(days=limit)  # a date entered, not computed
+    if latest is None or (new_on or london_date(new_at)) <= latest:
+        return None
+    if limit == 0:
+        return "extension_too_long", f"{name} cannot be extended by agreement: only a court order moves it"
+    return (
+        "extension_too_long",
+        f"{name} may be extended by agreement by at most {limit} days from the end of its period, "
+        f"to {latest}; longer needs the court",
+    )
 
 
 def _extension_later(state: CaseState, p: ExtendDeadline, ctx: Context):

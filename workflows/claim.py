@@ -61,6 +61,7 @@ class ClaimWorkflow(CaseWorkflow):
             owner=opening.handler,
             team=opening.team,
             opening=opening,
+            death=opening.death,
             opened_at=now,
             updated_at=now,
         )
@@ -71,11 +72,10 @@ class ClaimWorkflow(CaseWorkflow):
     async def on_open(self, input: m.ClaimInput) -> None:
         claim, actor = self.state, input.opened_by.actor.id
         today = london_date(claim.opened_at)
-        request = pathway.limitation_request(claim)
-        # Both computed at once: one round of local activities in the opening's task, not two.
+        # Computed at once: one round of local activities in the opening's task, not several.
         await asyncio.gather(
             self.book.set(pathway.REVIEW, "open_claim", today, claim.owner, actor),
-            self.book.set_limitation(request, "open_claim", claim.owner, actor),
+            pathway.set_limitations(self, "open_claim", actor),
         )
 
     async def on_stage_arrival(self, step: Step, payload: Any, ctx: Context) -> list[DeadlineChangeView]:

@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from models import claims as m
+from models.common import date_refusal
+from workflows.clock import london_date
 
 if TYPE_CHECKING:
     from workflows.case_kit import Context
@@ -22,12 +24,21 @@ def find_offer(claim: m.ClaimState, no: int) -> m.Offer | None:
 PART_36_MIN_DAYS = 21  # CPR 36.5(1)(c)
 CLARIFICATION_DAYS = 7  # CPR 36.8(1): clarification may be asked within 7 days of the offer
 RELEVANT_PERIOD = "part_36_relevant_period"
+CLARIFICATION = "part_36_clarification_due"  # CPR 36.8(2): 7 days from the request
 LIVE_OFFER = ("open", "withdrawal_pending", "change_pending")  # open for acceptance
 OFFER_ACTIONS = frozenset({"make_offer", "change_offer"})
 
 
 def relevant_period_name(offer_no: int) -> str:
     return f"{RELEVANT_PERIOD}_offer_{offer_no}"
+
+
+def clarification_name(offer_no: int) -> str:
+    return f"{CLARIFICATION}_offer_{offer_no}"
+
+
+def clarification_awaited(offer: m.Offer) -> bool:
+    return any(c.answer is None for c in offer.clarifications)
 
 
 def relevant_period(claim: m.ClaimState, offer: m.Offer):
@@ -161,7 +172,7 @@ def clarification_outstanding(claim: m.ClaimState, payload: m.ClarifyOffer, ctx:
     offer = find_offer(claim, payload.offer_no)
     if offer is None:
         return "unknown_offer", f"there is no offer {payload.offer_no}"
-    if not any(c.answer is None for c in offer.clarifications):
+    if not clarification_awaited(offer):
         return "no_clarification_requested", f"no clarification of offer {offer.no} is awaited"
     return None
 
@@ -188,21 +199,38 @@ def matches_accepted_offer(claim: m.ClaimState, payload: m.RecordSettlement, ctx
     return None
 
 
+def sent_in_the_past(claim: m.ClaimState, p: m.MakeOffer, ctx: Context):
+    """An offer is recorded once sent: not in the future, nor before the incident."""
+    if p.sent_at > ctx.now:
+        return "date_in_future", f"sent_at {p.sent_at} is in the future"
+    return date_refusal("sent_at", london_date(p.sent_at), ctx.today, claim.event_floor())
+
+
 def make_offer(claim: m.ClaimState, p: m.MakeOffer, ctx: Context) -> None:
     if p.responds_to is not None:
         countered = find_offer(claim, p.responds_to)
         # A counter-offer rejects an ordinary offer; a Part 36 offer stays open (CPR 36.11(2)).
         if not countered.part_36:
-            countered.status, countered.closed_on = "lapsed", p.made_on
+            countered.status, countered.closed_on = "lapsed", london_date(p.sent_at)
     terms = p.model_dump(exclude={"responds_to", "relevant_period_days"})
     claim.offers.append(
         m.Offer(
             no=len(claim.offers) + 1,
             **terms,
+            made_on=london_date(p.sent_at),  # until its deemed service is computed (claim_pathway.py)
             responds_to=p.responds_to,
             relevant_period_days=p.relevant_period_days if p.part_36 else None,
         )
     )
+
+
+def served(claim: m.ClaimState, offer: m.Offer, on: date) -> None:
+    """The offer is made on the day it is deemed served (CPR 36.7); an ordinary offer it counters
+    was rejected that day."""
+    offer.made_on = on
+    countered = find_offer(claim, offer.responds_to) if offer.responds_to is not None else None
+    if countered is not None and not countered.part_36 and countered.status == "lapsed":
+        countered.closed_on = on
 
 
 def withdraw_offer(claim: m.ClaimState, p: m.WithdrawOffer, ctx: Context) -> None:

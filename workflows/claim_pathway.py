@@ -18,6 +18,7 @@ from models.cases import CaseHold, CaseLink, CasePolicy
 from models.claims import ClaimStage as S
 from models.common import CaseKind
 from models.deadlines import DeadlineChangeView, LimitationRequest
+from models.litigation import DeemedService, DeemedServiceRequest
 from models.routes import (
     ROUTE_WORKFLOW_TYPES,
     AgreeEvaluation,
@@ -29,8 +30,9 @@ from models.routes import (
 )
 from models.routes import RouteKind as R
 from workflows import claim_offers as offers
+from workflows import claim_protocol as protocol
 from workflows import claim_routes as routes
-from workflows.activity_options import REGISTER_WRITE
+from workflows.activity_options import COMPUTATION, REGISTER_WRITE
 from workflows.case_kit import (
     PREVIOUS,
     SUPERVISING,
@@ -78,6 +80,7 @@ CLAIM_ACK = "letter_of_claim_acknowledgment_due"
 RESPONSE = "letter_of_response_due"
 REVIEW = "case_review_due"
 LIMITATION = "limitation"
+DEPENDANTS_LIMITATION = "fatal_accidents_limitation"  # LA 1980 s.12, beside the estate's
 STOCKTAKE = "stocktake_due"
 
 # Most claim steps wait while the claim is on hold; those that do not say hold="any".
@@ -100,6 +103,12 @@ def _records_not_requested(claim: m.ClaimState):
     due = claim.deadlines.get(RECORDS)
     if due is not None and due.live:
         return "records_already_requested", f"health records were requested, due {due.due_on}"
+    return None
+
+
+def _death_not_recorded(claim: m.ClaimState):
+    if claim.death is not None:
+        return "death_already_recorded", f"the claimant's death on {claim.death.died_on} is recorded"
     return None
 
 
@@ -218,6 +227,10 @@ def _standstill(claim: m.ClaimState, p: m.RecordStandstill, ctx: Context) -> Non
     claim.standstill_until = p.until
 
 
+def _died(claim: m.ClaimState, p: m.Death, ctx: Context) -> None:
+    claim.death = p
+
+
 def _send_response(claim: m.ClaimState, p: m.SendLetterOfResponse, ctx: Context) -> None:
     claim.liability = p.liability
     claim.apology_given = p.apology_given
@@ -249,25 +262,50 @@ def _pay(claim: m.ClaimState, p: m.RecordPayment, ctx: Context) -> None:
     claim.payments.append(m.Payment(**p.model_dump()))
 
 
+def _issued(claim: m.ClaimState, p: RecordProceedingsIssued, ctx: Context) -> None:
+    """Litigation starts; an issue before the protocol's 4 months were up is flagged."""
+    protocol.record_early_issue(claim, p.issued_on)
+    routes.start_route(R.LITIGATION)(claim, p, ctx)
+
+
 # --- what steps do to the deadline book (run by the claim's workflow) ---------------------
 
 
-def limitation_request(claim: m.ClaimState) -> LimitationRequest:
-    opening = claim.opening
+def limitation_request(claim: m.ClaimState, dependants: bool = False) -> LimitationRequest:
+    """What limitation is computed from: the injured person's claim (the estate's once they
+    have died, LA 1980 s.11(5)) or, with `dependants`, the Fatal Accidents Act claim (s.12)."""
+    opening, death = claim.opening, claim.death
     return LimitationRequest(
         incident_date=opening.incident_date,
         date_of_knowledge=opening.date_of_knowledge,
         claimant_date_of_birth=opening.claimant.date_of_birth,
         protected_party=opening.claimant.protected_party,
         standstill_until=claim.standstill_until,
+        death_date=death.died_on if death else None,
+        personal_representative_knowledge=death.personal_representative_knowledge if death else None,
+        dependants=dependants,
+        dependants_knowledge=death.dependants_knowledge if death else None,
     )
 
 
+async def set_limitations(case, trigger: str, actor: str) -> list[DeadlineChangeView]:
+    """Limitation of the claim and, where the dependants claim after a death, of theirs: each its
+    own deadline, since each can expire first (s.11(5) runs from the personal representative's
+    knowledge, s.12(2) from a dependant's)."""
+    claim, book = case.state, case.book
+    changes = [await book.set_limitation(limitation_request(claim), trigger, claim.owner, actor)]
+    if claim.death is not None and claim.death.fatal_accidents_claim:
+        request = limitation_request(claim, dependants=True)
+        changes.append(
+            await book.set_limitation(request, trigger, claim.owner, actor, name=DEPENDANTS_LIMITATION)
+        )
+    return changes
+
+
 async def _limitation_again(case, p: Any, ctx: Context) -> list[DeadlineChangeView]:
-    """Limitation computed again: a standstill moved it, or a reopen revived it after closure
-    waived every deadline."""
-    claim = case.state
-    return [await case.book.set_limitation(limitation_request(claim), ctx.action, claim.owner, ctx.actor.id)]
+    """Limitation computed again: a standstill or a death moved it, or a reopen revived it after
+    closure waived every deadline."""
+    return await set_limitations(case, ctx.action, ctx.actor.id)
 
 
 async def _extend_response(case, p: m.ExtendResponsePeriod, ctx: Context) -> list[DeadlineChangeView]:
@@ -302,6 +340,23 @@ async def _meet_stocktakes(case, p: m.HoldStocktake, ctx: Context) -> list[Deadl
     return []
 
 
+async def _serve_offer(case, p: m.MakeOffer, ctx: Context) -> list[DeadlineChangeView]:
+    """An offer is made when served (CPR 36.7): on the day CPR 6.26 deems it served, computed by
+    the service activity from when and how it was sent, so the day lands in history. A Part 36
+    offer's relevant period runs from that day."""
+    offer = case.state.offers[-1]
+    request = DeemedServiceRequest(document="other", method=p.method, sent_at=p.sent_at)
+    served = await workflow.execute_local_activity(
+        "deemed_service",  # by name: the pathway table, read by the API too, imports no activity
+        request,
+        result_type=DeemedService,
+        summary=f"CPR 6.26: offer {offer.no} deemed served",
+        **COMPUTATION,
+    )
+    offers.served(case.state, offer, served.deemed_served_on)
+    return await _start_relevant_period(case, p, ctx)
+
+
 async def _start_relevant_period(case, p: m.MakeOffer | m.ChangeOffer, ctx: Context):
     """A Part 36 offer, or a change to better terms, starts a relevant period (CPR 36.5, 36.9)."""
     claim = case.state
@@ -312,7 +367,7 @@ async def _start_relevant_period(case, p: m.MakeOffer | m.ChangeOffer, ctx: Cont
     change = await case.book.set(
         offers.relevant_period_name(offer.no),
         ctx.action,
-        p.made_on if made else p.changed_on,
+        offer.made_on if made else p.changed_on,
         claim.owner,
         ctx.actor.id,
         rule=offers.RELEVANT_PERIOD,
@@ -322,10 +377,37 @@ async def _start_relevant_period(case, p: m.MakeOffer | m.ChangeOffer, ctx: Cont
     return [change]
 
 
+async def _clarification_due(case, p: m.RequestOfferClarification, ctx: Context):
+    """CPR 36.8(2): the offeror has 7 days from the request to clarify its offer."""
+    claim = case.state
+    name = offers.clarification_name(p.offer_no)
+    action, owner, actor = ctx.action, claim.owner, ctx.actor.id
+    return [await case.book.set(name, action, p.requested_on, owner, actor, rule=offers.CLARIFICATION)]
+
+
+async def _clarified(case, p: m.ClarifyOffer, ctx: Context) -> list[DeadlineChangeView]:
+    """Met once no request is left unanswered."""
+    if not offers.clarification_awaited(offers.find_offer(case.state, p.offer_no)):
+        case.book.meet(offers.clarification_name(p.offer_no), p.clarified_on, ctx.actor.id)
+    return []
+
+
+def _close_clarifications(case, actor: str) -> bool:
+    """An offer no longer open needs no clarification: its request's deadline is moot."""
+    closed = False
+    for offer in case.state.offers:
+        deadline = case.state.deadlines.get(offers.clarification_name(offer.no))
+        if deadline is not None and deadline.live and offer.status not in offers.LIVE_OFFER:
+            case.book.waive(deadline.name, f"offer {offer.no} is {offer.status}", actor)
+            closed = True
+    return closed
+
+
 def close_relevant_periods(case, actor: str) -> bool:
     """An accepted offer meets its relevant period; a withdrawn or lapsed one, or one whose
-    period has run (it stays open for acceptance, CPR 36.11), needs no more reminders."""
-    closed = False
+    period has run (it stays open for acceptance, CPR 36.11), needs no more reminders; nor does a
+    request to clarify an offer no longer open."""
+    closed = _close_clarifications(case, actor)
     for offer in case.state.offers:
         deadline = offers.relevant_period(case.state, offer)
         if deadline is None or not deadline.live:
@@ -446,8 +528,8 @@ ROUTE_STEPS = [
         RecordProceedingsIssued,
         routes.LITIGATION_FROM,
         S.IN_LITIGATION,
-        "Proceedings issued: litigation under the CPR timetable begins",
-        routes.start_route(R.LITIGATION),
+        "Proceedings issued: litigation under the CPR timetable begins (early issue flagged, PAP)",
+        _issued,
         not_future("issued_on"),
         available=routes.litigation_allowed,
         after=_start_route,
@@ -608,6 +690,17 @@ STEPS: list[Step] = [
         book=_limitation_again,
     ),
     ClaimStep(
+        "record_death",
+        m.Death,
+        UNSETTLED,
+        None,
+        "The claimant's death recorded: limitation runs from it (LA 1980 s.11(5); dependants s.12)",
+        _died,
+        not_future("died_on"),
+        available=_death_not_recorded,
+        book=_limitation_again,
+    ),
+    ClaimStep(
         "send_letter_of_response",
         m.SendLetterOfResponse,
         frozenset({S.LETTER_OF_CLAIM_ACKNOWLEDGED, S.INVESTIGATING}),
@@ -633,23 +726,24 @@ STEPS: list[Step] = [
         m.MakeOffer,
         OFFERS_OPEN,
         S.NEGOTIATING,
-        "Offer or counter-offer made (Part 36: relevant period of 21 days or more)",
+        "Offer or counter-offer served, made when deemed served (CPR 36.7, 6.26; Part 36: 21 days or more)",
         offers.make_offer,
-        both(not_future("made_on"), offers.counter_valid, offers.relevant_period_long_enough),
+        both(offers.sent_in_the_past, offers.counter_valid, offers.relevant_period_long_enough),
         diverts=tuple(
             Divert(stage, "while a route runs", origins=frozenset({stage}))
             for stage in sorted(ROUTE_STAGES, key=list(S).index)
         ),
-        book=_start_relevant_period,
+        book=_serve_offer,
     ),
     ClaimStep(
         "request_offer_clarification",
         m.RequestOfferClarification,
         OFFERS_MADE,
         None,
-        "Clarification of a Part 36 offer requested (CPR 36.8, within 7 days)",
+        "Clarification of a Part 36 offer requested (CPR 36.8: within 7 days; answered 7 days on)",
         offers.request_clarification,
         both(not_future("requested_on"), offers.offer_live, offers.part_36, offers.clarification_in_time),
+        book=_clarification_due,
     ),
     ClaimStep(
         "clarify_offer",
@@ -659,6 +753,7 @@ STEPS: list[Step] = [
         "A Part 36 offer clarified (CPR 36.8)",
         offers.clarify,
         both(not_future("clarified_on"), offers.clarification_outstanding),
+        book=_clarified,
     ),
     ClaimStep(
         "change_offer",

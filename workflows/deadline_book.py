@@ -83,11 +83,13 @@ class DeadlineBook:
         result = DueResult(due_on=due_on, due_at=end_of_london_day(due_on), explanation="date entered")
         return self._place(name, trigger, trigger_date, owner, actor, result)
 
-    async def set_limitation(self, request: LimitationRequest, trigger: str, owner: str, actor: str):
+    async def set_limitation(
+        self, request: LimitationRequest, trigger: str, owner: str, actor: str, name: str = "limitation"
+    ):
         result = await workflow.execute_local_activity_method(
             CalendarActivities.compute_limitation, request, **COMPUTATION
         )
-        return self._place("limitation", trigger, request.incident_date, owner, actor, result)
+        return self._place(name, trigger, request.incident_date, owner, actor, result)
 
     async def recompute(
         self, trigger: str, corrected: date, actor: str, keep_agreed: bool = True
@@ -141,6 +143,7 @@ class DeadlineBook:
             due_on=result.due_on,
             due_at=result.due_at,
             original_due_on=result.due_on,
+            extendable_to=result.extendable_to,
             owner=owner,
             flags=result.flags + (["suspended"] if result.suspended else []),
             explanation=result.explanation,

@@ -17,7 +17,7 @@ from temporalio import workflow
 
 from activities.court_service import ServiceActivities
 from models import litigation as m
-from models.deadlines import DeadlineChangeView, DeadlineStatus
+from models.deadlines import Deadline, DeadlineChangeView, DeadlineStatus
 from models.litigation import CourtDate as D
 from models.litigation import LitigationStage as S
 from models.routes import RouteKind, RouteOutcome, RouteResult, SettlementTerms
@@ -31,11 +31,14 @@ NOTICE_TO_SERVE = "claim_form_service_required_by_notice"
 PARTICULARS = "particulars_of_claim_due"
 ACKNOWLEDGMENT = "acknowledgment_of_service_due"
 DEFENCE = D.DEFENCE.value
+DEFENCE_WITHOUT_ACKNOWLEDGMENT = "defence_due_without_acknowledgment"  # CPR 15.4(1)(a)
 QUESTIONNAIRE = D.DIRECTIONS_QUESTIONNAIRE.value
 CMC = D.CASE_MANAGEMENT_CONFERENCE.value
 TRIAL_WINDOW = D.TRIAL_WINDOW.value
 TRIAL = D.TRIAL.value
 STAY_ENDS = "stay_ends"
+AGENDA_RESPONSE = "experts_agenda_response_due"  # Model Directions: 21 days
+AGENDA_AGREEMENT = "experts_agenda_agreement_due"  # then 7 days
 
 EVERY = frozenset(S)
 FINAL = frozenset(
@@ -108,28 +111,33 @@ def _within_window(state: m.LitigationState, p: m.ListTrial, ctx: Context):
     return None
 
 
-def _time_for_response(state: m.LitigationState) -> str:
-    """CPR 12.3: the time that counts for judgment in default, to acknowledge service (before
-    an acknowledgment) or to file the defence (after one)."""
-    return ACKNOWLEDGMENT if state.stage == S.PARTICULARS_SERVED else DEFENCE
+def _time_for_response(state: m.LitigationState) -> Deadline | None:
+    """CPR 12.3: the time that counts for judgment in default. Before an acknowledgment, the
+    time to acknowledge service or to file a defence (CPR 15.4(1)(a)), whichever runs later (an
+    agreement may have extended the defence's); after one, the time to file the defence."""
+    names = (
+        (ACKNOWLEDGMENT, DEFENCE_WITHOUT_ACKNOWLEDGMENT)
+        if state.stage == S.PARTICULARS_SERVED
+        else (DEFENCE,)
+    )
+    dated = [d for n in names if (d := state.deadlines.get(n)) is not None and d.due_on is not None]
+    return max(dated, key=lambda d: d.due_on, default=None)
 
 
 def _time_for_response_dated(state: m.LitigationState):
-    name = _time_for_response(state)
-    deadline = state.deadlines.get(name)
-    if deadline is None or deadline.due_on is None:
+    if _time_for_response(state) is None:
+        name = ACKNOWLEDGMENT if state.stage == S.PARTICULARS_SERVED else DEFENCE
         return "no_deadline", f"{name} has no date, so its time cannot have expired"
     return None
 
 
 def _time_for_response_expired(state: m.LitigationState, p: m.DefaultJudgment, ctx: Context):
     """Judgment in default only once the time for a response has run out (CPR 12.3)."""
-    name = _time_for_response(state)
-    deadline = state.deadlines[name]
+    deadline = _time_for_response(state)
     if p.entered_on <= deadline.due_on:
         return (
             "time_not_expired",
-            f"{name} runs to {deadline.due_on}: default judgment only after it has expired (CPR 12.3)",
+            f"{deadline.name} runs to {deadline.due_on}: default judgment only after it expires (CPR 12.3)",
         )
     return None
 
@@ -146,6 +154,47 @@ def _notice_brings_service_forward(state: m.LitigationState, p: m.NoticeToServe,
             f"the claim form must be served by {last.due_on} anyway (CPR 7.5): ask for an earlier date",
         )
     return None
+
+
+def _agenda(state: m.LitigationState) -> m.ExpertsAgenda | None:
+    return state.litigation.experts_agendas[-1] if state.litigation.experts_agendas else None
+
+
+def _no_agenda_in_hand(state: m.LitigationState):
+    """One agenda at a time: the next discussion's once the last one is agreed."""
+    agenda = _agenda(state)
+    if agenda is not None and agenda.agreed_on is None:
+        return (
+            "agenda_in_hand",
+            f"the {agenda.discipline} experts' agenda received on {agenda.received_on} is not agreed",
+        )
+    return None
+
+
+def _agenda_awaiting_answer(state: m.LitigationState):
+    agenda = _agenda(state)
+    if agenda is None or agenda.responded_on is not None:
+        return "no_agenda_to_answer", "no draft agenda for the experts' discussion awaits our answer"
+    return None
+
+
+def _agenda_amendments_open(state: m.LitigationState):
+    agenda = _agenda(state)
+    if agenda is None or not agenda.amendments_proposed or agenda.agreed_on is not None:
+        return "no_amendments_proposed", "no experts' agenda with amendments proposed awaits agreement"
+    return None
+
+
+def _after_the_agenda(field: str, since: str):
+    """A step on the agenda is not dated before the step it answers."""
+
+    def check(state: m.LitigationState, p: Any, ctx: Context):
+        earlier = getattr(_agenda(state), since)
+        if getattr(p, field) < earlier:
+            return "date_before_agenda", f"{field} is before the agenda's {since} ({earlier})"
+        return None
+
+    return check
 
 
 def _stayed(state: m.LitigationState):
@@ -249,6 +298,22 @@ def _complied(state: m.LitigationState, p: m.ComplyWithDirection, ctx: Context) 
     state.litigation.complied[p.direction] = p.complied_on
 
 
+def _agenda_received(state: m.LitigationState, p: m.ReceiveExpertsAgenda, ctx: Context) -> None:
+    agenda = m.ExpertsAgenda(discipline=p.discipline, received_on=p.received_on)
+    state.litigation.experts_agendas.append(agenda)
+
+
+def _agenda_answered(state: m.LitigationState, p: m.RespondToExpertsAgenda, ctx: Context) -> None:
+    agenda = _agenda(state)
+    agenda.responded_on, agenda.amendments_proposed = p.sent_on, p.amendments_proposed
+    if not p.amendments_proposed:
+        agenda.agreed_on = p.sent_on  # agreed as drafted
+
+
+def _agenda_agreed(state: m.LitigationState, p: m.AgreeExpertsAgenda, ctx: Context) -> None:
+    _agenda(state).agreed_on = p.agreed_on
+
+
 def _trial_listed(state: m.LitigationState, p: m.ListTrial, ctx: Context) -> None:
     state.litigation.trial_on = p.trial_on
 
@@ -348,24 +413,34 @@ async def _particulars_due(case: LitigationWorkflow, p: m.ServeClaimForm, ctx: C
     return [change]
 
 
+async def _response_due(case: LitigationWorkflow, action: str, served: date, actor: str):
+    """From the particulars' service, 14 days to acknowledge it (CPR 10.3) and, unless it is
+    acknowledged, 14 days to file the defence (CPR 15.4(1)(a)): two deadlines of their own."""
+    book, owner = case.book, case.state.owner
+    return [
+        await book.set(ACKNOWLEDGMENT, action, served, owner, actor),
+        await book.set(DEFENCE_WITHOUT_ACKNOWLEDGMENT, action, served, owner, actor),
+    ]
+
+
 async def _acknowledgment_due_on_service(case: LitigationWorkflow, p: m.ServeClaimForm, ctx: Context):
-    """CPR 10.3: served with the particulars, the claim form's deemed service starts both."""
+    """CPR 10.3, 15.4: served with the particulars, the claim form's deemed service starts both."""
     lit = case.state.litigation
     request = m.DeemedServiceRequest(document="claim_form", method=p.method, step_taken_on=p.step_taken_on)
     lit.claim_form_deemed_served_on = lit.particulars_deemed_served_on = await _deemed_served(request)
-    action, owner, actor = "serve_claim_form_with_particulars", case.state.owner, ctx.actor.id
-    return [await case.book.set(ACKNOWLEDGMENT, action, lit.particulars_deemed_served_on, owner, actor)]
+    return await _response_due(
+        case, "serve_claim_form_with_particulars", lit.particulars_deemed_served_on, ctx.actor.id
+    )
 
 
 async def _acknowledgment_due(case: LitigationWorkflow, p: m.ServeParticulars, ctx: Context):
-    """The particulars are in (met when sent); the acknowledgment is due from their deemed
-    service (CPR 6.26, 10.3)."""
-    lit, book, actor = case.state.litigation, case.book, ctx.actor.id
-    book.meet(PARTICULARS, london_date(p.sent_at), actor)
+    """The particulars are in (met when sent); the acknowledgment and the defence are due from
+    their deemed service (CPR 6.26, 10.3, 15.4(1)(a))."""
+    lit, actor = case.state.litigation, ctx.actor.id
+    case.book.meet(PARTICULARS, london_date(p.sent_at), actor)
     request = m.DeemedServiceRequest(document="other", method=p.method, sent_at=p.sent_at)
     lit.particulars_deemed_served_on = await _deemed_served(request)
-    action, owner = "serve_particulars_of_claim", case.state.owner
-    return [await book.set(ACKNOWLEDGMENT, action, lit.particulars_deemed_served_on, owner, actor)]
+    return await _response_due(case, "serve_particulars_of_claim", lit.particulars_deemed_served_on, actor)
 
 
 async def _defence_due(case: LitigationWorkflow, p: m.FileAcknowledgment, ctx: Context):
@@ -400,6 +475,14 @@ async def _ordered_dates(case: LitigationWorkflow, p: m.CourtOrder, ctx: Context
 async def _direction_met(case: LitigationWorkflow, p: m.ComplyWithDirection, ctx: Context):
     case.book.meet(p.direction, p.complied_on, ctx.actor.id)
     return []
+
+
+async def _agenda_agreement_due(case: LitigationWorkflow, p: m.RespondToExpertsAgenda, ctx: Context):
+    """Amendments proposed: 7 days to agree the agenda (Model Directions)."""
+    if not p.amendments_proposed:
+        return []
+    owner, actor = case.state.owner, ctx.actor.id
+    return [await case.book.set(AGENDA_AGREEMENT, "respond_to_experts_agenda", p.sent_on, owner, actor)]
 
 
 async def _trial_on(case: LitigationWorkflow, p: m.ListTrial, ctx: Context):
@@ -449,7 +532,7 @@ PATHWAY = Pathway(
             m.ServeClaimForm,
             frozenset({S.ISSUED}),
             S.PARTICULARS_SERVED,
-            "Claim form served with the particulars of claim; acknowledgment due (CPR 10.3)",
+            "Claim form served with the particulars; acknowledgment and defence due (CPR 10.3, 15.4)",
             _served_with_particulars,
             both(not_future("step_taken_on"), _on_or_after_issue("step_taken_on")),
             date_field="step_taken_on",
@@ -462,7 +545,7 @@ PATHWAY = Pathway(
             m.ServeParticulars,
             frozenset({S.CLAIM_FORM_SERVED}),
             S.PARTICULARS_SERVED,
-            "Particulars of claim served (CPR 7.4); acknowledgment due 14 days after (CPR 10.3)",
+            "Particulars served (CPR 7.4); acknowledgment and defence due 14 days after (CPR 10.3, 15.4)",
             _particulars_served,
             _sent_not_future,
             available=PROGRESSING,
@@ -473,11 +556,12 @@ PATHWAY = Pathway(
             m.FileAcknowledgment,
             frozenset({S.PARTICULARS_SERVED}),
             S.ACKNOWLEDGED,
-            "Acknowledgment of service filed; defence due 28 days after the particulars (CPR 15.4)",
+            "Acknowledgment of service filed; defence due 28 days after the particulars (CPR 15.4(1)(b))",
             _acknowledged,
             not_future("filed_on"),
             date_field="filed_on",
             meets=(ACKNOWLEDGMENT,),
+            waives=(DEFENCE_WITHOUT_ACKNOWLEDGMENT,),  # the 28 days of CPR 15.4(1)(b) take over
             available=PROGRESSING,
             book=_defence_due,
         ),
@@ -490,7 +574,7 @@ PATHWAY = Pathway(
             _defended,
             not_future("filed_on"),
             date_field="filed_on",
-            meets=(ACKNOWLEDGMENT, DEFENCE),
+            meets=(ACKNOWLEDGMENT, DEFENCE_WITHOUT_ACKNOWLEDGMENT, DEFENCE),
             available=PROGRESSING,
         ),
         Step(
@@ -566,7 +650,7 @@ PATHWAY = Pathway(
             m.CourtOrder,
             OPEN,
             None,
-            "A court order setting or moving named dates",
+            "A court order setting or moving named dates (time to serve the claim form: CPR 7.6)",
             _court_order,
             both(not_future("made_on"), _dates_not_met),
             book=_ordered_dates,
@@ -581,6 +665,43 @@ PATHWAY = Pathway(
             both(not_future("complied_on"), _direction_live),
             available=_a_direction_outstanding,
             book=_direction_met,
+        ),
+        Step(  # the experts' agenda keeps to its days whatever a stay holds up, as the directions do
+            "receive_experts_agenda",
+            m.ReceiveExpertsAgenda,
+            DIRECTIONS_STAGES,
+            None,
+            "The claimant's draft agenda for the experts' discussion received: answer in 21 days",
+            _agenda_received,
+            not_future("received_on"),
+            date_field="received_on",
+            sets=(AGENDA_RESPONSE,),
+            available=_no_agenda_in_hand,
+        ),
+        Step(
+            "respond_to_experts_agenda",
+            m.RespondToExpertsAgenda,
+            DIRECTIONS_STAGES,
+            None,
+            "The experts' agenda agreed, or amendments proposed: then 7 days to agree it",
+            _agenda_answered,
+            both(not_future("sent_on"), _after_the_agenda("sent_on", "received_on")),
+            date_field="sent_on",
+            meets=(AGENDA_RESPONSE,),
+            available=_agenda_awaiting_answer,
+            book=_agenda_agreement_due,
+        ),
+        Step(
+            "record_experts_agenda_agreed",
+            m.AgreeExpertsAgenda,
+            DIRECTIONS_STAGES,
+            None,
+            "The amended agenda for the experts' discussion agreed",
+            _agenda_agreed,
+            both(not_future("agreed_on"), _after_the_agenda("agreed_on", "responded_on")),
+            date_field="agreed_on",
+            meets=(AGENDA_AGREEMENT,),
+            available=_agenda_amendments_open,
         ),
         Step(
             "list_trial",

@@ -318,7 +318,12 @@ def _object(members: Iterable[Field], posted: Mapping[str, list[str]]) -> dict[s
 
 def _parsed(made: Field, posted: Mapping[str, list[str]]) -> Any:
     if made.control is Control.GROUP:
-        return _object(made.fields, posted) or _BLANK
+        body = _object(made.fields, posted)
+        # A group absent by default and showing no more than its defaults (an unticked box) was
+        # left alone: it asks nothing.
+        if not made.required and made.default is None and body == _defaults(made.fields):
+            return _BLANK
+        return body or _BLANK
     if made.control is Control.REPEATED:
         rows = [_parsed(made.row(i), posted) for i in _row_numbers(made.name, posted, filled=False)]
         return [r for r in rows if r is not _BLANK] or _BLANK

@@ -17,16 +17,23 @@ from activities.calendar import (
     PeriodRule,
     add_business_days,
     add_months,
+    agreed_extension_limit,
     bank_holidays,
     birthday,
     claim_form_service_deadline,
     compute_due,
     deemed_service_claim_form,
     deemed_service_document,
+    fatal_accidents_limitation,
     is_business_day,
     is_court_office_open,
     limitation,
 )
+from activities.court_service import ServiceActivities
+from activities.deadlines import CalendarActivities
+from models.deadline_policies import STANDARD
+from models.deadlines import DueRequest
+from models.litigation import DeemedServiceRequest
 from workflows.clock import end_of_london_day
 
 BST = timezone(timedelta(hours=1))
@@ -167,6 +174,42 @@ def test_cpr_2_8_5_court_period_ending_on_christmas_day_rolls_past_boxing_day():
     result = compute_due(date(2026, 12, 11), court_days(14, "CPR 15.4(1)(a)"))
     assert result.unadjusted_date == date(2026, 12, 25)
     assert result.due_date == date(2026, 12, 29)
+
+
+def test_cpr_15_4_1_a_defence_without_an_acknowledgment_is_due_14_days_after_the_particulars():
+    """Particulars deemed served Mon 8 Sep 2025: the defence is due Mon 22 Sep, the same day as
+    the acknowledgment (CPR 10.3); filing the acknowledgment turns it into 28 days (15.4(1)(b))."""
+    without = compute_due(date(2025, 9, 8), court_days(14, "CPR 15.4(1)(a)"))
+    acknowledged = compute_due(date(2025, 9, 8), court_days(28, "CPR 15.4(1)(b)"))
+    assert (without.due_date, acknowledged.due_date) == (date(2025, 9, 22), date(2025, 10, 6))
+
+
+def test_cpr_15_5_agreed_extension_counts_from_the_end_of_the_cpr_15_4_period():
+    """Particulars served Thu 27 Nov 2025: 28 days end on Christmas Day and the defence is in
+    time on Mon 29 Dec (CPR 2.8(5)); 28 days more run from 25 Dec, to Thu 22 Jan 2026, not from
+    29 Dec (which would give Mon 26 Jan: 4 days more than the rule allows)."""
+    defence = compute_due(date(2025, 11, 27), court_days(28, "CPR 15.4(1)(b)"))
+    assert (defence.unadjusted_date, defence.due_date) == (date(2025, 12, 25), date(2025, 12, 29))
+    latest = agreed_extension_limit(defence.unadjusted_date, 28, "court_office_rolls_forward", "CPR 15.5")
+    assert (latest.due_date, latest.flags) == (date(2026, 1, 22), [])
+    assert "CPR 15.5: up to 28 days more by agreement, counted from the end of the period on " in (
+        latest.explanation
+    )
+
+
+def test_cpr_15_5_an_extended_period_ending_when_the_court_office_is_closed_rolls_forward():
+    """CPR 2.8(5) applies to the extended period too: 28 days after a period ending Sun 3 May
+    2026 end on Sun 31 May, so the latest agreed date is Mon 1 Jun."""
+    latest = agreed_extension_limit(date(2026, 5, 3), 28, "court_office_rolls_forward", "CPR 15.5")
+    assert (latest.unadjusted_date, latest.due_date) == (date(2026, 5, 31), date(2026, 6, 1))
+    assert latest.flags == [FLAG_ROLLED_FORWARD]
+
+
+def test_cpr_7_6_no_agreed_extension_leaves_the_period_where_it_ends():
+    latest = agreed_extension_limit(date(2026, 1, 31), 0, "protocol_flag_only", "CPR 7.6")
+    assert latest.due_date == date(2026, 1, 31)
+    with pytest.raises(ValueError):
+        agreed_extension_limit(date(2026, 1, 31), -1, "none", "CPR 15.5")
 
 
 def test_cpr_2_8_5_announced_court_closure_also_rolls_forward():
@@ -481,6 +524,144 @@ def test_limitation_s_28_protected_party_dies_then_time_runs_from_death():
     assert result.limitation_date == date(2025, 3, 3)
 
 
+def test_limitation_s_11_5_death_on_the_last_day_is_before_expiry():
+    """The period runs to the end of its last day: a death that day is within it."""
+    result = limitation(date(2017, 1, 1), death_date=date(2020, 1, 1))
+    assert (result.limitation_date, result.basis) == (date(2023, 1, 1), "LA 1980 s.11(5)")
+
+
+def test_limitation_s_12_2_fatal_accidents_claim_runs_3_years_from_the_death():
+    result = fatal_accidents_limitation(date(2020, 1, 1), date(2021, 6, 1))
+    assert (result.status, result.limitation_date) == ("date", date(2024, 6, 1))
+    assert result.basis == "LA 1980 s.12(2)"
+    assert "Fatal Accidents Act" in result.explanation
+
+
+def test_limitation_s_12_2_b_a_dependants_later_knowledge_runs_from_that_knowledge():
+    result = fatal_accidents_limitation(
+        date(2020, 1, 1), date(2021, 6, 1), dependants_knowledge=date(2022, 2, 1)
+    )
+    assert result.limitation_date == date(2025, 2, 1)
+    assert "knowledge on Tue 1 Feb 2022" in result.explanation
+
+
+def test_limitation_s_12_2_knowledge_before_the_death_changes_nothing():
+    result = fatal_accidents_limitation(
+        date(2020, 1, 1), date(2021, 6, 1), dependants_knowledge=date(2021, 1, 1)
+    )
+    assert result.limitation_date == date(2024, 6, 1)
+
+
+def test_limitation_s_12_1_no_dependants_claim_once_the_injured_persons_own_had_expired():
+    """Accident 1 Jan 2017: the injured person's own period ended 1 Jan 2020; they died 2 Jan."""
+    result = fatal_accidents_limitation(date(2017, 1, 1), date(2020, 1, 2))
+    assert (result.limitation_date, result.basis) == (date(2020, 1, 1), "LA 1980 s.12(1)")
+    assert "no Fatal Accidents Act claim" in result.explanation
+
+
+def test_limitation_s_12_1_a_child_who_dies_before_21_leaves_a_claim_for_the_dependants():
+    """Injured at birth in 2010, so their own period ran to their 21st birthday (s.28); they
+    died aged 14, within it, so the dependants have 3 years from the death."""
+    result = fatal_accidents_limitation(
+        date(2010, 5, 10), date(2025, 1, 6), claimant_date_of_birth=date(2010, 5, 10)
+    )
+    assert (result.limitation_date, result.basis) == (date(2028, 1, 6), "LA 1980 s.12(2)")
+
+
+def test_limitation_s_12_1_a_protected_party_whose_time_never_ran_leaves_a_claim():
+    result = fatal_accidents_limitation(
+        date(2012, 3, 1), date(2024, 3, 4), protected_party_lacks_capacity=True
+    )
+    assert result.limitation_date == date(2027, 3, 4)
+
+
+def test_limitation_s_12_standstill_moves_the_dependants_date_too():
+    result = fatal_accidents_limitation(
+        date(2020, 1, 1), date(2021, 6, 1), standstill_until=date(2025, 3, 31)
+    )
+    assert result.limitation_date == date(2025, 3, 31)
+    assert result.basis == "LA 1980 s.12(2); standstill agreement"
+
+
+def test_limitation_s_12_rejects_a_death_before_the_incident():
+    with pytest.raises(ValueError):
+        fatal_accidents_limitation(date(2020, 1, 1), date(2019, 12, 31))
+
+
 def test_limitation_rejects_knowledge_before_the_incident():
     with pytest.raises(ValueError):
         limitation(date(2020, 1, 1), date_of_knowledge=date(2019, 1, 1))
+
+
+# ----------------------------------------- the policy's rules through the calendar activity
+
+
+def policy_due(rule: str, trigger: date):
+    """What the calendar activity computes for one of the standard policy's rules."""
+    request = DueRequest(rule=STANDARD.rules[rule], trigger_date=trigger, trigger_at=datetime.now(UTC))
+    return CalendarActivities().compute_due(request)
+
+
+def test_model_directions_experts_agenda_answered_within_21_days_then_agreed_within_7():
+    """Masters' Model Directions for Clinical Negligence Cases (DOMAIN.md 1c): the defendant
+    agrees the claimant's draft agenda or proposes amendments within 21 days of receiving it,
+    then the parties have 7 days to agree it. Received Tue 1 Sep 2026: answer by Tue 22 Sep;
+    amendments proposed Tue 15 Sep: agree by Tue 22 Sep."""
+    answer = policy_due("experts_agenda_response_due", date(2026, 9, 1))
+    assert (answer.due_on, answer.flags) == (date(2026, 9, 22), [])
+    assert answer.explanation.startswith("Directions order (Masters' Model Directions")
+    assert policy_due("experts_agenda_agreement_due", date(2026, 9, 15)).due_on == date(2026, 9, 22)
+
+
+def test_model_directions_experts_agenda_period_ending_on_a_sunday_is_flagged_not_moved():
+    """Agreeing an agenda is not an act at the court office, so CPR 2.8(5) does not move it:
+    received Sun 6 Sep 2026, the 21 days end Sun 27 Sep, flagged for the handler."""
+    answer = policy_due("experts_agenda_response_due", date(2026, 9, 6))
+    assert (answer.due_on, answer.flags) == (date(2026, 9, 27), [FLAG_ENDS_ON_NON_BUSINESS_DAY])
+
+
+def test_cpr_15_4_1_a_and_15_5_through_the_policy_a_defence_without_acknowledgment():
+    """Particulars deemed served Fri 12 Dec 2025: the defence is due 14 days after, Fri 26 Dec, a
+    bank holiday, so in time on Mon 29 Dec (CPR 2.8(5)); agreed extensions count 28 days from the
+    26th, to Fri 23 Jan 2026 (CPR 15.5)."""
+    defence = policy_due("defence_due_without_acknowledgment", date(2025, 12, 12))
+    assert (defence.due_on, defence.flags) == (date(2025, 12, 29), [FLAG_ROLLED_FORWARD])
+    assert defence.extendable_to == date(2026, 1, 23)
+
+
+def test_cpr_7_6_the_claim_form_service_date_is_extendable_by_agreement_to_itself_only():
+    service = policy_due("claim_form_service_due", date(2025, 7, 31))
+    assert service.due_on == service.extendable_to == date(2025, 11, 30)
+    assert policy_due("particulars_of_claim_due", date(2025, 8, 26)).extendable_to is None
+
+
+def test_cpr_36_8_2_clarification_of_a_part_36_offer_within_7_days_of_the_request():
+    """Requested Fri 16 Oct 2026: clarify by Fri 23 Oct. Requested Sat 17 Oct: the 7 days end
+    Sat 24 Oct, flagged but not moved (not an act at the court office)."""
+    assert policy_due("part_36_clarification_due", date(2026, 10, 16)).due_on == date(2026, 10, 23)
+    weekend = policy_due("part_36_clarification_due", date(2026, 10, 17))
+    assert (weekend.due_on, weekend.flags) == (date(2026, 10, 24), [FLAG_ENDS_ON_NON_BUSINESS_DAY])
+
+
+def test_cpr_36_7_an_offer_is_made_when_deemed_served_under_cpr_6_26():
+    """A Part 36 offer is made when served (CPR 36.7): posted first class on Thu 19 Nov 2026,
+    the second day is a Saturday, so it is made on Mon 23 Nov; emailed at 10am that Thursday,
+    it is made that day; emailed after 4.30pm on Friday 20 Nov, on Monday 23 Nov."""
+    service = ServiceActivities()
+
+    def made_on(method: str, sent_at: datetime) -> date:
+        request = DeemedServiceRequest(document="other", method=method, sent_at=sent_at)
+        return service.deemed_service(request).deemed_served_on
+
+    assert made_on("first_class_post", datetime(2026, 11, 19, 17, 0, tzinfo=UTC)) == date(2026, 11, 23)
+    assert made_on("email", datetime(2026, 11, 19, 10, 0, tzinfo=UTC)) == date(2026, 11, 19)
+    assert made_on("email", datetime(2026, 11, 20, 16, 45, tzinfo=UTC)) == date(2026, 11, 23)
+
+
+def test_pap_no_proceedings_until_4_months_after_the_letter_of_claim_end_with_the_response():
+    """PAP (DOMAIN.md 1a): proceedings should not be issued until 4 months after the letter of
+    claim, the letter of response's own period: a letter of 31 Oct 2026 keeps the claimant from
+    issuing until after Sun 28 Feb 2027 (CPR 2.10, Dodds v Walker), a day flagged, not moved."""
+    bar = policy_due("letter_of_response_due", date(2026, 10, 31))
+    assert (bar.due_on, bar.flags) == (date(2027, 2, 28), [FLAG_ENDS_ON_NON_BUSINESS_DAY])
+    assert bar.extendable_to is None

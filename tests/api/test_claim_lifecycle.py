@@ -95,7 +95,8 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
         "amount": "180000.00",
         "heads_of_loss": ["pain", "care"],
         "part_36": False,
-        "made_on": "2026-08-12",
+        "sent_at": "2026-08-12T10:00:00+01:00",
+        "method": "email",
         "responds_to": 1,
     }
     countered = await ok(http, ref, "make_offer", counter)
@@ -105,7 +106,8 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
         "by": "claimant",
         "amount": "220000.00",
         "part_36": False,
-        "made_on": "2026-08-15",
+        "sent_at": "2026-08-14T12:00:00+01:00",  # a Friday, by post: made on Tuesday 18 August
+        "method": "first_class_post",
         "responds_to": 2,
     }
     answered = await ok(http, ref, "make_offer", answer)

@@ -107,7 +107,9 @@ async def test_hold_blocks_progress_but_not_notes(fairway):
 async def test_step_specific_refusals(fairway):
     http = fairway.http
     ref = await _reach(fairway, ClaimStage.NEGOTIATING)
-    future = await act(http, ref, "make_offer", SAMPLES["make_offer"] | {"made_on": "2099-01-01"})
+    future = await act(
+        http, ref, "make_offer", SAMPLES["make_offer"] | {"sent_at": "2099-01-01T10:00:00+00:00"}
+    )
     assert future.status_code == 409 and future.json()["code"] == "date_in_future"
     unknown = await act(http, ref, "accept_offer", {"offer_no": 9, "accepted_on": "2026-08-25"})
     assert unknown.status_code == 409 and unknown.json()["code"] == "unknown_offer"

@@ -72,6 +72,13 @@ async def to_defence(http, ref: str) -> dict:
     assert state["litigation"]["particulars_deemed_served_on"] == "2025-09-08"
     assert state["deadlines"]["particulars_of_claim_due"]["status"] == "met"
     assert due(state, "acknowledgment_of_service_due") == "2025-09-22"  # CPR 10.3: 14 days
+    # CPR 15.4(1)(a): unless service is acknowledged, the defence is due the same 14 days after.
+    without = state["deadlines"]["defence_due_without_acknowledgment"]
+    assert (without["due_on"], without["kind"], without["trigger_date"]) == (
+        "2025-09-22",
+        "court",
+        "2025-09-08",
+    )
 
     acknowledged = await route_ok(
         http, PREFIX, ref, "file_acknowledgment_of_service", {"filed_on": "2025-09-19"}
@@ -79,9 +86,11 @@ async def to_defence(http, ref: str) -> dict:
     state = acknowledged["state"]
     assert state["stage"] == "acknowledged"
     assert state["deadlines"]["acknowledgment_of_service_due"]["status"] == "met"
+    assert state["deadlines"]["defence_due_without_acknowledgment"]["status"] == "waived"
     defence = state["deadlines"]["defence_due"]
     assert defence["due_on"] == "2025-10-06"  # CPR 15.4: 28 days after the particulars' service
     assert (defence["kind"], defence["trigger_date"]) == ("court", "2025-09-08")
+    assert defence["extendable_to"] == "2025-11-03"  # CPR 15.5: 28 days from the end of that period
 
     extension = {"deadline": "defence_due", "reason": "expert evidence", "agreed_by": "Example & Co LLP"}
     too_long = await route_act(http, PREFIX, ref, "extend_deadline", extension | {"new_due_on": "2025-11-04"})
@@ -237,6 +246,7 @@ async def test_judgment_for_the_claimant_settles_the_claim_which_is_paid_and_clo
         "claim_form_service_due": "met",
         "particulars_of_claim_due": "met",
         "acknowledgment_of_service_due": "met",
+        "defence_due_without_acknowledgment": "waived",  # acknowledged: CPR 15.4(1)(b) instead
         "defence_due": "met",
         "directions_questionnaire_due": "met",
         "case_management_conference": "met",
@@ -479,3 +489,140 @@ async def test_our_notice_to_serve_brings_the_claim_form_date_forward_and_servic
         "serve_notice_to_serve_claim_form",
         "serve_claim_form",
     ]
+
+
+async def test_a_defence_without_an_acknowledgment_has_its_own_time_which_the_parties_may_extend(fairway):
+    """CPR 15.4(1)(a): served with the particulars, no acknowledgment filed, the defence is due 14
+    days after their service; CPR 15.5 lets the parties agree 28 days more, and while that runs
+    no default judgment can be entered (CPR 12.3(1))."""
+    http = fairway.http
+    _, ref = await issue(http, (await open_claim(http))["state"]["ref"])
+    service = {"step_taken_on": "2025-08-21", "method": "first_class_post"}
+    state = (await route_ok(http, PREFIX, ref, "serve_claim_form_with_particulars", service))["state"]
+    assert state["litigation"]["particulars_deemed_served_on"] == "2025-08-26"  # CPR 6.14
+    defence = state["deadlines"]["defence_due_without_acknowledgment"]
+    assert (defence["due_on"], defence["extendable_to"]) == ("2025-09-09", "2025-10-07")
+    assert defence["basis"].startswith("CPR 15.4(1)(a)")
+
+    extension = {
+        "deadline": "defence_due_without_acknowledgment",
+        "reason": "records",
+        "agreed_by": "the firm",
+    }
+    too_long = await route_act(http, PREFIX, ref, "extend_deadline", extension | {"new_due_on": "2025-10-08"})
+    assert (too_long.status_code, too_long.json()["code"]) == (409, "extension_too_long")
+    await route_ok(http, PREFIX, ref, "extend_deadline", extension | {"new_due_on": "2025-10-07"})
+    early = await route_act(http, PREFIX, ref, "record_default_judgment", {"entered_on": "2025-09-10"})
+    assert (early.status_code, early.json()["code"]) == (409, "time_not_expired")
+    assert "defence_due_without_acknowledgment runs to 2025-10-07" in early.json()["message"]
+
+    filed = {"filed_on": "2025-10-06", "liability": "denied"}
+    deadlines = (await route_ok(http, PREFIX, ref, "file_defence", filed))["state"]["deadlines"]
+    assert deadlines["defence_due_without_acknowledgment"]["status"] == "met"
+    assert "defence_due" not in deadlines
+
+
+async def test_only_the_court_extends_time_to_serve_the_claim_form(fairway):
+    """CPR 7.6: time for service of the claim form is extended by the court's order, a court date
+    entered from it; no agreement moves it."""
+    http = fairway.http
+    _, ref = await issue(http, (await open_claim(http))["state"]["ref"])  # CPR 7.5 date 30 Nov 2025
+    agreed = {"deadline": "claim_form_service_due", "new_due_on": "2025-12-31"}
+    refused = await route_act(
+        http,
+        PREFIX,
+        ref,
+        "extend_deadline",
+        agreed | {"reason": "expert delay", "agreed_by": "NHS Resolution"},
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "extension_too_long")
+    assert "only a court order moves it" in refused.json()["message"]
+
+    order = {
+        "made_on": "2025-11-20",
+        "dates": {"claim_form_service_due": "2026-01-30"},
+        "description": "time for service extended on the claimant's application (CPR 7.6(2))",
+    }
+    ordered = await route_ok(http, PREFIX, ref, "record_court_order", order)
+    assert ordered["deadline_changes"] == [
+        {"name": "claim_form_service_due", "previous_due_on": "2025-11-30", "due_on": "2026-01-30"}
+    ]
+    extended = ordered["state"]["deadlines"]["claim_form_service_due"]
+    assert (extended["kind"], extended["trigger"]) == ("court", "record_court_order")
+    assert extended["status"] in ("open", "missed")  # the whole timetable lies in the past here
+    # CPR 7.4(2): the particulars are capped by the last day for serving the claim form, now the order's.
+    service = {"step_taken_on": "2026-01-26", "method": "personal"}
+    served = (await route_ok(http, PREFIX, ref, "serve_claim_form", service))["state"]
+    assert served["deadlines"]["claim_form_service_due"]["status"] == "met"
+    assert due(served, "particulars_of_claim_due") == "2026-01-30"
+
+
+async def agree_experts_agenda(http, ref: str) -> dict:
+    """The claimant's draft agenda, our amendments within 21 days, agreement within 7 more (Model
+    Directions for Clinical Negligence Cases)."""
+    draft = {"received_on": "2026-09-01", "discipline": "obstetrics"}
+    received = (await route_ok(http, PREFIX, ref, "receive_experts_agenda", draft))["state"]
+    answer = received["deadlines"]["experts_agenda_response_due"]
+    assert (answer["due_on"], answer["kind"]) == ("2026-09-22", "court")
+    assert answer["basis"].endswith(
+        "within 21 days of receiving the claimant's draft agenda, agree it or propose amendments"
+    )
+    again = await route_act(http, PREFIX, ref, "receive_experts_agenda", draft)
+    assert (again.status_code, again.json()["code"]) == (409, "agenda_in_hand")
+
+    amended = {"sent_on": "2026-09-15", "amendments_proposed": True}
+    answered = await route_ok(http, PREFIX, ref, "respond_to_experts_agenda", amended)
+    assert answered["deadline_changes"] == [
+        {"name": "experts_agenda_agreement_due", "previous_due_on": None, "due_on": "2026-09-22"}
+    ]
+    assert answered["state"]["deadlines"]["experts_agenda_response_due"]["status"] == "met"
+    agreed = await route_ok(http, PREFIX, ref, "record_experts_agenda_agreed", {"agreed_on": "2026-09-21"})
+    state = agreed["state"]
+    assert state["deadlines"]["experts_agenda_agreement_due"]["status"] == "met"
+    assert state["litigation"]["experts_agendas"] == [
+        {
+            "discipline": "obstetrics",
+            "received_on": "2026-09-01",
+            "responded_on": "2026-09-15",
+            "amendments_proposed": True,
+            "agreed_on": "2026-09-21",
+        }
+    ]
+    return agreed
+
+
+async def test_the_experts_agenda_is_answered_in_21_days_and_agreed_in_7_more(fairway):
+    http = fairway.http
+    _, ref = await issue(http, (await open_claim(http))["state"]["ref"])
+    await to_defence(http, ref)
+    early = await route_act(
+        http, PREFIX, ref, "receive_experts_agenda", {"received_on": "2026-09-01", "discipline": "obstetrics"}
+    )
+    assert (early.status_code, early.json()["code"]) == (409, "action_not_allowed"), "directions first"
+    await to_directions(http, ref)
+    agreed = await agree_experts_agenda(http, ref)
+    assert "receive_experts_agenda" in agreed["allowed_actions"], "the next discipline's agenda may follow"
+
+
+async def test_proceedings_issued_within_the_protocols_4_months_are_flagged_on_the_claim(fairway):
+    """PAP: no proceedings until 4 months after the letter of claim (unless limitation requires
+    it, PAP 1.6): the issue is recorded and flagged as a possible breach, never refused."""
+    http = fairway.http
+    claim_ref = (await open_claim(http))["state"]["ref"]
+    await claim_act(http, claim_ref, "receive_letter_of_claim", {"received_on": "2026-09-30"})
+    claim, _ = await issue(http, claim_ref, issued_on="2026-11-02")
+
+    assert claim["protocol_departures"] == [
+        {
+            "code": "issued_within_protocol_period",
+            "basis": "PAP: proceedings should not be issued until 4 months after the letter of claim",
+            "on": "2026-11-02",
+            "explanation": "Proceedings were issued on 2026-11-02, within the 4 months from the letter of "
+            "claim of 2026-09-30, which end on 2027-01-30: unless limitation required it (PAP 1.6), a "
+            "possible breach of the protocol to record for costs; if it did, the parties should agree a "
+            "stay while the investigation goes on.",
+        }
+    ]
+    protective = (await open_claim(http))["state"]["ref"]
+    claim, _ = await issue(http, protective)
+    assert [d["code"] for d in claim["protocol_departures"]] == ["issued_without_letter_of_claim"]

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from activities import calendar
 from activities.payments import PaymentActivities
 from models.claims import PaymentRecord
 from models.register import PaymentRow
@@ -25,8 +26,18 @@ def today() -> date:
     return london_date(datetime.now(UTC))
 
 
-def offer(by: str, amount: str, made_on: date | str, part_36: bool = True, **more) -> dict:
-    return {"by": by, "amount": amount, "part_36": part_36, "made_on": str(made_on)} | more
+def business_day(on: date | None = None) -> date:
+    """The latest business day on or before `on` (today): an offer emailed then is made that day."""
+    on = on or today()
+    while not calendar.is_business_day(on):
+        on -= timedelta(days=1)
+    return on
+
+
+def offer(by: str, amount: str, sent_on: date | str, part_36: bool = True, **more) -> dict:
+    """Emailed on the morning of `sent_on`: made that day if a business day (CPR 6.26, 36.7)."""
+    sent_at = f"{sent_on}T09:00:00+00:00"
+    return {"by": by, "amount": amount, "part_36": part_36, "sent_at": sent_at, "method": "email"} | more
 
 
 async def _responded(http, sent_on: date | str = "2026-07-15", **opening) -> str:
@@ -53,12 +64,12 @@ async def test_a_part_36_offer_expires_stays_open_and_once_accepted_settles(shor
     http = short_fairway.http
     ref = await _responded(http)
     short = await act(
-        http, ref, "make_offer", offer("defendant", "150000.00", today(), relevant_period_days=14)
+        http, ref, "make_offer", offer("defendant", "150000.00", business_day(), relevant_period_days=14)
     )
     assert short.status_code == 409 and short.json()["code"] == "relevant_period_too_short"
     assert short.json()["details"]["stage"] == "letter_of_response_sent"
 
-    made = await ok(http, ref, "make_offer", offer("defendant", "150000.00", today()))
+    made = await ok(http, ref, "make_offer", offer("defendant", "150000.00", business_day()))
     period = made["state"]["deadlines"]["part_36_relevant_period_offer_1"]
     assert (period["rule"], period["kind"], period["trigger"]) == (
         "part_36_relevant_period",
@@ -93,8 +104,8 @@ async def test_a_part_36_offer_expires_stays_open_and_once_accepted_settles(shor
 async def test_withdrawal_waits_for_the_relevant_period_and_then_bars_acceptance(short_fairway):
     http = short_fairway.http
     ref = await _responded(http)
-    await ok(http, ref, "make_offer", offer("claimant", "250000.00", today()))
-    await ok(http, ref, "make_offer", offer("defendant", "120000.00", today(), responds_to=1))
+    await ok(http, ref, "make_offer", offer("claimant", "250000.00", business_day()))
+    await ok(http, ref, "make_offer", offer("defendant", "120000.00", business_day(), responds_to=1))
     pending = await ok(http, ref, "withdraw_offer", {"offer_no": 2, "withdrawn_on": str(today())})
     assert pending["state"]["offers"][1]["status"] == "withdrawal_pending"
     twice = await act(http, ref, "withdraw_offer", {"offer_no": 2, "withdrawn_on": str(today())})
@@ -116,9 +127,9 @@ async def test_withdrawal_waits_for_the_relevant_period_and_then_bars_acceptance
 async def test_acceptance_within_the_relevant_period_beats_a_pending_withdrawal(fairway):
     http = fairway.http
     ref = await _responded(http)
-    await ok(http, ref, "make_offer", offer("defendant", "120000.00", today()))
+    await ok(http, ref, "make_offer", offer("defendant", "120000.00", business_day()))
     period = (await _claim(http, ref))["deadlines"]["part_36_relevant_period_offer_1"]
-    assert period["due_on"] == str(today() + timedelta(days=21))
+    assert period["due_on"] == str(business_day() + timedelta(days=21))
     pending = await ok(http, ref, "withdraw_offer", {"offer_no": 1, "withdrawn_on": str(today())})
     assert pending["state"]["offers"][0]["status"] == "withdrawal_pending"
     assert pending["state"]["offers"][0]["withdrawal_notice_on"] == str(today())
@@ -153,12 +164,22 @@ async def _expired_first_offer(http, ref: str) -> None:
 async def test_changes_and_clarification_follow_part_36(fairway):
     http = fairway.http
     ref = await _responded(http)
-    made_on = today() - timedelta(days=2)
+    made_on = business_day(today() - timedelta(days=2))
     await ok(http, ref, "make_offer", offer("defendant", "100000.00", made_on))
     await ok(http, ref, "make_offer", offer("claimant", "300000.00", made_on, part_36=False))
 
     asked = {"offer_no": 1, "requested_on": str(today()), "question": "Is interest included?"}
-    await ok(http, ref, "request_offer_clarification", asked)
+    requested = await ok(http, ref, "request_offer_clarification", asked)
+    # CPR 36.8(2): the offeror has 7 days from the request to clarify its offer.
+    assert requested["deadline_changes"] == [
+        {
+            "name": "part_36_clarification_due_offer_1",
+            "previous_due_on": None,
+            "due_on": str(today() + timedelta(days=7)),
+        }
+    ]
+    awaited = requested["state"]["deadlines"]["part_36_clarification_due_offer_1"]
+    assert (awaited["kind"], awaited["basis"].startswith("CPR 36.8(2)")) == ("court", True)
     late = await act(
         http, ref, "request_offer_clarification", asked | {"requested_on": str(made_on + timedelta(days=8))}
     )
@@ -168,6 +189,7 @@ async def test_changes_and_clarification_follow_part_36(fairway):
     answer = {"offer_no": 1, "answer": "Yes.", "clarified_on": str(today())}
     clarified = await ok(http, ref, "clarify_offer", answer)
     assert clarified["state"]["offers"][0]["clarifications"][0]["answer"] == "Yes."
+    assert clarified["state"]["deadlines"]["part_36_clarification_due_offer_1"]["status"] == "met"
     nothing_asked = await act(http, ref, "clarify_offer", answer)
     assert nothing_asked.status_code == 409 and nothing_asked.json()["code"] == "no_clarification_requested"
 
@@ -203,7 +225,9 @@ async def test_offers_open_on_a_date(fairway):
     http = fairway.http
     ref = await _responded(http)
     await ok(http, ref, "make_offer", offer("claimant", "250000.00", "2026-08-10", part_36=False))
-    await ok(http, ref, "make_offer", offer("defendant", "150000.00", "2026-08-15", part_36=False))
+    second = offer("defendant", "150000.00", "2026-08-15", part_36=False)  # emailed on a Saturday
+    made = (await ok(http, ref, "make_offer", second))["state"]["offers"][1]
+    assert (made["made_on"], made["method"]) == ("2026-08-17", "email"), "made when deemed served (CPR 6.26)"
     await ok(http, ref, "withdraw_offer", {"offer_no": 1, "withdrawn_on": "2026-08-20"})
 
     async def open_on(on: str) -> list[int]:
@@ -362,8 +386,8 @@ async def test_a_stocktake_is_due_on_reaching_a_stocktake_stage(fairway):
 async def test_a_settlement_lapses_the_offers_still_open_and_stops_their_reminders(fairway):
     http = fairway.http
     ref = await _responded(http)
-    await ok(http, ref, "make_offer", offer("claimant", "300000.00", today()))
-    await ok(http, ref, "make_offer", offer("defendant", "200000.00", today()))
+    await ok(http, ref, "make_offer", offer("claimant", "300000.00", business_day()))
+    await ok(http, ref, "make_offer", offer("defendant", "200000.00", business_day()))
     settled = await ok(
         http, ref, "record_settlement", SAMPLES["record_settlement"] | {"agreed_on": str(today())}
     )

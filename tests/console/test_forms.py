@@ -31,6 +31,7 @@ from api.console.forms import (
     values_from_payload,
 )
 from api.console.templating import environment
+from models.claims import ClaimOpening
 from models.common import RequestBody
 from tests.access_cases import (
     bodies,
@@ -176,7 +177,8 @@ def test_the_form_has_every_field_of_the_schema_with_its_control(model):
 def test_controls_are_chosen_by_the_kind_of_answer():
     offer = {f.key: f for f in form_for(payload("claim", "make_offer")).fields}
     assert offer["amount"].control is Control.MONEY and offer["amount"].hint.startswith("In pounds")
-    assert offer["made_on"].control is Control.DATE and offer["made_on"].label == "Made on"
+    assert offer["sent_at"].control is Control.DATETIME and offer["sent_at"].label == "Sent at"
+    assert offer["method"].control is Control.RADIOS and offer["method"].required
     assert offer["part_36"].control is Control.YES_NO and not offer["part_36"].required
     assert (
         offer["heads_of_loss"].control is Control.REPEATED and offer["heads_of_loss"].item.control == "text"
@@ -526,7 +528,8 @@ def test_a_post_becomes_a_body_as_typed():
             "heads_of_loss.1": [" "],
             "heads_of_loss.2": ["care"],
             "part_36": ["yes"],
-            "made_on": ["2026-08-10"],
+            "sent_at": ["2026-08-10T10:00"],  # London's wall clock, in BST then
+            "method": ["email"],
             "responds_to": ["two"],
             "relevant_period_days": [" 28 "],
             "unknown": ["ignored"],
@@ -538,7 +541,8 @@ def test_a_post_becomes_a_body_as_typed():
         "amount": "1,250",
         "heads_of_loss": ["pain", "care"],
         "part_36": True,
-        "made_on": "2026-08-10",
+        "sent_at": "2026-08-10T10:00:00+01:00",
+        "method": "email",
         "responds_to": "two",
         "relevant_period_days": 28,
     }
@@ -595,8 +599,8 @@ def test_a_refusal_names_the_fields_it_is_about():
     offer = form_for(payload("claim", "make_offer"))
     body = parse_form(offer, {"by": ["nobody"], "amount": ["12.345"], "responds_to": ["two"]})
     errors = field_errors(offer, api_details(offer.model, body))
-    assert list(errors) == ["by", "amount", "made_on", "responds_to"]
-    assert errors["made_on"] == "Made on: enter a date"
+    assert list(errors) == ["by", "amount", "sent_at", "method", "responds_to"]
+    assert errors["sent_at"] == "Sent at: enter a date and time"
     assert errors["amount"] == "Amount: decimal input should have no more than 2 decimal places"
 
     experts = form_for(payload("claim", "open_investigation"))
@@ -636,3 +640,12 @@ def test_a_refusal_about_no_field_is_the_forms():
 def test_no_payload_field_takes_a_hidden_fields_name():
     for model in MODELS:
         assert not {CSRF_FIELD, IDEMPOTENCY_FIELD} & {f.key for f in form_for(model).fields}, model
+
+
+def test_an_optional_group_left_at_its_defaults_asks_nothing():
+    """A claim opened without a death: the death's unticked Fatal Accidents box asks no death."""
+    form = form_for(ClaimOpening)
+    assert "death" not in parse_form(form, initial_values(form) | values_from_payload(form, opening()))
+    death = {"died_on": "2025-09-15", "fatal_accidents_claim": False}
+    body = parse_form(form, initial_values(form) | values_from_payload(form, opening(death=death)))
+    assert body["death"] == death

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from temporalio.api.enums.v1 import EventType
 
+from activities import calendar
 from fairway import db
 from models.claims import ClaimStage
 from tests.claim_paths import ROUTES, SAMPLES
@@ -39,6 +40,8 @@ async def claim_lifecycle(fairway) -> str:
     http = fairway.http
     ref = (await open_claim(http))["state"]["ref"]
     for action in ROUTES[ClaimStage.PAID]:
+        if action == "send_letter_of_response":  # the claimant died: the estate and dependants go on
+            await ok(http, ref, "record_death", SAMPLES["record_death"])
         await ok(http, ref, action, SAMPLES[action])
     await ok(http, ref, "put_on_hold", SAMPLES["put_on_hold"])
     await ok(http, ref, "take_off_hold", SAMPLES["take_off_hold"])
@@ -118,7 +121,11 @@ async def claim_offers_and_settlement(fairway) -> str:
     await ok(http, ref, "record_payment", interim)
     await ok(http, ref, "hold_stocktake", SAMPLES["hold_stocktake"])
     today = datetime.now(UTC).date().isoformat()
-    offer = {"by": "defendant", "amount": "150000.00", "part_36": True, "made_on": today}
+    sent_on = datetime.now(UTC).date()
+    while not calendar.is_business_day(sent_on):  # so the offer is made (deemed served) by today
+        sent_on -= timedelta(days=1)
+    sent_at = f"{sent_on}T09:00:00+00:00"
+    offer = {"by": "defendant", "amount": "150000.00", "part_36": True, "sent_at": sent_at, "method": "email"}
     await ok(http, ref, "make_offer", offer)
     await ok(http, ref, "make_offer", offer | {"by": "claimant", "amount": "260000.00", "responds_to": 1})
     clarification = {"offer_no": 1, "requested_on": today, "question": "Is interest included?"}
@@ -190,8 +197,8 @@ async def early_neutral_evaluation_settled(fairway) -> str:
 
 
 async def litigation_judgment_for_claimant(fairway) -> str:
-    """Proceedings from issue to judgment for the claimant, with an agreed extension, a stay for
-    ADR and a later order moving directions (its own history)."""
+    """Proceedings from issue to judgment for the claimant, with an agreed extension, the experts'
+    agenda, a stay for ADR and a later order moving directions (its own history)."""
     from tests.api import test_litigation as lit
 
     http = fairway.http
@@ -200,6 +207,7 @@ async def litigation_judgment_for_claimant(fairway) -> str:
     await read_route(http, lit.PREFIX, ref)
     await lit.to_defence(http, ref)
     await lit.to_directions(http, ref)
+    await lit.agree_experts_agenda(http, ref)
     stay = {"stayed_on": "2026-08-20", "reason": "for ADR", "until": "2026-10-01"}
     await route_ok(http, lit.PREFIX, ref, "stay_proceedings", stay)
     await route_ok(http, lit.PREFIX, ref, "lift_stay", {"lifted_on": "2026-09-10", "reason": "ADR failed"})

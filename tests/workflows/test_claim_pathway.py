@@ -33,14 +33,16 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from temporalio import workflow
 
+from activities.court_service import ServiceActivities
 from activities.deadlines import CalendarActivities
 from models import cases
 from models import claims as m
 from models.access import ACCESS
 from models.cases import CaseHold, CaseLink, CaseNote, CaseView, LinkCase
 from models.claims import ClaimStage as S
-from models.common import PEOPLE_ROLES, Actor, AppliedAction, CaseKind, Role
+from models.common import PEOPLE_ROLES, ActionMeta, Actor, AppliedAction, CaseKind, Role
 from models.deadlines import Deadline, DeadlineStatus, LadderStep
+from models.litigation import ServiceMethod
 from models.routes import (
     AgreeEvaluation,
     JoinSummit,
@@ -56,7 +58,7 @@ from models.routes import (
     SummitOutcome,
     SummitResult,
 )
-from workflows import case_kit, claim_offers, claim_pathway, claim_routes
+from workflows import case_kit, claim_offers, claim_pathway, claim_protocol, claim_routes
 from workflows.case_kit import PREVIOUS, Context
 from workflows.claim import ClaimWorkflow
 from workflows.clock import end_of_london_day, london_date
@@ -223,6 +225,21 @@ def period(no: int = 1, due_on: date | None = None, status=OPEN_) -> Deadline:
         rule=claim_offers.RELEVANT_PERIOD,
         trigger="make_offer",
         trigger_date=due - timedelta(days=21),
+    )
+
+
+CLARIFY_1 = claim_offers.clarification_name(1)
+
+
+def clarification(status=OPEN_) -> Deadline:
+    """Offer 1's clarification, asked on day(-3): CPR 36.8(2) gives the offeror until day(4)."""
+    return deadline(
+        CLARIFY_1,
+        day(4),
+        status,
+        rule=claim_offers.CLARIFICATION,
+        trigger="request_offer_clarification",
+        trigger_date=day(-3),
     )
 
 
@@ -558,6 +575,13 @@ ROWS: dict[str, Row] = {
         unavailable=codes("no_letter_of_claim"),
     ),
     "record_standstill_agreement": Row(UNSETTLED, None, hooks=hooks(BOOK)),
+    "record_death": Row(
+        UNSETTLED,
+        None,
+        hooks=hooks(CHECK, AVAILABLE, BOOK),
+        checks=FUTURE_DATE,
+        unavailable=codes("death_already_recorded"),
+    ),
     "send_letter_of_response": Row(
         frozenset({S.LETTER_OF_CLAIM_ACKNOWLEDGED, S.INVESTIGATING}),
         S.LETTER_OF_RESPONSE_SENT,
@@ -590,7 +614,7 @@ ROWS: dict[str, Row] = {
     "request_offer_clarification": Row(
         OFFERS_MADE,
         None,
-        hooks=hooks(CHECK),
+        hooks=hooks(CHECK, BOOK),
         checks=codes(
             "date_in_future",
             "unknown_offer",
@@ -603,7 +627,7 @@ ROWS: dict[str, Row] = {
     "clarify_offer": Row(
         OFFERS_MADE,
         None,
-        hooks=hooks(CHECK),
+        hooks=hooks(CHECK, BOOK),
         checks=codes("date_in_future", "unknown_offer", "no_clarification_requested"),
     ),
     "change_offer": Row(
@@ -838,16 +862,33 @@ SENT = m.AcknowledgeLetter(sent_on=EVENT)
 EXTEND_RESPONSE = m.ExtendResponsePeriod(
     agreed_by="Example & Co LLP", reason="expert delay", new_due_date=RESPONSE_DUE + timedelta(days=30)
 )
+DEATH = m.Death(died_on=EVENT)
+# Died within the period; a personal representative and a dependant who learnt of it later.
+DEPENDANTS_CLAIM = m.Death(
+    died_on=date(2026, 3, 2),
+    personal_representative_knowledge=date(2026, 4, 1),
+    fatal_accidents_claim=True,
+    dependants_knowledge=date(2026, 5, 4),
+)
+DEPENDANTS_LIMITATION = "fatal_accidents_limitation"
 STANDSTILL = m.RecordStandstill(agreed_on=EVENT, until=date(2028, 12, 31), terms="no limitation point")
 LOR = m.SendLetterOfResponse(sent_on=EVENT, liability=m.LiabilityPosition.ADMITTED, apology_given=True)
 STOCKTAKE_HELD = m.HoldStocktake(
     held_on=EVENT, outcome=m.StocktakeOutcome.ACTION_AGREED, notes="quantum next"
 )
+# Emailed at 10am on EVENT, a Thursday: deemed served, so made, that day (CPR 6.26, 36.7).
+POSTED_AT = datetime.combine(EVENT, datetime.min.time(), UTC).replace(hour=17)
+EMAILED_AT = datetime.combine(EVENT, datetime.min.time(), UTC).replace(hour=10)
+EMAILED = {"sent_at": EMAILED_AT, "method": ServiceMethod.EMAIL}
+EMAILED_OFFER = {"made_on": EVENT, **EMAILED}
 PART_36 = m.MakeOffer(
-    by=m.Side.DEFENDANT, amount=D("200000.00"), part_36=True, made_on=EVENT, relevant_period_days=28
+    by=m.Side.DEFENDANT, amount=D("200000.00"), part_36=True, **EMAILED, relevant_period_days=28
 )
-ORDINARY = m.MakeOffer(by=m.Side.DEFENDANT, amount=D("200000.00"), made_on=EVENT, relevant_period_days=7)
-COUNTER = m.MakeOffer(by=m.Side.DEFENDANT, amount=D("220000.00"), made_on=EVENT, responds_to=1)
+ORDINARY = m.MakeOffer(by=m.Side.DEFENDANT, amount=D("200000.00"), **EMAILED, relevant_period_days=7)
+COUNTER = m.MakeOffer(by=m.Side.DEFENDANT, amount=D("220000.00"), **EMAILED, responds_to=1)
+POSTED = m.MakeOffer(
+    by=m.Side.DEFENDANT, amount=D("200000.00"), part_36=True, sent_at=POSTED_AT, method="first_class_post"
+)
 QUESTION = m.RequestOfferClarification(offer_no=1, requested_on=EVENT, question="Is interest included?")
 ASKED = [m.OfferClarification(question="Is interest included?", requested_on=day(-3))]
 ANSWER = m.ClarifyOffer(offer_no=1, answer="Yes, interest is included.", clarified_on=EVENT)
@@ -891,6 +932,34 @@ LINK = LinkCase(
 CLOSE = m.Close(outcome=m.ClosureOutcome.WITHDRAWN, summary="claimant withdrew")
 REOPEN = m.Reopen(reason="claimant reinstated the claim")
 CORRECT = m.CorrectDate(action="receive_letter_of_claim", corrected_date=day(-10), reason="misread stamp")
+
+
+def response_ended(status=OPEN_) -> Deadline:
+    """A letter of response whose 4 months from the letter of claim (PAP) ended on day(-2)."""
+    return deadline(
+        RESPONSE, day(-2), status, trigger="receive_letter_of_claim", trigger_date=date(2026, 7, 18)
+    )
+
+
+# PAP: no proceedings until 4 months after the letter of claim; flagged, not refused (PAP 1.6).
+WITHIN_PROTOCOL_PERIOD = m.ProtocolDeparture(
+    code="issued_within_protocol_period",
+    basis="PAP: proceedings should not be issued until 4 months after the letter of claim",
+    on=EVENT,
+    explanation=f"Proceedings were issued on {EVENT}, within the 4 months from the letter of claim of "
+    f"{day(-3)}, which end on {RESPONSE_DUE}: unless limitation required it (PAP 1.6), a possible breach "
+    "of the protocol to record for costs; if it did, the parties should agree a stay while the "
+    "investigation goes on.",
+)
+WITHOUT_LETTER_OF_CLAIM = m.ProtocolDeparture(
+    code="issued_without_letter_of_claim",
+    basis="PAP: proceedings should not be issued until 4 months after the letter of claim; PAP 3.13: the "
+    "letter of claim",
+    on=EVENT,
+    explanation=f"Proceedings were issued on {EVENT} with no letter of claim recorded: unless limitation "
+    "required it (PAP 1.6), a possible breach of the protocol to record for costs; if it did, the parties "
+    "should agree a stay while the investigation goes on.",
+)
 
 
 def started(kind: RouteKind, return_to: S, reason: str, n: int = 1, role: Role = Role.HANDLER) -> RouteRecord:
@@ -1142,6 +1211,29 @@ ACCEPTS: list[Accepts] = [
         },
     ),
     Accepts(
+        "record_death",
+        at(S.INVESTIGATING),
+        DEATH,
+        S.INVESTIGATING,
+        {"death": DEATH},
+        # LA 1980 s.11(5): the estate has 3 years from the death.
+        book={LIMITATION: {"due_on": date(2029, 11, 19), "trigger": "record_death", "revision": 2}},
+    ),
+    Accepts(
+        "record_death",
+        at(S.NEGOTIATING),
+        DEPENDANTS_CLAIM,
+        S.NEGOTIATING,
+        {"death": DEPENDANTS_CLAIM},
+        book={
+            # s.11(5)(b): from the personal representative's later knowledge.
+            LIMITATION: {"due_on": date(2029, 4, 1), "trigger": "record_death", "revision": 2},
+            # s.12(2)(b): the dependants' claim from their later knowledge, a deadline of its own.
+            DEPENDANTS_LIMITATION: new(date(2029, 5, 4), INCIDENT),
+        },
+        label="a Fatal Accidents Act claim for the dependants",
+    ),
+    Accepts(
         "send_letter_of_response",
         at(S.INVESTIGATING),
         LOR,
@@ -1180,7 +1272,7 @@ ACCEPTS: list[Accepts] = [
                     amount=D("200000.00"),
                     heads_of_loss=[],
                     part_36=True,
-                    made_on=EVENT,
+                    **EMAILED_OFFER,
                     responds_to=None,
                     relevant_period_days=28,
                 )
@@ -1192,9 +1284,39 @@ ACCEPTS: list[Accepts] = [
     Accepts(
         "make_offer",
         at(S.LETTER_OF_RESPONSE_SENT),
+        POSTED,
+        S.NEGOTIATING,
+        {
+            "offers": [
+                m.Offer(
+                    no=1,
+                    by=m.Side.DEFENDANT,
+                    amount=D("200000.00"),
+                    heads_of_loss=[],
+                    part_36=True,
+                    made_on=EVENT,  # the day it was posted, until its deemed service is computed
+                    sent_at=POSTED.sent_at,
+                    method="first_class_post",
+                    responds_to=None,
+                    relevant_period_days=21,
+                )
+            ]
+        },
+        # CPR 6.26: posted Thu 19 Nov, the second day is a Saturday, so served Mon 23 Nov; the
+        # relevant period runs 21 days from then.
+        book={STOCKTAKE: {"status": WAIVED}, PERIOD_1: new(date(2026, 12, 14), date(2026, 11, 23))},
+        later={
+            "offers.0.made_on": date(2026, 11, 23),
+            "offers.0.relevant_period_ends_on": date(2026, 12, 14),
+        },
+        label="posted: made when deemed served",
+    ),
+    Accepts(
+        "make_offer",
+        at(S.LETTER_OF_RESPONSE_SENT),
         ORDINARY,
         S.NEGOTIATING,
-        {"offers": [ordinary(by=m.Side.DEFENDANT, amount=D("200000.00"), heads_of_loss=[], made_on=EVENT)]},
+        {"offers": [ordinary(by=m.Side.DEFENDANT, amount=D("200000.00"), heads_of_loss=[], **EMAILED_OFFER)]},
         label="ordinary: no relevant period",
         book={STOCKTAKE: {"status": WAIVED}},
     ),
@@ -1207,10 +1329,38 @@ ACCEPTS: list[Accepts] = [
             "offers.0.status": "lapsed",
             "offers.0.closed_on": EVENT,
             "offers.1": ordinary(
-                2, by=m.Side.DEFENDANT, amount=D("220000.00"), heads_of_loss=[], made_on=EVENT, responds_to=1
+                2,
+                by=m.Side.DEFENDANT,
+                amount=D("220000.00"),
+                heads_of_loss=[],
+                **EMAILED_OFFER,
+                responds_to=1,
             ),
         },
         label="a counter-offer rejects an ordinary offer",
+    ),
+    Accepts(
+        "make_offer",
+        at(S.NEGOTIATING, offers=[ordinary()]),
+        COUNTER.model_copy(update={"sent_at": POSTED_AT, "method": ServiceMethod.FIRST_CLASS_POST}),
+        S.NEGOTIATING,
+        {
+            "offers.0.status": "lapsed",
+            "offers.0.closed_on": EVENT,
+            "offers.1": ordinary(
+                2,
+                by=m.Side.DEFENDANT,
+                amount=D("220000.00"),
+                heads_of_loss=[],
+                made_on=EVENT,
+                sent_at=POSTED_AT,
+                method="first_class_post",
+                responds_to=1,
+            ),
+        },
+        # Both on the day the counter-offer is deemed served, Mon 23 Nov (CPR 6.26, 36.7).
+        later={"offers.0.closed_on": date(2026, 11, 23), "offers.1.made_on": date(2026, 11, 23)},
+        label="a posted counter-offer rejects it when deemed served",
     ),
     Accepts(
         "make_offer",
@@ -1219,7 +1369,12 @@ ACCEPTS: list[Accepts] = [
         S.NEGOTIATING,
         {
             "offers.1": ordinary(
-                2, by=m.Side.DEFENDANT, amount=D("220000.00"), heads_of_loss=[], made_on=EVENT, responds_to=1
+                2,
+                by=m.Side.DEFENDANT,
+                amount=D("220000.00"),
+                heads_of_loss=[],
+                **EMAILED_OFFER,
+                responds_to=1,
             )
         },
         label="a counter-offer leaves a Part 36 offer open",
@@ -1232,7 +1387,7 @@ ACCEPTS: list[Accepts] = [
             stage,
             {
                 "offers": [
-                    ordinary(by=m.Side.DEFENDANT, amount=D("200000.00"), heads_of_loss=[], made_on=EVENT)
+                    ordinary(by=m.Side.DEFENDANT, amount=D("200000.00"), heads_of_loss=[], **EMAILED_OFFER)
                 ]
             },
             label=f"while a route runs: {stage}",
@@ -1245,6 +1400,7 @@ ACCEPTS: list[Accepts] = [
         QUESTION,
         S.NEGOTIATING,
         {"offers.0.clarifications": [m.OfferClarification(question=QUESTION.question, requested_on=EVENT)]},
+        book={CLARIFY_1: new(day(6))},  # CPR 36.8(2): 7 days from the request
     ),
     Accepts(
         "request_offer_clarification",
@@ -1252,14 +1408,36 @@ ACCEPTS: list[Accepts] = [
         QUESTION,
         S.NEGOTIATING,
         {"offers.0.clarifications": [m.OfferClarification(question=QUESTION.question, requested_on=EVENT)]},
+        book={CLARIFY_1: new(day(6))},
         label="on the seventh day",
     ),
     Accepts(
         "clarify_offer",
-        at(S.NEGOTIATING, offers=[offer(clarifications=ASKED)]),
+        at(
+            S.NEGOTIATING,
+            offers=[offer(clarifications=ASKED)],
+            deadlines=with_deadlines(S.NEGOTIATING, clarification()),
+        ),
         ANSWER,
         S.NEGOTIATING,
         {"offers.0.clarifications.0.answer": ANSWER.answer, "offers.0.clarifications.0.clarified_on": EVENT},
+        book={CLARIFY_1: met()},
+    ),
+    Accepts(
+        "clarify_offer",
+        at(
+            S.NEGOTIATING,
+            offers=[
+                offer(
+                    clarifications=[*ASKED, m.OfferClarification(question="And costs?", requested_on=EVENT)]
+                )
+            ],
+            deadlines=with_deadlines(S.NEGOTIATING, clarification()),
+        ),
+        ANSWER,
+        S.NEGOTIATING,
+        {"offers.0.clarifications.0.answer": ANSWER.answer, "offers.0.clarifications.0.clarified_on": EVENT},
+        label="another question still awaits an answer",
     ),
     Accepts(
         "change_offer",
@@ -1665,7 +1843,10 @@ ACCEPTS: list[Accepts] = [
         at(S.NOTIFIED),
         ISSUED,
         S.IN_LITIGATION,
-        {"routes": [started(RouteKind.LITIGATION, S.NOTIFIED, ISSUED.reason)]},
+        {
+            "routes": [started(RouteKind.LITIGATION, S.NOTIFIED, ISSUED.reason)],
+            "protocol_departures": [WITHOUT_LETTER_OF_CLAIM],
+        },
         outside=(child("LitigationWorkflow", RouteKind.LITIGATION, claim_number="KB-2026-000123"),),
     ),
     Accepts(
@@ -1673,7 +1854,10 @@ ACCEPTS: list[Accepts] = [
         at(S.NOTIFIED, hold=HELD),
         ISSUED,
         S.IN_LITIGATION,
-        {"routes": [started(RouteKind.LITIGATION, S.NOTIFIED, ISSUED.reason)]},
+        {
+            "routes": [started(RouteKind.LITIGATION, S.NOTIFIED, ISSUED.reason)],
+            "protocol_departures": [WITHOUT_LETTER_OF_CLAIM],
+        },
         outside=(child("LitigationWorkflow", RouteKind.LITIGATION),),
         label="protectively, while on hold",
     ),
@@ -1682,9 +1866,22 @@ ACCEPTS: list[Accepts] = [
         at(S.IN_MEDIATION),
         ISSUED,
         S.IN_LITIGATION,
-        {"routes.1": started(RouteKind.LITIGATION, S.NEGOTIATING, ISSUED.reason)},
+        {
+            "routes.1": started(RouteKind.LITIGATION, S.NEGOTIATING, ISSUED.reason),
+            "protocol_departures": [WITHIN_PROTOCOL_PERIOD],
+        },
         outside=(child("LitigationWorkflow", RouteKind.LITIGATION),),
         label="during mediation",
+        book={STOCKTAKE: {"status": WAIVED}},
+    ),
+    Accepts(
+        "record_proceedings_issued",
+        at(S.NEGOTIATING, deadlines=with_deadlines(S.NEGOTIATING, response_ended(MET))),
+        ISSUED,
+        S.IN_LITIGATION,
+        {"routes": [started(RouteKind.LITIGATION, S.NEGOTIATING, ISSUED.reason)]},
+        outside=(child("LitigationWorkflow", RouteKind.LITIGATION),),
+        label="once the protocol's 4 months are up: nothing flagged",
         book={STOCKTAKE: {"status": WAIVED}},
     ),
     Accepts(
@@ -1860,6 +2057,8 @@ ACCEPTS: list[Accepts] = [
 ]
 
 REFUSES: list[Refuses] = [
+    Refuses("record_death", at(S.INVESTIGATING), m.Death(died_on=FUTURE), "date_in_future"),
+    unavailable("record_death", at(S.INVESTIGATING, death=DEATH), DEATH, "death_already_recorded"),
     # --- what every case has
     Refuses(
         "extend_deadline",
@@ -2019,7 +2218,10 @@ REFUSES: list[Refuses] = [
     ),
     # --- offers
     Refuses(
-        "make_offer", at(S.NEGOTIATING), PART_36.model_copy(update={"made_on": FUTURE}), "date_in_future"
+        "make_offer",
+        at(S.NEGOTIATING),
+        PART_36.model_copy(update={"sent_at": NOW + timedelta(minutes=1)}),
+        "date_in_future",
     ),
     Refuses(
         "make_offer",
@@ -2592,6 +2794,10 @@ def outside(monkeypatch) -> Outside:
     async def execute_local_activity_method(method, arg, **options):
         return getattr(calendar, method.__name__)(arg)
 
+    async def execute_local_activity(name, arg, *, result_type, **options):
+        assert name == "deemed_service", name
+        return result_type.model_validate(ServiceActivities().deemed_service(arg).model_dump())
+
     async def start_child_workflow(workflow_type, arg, *, id, parent_close_policy, **options):
         name = workflow_type if isinstance(workflow_type, str) else workflow_type.__qualname__
         record.calls.append(
@@ -2604,6 +2810,7 @@ def outside(monkeypatch) -> Outside:
     monkeypatch.setattr(workflow, "execute_activity", execute_activity)
     monkeypatch.setattr(workflow, "execute_activity_method", execute_activity_method)
     monkeypatch.setattr(workflow, "execute_local_activity_method", execute_local_activity_method)
+    monkeypatch.setattr(workflow, "execute_local_activity", execute_local_activity)
     monkeypatch.setattr(workflow, "start_child_workflow", start_child_workflow)
     monkeypatch.setattr(workflow, "upsert_search_attributes", lambda attributes: None)
     return record
@@ -2690,12 +2897,13 @@ async def test_what_a_row_does_to_the_book_and_beyond_the_claim(case: Accepts, o
 # --- what each role is offered -----------------------------------------------------------------------
 
 OFFER_STEPS = {"make_offer", "request_offer_clarification", "clarify_offer", "change_offer", "withdraw_offer"}
-BEFORE_LOR = {"request_health_records", "record_standstill_agreement", "record_proceedings_issued", "close"}
+LIMITATION_STEPS = {"record_standstill_agreement", "record_death"}
+BEFORE_LOR = {"request_health_records", *LIMITATION_STEPS, "record_proceedings_issued", "close"}
 ADR = {"propose_mediation", "agree_early_neutral_evaluation"}
 RESPONDING = {"extend_response_period", "send_letter_of_response", "make_offer", *ADR, *BEFORE_LOR}
 AFTER_LOR = {
     "instruct_experts",
-    "record_standstill_agreement",
+    *LIMITATION_STEPS,
     "hold_stocktake",
     "make_offer",
     "record_settlement",
@@ -2892,7 +3100,7 @@ def test_a_part_36_relevant_period_is_at_least_21_days():
 def test_counter_offers_lapse_ordinary_offers_but_not_part_36_ones():
     state = negotiating(ordinary(1), offer(2, by=m.Side.CLAIMANT), p2=period(2))
     claim_offers.make_offer(state, COUNTER, ctx())
-    claim_offers.make_offer(state, COUNTER.model_copy(update={"responds_to": 2, "made_on": TODAY}), ctx())
+    claim_offers.make_offer(state, COUNTER.model_copy(update={"responds_to": 2, "sent_at": NOW}), ctx())
     assert [(o.no, o.status, o.closed_on, o.responds_to) for o in state.offers] == [
         (1, "lapsed", EVENT, None),
         (2, "open", None, None),  # CPR 36.11(2): still open to acceptance
@@ -3534,3 +3742,64 @@ def test_health_records_can_be_requested_again_once_the_request_was_waived():
     state = claim(S.INVESTIGATING, deadlines=with_deadlines(S.INVESTIGATING, records(WAIVED)))
     offered = PATHWAY.allowed_actions(state, Role.HANDLER)
     assert "request_health_records" in offered and "supply_health_records" not in offered
+
+
+# --- limitation after a death (LA 1980 s.11(5), s.12) ------------------------------------------------
+
+
+async def test_a_claim_opened_after_the_death_keeps_the_estates_and_the_dependants_limitation(outside):
+    opening = ADULT.model_copy(update={"death": DEPENDANTS_CLAIM})
+    opened_by = ActionMeta(actor=Actor(id=OWNER, role=Role.HANDLER), request_id="request-1")
+    start = m.ClaimInput(ref=REF, owner=OWNER, opening=opening, opened_by=opened_by)
+    case = running(claim(S.NOTIFIED, deadlines={}))
+    case.state = case.open(start, OPENED)
+    assert case.state.death == DEPENDANTS_CLAIM
+
+    await case.on_open(start)
+
+    book_ = case.state.deadlines
+    assert {n: (x.due_on, x.trigger, x.kind) for n, x in book_.items()} == {
+        REVIEW: (date(2026, 6, 11), "open_claim", "service"),
+        LIMITATION: (date(2029, 4, 1), "open_claim", "statutory"),
+        DEPENDANTS_LIMITATION: (date(2029, 5, 4), "open_claim", "statutory"),
+    }
+    assert book_[LIMITATION].explanation.startswith("LA 1980 s.11(5)")
+    assert book_[DEPENDANTS_LIMITATION].explanation.startswith("LA 1980 s.12(2)")
+
+
+async def test_a_standstill_after_a_death_moves_both_limitations(outside):
+    state = claim(S.NEGOTIATING, death=DEPENDANTS_CLAIM)
+    standstill = STANDSTILL.model_copy(update={"until": date(2029, 9, 28)})  # after both dates
+    await take(running(state), "record_standstill_agreement", standstill)
+    assert state.deadlines[LIMITATION].due_on == standstill.until
+    assert state.deadlines[DEPENDANTS_LIMITATION].due_on == standstill.until
+    assert state.deadlines[DEPENDANTS_LIMITATION].basis.startswith("Limitation Act 1980 ss.12")
+
+
+async def test_a_clarification_still_awaited_is_moot_once_the_offer_is_accepted(outside):
+    state = claim(
+        S.NEGOTIATING,
+        offers=[offer(clarifications=ASKED)],
+        deadlines=with_deadlines(S.NEGOTIATING, clarification()),
+    )
+    await take(running(state), "accept_offer", ACCEPT)
+    assert (state.deadlines[CLARIFY_1].status, state.deadlines[PERIOD_1].status) == (WAIVED, MET)
+    assert state.deadlines[CLARIFY_1].changes[-1].reason == "offer 1 is accepted"
+    assert state.deadlines[CLARIFY_1].basis.startswith("CPR 36.8(2)")
+
+
+# --- an early issue (PAP: no proceedings until 4 months after the letter of claim) -----------------
+
+
+@pytest.mark.parametrize(
+    ("issued_on", "code"),
+    [(RESPONSE_DUE, "issued_within_protocol_period"), (RESPONSE_DUE + timedelta(days=1), None)],
+    ids=["on the last day of the 4 months", "the day after"],
+)
+def test_an_issue_within_the_protocols_4_months_is_flagged(issued_on: date, code: str | None):
+    extended = response(DeadlineStatus.EXTENDED).model_copy(
+        update={"due_on": RESPONSE_DUE + timedelta(days=30)}
+    )
+    state = claim(S.INVESTIGATING, deadlines=with_deadlines(S.INVESTIGATING, extended))
+    departure = claim_protocol.early_issue(state, issued_on)
+    assert (departure and departure.code) == code, "an agreed extension of the response does not move the bar"

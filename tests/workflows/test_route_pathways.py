@@ -11,6 +11,7 @@ directly from the models; every table below is what the rows must do, so a chang
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -1148,12 +1149,17 @@ LIT_PATH = {
         (
             ("particulars_of_claim_due", "2025-09-09", MET),
             ("acknowledgment_of_service_due", "2025-09-22", OPEN_),
+            ("defence_due_without_acknowledgment", "2025-09-22", OPEN_),  # CPR 15.4(1)(a)
         ),
     ),
     LS.ACKNOWLEDGED: (
         LS.PARTICULARS_SERVED,
         {"acknowledged_on": d("2025-09-19")},
-        (("acknowledgment_of_service_due", "2025-09-22", MET), ("defence_due", "2025-10-06", OPEN_)),
+        (
+            ("acknowledgment_of_service_due", "2025-09-22", MET),
+            ("defence_due_without_acknowledgment", "2025-09-22", DeadlineStatus.WAIVED),
+            ("defence_due", "2025-10-06", OPEN_),  # CPR 15.4(1)(b)
+        ),
     ),
     LS.DEFENCE_FILED: (
         LS.ACKNOWLEDGED,
@@ -1211,7 +1217,10 @@ def litigation_at(stage: str, stayed: bool = False, **details) -> lit.Litigation
         stayed=stayed,
         deadlines=deadlines,
         litigation=lit.LitigationDetails(
-            issued_on=d("2025-07-31"), court="KBD", claim_number="KB-2025-001234", **(gathered | details)
+            issued_on=d("2025-07-31"),
+            court="KBD",
+            claim_number="KB-2025-001234",
+            **(gathered | copy.deepcopy(details)),  # a step changes its own copy, not the table's
         ),
     )
 
@@ -1230,6 +1239,19 @@ def _lit_without(stage, *names: str):
     return build
 
 
+def _lit_extended(stage, name: str, to: str):
+    """A deadline the parties extended by agreement."""
+
+    def build():
+        state = litigation_at(stage)
+        state.deadlines[name].due_on = d(to)
+        state.deadlines[name].due_at = end_of_london_day(d(to))
+        state.deadlines[name].status = DeadlineStatus.EXTENDED
+        return state
+
+    return build
+
+
 def _lit_with(stage, **statuses: DeadlineStatus):
     def build():
         state = litigation_at(stage)
@@ -1240,6 +1262,17 @@ def _lit_with(stage, **statuses: DeadlineStatus):
     return build
 
 
+# CPR 7.6(2): the claimant applied within the four months; the court gave two months more.
+SERVICE_EXTENDED = lit.CourtOrder(
+    made_on=d("2025-11-20"),
+    dates={"claim_form_service_due": d("2026-01-30")},
+    description="time for service of the claim form extended (CPR 7.6(2))",
+)
+AGENDA = lit.ReceiveExpertsAgenda(received_on=d("2026-09-01"), discipline="obstetrics")
+RECEIVED = lit.ExpertsAgenda(discipline="obstetrics", received_on=d("2026-09-01"))
+AMENDING = RECEIVED.model_copy(update={"responded_on": d("2026-09-15"), "amendments_proposed": True})
+AGREED = AMENDING.model_copy(update={"agreed_on": d("2026-09-21")})
+ANSWER = lit.RespondToExpertsAgenda(sent_on=d("2026-09-15"), amendments_proposed=True)
 NOTICE = lit.NoticeToServe(served_on=d("2025-08-04"), serve_by=d("2025-08-18"))
 SERVICE = lit.ServeClaimForm(step_taken_on=d("2025-08-21"), method="first_class_post")
 PARTICULARS_SENT = lit.ServeParticulars(sent_at=datetime(2025, 9, 5, 16, 0, tzinfo=UTC), method="email")
@@ -1459,6 +1492,74 @@ LITIGATION_ACCEPTS = [
         label="while stayed",
     ),
     Accepts(
+        "record_court_order",
+        _lit(LS.ISSUED),
+        SERVICE_EXTENDED,
+        LS.ISSUED,
+        {
+            "litigation.orders": [
+                lit.CourtOrderRecord(
+                    made_on=d("2025-11-20"),
+                    dates={"claim_form_service_due": d("2026-01-30")},
+                    description=SERVICE_EXTENDED.description,
+                )
+            ]
+        },
+        label="time to serve the claim form extended (CPR 7.6)",
+    ),
+    Accepts(
+        "receive_experts_agenda",
+        _lit(LS.DIRECTIONS_GIVEN),
+        AGENDA,
+        LS.DIRECTIONS_GIVEN,
+        {"litigation.experts_agendas": [RECEIVED]},
+    ),
+    Accepts(
+        "receive_experts_agenda",
+        _lit(LS.TRIAL_LISTED, stayed=True, experts_agendas=[AGREED]),
+        AGENDA.model_copy(update={"received_on": d("2026-10-01"), "discipline": "neonatology"}),
+        LS.TRIAL_LISTED,
+        {
+            "litigation.experts_agendas": [
+                AGREED,
+                lit.ExpertsAgenda(discipline="neonatology", received_on=d("2026-10-01")),
+            ]
+        },
+        label="the next discipline's, while stayed",
+    ),
+    Accepts(
+        "respond_to_experts_agenda",
+        _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+        ANSWER,
+        LS.DIRECTIONS_GIVEN,
+        {"litigation.experts_agendas": [AMENDING]},
+    ),
+    Accepts(
+        "respond_to_experts_agenda",
+        _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+        ANSWER.model_copy(update={"amendments_proposed": False}),
+        LS.DIRECTIONS_GIVEN,
+        {
+            "litigation.experts_agendas": [
+                RECEIVED.model_copy(
+                    update={
+                        "responded_on": d("2026-09-15"),
+                        "amendments_proposed": False,
+                        "agreed_on": d("2026-09-15"),
+                    }
+                )
+            ]
+        },
+        label="agreed as drafted",
+    ),
+    Accepts(
+        "record_experts_agenda_agreed",
+        _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AMENDING]),
+        lit.AgreeExpertsAgenda(agreed_on=d("2026-09-21")),
+        LS.DIRECTIONS_GIVEN,
+        {"litigation.experts_agendas": [AGREED]},
+    ),
+    Accepts(
         "record_direction_complied",
         _lit(LS.DIRECTIONS_GIVEN),
         lit.ComplyWithDirection(direction="disclosure_due", complied_on=d("2026-04-15")),
@@ -1664,13 +1765,14 @@ LITIGATION = Kind(
             LS.ACKNOWLEDGED,
             date_field="filed_on",
             meets=("acknowledgment_of_service_due",),
+            waives=("defence_due_without_acknowledgment",),
             hooks=PB,
         ),
         "file_defence": Row(
             frozenset({LS.PARTICULARS_SERVED, LS.ACKNOWLEDGED}),
             LS.DEFENCE_FILED,
             date_field="filed_on",
-            meets=("acknowledgment_of_service_due", "defence_due"),
+            meets=("acknowledgment_of_service_due", "defence_due_without_acknowledgment", "defence_due"),
             hooks=P,
         ),
         "record_default_judgment": Row(
@@ -1699,6 +1801,15 @@ LITIGATION = Kind(
         ),
         "record_court_order": Row(LIT_OPEN, None, hooks=hooks(BOOK)),
         "record_direction_complied": Row(LIT_DIRECTIONS, None, hooks=PB),
+        "receive_experts_agenda": Row(
+            LIT_DIRECTIONS, None, date_field="received_on", sets=("experts_agenda_response_due",), hooks=P
+        ),
+        "respond_to_experts_agenda": Row(
+            LIT_DIRECTIONS, None, date_field="sent_on", meets=("experts_agenda_response_due",), hooks=PB
+        ),
+        "record_experts_agenda_agreed": Row(
+            LIT_DIRECTIONS, None, date_field="agreed_on", meets=("experts_agenda_agreement_due",), hooks=P
+        ),
         "list_trial": Row(
             LIT_DIRECTIONS, LS.TRIAL_LISTED, date_field="notified_on", meets=("trial_window_opens",), hooks=PB
         ),
@@ -1805,6 +1916,34 @@ LITIGATION = Kind(
         ),
         Refuses(
             "record_default_judgment",
+            _lit_extended(LS.PARTICULARS_SERVED, "defence_due_without_acknowledgment", "2025-10-20"),
+            lit.DefaultJudgment(entered_on=d("2025-09-23")),
+            "time_not_expired",
+            label="the defence's time extended by agreement (CPR 15.5)",
+        ),
+        Refuses(
+            "extend_deadline",
+            _lit(LS.ISSUED),
+            ExtendDeadline(
+                deadline="claim_form_service_due", new_due_on=d("2025-12-31"), reason="x", agreed_by="us"
+            ),
+            "extension_too_long",
+            label="only the court extends time to serve the claim form (CPR 7.6)",
+        ),
+        Refuses(
+            "extend_deadline",
+            _lit(LS.PARTICULARS_SERVED),
+            ExtendDeadline(
+                deadline="defence_due_without_acknowledgment",
+                new_due_on=d("2025-10-21"),  # 28 days after 22 September is 20 October
+                reason="experts",
+                agreed_by="them",
+            ),
+            "extension_too_long",
+            label="a defence without an acknowledgment: 28 days more at most (CPR 15.5)",
+        ),
+        Refuses(
+            "record_default_judgment",
             _lit_without(LS.ACKNOWLEDGED, "defence_due"),
             lit.DefaultJudgment(entered_on=d("2025-10-07")),
             "no_deadline",
@@ -1892,6 +2031,59 @@ LITIGATION = Kind(
             lit.ListTrial(trial_on=d("2026-11-09"), notified_on=FUTURE),
             "date_in_future",
         ),
+        Refuses(
+            "receive_experts_agenda",
+            _lit(LS.DIRECTIONS_GIVEN),
+            AGENDA.model_copy(update={"received_on": FUTURE}),
+            "date_in_future",
+        ),
+        Refuses(
+            "receive_experts_agenda",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AMENDING]),
+            AGENDA,
+            "agenda_in_hand",
+            True,
+        ),
+        Refuses(
+            "respond_to_experts_agenda",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+            ANSWER.model_copy(update={"sent_on": FUTURE}),
+            "date_in_future",
+        ),
+        Refuses(
+            "respond_to_experts_agenda",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+            ANSWER.model_copy(update={"sent_on": d("2026-08-31")}),
+            "date_before_agenda",
+        ),
+        Refuses("respond_to_experts_agenda", _lit(LS.DIRECTIONS_GIVEN), ANSWER, "no_agenda_to_answer", True),
+        Refuses(
+            "respond_to_experts_agenda",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AMENDING]),
+            ANSWER,
+            "no_agenda_to_answer",
+            True,
+            label="already answered",
+        ),
+        Refuses(
+            "record_experts_agenda_agreed",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AMENDING]),
+            lit.AgreeExpertsAgenda(agreed_on=FUTURE),
+            "date_in_future",
+        ),
+        Refuses(
+            "record_experts_agenda_agreed",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AMENDING]),
+            lit.AgreeExpertsAgenda(agreed_on=d("2026-09-14")),
+            "date_before_agenda",
+        ),
+        Refuses(
+            "record_experts_agenda_agreed",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AGREED]),
+            lit.AgreeExpertsAgenda(agreed_on=d("2026-09-21")),
+            "no_amendments_proposed",
+            True,
+        ),
         *[
             Refuses(
                 "list_trial",
@@ -1975,8 +2167,10 @@ LITIGATION = Kind(
             {"file_acknowledgment_of_service", "file_defence", "record_default_judgment"},
         ),
         (
-            "particulars_served, no acknowledgment date",
-            _lit_without(LS.PARTICULARS_SERVED, "acknowledgment_of_service_due"),
+            "particulars_served, no acknowledgment or defence date",
+            _lit_without(
+                LS.PARTICULARS_SERVED, "acknowledgment_of_service_due", "defence_due_without_acknowledgment"
+            ),
             {"file_acknowledgment_of_service", "file_defence"},
         ),
         ("acknowledged", _lit(LS.ACKNOWLEDGED), {"file_defence", "record_default_judgment"}),
@@ -1992,17 +2186,32 @@ LITIGATION = Kind(
             {"list_case_management_conference", "record_directions_order"},
         ),
         ("cmc_listed", _lit(LS.CMC_LISTED), {"list_case_management_conference", "record_directions_order"}),
-        ("directions_given", _lit(LS.DIRECTIONS_GIVEN), {"record_direction_complied", "list_trial"}),
+        (
+            "directions_given",
+            _lit(LS.DIRECTIONS_GIVEN),
+            {"record_direction_complied", "receive_experts_agenda", "list_trial"},
+        ),
         (
             "directions_given, every direction complied with",
             _lit_with(LS.DIRECTIONS_GIVEN, **dict.fromkeys(DIRECTION_DATES, MET)),
-            {"list_trial"},
+            {"receive_experts_agenda", "list_trial"},
+        ),
+        (
+            "directions_given, an agenda received",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+            {"record_direction_complied", "respond_to_experts_agenda", "list_trial"},
+        ),
+        (
+            "directions_given, amendments to an agenda proposed",
+            _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[AMENDING]),
+            {"record_direction_complied", "record_experts_agenda_agreed", "list_trial"},
         ),
         (
             "trial_listed",
             _lit(LS.TRIAL_LISTED),
             {
                 "record_direction_complied",
+                "receive_experts_agenda",
                 "list_trial",
                 "record_trial_held",
                 "record_judgment_for_claimant",
@@ -2020,7 +2229,11 @@ LITIGATION = Kind(
             {"set_aside_default_judgment", "record_judgment_for_claimant"},
         ),
         ("issued, stayed", _lit(LS.ISSUED, stayed=True), set()),
-        ("trial_listed, stayed", _lit(LS.TRIAL_LISTED, stayed=True), {"record_direction_complied"}),
+        (
+            "trial_listed, stayed",
+            _lit(LS.TRIAL_LISTED, stayed=True),
+            {"record_direction_complied", "receive_experts_agenda"},
+        ),
         *[(stage.value, _lit(stage), set()) for stage in LIT_FINAL],
     ],
     also=litigation_anywhere,
@@ -2749,7 +2962,10 @@ BOOKS = [
         _lit(LS.ISSUED),
         "serve_claim_form_with_particulars",
         SERVICE,
-        _changes(("acknowledgment_of_service_due", None, "2025-09-09")),
+        _changes(
+            ("acknowledgment_of_service_due", None, "2025-09-09"),  # CPR 10.3
+            ("defence_due_without_acknowledgment", None, "2025-09-09"),  # CPR 15.4(1)(a)
+        ),
         fields={
             "litigation.claim_form_deemed_served_on": d("2025-08-26"),
             "litigation.particulars_deemed_served_on": d("2025-08-26"),
@@ -2760,7 +2976,10 @@ BOOKS = [
         _lit(LS.CLAIM_FORM_SERVED),
         "serve_particulars_of_claim",
         PARTICULARS_SENT,  # emailed after 4.30pm on a Friday: deemed served on the Monday
-        _changes(("acknowledgment_of_service_due", None, "2025-09-22")),
+        _changes(
+            ("acknowledgment_of_service_due", None, "2025-09-22"),
+            ("defence_due_without_acknowledgment", None, "2025-09-22"),
+        ),
         {"particulars_of_claim_due": (MET, "2025-09-09", "2025-09-05")},
         {"litigation.particulars_deemed_served_on": d("2025-09-08")},
     ),
@@ -2770,6 +2989,31 @@ BOOKS = [
         "file_acknowledgment_of_service",
         lit.FileAcknowledgment(filed_on=d("2025-09-19")),
         _changes(("defence_due", None, "2025-10-06")),  # CPR 15.4: 28 days after the particulars
+    ),
+    Books(
+        LITIGATION,
+        _lit(LS.ISSUED),
+        "record_court_order",
+        SERVICE_EXTENDED,
+        _changes(("claim_form_service_due", "2025-11-30", "2026-01-30")),
+        {"claim_form_service_due": (OPEN_, "2026-01-30", None)},
+        label="CPR 7.6",
+    ),
+    Books(
+        LITIGATION,
+        _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+        "respond_to_experts_agenda",
+        ANSWER,  # Model Directions: then 7 days to agree the agenda
+        _changes(("experts_agenda_agreement_due", None, "2026-09-22")),
+        {"experts_agenda_agreement_due": (OPEN_, "2026-09-22", None)},
+    ),
+    Books(
+        LITIGATION,
+        _lit(LS.DIRECTIONS_GIVEN, experts_agendas=[RECEIVED]),
+        "respond_to_experts_agenda",
+        ANSWER.model_copy(update={"amendments_proposed": False}),
+        _changes(),
+        label="agreed as drafted: nothing more due",
     ),
     Books(
         LITIGATION,
@@ -2920,6 +3164,45 @@ async def test_a_rows_effect_on_the_book(claims, case: Books):
         ), name
     for path, value in case.fields.items():
         assert dig(running.state, path) == value, path
+
+
+async def test_an_agreed_extension_of_the_defence_counts_from_the_end_of_the_cpr_15_4_period(claims):
+    """Particulars deemed served Thu 27 Nov 2025: the 28 days of CPR 15.4(1)(b) end on Christmas
+    Day, so the defence is in time on Mon 29 Dec (CPR 2.8(5)). The parties may agree up to 28 days
+    more from the end of that period, 25 Dec, so to Thu 22 Jan 2026, not to 26 Jan (CPR 15.5)."""
+    running = Running(
+        LITIGATION, litigation_at(LS.PARTICULARS_SERVED, particulars_deemed_served_on=d("2025-11-27"))
+    )
+    await take(running, "file_acknowledgment_of_service", lit.FileAcknowledgment(filed_on=d("2025-12-01")))
+
+    defence = running.state.deadlines["defence_due"]
+    assert (defence.due_on, defence.extendable_to) == (d("2025-12-29"), d("2026-01-22"))
+    step, agreed = (
+        LITIGATION.pathway.steps["extend_deadline"],
+        ExtendDeadline(
+            deadline="defence_due", new_due_on=d("2026-01-23"), reason="experts", agreed_by="Example & Co LLP"
+        ),
+    )
+    refused = LITIGATION.pathway.refusal(running.state, step, agreed, ctx())
+    assert refused.code == "extension_too_long" and "to 2026-01-22" in refused.message
+    in_time = agreed.model_copy(update={"new_due_on": d("2026-01-22")})
+    assert LITIGATION.pathway.refusal(running.state, step, in_time, ctx()) is None
+
+
+def test_only_a_court_order_extends_time_to_serve_the_claim_form():
+    step = LITIGATION.pathway.steps["extend_deadline"]
+    agreed = ExtendDeadline(
+        deadline="claim_form_service_due",
+        new_due_on=d("2025-12-01"),
+        reason="x",
+        agreed_by="Example & Co LLP",
+    )
+    refused = LITIGATION.pathway.refusal(litigation_at(LS.ISSUED), step, agreed, ctx())
+    assert (refused.code, refused.message) == (
+        "extension_too_long",
+        "claim_form_service_due cannot be extended by agreement: only a court order moves it",
+    )
+    assert lit.CourtDate.CLAIM_FORM_SERVICE.value == "claim_form_service_due"  # record_court_order's
 
 
 async def test_the_valuation_of_a_claim_met_before_it_left_stays_met(claims):
