@@ -3,7 +3,8 @@ through the HTTP API against the real dev server."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -35,8 +36,10 @@ def business_day(on: date | None = None) -> date:
 
 
 def offer(by: str, amount: str, sent_on: date | str, part_36: bool = True, **more) -> dict:
-    """Emailed on the morning of `sent_on`: made that day if a business day (CPR 6.26, 36.7)."""
-    sent_at = f"{sent_on}T09:00:00+00:00"
+    """Emailed as `sent_on` began in London (so never in the future, whatever the hour the test
+    runs): made that day if a business day (CPR 6.26, 36.7)."""
+    day = date.fromisoformat(str(sent_on))
+    sent_at = datetime.combine(day, time(0, 0), tzinfo=ZoneInfo("Europe/London")).isoformat()
     return {"by": by, "amount": amount, "part_36": part_36, "sent_at": sent_at, "method": "email"} | more
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from temporalio.api.enums.v1 import EventType
 
@@ -124,7 +125,8 @@ async def claim_offers_and_settlement(fairway) -> str:
     sent_on = datetime.now(UTC).date()
     while not calendar.is_business_day(sent_on):  # so the offer is made (deemed served) by today
         sent_on -= timedelta(days=1)
-    sent_at = f"{sent_on}T09:00:00+00:00"
+    # As the day began in London: never in the future, whatever the hour it is recorded.
+    sent_at = datetime.combine(sent_on, time(0, 0), tzinfo=ZoneInfo("Europe/London")).isoformat()
     offer = {"by": "defendant", "amount": "150000.00", "part_36": True, "sent_at": sent_at, "method": "email"}
     await ok(http, ref, "make_offer", offer)
     await ok(http, ref, "make_offer", offer | {"by": "claimant", "amount": "260000.00", "responds_to": 1})
