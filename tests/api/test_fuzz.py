@@ -135,7 +135,9 @@ def live_api(live_processes) -> Iterator[LiveApi]:
     """The API with one real case of every kind in it, opened the way each kind is opened."""
     global LIVE
     url, register_url = live_processes
-    assert httpx.get(f"{url}/openapi.json").json() == DOCUMENT, "the running API serves another document"
+    # The first request builds the document (every kind's schemas): seconds on a loaded machine.
+    served = httpx.get(f"{url}/openapi.json", timeout=120).json()
+    assert served == DOCUMENT, "the running API serves another document"
     # A loop of its own: the session's loop belongs to the async fixtures, and this one is sync.
     refs = asyncio.run(_open_cases(url))
     assert set(refs) == {spec.prefix for spec in SPECS.values()}
