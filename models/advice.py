@@ -31,7 +31,6 @@ ADVICE_TEAM = "advice"
 ADVICE_READERS = frozenset({Role.ADVISER, Role.ADVICE_SUPERVISOR, Role.AUDITOR, Role.ADMIN})
 ADVISING = frozenset({Role.ADVISER, Role.ADVICE_SUPERVISOR, Role.ADMIN})
 ADVICE_SUPERVISING = frozenset({Role.ADVICE_SUPERVISOR, Role.ADMIN})
-CONFIDENTIAL_KINDS = frozenset({CaseKind.ADVICE, CaseKind.INTERVENTION, CaseKind.EXCLUSION})
 
 
 # --- the referral ---------------------------------------------------------------------------
