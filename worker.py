@@ -23,9 +23,12 @@ from activities.register import RegisterActivities
 from activities.significant_concerns import ConcernActivities
 from activities.summits import SummitActivities
 from fairway import db
+from fairway.escalation_contacts import Contacts, read_contacts_file
 from fairway.settings import Settings
 from fairway.startup import register_when_ready, temporal_when_ready
 from fairway.worker_metrics import sdk_runtime, serving_worker_metrics
+from models.deadline_policies import published_teams
+from models.deadlines import EscalationContacts
 from workflows.advice import AdviceCaseWorkflow
 from workflows.claim import ClaimWorkflow
 from workflows.contract_dispute import ContractDisputeWorkflow
@@ -70,11 +73,14 @@ def workflow_runner() -> UnsandboxedWorkflowRunner:
     return UnsandboxedWorkflowRunner()
 
 
-def activities(sessions: sessionmaker[Session], client: Client | None = None) -> list:
-    """Every activity, with its dependencies injected: the register's sessions and, for
-    activities that act on other cases (open a claim, ask a claim to join a summit), the client."""
+def activities(
+    sessions: sessionmaker[Session], client: Client | None = None, contacts: Contacts | None = None
+) -> list:
+    """Every activity, with its dependencies injected: the register's sessions, each team's
+    escalation contacts and, for activities that act on other cases (open a claim, ask a claim to
+    join a summit), the client."""
     register = RegisterActivities(sessions)
-    escalations = EscalationActivities(sessions)
+    escalations = EscalationActivities(sessions, contacts)
     calendar = CalendarActivities()
     payments = PaymentActivities(sessions)
     summits = SummitActivities(client)  # a summit asks its claims to join and leave
@@ -100,25 +106,39 @@ def activities(sessions: sessionmaker[Session], client: Client | None = None) ->
     ]
 
 
-def build_worker(client: Client, task_queue: str, sessions: sessionmaker[Session], **options) -> Worker:
+def build_worker(
+    client: Client,
+    task_queue: str,
+    sessions: sessionmaker[Session],
+    contacts: Contacts | None = None,
+    **options,
+) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=activities(sessions, client),
+        activities=activities(sessions, client, contacts),
         activity_executor=ThreadPoolExecutor(max_workers=32),
         workflow_runner=workflow_runner(),
         **options,
     )
 
 
+def escalation_contacts(settings: Settings) -> dict[str, EscalationContacts]:
+    """The operator's contacts per team; none without a file (the policies' own stand)."""
+    if settings.escalation_contacts_file is None:
+        return {}
+    return read_contacts_file(settings.escalation_contacts_file, published_teams())
+
+
 async def run_worker(settings: Settings) -> None:
+    contacts = escalation_contacts(settings)  # a mistake in the file stops the worker here
     await register_when_ready(settings.database_url)
     client = await temporal_when_ready(settings, runtime=sdk_runtime(settings), service="fairway-worker")
     engine = db.make_engine(settings.database_url)
     sessions = db.session_factory(engine)
     worker = build_worker(
-        client, settings.temporal_task_queue, sessions, max_cached_workflows=settings.cached_cases
+        client, settings.temporal_task_queue, sessions, contacts, max_cached_workflows=settings.cached_cases
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -7,6 +7,11 @@ sends it), both keyed on the step's natural key with ON CONFLICT DO NOTHING, so 
 activity, or a workflow replayed after a crash, writes nothing twice. Extending a deadline
 bumps its revision, which re-arms the ladder: a new revision gets new rows.
 
+Who is told: the handler is warned; a supervisor or head of service is the team's as the
+operator's contacts file names them when the step fires (fairway/escalation_contacts.py), else as
+the deadline policy did. The first recording of a step stands: a retry after the file changed
+tells nobody new, and the activity answers who was told, for the case to record.
+
 Notifications carry references only (case reference, deadline name, due time, actor ids):
 no claimant names, no clinical details. `Escalation.message` goes into the body, so whoever
 composes it keeps to the same rule.
@@ -14,6 +19,7 @@ composes it keeps to the same rule.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import structlog
@@ -24,7 +30,13 @@ from temporalio.exceptions import ApplicationError
 
 from fairway.db import GroupCommit, insert_if_new
 from fairway.metrics import ESCALATIONS_RECORDED
-from models.deadlines import DeadlineMoved, Escalation, EscalationAcknowledgment, LadderStep
+from models.deadlines import (
+    DeadlineMoved,
+    Escalation,
+    EscalationAcknowledgment,
+    EscalationContacts,
+    LadderStep,
+)
 from models.register import EscalationRow, NotificationRow, ladder_step_filter
 from workflows.clock import london_date
 
@@ -108,25 +120,45 @@ def notification_row(escalation: Escalation) -> dict:
     }
 
 
-def _record_escalation(session: Session, escalation: Escalation) -> tuple[bool, bool]:
-    """Whether the escalation and its notification were new."""
+def recipient_for(escalation: Escalation, contacts: Mapping[str, EscalationContacts]) -> str:
+    """The handler is warned; past the handler, the team's people as the contacts file names
+    them, else as the policy named them (the recipient the case proposed)."""
+    team = contacts.get(escalation.team)
+    if team is None or escalation.step is LadderStep.WARNING:
+        return escalation.recipient
+    return team.supervisor if escalation.step is LadderStep.SUPERVISOR else team.head_of_service
+
+
+def _record_escalation(session: Session, escalation: Escalation) -> tuple[Escalation, bool, bool]:
+    """The escalation as recorded (a step recorded before keeps the recipient it had), and whether
+    it and its notification were new."""
     escalations = insert_if_new(session, EscalationRow.__table__, ESCALATION_KEY)
     notifications = insert_if_new(session, NotificationRow.__table__, NOTIFICATION_KEY)
     row = {**escalation_row(escalation), "recorded_at": datetime.now(UTC)}
     recorded = session.execute(escalations, row).first()
+    if recorded is None:
+        e = escalation
+        key = ladder_step_filter(EscalationRow, e.case_ref, e.deadline, e.revision, e.step.value)
+        first = session.scalar(select(EscalationRow.recipient).where(*key))
+        escalation = escalation.model_copy(update={"recipient": first or escalation.recipient})
     queued = session.execute(notifications, notification_row(escalation)).first()
-    return recorded is not None, queued is not None
+    return escalation, recorded is not None, queued is not None
 
 
 class EscalationActivities:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], contacts: Mapping[str, EscalationContacts] | None = None
+    ) -> None:
         self.sessions = sessions
         self.writer = GroupCommit(sessions)
+        self.contacts = dict(contacts or {})  # by team, from the operator's contacts file
 
     @activity.defn
-    def escalate(self, escalation: Escalation) -> None:
-        """Record one ladder step and queue its notification; a retry writes nothing twice."""
-        recorded, queued = self.writer.run(lambda session: _record_escalation(session, escalation))
+    def escalate(self, escalation: Escalation) -> str:
+        """Record one ladder step and queue its notification; a retry writes nothing twice.
+        Answers who was told."""
+        proposed = escalation.model_copy(update={"recipient": recipient_for(escalation, self.contacts)})
+        escalation, recorded, queued = self.writer.run(lambda session: _record_escalation(session, proposed))
         if recorded:  # a retry that found its row counts nothing twice
             ESCALATIONS_RECORDED.labels(step=escalation.step.value).inc()
         log.bind(
@@ -139,6 +171,7 @@ class EscalationActivities:
             team=escalation.team,
             duplicate=not (recorded or queued),
         )
+        return escalation.recipient
 
     @activity.defn
     def resolve(self, moved: DeadlineMoved) -> None:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///data/fairway.db"
     token_file: Path | None = Field(None, description="JSON file mapping bearer tokens to actors")
+    # Each team's supervisor and head of service (fairway/escalation_contacts.py); a team the file
+    # leaves out keeps its deadline policy's contacts.
+    escalation_contacts_file: Path | None = Field(None, description="JSON file of each team's contacts")
     policy: str = Field("standard", description="deadline policy name given to new cases")
 
     # Every payload in Temporal is encrypted with the key file's current key (fairway/keys.py);
@@ -75,6 +78,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "token_file",
+        "escalation_contacts_file",
         "encryption_key_file",
         "temporal_tls_cert",
         "temporal_tls_key",

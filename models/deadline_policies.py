@@ -316,6 +316,11 @@ def publish(policy: DeadlinePolicy) -> DeadlinePolicy:
     return known
 
 
+def published_teams() -> frozenset[str]:
+    """Every team a published policy names escalation contacts for."""
+    return frozenset(team for policy in _KNOWN.values() for team in policy.contacts)
+
+
 def known(name: str, version: str) -> DeadlinePolicy:
     try:
         return _KNOWN[(name, version)]

@@ -25,6 +25,7 @@ from api.auth import Directory, TokenEntry
 from fairway import db
 from fairway.converter import data_converter
 from fairway.devserver import DYNAMIC_CONFIG, SQLITE_PRAGMAS, temporal_binary
+from fairway.escalation_contacts import Contacts
 from fairway.keys import read_key_file
 from fairway.settings import Settings
 from models import search_attributes
@@ -143,13 +144,14 @@ async def running_fairway(
     sessions: sessionmaker[Session],
     policy: ClaimPolicy = TEST_POLICY,
     task_queue: str | None = None,
+    contacts: Contacts | None = None,
 ) -> AsyncIterator[Fairway]:
     task_queue = task_queue or f"fairway-test-{uuid.uuid4().hex[:8]}"
     # A loaded CI machine may keep an action waiting for the worker some seconds: the tests of
     # no_worker give their own bound (tests/api/test_operability.py).
     settings = Settings(temporal_task_queue=task_queue, worker_wait_seconds=60)
     app = create_app(settings, client=client, sessions=sessions, directory=directory(), policy=policy)
-    worker = build_worker(client, task_queue, sessions)
+    worker = build_worker(client, task_queue, sessions, contacts)
     async with (
         worker,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://fairway") as http,

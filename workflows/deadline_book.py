@@ -390,8 +390,10 @@ class DeadlineBook:
             )
         )
 
-    async def _escalate(self, deadline: Deadline, step: LadderStep, recipient: str, now: datetime) -> None:
-        await workflow.execute_activity_method(
+    async def _escalate(self, deadline: Deadline, step: LadderStep, proposed: str, now: datetime) -> None:
+        """One ladder step: `proposed` is the owner or the policy's contact; the activity answers
+        who was told (the operator's contacts file may name someone else for the team)."""
+        told = await workflow.execute_activity_method(
             EscalationActivities.escalate,
             Escalation(
                 case_kind=self.case.kind,
@@ -403,16 +405,16 @@ class DeadlineBook:
                 revision=deadline.revision,
                 step=step,
                 due_at=deadline.due_at,
-                recipient=recipient,
+                recipient=proposed,
                 message=_message(deadline, step, self.case.ref, now),
                 at=now,
             ),
-            summary=f"{deadline.name}: {STEP_WORDS[step]} ({recipient})",
+            summary=f"{deadline.name}: {STEP_WORDS[step]} (team {self.case.team})",
             **REGISTER_WRITE,
         )
         deadline.steps_done.append(step)
         deadline.changes.append(
-            DeadlineChange(at=now, actor=SYSTEM_ACTOR.id, change="escalated", reason=f"{step} to {recipient}")
+            DeadlineChange(at=now, actor=SYSTEM_ACTOR.id, change="escalated", reason=f"{step} to {told}")
         )
 
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from models import deadline_policies
 from models.claims import ClaimStage
+from models.deadlines import EscalationContacts
+from models.register import EscalationRow
 from tests.claim_paths import ROUTES, SAMPLES
 from tests.conftest import TEST_POLICY, running_fairway
 from tests.helpers import assert_eventually, auth, ok, open_claim
@@ -67,3 +71,26 @@ async def test_a_claim_s_story_has_the_clock_its_route_and_its_runs(client, sqli
         assert later["temporal"] == [e for e in entries if e["at"] >= entries[-1]["at"]]
         future = await _story(http, ref, since=datetime.now(UTC).replace(year=2100).isoformat())
         assert (future["temporal"], future["temporal_total"]) == ([], 0)
+
+
+async def test_a_supervisor_escalation_goes_to_the_team_s_contact_and_the_case_says_so(
+    client, sqlite_sessions
+):
+    """The operator's contacts file names the claims team's supervisor: the escalation reaches
+    them, not the policy's placeholder, and the case's deadline records who was told."""
+    contacts = {"claims": EscalationContacts(supervisor="sue.supervisor", head_of_service="harriet.head")}
+    async with running_fairway(client, sqlite_sessions, policy=SHORT, contacts=contacts) as fairway:
+        ref = (await open_claim(fairway.http))["state"]["ref"]
+
+        async def escalated():
+            answer = await fairway.http.get(f"/claims/{ref}", headers=auth("supervisor"))
+            deadline = answer.json()["state"]["deadlines"]["case_review_due"]
+            reasons = [c["reason"] for c in deadline["changes"] if c["change"] == "escalated"]
+            assert "supervisor to sue.supervisor" in reasons, reasons
+            assert "warning to hana.handler" in reasons, reasons
+
+        await assert_eventually(escalated, timeout=30)
+        with fairway.sessions() as session:
+            rows = session.scalars(select(EscalationRow).where(EscalationRow.case_ref == ref)).all()
+        supervisors = {r.recipient for r in rows if r.step == "supervisor"}
+        assert supervisors == {"sue.supervisor"}

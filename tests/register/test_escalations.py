@@ -17,7 +17,7 @@ from api.app import create_app
 from api.escalations import escalation_query, escalation_rows
 from api.listing import Paging
 from fairway.settings import Settings
-from models.deadlines import Escalation, EscalationAcknowledgment, LadderStep
+from models.deadlines import Escalation, EscalationAcknowledgment, EscalationContacts, LadderStep
 from models.register import EscalationRow, NotificationRow
 from tests.conftest import directory, sessions_for
 from tests.helpers import auth
@@ -290,3 +290,29 @@ async def test_acknowledging_goes_to_the_workflow_not_the_register(sqlite_sessio
 
     with sqlite_sessions() as session:
         assert session.get(EscalationRow, claim_id).acknowledged_at is None
+
+
+def test_the_teams_contacts_are_told_past_the_handler_and_the_first_recording_stands(register_url):
+    """The operator's contacts file names the team's people (fairway/escalation_contacts.py): the
+    handler is still warned, the supervisor and head of service are the file's, and the activity
+    answers who was told. A retry after the file changed tells nobody new."""
+    sessions = sessions_for(register_url)
+    contacts = {"claims": EscalationContacts(supervisor="sue.supervisor", head_of_service="harriet.head")}
+    activities = EscalationActivities(sessions, contacts)
+    ref = _ref()
+
+    told = [activities.escalate(_escalation(ref, step)) for step in LadderStep]
+    assert told == ["hana.handler", "sue.supervisor", "harriet.head"]
+    # Another team's escalation keeps its policy's contact.
+    other = _escalation(_ref(), LadderStep.SUPERVISOR, team="advice", case_kind="advice")
+    assert activities.escalate(other) == "sam.supervisor"
+
+    moved_on = {"claims": EscalationContacts(supervisor="new.supervisor", head_of_service="new.head")}
+    retried = EscalationActivities(sessions, moved_on).escalate(_escalation(ref, LadderStep.SUPERVISOR))
+    assert retried == "sue.supervisor"
+    with sessions() as session:
+        rows = session.scalars(select(EscalationRow).where(EscalationRow.case_ref == ref)).all()
+        notes = select(NotificationRow.recipient).where(NotificationRow.case_ref == ref)
+        notified = session.scalars(notes).all()
+    assert sorted(r.recipient for r in rows) == ["hana.handler", "harriet.head", "sue.supervisor"]
+    assert sorted(notified) == ["hana.handler", "harriet.head", "sue.supervisor"]
