@@ -21,25 +21,16 @@ app = typer.Typer(help="Fairway: clinical-negligence claims as durable workflows
 
 
 @contextmanager
-def _token_file_checked() -> Iterator[None]:
-    """A token file that cannot be used stops the command with its one-line reason, not a traceback."""
+def _settings_files_checked() -> Iterator[None]:
+    """A token, key or contacts file that is missing or cannot be used stops the command with its
+    one-line reason (naming the file and the entry), not a traceback."""
     from api.token_file import TokenFileError
-
-    try:
-        yield
-    except TokenFileError as err:
-        typer.echo(f"fairway: {err}", err=True)
-        raise typer.Exit(2) from None
-
-
-@contextmanager
-def _key_file_checked() -> Iterator[None]:
-    """No key file, or one that cannot be used, stops the command with its one-line reason."""
+    from fairway.escalation_contacts import ContactsFileError
     from fairway.keys import KeyFileError
 
     try:
         yield
-    except KeyFileError as err:
+    except (TokenFileError, KeyFileError, ContactsFileError) as err:
         typer.echo(f"fairway: {err}", err=True)
         raise typer.Exit(2) from None
 
@@ -48,11 +39,12 @@ def _key_file_checked() -> Iterator[None]:
 def worker() -> None:
     """Run a worker against the configured Temporal cluster and register database."""
     from fairway.keys import key_ring
-    from worker import run_worker
+    from worker import escalation_contacts, run_worker
 
     configure_logging()
-    with _key_file_checked():
+    with _settings_files_checked():
         key_ring(get_settings())
+        escalation_contacts(get_settings())
     asyncio.run(run_worker(get_settings()))
 
 
@@ -66,7 +58,7 @@ def api() -> None:
 
     configure_logging()
     settings = get_settings()
-    with _token_file_checked(), _key_file_checked():
+    with _settings_files_checked():
         application = create_app(settings)
 
     async def dependencies() -> None:
@@ -121,6 +113,7 @@ def dev() -> None:
     from fairway.devserver import codec_endpoint_flags, ports_taken, start_dev_args, wait_for_port
     from fairway.keys import read_key_file, write_dev_keys
     from fairway.private_files import private_dir, start_owner_only
+    from worker import escalation_contacts
 
     configure_logging()
     settings = get_settings()
@@ -129,12 +122,13 @@ def dev() -> None:
     env.setdefault("FAIRWAY_TOKEN_FILE", str(write_dev_tokens(data / "dev-tokens.json")))
     if env["FAIRWAY_TOKEN_FILE"]:
         # A file of the user's own is checked before Temporal starts, not when the API fails later.
-        with _token_file_checked():
+        with _settings_files_checked():
             Directory.load(Path(env["FAIRWAY_TOKEN_FILE"]))
     env.setdefault("FAIRWAY_DATABASE_URL", settings.database_url)
     keys = settings.encryption_key_file or write_dev_keys(data / "encryption-keys.json")
-    with _key_file_checked():
+    with _settings_files_checked():
         read_key_file(keys)
+        escalation_contacts(settings)
     env["FAIRWAY_ENCRYPTION_KEY_FILE"] = str(keys)
     env.setdefault("FAIRWAY_CODEC_CORS_ORIGIN", f"http://127.0.0.1:{settings.ui_port}")
     codec_flags = codec_endpoint_flags(settings)

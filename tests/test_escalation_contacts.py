@@ -4,6 +4,10 @@ mistake stops the worker at start-up with a message naming the file, the entry a
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +17,7 @@ from models.deadlines import EscalationContacts
 from worker import escalation_contacts
 
 TEAMS = ("claims", "advice", "early_notification")
+KEYS = Path(__file__).parent / "encryption-keys.json"  # the tests' own key file
 
 
 def _file(tmp_path, content) -> object:
@@ -76,3 +81,19 @@ def test_the_worker_checks_the_teams_against_every_published_policy(tmp_path):
     teams = ("claims", "early_notification", "advice", "primary_care_appeals")
     path = _file(tmp_path, {"teams": {team: contacts for team in teams}})
     assert set(escalation_contacts(Settings(escalation_contacts_file=path))) == set(teams)
+
+
+def test_the_worker_refuses_to_start_on_a_mistaken_file(tmp_path):
+    """One line naming the file and the entry, exit code 2, before it connects to anything."""
+    bad = _file(tmp_path, {"teams": {"claimz": {"supervisor": "sue", "head_of_service": "h"}}})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRWAY_")}
+    env["FAIRWAY_ESCALATION_CONTACTS_FILE"] = str(bad)
+    env["FAIRWAY_ENCRYPTION_KEY_FILE"] = str(KEYS)
+    result = subprocess.run(
+        [sys.executable, "-m", "fairway.cli", "worker"], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"fairway: contacts file {bad}: no deadline policy has team claimz; the teams are "
+        "advice, claims, early_notification, primary_care_appeals"
+    ]
