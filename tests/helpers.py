@@ -82,14 +82,24 @@ async def open_claim(http, who: str = "handler", **overrides: Any) -> dict[str, 
 
 
 async def act(
-    http, ref: str, action: str, body: dict, who: str = "handler", idempotency_key: str | None = None
+    http,
+    ref: str,
+    action: str,
+    body: dict,
+    who: str = "handler",
+    idempotency_key: str | None = None,
+    prefix: str = "/claims",
 ):
+    """One action on a case of the kind whose routes are under `prefix` (`functools.partial` it
+    for another kind's)."""
     headers = auth(who) | {"Idempotency-Key": idempotency_key or key()}
-    return await http.post(f"/claims/{ref}/{action.replace('_', '-')}", json=body, headers=headers)
+    return await http.post(f"{prefix}/{ref}/{action.replace('_', '-')}", json=body, headers=headers)
 
 
-async def ok(http, ref: str, action: str, body: dict, who: str = "handler") -> dict[str, Any]:
-    response = await act(http, ref, action, body, who)
+async def ok(
+    http, ref: str, action: str, body: dict, who: str = "handler", prefix: str = "/claims"
+) -> dict[str, Any]:
+    response = await act(http, ref, action, body, who, prefix=prefix)
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -6,6 +6,7 @@ sees the cases (an adviser sees none)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from models.common import Actor, Role
 from models.contract_dispute import CONTRACT_DISPUTE_DEADLINES, ContractDisputePolicy
 from models.deadline_policies import short
 from models.register import CaseRow, EscalationRow
-from tests.helpers import assert_eventually, auth, key
+from tests.helpers import act, assert_eventually, auth, key, ok
 from workflows.clock import london_date
 
 PREFIX = "/contract-disputes"
@@ -84,15 +85,8 @@ async def referred(http, **overrides) -> dict:
     return response.json()["state"]
 
 
-async def dispute_act(http, ref: str, action: str, body: dict, who: str = "handler"):
-    headers = auth(who) | {"Idempotency-Key": key()}
-    return await http.post(f"{PREFIX}/{ref}/{action.replace('_', '-')}", json=body, headers=headers)
-
-
-async def dispute_ok(http, ref: str, action: str, body: dict, who: str = "handler") -> dict:
-    response = await dispute_act(http, ref, action, body, who)
-    assert response.status_code == 200, response.text
-    return response.json()
+dispute_act = partial(act, prefix=PREFIX)
+dispute_ok = partial(ok, prefix=PREFIX)
 
 
 def asked(days: int = 14) -> dict:

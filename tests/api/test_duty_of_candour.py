@@ -7,6 +7,7 @@ holds the case; who may see and do what."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 
@@ -16,7 +17,7 @@ from models.early_notification import EarlyNotificationPolicy
 from models.register import CaseRow
 from tests.api.test_early_notification import notified
 from tests.api.test_early_notification import use_policy as use_en_policy
-from tests.helpers import assert_eventually, auth, key
+from tests.helpers import act, assert_eventually, auth, key, ok
 from workflows.clock import london_date
 
 PREFIX = "/candour-cases"
@@ -65,15 +66,8 @@ async def reported(http, **overrides) -> str:
     return response.json()["state"]["ref"]
 
 
-async def candour_act(http, ref: str, action: str, body: dict, who: str = "handler"):
-    headers = auth(who) | {"Idempotency-Key": key()}
-    return await http.post(f"{PREFIX}/{ref}/{action.replace('_', '-')}", json=body, headers=headers)
-
-
-async def candour_ok(http, ref: str, action: str, body: dict, who: str = "handler") -> dict:
-    response = await candour_act(http, ref, action, body, who)
-    assert response.status_code == 200, response.text
-    return response.json()
+candour_act = partial(act, prefix=PREFIX)
+candour_ok = partial(ok, prefix=PREFIX)
 
 
 def refused(response, code: str) -> None:

@@ -6,6 +6,7 @@ representations period escalating on the book; and who may see them at all."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from models.common import Actor, Role
 from models.deadline_policies import short
 from models.pharmacy_appeal import PHARMACY_APPEAL_DEADLINES, PharmacyAppealPolicy
 from models.register import EscalationRow
-from tests.helpers import assert_eventually, auth, key
+from tests.helpers import act, assert_eventually, auth, key, ok
 from workflows.clock import london_date
 
 PREFIX = "/pharmacy-appeals"
@@ -72,15 +73,8 @@ async def lodged(http, **overrides) -> str:
     return response.json()["state"]["ref"]
 
 
-async def appeal_act(http, ref: str, action: str, body: dict, who: str = "handler"):
-    headers = auth(who) | {"Idempotency-Key": key()}
-    return await http.post(f"{PREFIX}/{ref}/{action.replace('_', '-')}", json=body, headers=headers)
-
-
-async def appeal_ok(http, ref: str, action: str, body: dict, who: str = "handler") -> dict:
-    response = await appeal_act(http, ref, action, body, who)
-    assert response.status_code == 200, response.text
-    return response.json()
+appeal_act = partial(act, prefix=PREFIX)
+appeal_ok = partial(ok, prefix=PREFIX)
 
 
 async def read(http, ref: str, who: str = "handler") -> dict:

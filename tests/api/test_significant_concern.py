@@ -12,7 +12,7 @@ import pytest
 from models.cases import CasePolicy
 from tests.advice_paths import CASES as ADVICE_CASES
 from tests.advice_paths import referral as advice_referral
-from tests.helpers import assert_eventually, auth, key, open_claim
+from tests.helpers import assert_eventually, auth, key, ok, open_claim
 from workflows.clock import london_date
 
 PREFIX, ADVICE_PREFIX = "/significant-concerns", "/advice-concerns"
@@ -56,13 +56,6 @@ async def raised(http, source=None, who: str = "handler", prefix: str = PREFIX) 
     return response.json()["state"]
 
 
-async def concern_ok(http, ref: str, action: str, body: dict, who: str = "handler", prefix: str = PREFIX):
-    headers = auth(who) | {"Idempotency-Key": key()}
-    response = await http.post(f"{prefix}/{ref}/{action.replace('_', '-')}", json=body, headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 async def walk_to_closed(http, ref: str, who: str = "handler", prefix: str = PREFIX) -> dict:
     """Assessed, provider contacted, referral invited and answered, shared with a regulator, closed."""
     on = today()
@@ -75,7 +68,7 @@ async def walk_to_closed(http, ref: str, who: str = "handler", prefix: str = PRE
         ("share_with_regulator", {"shared_on": on, "regulator": "cqc", "regulator_reference": "CQC-1"}),
         ("close_concern", {"closed_on": on, "reason": "shared with the CQC"}),
     ):
-        answer = await concern_ok(http, ref, action, body, who, prefix)
+        answer = await ok(http, ref, action, body, who, prefix)
     return answer["state"]
 
 
@@ -126,7 +119,7 @@ async def test_raised_on_its_own_and_closed_below_the_threshold(concerns):
     concern = await raised(http, who="supervisor")
     assert concern["source"] is None and concern["links"] == [] and concern["source_linked"] is None
     below = {"assessed_on": today(), "finding": "threshold_not_met", "reasons": "a single remedied lapse"}
-    state = (await concern_ok(http, concern["ref"], "assess_concern", below))["state"]
+    state = (await ok(http, concern["ref"], "assess_concern", below, prefix=PREFIX))["state"]
     assert state["stage"] == "closed" and state["outcome"] == "threshold_not_met"
 
 
