@@ -283,6 +283,10 @@ DAY = 86_400.0
 CONFIRMATION_LETTER_WORKING_DAYS = 5  # unconfirmed: no published target for the letter
 INTERVENTION_REPORT_WEEKS = 4  # unconfirmed: no published target for an intervention's report
 ADVICE_RECONSULTATION_PERIODS = 3  # MHPS 2014 update: contact the advice service after 3 periods
+BOARD_RETURN_MONTHS = 1  # MHPS Part II para 38: a monthly return while the exclusion runs
+# Unconfirmed: NHS Resolution reviews an alert notice "at regular intervals"; this is the longest
+# a review date may be set ahead, and the policy keeps it as the hpan_review_due rule's period.
+HPAN_REVIEW_MONTHS = 6
 
 ADVICE_CONTACTS = {
     ADVICE_TEAM: EscalationContacts(supervisor="avery.advice-supervisor", head_of_service="hollis.ppa-head")
@@ -380,6 +384,17 @@ ADVICE_RULES = [
         Period(amount=4, unit="weeks"),
         7,
         2,
+        DeadlineKind.PROTOCOL,
+    ),
+    _rule(
+        "board_return_due",
+        "Monthly board return on the exclusion",
+        "MHPS Part II para 38 (2014 update): while a practitioner is excluded the board's monthly return "
+        "goes to the advice service (mandatory for non-foundation trusts); a calendar month from the "
+        "exclusion, then from each return",
+        Period(amount=BOARD_RETURN_MONTHS, unit="months"),
+        5,
+        7,
         DeadlineKind.PROTOCOL,
     ),
 ]
@@ -553,6 +568,24 @@ class EndExclusion(RequestBody):
     reason: Literal["disciplinary_hearing", "resignation", "other_process"]
 
 
+class RecordBoardReturn(RequestBody):
+    """The board's monthly return on the exclusion (MHPS Part II para 38), as the advice service
+    received it."""
+
+    received_on: date
+    summary: str = Field(
+        min_length=1,
+        max_length=500,
+        description="what the return reports, in brief (no names, no clinical detail)",
+    )
+
+
+class BoardReturn(BaseModel):
+    number: int
+    received_on: date
+    summary: str
+
+
 class ExclusionPeriod(BaseModel):
     number: int
     started_on: date
@@ -570,6 +603,11 @@ class ExclusionState(CaseState):
     right_to_return_reason: str | None = None
     missed: list[str] = []  # the missed deadline revisions already flagged
     returned_on: date | None = None
+    board_returns: list[BoardReturn] = []
+
+    @property
+    def last_board_return(self) -> BoardReturn | None:
+        return self.board_returns[-1] if self.board_returns else None
 
     @property
     def period(self) -> ExclusionPeriod | None:

@@ -1303,11 +1303,13 @@ INTERVENTION_ROWS = [
 # --- exclusions ----------------------------------------------------------------------------------
 
 XS = a.ExclusionStage
-IMMEDIATE_ENDS, EXCLUSION_REVIEW, RECONSULT = (
+IMMEDIATE_ENDS, EXCLUSION_REVIEW, RECONSULT, BOARD_RETURN = (
     "immediate_exclusion_ends",
     "exclusion_review_due",
     "advice_reconsultation_due",
+    "board_return_due",
 )
+RETURN_SUMMARY = "investigation continuing; exclusion kept under review"
 PERIOD_1 = {"number": 1, "started_on": day(-10), "reviewed_on": None, "consulted_on": None}
 
 
@@ -1325,8 +1327,8 @@ def period(
 def exclusion_case(stage: str) -> a.ExclusionState:
     immediate = stage == XS.IMMEDIATELY_EXCLUDED
     extra: dict[str, Any] = {
-        XS.IMMEDIATELY_EXCLUDED: {"deadlines": seeded(ADVICE_POLICY, IMMEDIATE_ENDS)},
-        XS.FORMALLY_EXCLUDED: {"deadlines": seeded(ADVICE_POLICY, EXCLUSION_REVIEW)},
+        XS.IMMEDIATELY_EXCLUDED: {"deadlines": seeded(ADVICE_POLICY, IMMEDIATE_ENDS, BOARD_RETURN)},
+        XS.FORMALLY_EXCLUDED: {"deadlines": seeded(ADVICE_POLICY, EXCLUSION_REVIEW, BOARD_RETURN)},
         XS.RETURNED_TO_WORK: {"returned_on": day(-1), "outcome": "returned_to_work", "closed_at": OPENED},
         XS.ENDED: {"outcome": "resignation", "closed_at": OPENED},
     }[stage]
@@ -1450,13 +1452,50 @@ EXCLUSION_ROWS = [
         label="into a fourth period, the advice service consulted",
     ),
     Row(
+        "record_board_return",
+        XS.FORMALLY_EXCLUDED,
+        {"received_on": T, "summary": RETURN_SUMMARY},
+        {"board_returns": [{"number": 1, "received_on": T, "summary": RETURN_SUMMARY}]},
+        stages=EXCLUDED,
+        refusals=(
+            future("received_on"),
+            refused("board_return_before_exclusion", {"received_on": iso(-11)}),
+            refused(
+                "board_return_out_of_order",
+                {"received_on": iso(-3)},
+                board_returns=[{"number": 1, "received_on": day(-2), "summary": "first"}],
+            ),
+        ),
+        # This month's return is met and the next is due a calendar month from it (14 Jun -> 14 Jul).
+        book={BOARD_RETURN: Due("open", "record_board_return", EVENT, date(2026, 7, 14), 2)},
+    ),
+    Row(
+        "record_board_return",
+        XS.IMMEDIATELY_EXCLUDED,
+        {"received_on": T, "summary": RETURN_SUMMARY},
+        {
+            "board_returns": [
+                {"number": 1, "received_on": iso(-5), "summary": "first"},
+                {"number": 2, "received_on": T, "summary": RETURN_SUMMARY},
+            ]
+        },
+        given={
+            "board_returns": [{"number": 1, "received_on": day(-5), "summary": "first"}],
+            "deadlines": seeded(ADVICE_POLICY, IMMEDIATE_ENDS, **{BOARD_RETURN: "missed"}),
+        },
+        # A late return meets the missed one all the same; the next counts from its arrival.
+        book={BOARD_RETURN: Due("open", "record_board_return", EVENT, date(2026, 7, 14), 2)},
+        label="late, the last one missed",
+    ),
+    Row(
         "return_to_work",
         XS.FORMALLY_EXCLUDED,
         {"returned_on": T},
         closing(XS.FORMALLY_EXCLUDED, "returned_to_work", XS.RETURNED_TO_WORK) | {"returned_on": T},
         stages=EXCLUDED,
         refusals=(future("returned_on"),),
-        book={EXCLUSION_REVIEW: was("waived")},
+        # The exclusion over, no board return is due on it.
+        book={EXCLUSION_REVIEW: was("waived"), BOARD_RETURN: was("waived")},
         outside=(
             ("signal", f"advice-{ADVICE_REF}:exclusion_ended", XSIGNAL | {"outcome": "returned_to_work"}),
         ),
@@ -1468,7 +1507,7 @@ EXCLUSION_ROWS = [
         closing(XS.IMMEDIATELY_EXCLUDED, "resignation", XS.ENDED),
         stages=EXCLUDED,
         refusals=(future("ended_on"),),
-        book={IMMEDIATE_ENDS: was("waived")},
+        book={IMMEDIATE_ENDS: was("waived"), BOARD_RETURN: was("waived")},
         outside=(("signal", f"advice-{ADVICE_REF}:exclusion_ended", XSIGNAL | {"outcome": "resignation"}),),
     ),
     *common_rows(
@@ -1784,7 +1823,9 @@ CLAIM_INSTEAD = {"family_chooses_traditional_claim", "record_letter_of_claim"}
 LEGAL = {*CLAIM_INSTEAD, "record_breach_finding", "record_causation_finding"}
 NOT_FOUND = {"breach": found(False), "causation": found(False)}
 RE = {"reassign_adviser"}  # what an advice supervisor alone is offered at most advice stages
-EXCLUDED_ANY_TIME = {"consult_advice_service", "return_to_work", "end_exclusion"}
+EXCLUDED_ANY_TIME = {"consult_advice_service", "record_board_return", "return_to_work", "end_exclusion"}
+HPAN = "issue_alert_notice"
+IN_FORCE_NOW = {"review_alert_notice", "revoke_alert_notice"}  # with an alert notice in force
 
 # For typical cases at each stage (with what the case has): what the kind's acting roles are
 # offered beyond notes and deadline extensions, and what its supervising roles alone are offered
@@ -2028,3 +2069,54 @@ async def test_a_missed_exclusion_review_gives_a_right_to_return_once_and_leaves
     assert [e.action for e in case.unprojected] == ["right_to_return"]
     assert await case.on_time_passed() is False
     assert [e.action for e in case.unprojected] == ["right_to_return"], "once per missed deadline"
+
+
+# --- the advice service's recurring dates ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("type_", "first"), [("immediate", IMMEDIATE_ENDS), ("formal", EXCLUSION_REVIEW)])
+async def test_an_exclusion_opens_with_its_first_board_return_a_calendar_month_on(type_, first, outside):
+    """MHPS Part II para 38: whatever the exclusion, its first monthly return is due a calendar
+    month from the day the practitioner was excluded (31 Jan 2026 -> 28 Feb, CPR 2.10 counting)."""
+    kind = KINDS["exclusion"]
+    opening = a.ExclusionOpening(
+        exclusion=type_,
+        advice_ref=ADVICE_REF,
+        advice_workflow_id=f"advice-{ADVICE_REF}",
+        excluded_on=date(2026, 1, 31),
+        advice_consulted_on=date(2026, 1, 30) if type_ == "formal" else None,
+        owner="ava.adviser",
+    )
+    meta = {"actor": {"id": "ava.adviser", "role": "adviser"}, "request_id": "request-1"}
+    opened = a.ExclusionInput(
+        ref=X1, owner="ava.adviser", opening=opening, opened_by=meta, policy=ADVICE_POLICY
+    )
+    case = running(kind, exclusion_case(XS.IMMEDIATELY_EXCLUDED))
+    case.state = case.open(opened, NOW)
+    await case.on_open(opened)
+    assert set(case.state.deadlines) == {first, BOARD_RETURN}
+    returns = case.state.deadlines[BOARD_RETURN]
+    assert (returns.trigger, returns.trigger_date, returns.due_on) == (
+        "record_exclusion",
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+    )
+    assert returns.basis.startswith("MHPS Part II para 38")
+
+
+async def test_a_board_return_meets_this_months_and_sets_the_next_in_its_history(outside):
+    kind = KINDS["exclusion"]
+    state = kind.state(XS.FORMALLY_EXCLUDED)
+    step = kind.pathway.steps["record_board_return"]
+    payload = step.payload.model_validate({"received_on": T, "summary": RETURN_SUMMARY})
+    await take(kind, running(kind, state), "record_board_return", payload, context(kind, Role.ADVISER))
+    returns = state.deadlines[BOARD_RETURN]
+    assert [c.change for c in returns.changes] == ["met", "set"]
+    assert returns.changes[1].previous_due_on == SEEDED_DUE and returns.due_on == date(2026, 7, 14)
+
+
+def test_the_short_policy_times_the_board_return_in_seconds():
+    from tests.advice_paths import SHORT_ADVICE
+
+    rule = SHORT_ADVICE.deadlines.rules[BOARD_RETURN]
+    assert (rule.seconds, rule.period) == (4.0, None)
