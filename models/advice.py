@@ -157,6 +157,15 @@ class RecordConsent(RequestBody):
     given_on: date
 
 
+class WithdrawConsent(RequestBody):
+    """A party withdraws the consent it gave: the assessment cannot go on, and advice continues
+    with the next contact (as when the ICG declines)."""
+
+    party: ConsentParty
+    withdrawn_on: date
+    follow_up_on: date = Field(description="the next advice contact, now the assessment will not run")
+
+
 class StartAssessment(RequestBody):
     started_on: date
 
@@ -196,6 +205,51 @@ class CloseAdvice(RequestBody):
     closed_on: date
 
 
+class AlertIssuer(StrEnum):
+    """Who issued the alert notice. In England NHS Resolution runs the HPAN system under the
+    Healthcare Professional Alert Notices Directions (amended December 2019); which bodies issue
+    Wales's and Northern Ireland's alert letters is unconfirmed."""
+
+    NHS_RESOLUTION = "nhs_resolution"
+    WELSH_GOVERNMENT = "welsh_government"
+    DEPARTMENT_OF_HEALTH_NI = "department_of_health_ni"
+
+
+class AlertReason(StrEnum):
+    """Why an alert notice was issued: the grounds the HPAN scheme names (NCAS, "Alert notices")."""
+
+    UNSAFE_CLINICAL_PRACTICE = "unsafe_clinical_practice"  # risk of harm from inadequate practice
+    INAPPROPRIATE_BEHAVIOUR = "inappropriate_behaviour"
+    TEAM_FUNCTION_COMPROMISED = "team_function_compromised"  # conduct compromises a team or service
+    BOGUS_PRACTITIONER = "bogus_practitioner"
+
+
+class IssueAlertNotice(RequestBody):
+    """A Healthcare Professional Alert Notice issued about the practitioner: NHS bodies are told
+    of a risk of harm while the regulator considers the concerns."""
+
+    issued_on: date
+    issuing_body: AlertIssuer
+    reason: AlertReason
+    review_on: date = Field(
+        description="its first review: after it is issued, and no further ahead than the policy's "
+        "interval between reviews (hpan_review_due, unconfirmed)"
+    )
+
+
+class ReviewAlertNotice(RequestBody):
+    """The notice in force reviewed and kept in force until its next review."""
+
+    reviewed_on: date
+    next_review_on: date
+
+
+class RevokeAlertNotice(RequestBody):
+    revoked_on: date
+    # Usually once the regulator has restricted the practitioner's practice on an interim basis.
+    reason: Literal["regulator_restricted_practice", "risk_no_longer_significant", "issued_in_error"]
+
+
 # --- advice case: state ---------------------------------------------------------------------
 
 
@@ -218,6 +272,11 @@ class Assessment(BaseModel):
     practitioner_consented_on: date | None = None
     started_on: date | None = None
     report_issued_on: date | None = None
+    consent_withdrawn_by: ConsentParty | None = None  # the assessment ended: advice went on
+    consent_withdrawn_on: date | None = None
+
+    def consented_on(self, party: ConsentParty) -> date | None:
+        return getattr(self, f"{party.value}_consented_on")
 
     def missing(self) -> list[str]:
         """What still stands between the request and the assessment starting."""
@@ -229,6 +288,23 @@ class Assessment(BaseModel):
         if self.practitioner_consented_on is None:
             gaps.append("the practitioner's consent")
         return gaps
+
+
+class AlertNotice(BaseModel):
+    """A Healthcare Professional Alert Notice as the case keeps it: in force until revoked."""
+
+    number: int
+    issued_on: date
+    issuing_body: AlertIssuer
+    reason: AlertReason
+    review_on: date | None = Field(description="its next review; none once revoked")
+    reviews: list[date] = []
+    revoked_on: date | None = None
+    revocation_reason: str | None = None
+
+    @property
+    def in_force(self) -> bool:
+        return self.revoked_on is None
 
 
 class ChildRecord(BaseModel):
@@ -258,10 +334,16 @@ class AdviceState(CaseState):
     assessments: list[Assessment] = []
     interventions: list[ChildRecord] = []
     exclusions: list[ChildRecord] = []
+    alert_notices: list[AlertNotice] = []
 
     @property
     def assessment(self) -> Assessment | None:
         return self.assessments[-1] if self.assessments else None
+
+    @property
+    def alert_notice(self) -> AlertNotice | None:
+        """The alert notice in force, if any: one at a time."""
+        return next((n for n in self.alert_notices if n.in_force), None)
 
     def running_children(self) -> list[ChildRecord]:
         return [c for c in self.interventions + self.exclusions if c.running]
@@ -357,6 +439,16 @@ ADVICE_RULES = [
         None,
         3,
         7,
+    ),
+    _rule(
+        "hpan_review_due",
+        "Review of a Healthcare Professional Alert Notice",
+        "HPAN Directions (amended December 2019): NHS Resolution reviews an alert notice at regular "
+        f"intervals (unconfirmed: at most {HPAN_REVIEW_MONTHS} months apart); the adviser sets each date",
+        Period(amount=HPAN_REVIEW_MONTHS, unit="months"),
+        14,
+        7,
+        DeadlineKind.PROTOCOL,
     ),
     _rule(
         "immediate_exclusion_ends",
