@@ -157,6 +157,15 @@ class RecordConsent(RequestBody):
     given_on: date
 
 
+class WithdrawConsent(RequestBody):
+    """A party withdraws the consent it gave: the assessment cannot go on, and advice continues
+    with the next contact (as when the ICG declines)."""
+
+    party: ConsentParty
+    withdrawn_on: date
+    follow_up_on: date = Field(description="the next advice contact, now the assessment will not run")
+
+
 class StartAssessment(RequestBody):
     started_on: date
 
@@ -196,6 +205,51 @@ class CloseAdvice(RequestBody):
     closed_on: date
 
 
+class AlertIssuer(StrEnum):
+    """Who issued the alert notice. In England NHS Resolution runs the HPAN system under the
+    Healthcare Professional Alert Notices Directions (amended December 2019); which bodies issue
+    Wales's and Northern Ireland's alert letters is unconfirmed."""
+
+    NHS_RESOLUTION = "nhs_resolution"
+    WELSH_GOVERNMENT = "welsh_government"
+    DEPARTMENT_OF_HEALTH_NI = "department_of_health_ni"
+
+
+class AlertReason(StrEnum):
+    """Why an alert notice was issued: the grounds the HPAN scheme names (NCAS, "Alert notices")."""
+
+    UNSAFE_CLINICAL_PRACTICE = "unsafe_clinical_practice"  # risk of harm from inadequate practice
+    INAPPROPRIATE_BEHAVIOUR = "inappropriate_behaviour"
+    TEAM_FUNCTION_COMPROMISED = "team_function_compromised"  # conduct compromises a team or service
+    BOGUS_PRACTITIONER = "bogus_practitioner"
+
+
+class IssueAlertNotice(RequestBody):
+    """A Healthcare Professional Alert Notice issued about the practitioner: NHS bodies are told
+    of a risk of harm while the regulator considers the concerns."""
+
+    issued_on: date
+    issuing_body: AlertIssuer
+    reason: AlertReason
+    review_on: date = Field(
+        description="its first review: after it is issued, and no further ahead than the policy's "
+        "interval between reviews (hpan_review_due, unconfirmed)"
+    )
+
+
+class ReviewAlertNotice(RequestBody):
+    """The notice in force reviewed and kept in force until its next review."""
+
+    reviewed_on: date
+    next_review_on: date
+
+
+class RevokeAlertNotice(RequestBody):
+    revoked_on: date
+    # Usually once the regulator has restricted the practitioner's practice on an interim basis.
+    reason: Literal["regulator_restricted_practice", "risk_no_longer_significant", "issued_in_error"]
+
+
 # --- advice case: state ---------------------------------------------------------------------
 
 
@@ -218,6 +272,11 @@ class Assessment(BaseModel):
     practitioner_consented_on: date | None = None
     started_on: date | None = None
     report_issued_on: date | None = None
+    consent_withdrawn_by: ConsentParty | None = None  # the assessment ended: advice went on
+    consent_withdrawn_on: date | None = None
+
+    def consented_on(self, party: ConsentParty) -> date | None:
+        return getattr(self, f"{party.value}_consented_on")
 
     def missing(self) -> list[str]:
         """What still stands between the request and the assessment starting."""
@@ -229,6 +288,23 @@ class Assessment(BaseModel):
         if self.practitioner_consented_on is None:
             gaps.append("the practitioner's consent")
         return gaps
+
+
+class AlertNotice(BaseModel):
+    """A Healthcare Professional Alert Notice as the case keeps it: in force until revoked."""
+
+    number: int
+    issued_on: date
+    issuing_body: AlertIssuer
+    reason: AlertReason
+    review_on: date | None = Field(description="its next review; none once revoked")
+    reviews: list[date] = []
+    revoked_on: date | None = None
+    revocation_reason: str | None = None
+
+    @property
+    def in_force(self) -> bool:
+        return self.revoked_on is None
 
 
 class ChildRecord(BaseModel):
@@ -258,10 +334,16 @@ class AdviceState(CaseState):
     assessments: list[Assessment] = []
     interventions: list[ChildRecord] = []
     exclusions: list[ChildRecord] = []
+    alert_notices: list[AlertNotice] = []
 
     @property
     def assessment(self) -> Assessment | None:
         return self.assessments[-1] if self.assessments else None
+
+    @property
+    def alert_notice(self) -> AlertNotice | None:
+        """The alert notice in force, if any: one at a time."""
+        return next((n for n in self.alert_notices if n.in_force), None)
 
     def running_children(self) -> list[ChildRecord]:
         return [c for c in self.interventions + self.exclusions if c.running]
@@ -283,6 +365,10 @@ DAY = 86_400.0
 CONFIRMATION_LETTER_WORKING_DAYS = 5  # unconfirmed: no published target for the letter
 INTERVENTION_REPORT_WEEKS = 4  # unconfirmed: no published target for an intervention's report
 ADVICE_RECONSULTATION_PERIODS = 3  # MHPS 2014 update: contact the advice service after 3 periods
+BOARD_RETURN_MONTHS = 1  # MHPS Part II para 38: a monthly return while the exclusion runs
+# Unconfirmed: NHS Resolution reviews an alert notice "at regular intervals"; this is the longest
+# a review date may be set ahead, and the policy keeps it as the hpan_review_due rule's period.
+HPAN_REVIEW_MONTHS = 6
 
 ADVICE_CONTACTS = {
     ADVICE_TEAM: EscalationContacts(supervisor="avery.advice-supervisor", head_of_service="hollis.ppa-head")
@@ -355,6 +441,16 @@ ADVICE_RULES = [
         7,
     ),
     _rule(
+        "hpan_review_due",
+        "Review of a Healthcare Professional Alert Notice",
+        "HPAN Directions (amended December 2019): NHS Resolution reviews an alert notice at regular "
+        f"intervals (unconfirmed: at most {HPAN_REVIEW_MONTHS} months apart); the adviser sets each date",
+        Period(amount=HPAN_REVIEW_MONTHS, unit="months"),
+        14,
+        7,
+        DeadlineKind.PROTOCOL,
+    ),
+    _rule(
         "immediate_exclusion_ends",
         "Immediate exclusion ends",
         "MHPS Part II: an immediate exclusion lasts no more than 2 weeks",
@@ -380,6 +476,17 @@ ADVICE_RULES = [
         Period(amount=4, unit="weeks"),
         7,
         2,
+        DeadlineKind.PROTOCOL,
+    ),
+    _rule(
+        "board_return_due",
+        "Monthly board return on the exclusion",
+        "MHPS Part II para 38 (2014 update): while a practitioner is excluded the board's monthly return "
+        "goes to the advice service (mandatory for non-foundation trusts); a calendar month from the "
+        "exclusion, then from each return",
+        Period(amount=BOARD_RETURN_MONTHS, unit="months"),
+        5,
+        7,
         DeadlineKind.PROTOCOL,
     ),
 ]
@@ -553,6 +660,24 @@ class EndExclusion(RequestBody):
     reason: Literal["disciplinary_hearing", "resignation", "other_process"]
 
 
+class RecordBoardReturn(RequestBody):
+    """The board's monthly return on the exclusion (MHPS Part II para 38), as the advice service
+    received it."""
+
+    received_on: date
+    summary: str = Field(
+        min_length=1,
+        max_length=500,
+        description="what the return reports, in brief (no names, no clinical detail)",
+    )
+
+
+class BoardReturn(BaseModel):
+    number: int
+    received_on: date
+    summary: str
+
+
 class ExclusionPeriod(BaseModel):
     number: int
     started_on: date
@@ -570,6 +695,11 @@ class ExclusionState(CaseState):
     right_to_return_reason: str | None = None
     missed: list[str] = []  # the missed deadline revisions already flagged
     returned_on: date | None = None
+    board_returns: list[BoardReturn] = []
+
+    @property
+    def last_board_return(self) -> BoardReturn | None:
+        return self.board_returns[-1] if self.board_returns else None
 
     @property
     def period(self) -> ExclusionPeriod | None:

@@ -87,11 +87,17 @@ async def advised(http, who: str = "adviser") -> str:
     return ref
 
 
-async def assessed(http, ref: str) -> None:
+async def consented(http, ref: str) -> dict[str, Any]:
+    """An assessment requested, approved by the ICG and consented to by both parties."""
     await ok(http, CASES, ref, "request_assessment", {"assessment_type": "full", "requested_on": today()})
     await ok(http, CASES, ref, "approve_assessment", {"decided_on": today()})
     for party in ("organisation", "practitioner"):
-        await ok(http, CASES, ref, "record_consent", {"party": party, "given_on": today()})
+        case = await ok(http, CASES, ref, "record_consent", {"party": party, "given_on": today()})
+    return case
+
+
+async def assessed(http, ref: str) -> None:
+    await consented(http, ref)
     await ok(http, CASES, ref, "start_assessment", {"started_on": today()})
     await ok(http, CASES, ref, "issue_assessment_report", {"issued_on": today()})
 

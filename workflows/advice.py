@@ -5,9 +5,13 @@ Every case starts with an advice call (a service target of about one working day
 episode of advice is followed by a confirmation letter, which either schedules the next
 contact (the adviser's date becomes a deadline) or records that the case can close. An
 assessment needs the Intervention Consideration Group's approval and the consent of both the
-organisation and the practitioner before it starts. Interventions and MHPS exclusions run as
-child workflows (workflows/intervention.py, workflows/exclusion.py), started by this case's
-actions; each tells the case when it ends, and the case cannot close while one runs.
+organisation and the practitioner before it starts; either may withdraw its consent, which ends
+the assessment and returns the case to advice with a next contact. Interventions and MHPS
+exclusions run as child workflows (workflows/intervention.py, workflows/exclusion.py), started by
+this case's actions; each tells the case when it ends, and the case cannot close while one runs.
+A Healthcare Professional Alert Notice about the practitioner is recorded on the case itself,
+with its reviews on the case's book until it is revoked; nor can the case close while one is in
+force.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from temporalio import workflow
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
+from activities.calendar import add_months
 from models import advice as m
 from models.advice import AdviceStage as S
 from models.cases import CaseLink
@@ -31,6 +36,7 @@ from workflows.case_kit import (
     Step,
     both,
     common_steps,
+    every,
     link_case_step,
     not_future,
 )
@@ -40,12 +46,19 @@ from workflows.intervention import InterventionWorkflow
 CALL = "advice_call_due"
 LETTER = "confirmation_letter_due"
 FOLLOW_UP = "follow_up_due"
+HPAN_REVIEW = "hpan_review_due"
 
 EVERY = frozenset(S)
 FINAL = frozenset({S.CLOSED})
 OPEN = EVERY - FINAL
 # Where an episode of advice can begin: not while a letter is owed or an assessment is pending.
 CALLABLE = frozenset({S.ADVISER_ASSIGNED, S.FOLLOW_UP_SCHEDULED, S.ASSESSMENT_REPORTED})
+# Where the assessment runs on the consents given: a withdrawal ends it there.
+ON_CONSENT = frozenset({S.ASSESSMENT_REQUESTED, S.ASSESSING})
+# The steps of an assessment: a deadline one of them set ends with the assessment.
+ASSESSMENT_STEPS = frozenset(
+    {"request_assessment", "approve_assessment", "record_consent", "start_assessment"}
+)
 
 
 def _on_or_after_referral(field: str):
@@ -70,9 +83,11 @@ def _call(state: m.AdviceState, p: m.HoldAdviceCall, ctx: Context) -> None:
 
 
 def _follow_up_later(state: m.AdviceState, p: Any, ctx: Context):
-    sent = getattr(p, "letter_sent_on", None) or getattr(p, "decided_on", None)
-    if p.follow_up_on <= sent or p.follow_up_on < ctx.today:
-        return "follow_up_not_ahead", "the follow-up date must be after the letter and not in the past"
+    """The next contact after the event that schedules it (a letter, the ICG's decision, a
+    withdrawal of consent), and not in the past."""
+    after = next(f for f in ("letter_sent_on", "decided_on", "withdrawn_on") if f in type(p).model_fields)
+    if p.follow_up_on <= getattr(p, after) or p.follow_up_on < ctx.today:
+        return "follow_up_not_ahead", f"follow_up_on must be after {after} and not in the past"
     return None
 
 
@@ -112,6 +127,26 @@ def _decline(state: m.AdviceState, p: m.DeclineAssessment, ctx: Context) -> None
 
 def _consent(state: m.AdviceState, p: m.RecordConsent, ctx: Context) -> None:
     setattr(state.assessment, f"{p.party.value}_consented_on", p.given_on)
+
+
+def _consent_given(state: m.AdviceState):
+    if not any(state.assessment.consented_on(party) for party in m.ConsentParty):
+        return "no_consent_given", "neither the organisation nor the practitioner has consented yet"
+    return None
+
+
+def _withdrawable(state: m.AdviceState, p: m.WithdrawConsent, ctx: Context):
+    given_on = state.assessment.consented_on(p.party)
+    if given_on is None:
+        return "consent_not_given", f"the {p.party.value} has not consented to the assessment"
+    if p.withdrawn_on < given_on:
+        return "withdrawal_before_consent", f"the {p.party.value} consented on {given_on}"
+    return None
+
+
+def _withdraw(state: m.AdviceState, p: m.WithdrawConsent, ctx: Context) -> None:
+    state.assessment.consent_withdrawn_by = p.party
+    state.assessment.consent_withdrawn_on = p.withdrawn_on
 
 
 def _authorised(state: m.AdviceState):
@@ -168,6 +203,77 @@ def _nothing_running(state: m.AdviceState):
     return None
 
 
+def _no_alert_in_force(state: m.AdviceState):
+    if (notice := state.alert_notice) is not None:
+        return "alert_notice_in_force", f"alert notice {notice.number} is in force until revoked"
+    return None
+
+
+def _alert_in_force(state: m.AdviceState):
+    if state.alert_notice is None:
+        return "no_alert_notice", "no alert notice is in force"
+    return None
+
+
+def latest_review_on(from_date: date, policy) -> date:
+    """The furthest ahead an alert notice's next review may be set: the policy's interval
+    between reviews (unconfirmed) from `from_date`. A short test policy counts its deadlines in
+    seconds; the interval a date may be entered for stays the published one."""
+    period = policy.deadlines.rules[HPAN_REVIEW].period or m.ADVICE_DEADLINES.rules[HPAN_REVIEW].period
+    return add_months(from_date, period.amount)
+
+
+def _review_ahead(field: str, after: str):
+    """The review date in `field` after the date in `after`, not past, within the interval."""
+
+    def check(state: m.AdviceState, p: Any, ctx: Context):
+        review_on, since = getattr(p, field), getattr(p, after)
+        if review_on <= since or review_on < ctx.today:
+            return "review_not_ahead", f"{field} must be after {after} and not in the past"
+        if review_on > (latest := latest_review_on(since, ctx.policy)):
+            return (
+                "review_too_far",
+                f"{field} may be no later than {latest}, the longest interval between reviews",
+            )
+        return None
+
+    return check
+
+
+def _not_before_alert(field: str):
+    def check(state: m.AdviceState, p: Any, ctx: Context):
+        notice = state.alert_notice
+        last = max([notice.issued_on, *notice.reviews])
+        if getattr(p, field) < last:
+            return "before_last_review", f"alert notice {notice.number} was last issued or reviewed on {last}"
+        return None
+
+    return check
+
+
+def _issue_alert(state: m.AdviceState, p: m.IssueAlertNotice, ctx: Context) -> None:
+    state.alert_notices.append(
+        m.AlertNotice(
+            number=len(state.alert_notices) + 1,
+            issued_on=p.issued_on,
+            issuing_body=p.issuing_body,
+            reason=p.reason,
+            review_on=p.review_on,
+        )
+    )
+
+
+def _review_alert(state: m.AdviceState, p: m.ReviewAlertNotice, ctx: Context) -> None:
+    notice = state.alert_notice
+    notice.reviews.append(p.reviewed_on)
+    notice.review_on = p.next_review_on
+
+
+def _revoke_alert(state: m.AdviceState, p: m.RevokeAlertNotice, ctx: Context) -> None:
+    notice = state.alert_notice
+    notice.revoked_on, notice.revocation_reason, notice.review_on = p.revoked_on, p.reason, None
+
+
 def _close(state: m.AdviceState, p: m.CloseAdvice, ctx: Context) -> None:
     state.outcome = "closed"
 
@@ -193,6 +299,37 @@ async def _contact_instead_of_assessment(
     case: AdviceCaseWorkflow, p: m.DeclineAssessment, ctx: Context
 ) -> list[DeadlineChangeView]:
     return [_next_contact(case, "decline_assessment", p.decided_on, p, ctx)]
+
+
+async def _assessment_ends_on_withdrawal(
+    case: AdviceCaseWorkflow, p: m.WithdrawConsent, ctx: Context
+) -> list[DeadlineChangeView]:
+    """Whatever the assessment's steps set is moot, said why; advice goes on with the contact
+    the adviser names, as when the ICG declines."""
+    book, reason = case.book, f"the {p.party.value} withdrew consent to the assessment on {p.withdrawn_on}"
+    for deadline in list(case.state.deadlines.values()):
+        if deadline.live and deadline.trigger in ASSESSMENT_STEPS:
+            book.waive(deadline.name, reason, ctx.actor.id)
+    return [_next_contact(case, "withdraw_consent", p.withdrawn_on, p, ctx)]
+
+
+def _review_date(
+    case: AdviceCaseWorkflow, trigger: str, on: date, review_on: date, ctx: Context
+) -> DeadlineChangeView:
+    """An alert notice's review date is the adviser's: it becomes the review deadline."""
+    return case.book.set_date(HPAN_REVIEW, trigger, on, review_on, case.state.owner, ctx.actor.id)
+
+
+async def _first_review(
+    case: AdviceCaseWorkflow, p: m.IssueAlertNotice, ctx: Context
+) -> list[DeadlineChangeView]:
+    return [_review_date(case, "issue_alert_notice", p.issued_on, p.review_on, ctx)]
+
+
+async def _next_review(
+    case: AdviceCaseWorkflow, p: m.ReviewAlertNotice, ctx: Context
+) -> list[DeadlineChangeView]:
+    return [_review_date(case, "review_alert_notice", p.reviewed_on, p.next_review_on, ctx)]
 
 
 def _child_of(state: m.AdviceState, here: CaseLink) -> dict[str, Any]:
@@ -361,6 +498,18 @@ STEPS = [
         roles=m.ADVISING,
     ),
     Step(
+        "withdraw_consent",
+        m.WithdrawConsent,
+        ON_CONSENT,
+        S.FOLLOW_UP_SCHEDULED,
+        "The organisation or the practitioner withdrew its consent: the assessment ends, advice continues",
+        _withdraw,
+        both(not_future("withdrawn_on"), _withdrawable, _follow_up_later),
+        roles=m.ADVISING,
+        available=_consent_given,
+        book=_assessment_ends_on_withdrawal,
+    ),
+    Step(
         "start_assessment",
         m.StartAssessment,
         frozenset({S.ASSESSMENT_REQUESTED}),
@@ -405,15 +554,59 @@ STEPS = [
         after=_start_exclusion_case,
     ),
     Step(
+        "issue_alert_notice",
+        m.IssueAlertNotice,
+        OPEN - {S.CLOSURE_AGREED},
+        None,
+        "A Healthcare Professional Alert Notice issued about the practitioner; its review is due",
+        _issue_alert,
+        both(_dated("issued_on"), _review_ahead("review_on", "issued_on")),
+        roles=m.ADVISING,
+        available=_no_alert_in_force,
+        date_field="issued_on",
+        book=_first_review,
+    ),
+    Step(
+        "review_alert_notice",
+        m.ReviewAlertNotice,
+        OPEN,
+        None,
+        "The alert notice in force reviewed and kept in force until its next review",
+        _review_alert,
+        both(
+            not_future("reviewed_on"),
+            _not_before_alert("reviewed_on"),
+            _review_ahead("next_review_on", "reviewed_on"),
+        ),
+        roles=m.ADVISING,
+        available=_alert_in_force,
+        date_field="reviewed_on",
+        meets=(HPAN_REVIEW,),
+        book=_next_review,
+    ),
+    Step(
+        "revoke_alert_notice",
+        m.RevokeAlertNotice,
+        OPEN,
+        None,
+        "The alert notice revoked: its reviews end",
+        _revoke_alert,
+        both(not_future("revoked_on"), _not_before_alert("revoked_on")),
+        roles=m.ADVISING,
+        available=_alert_in_force,
+        date_field="revoked_on",
+        waives=(HPAN_REVIEW,),
+    ),
+    Step(
         "close",
         m.CloseAdvice,
         frozenset({S.CLOSURE_AGREED}),
         S.CLOSED,
-        "The case closed, once no intervention or exclusion runs",
+        "The case closed, once no intervention or exclusion runs and no alert notice is in force",
         _close,
         not_future("closed_on"),
         roles=m.ADVISING,
-        available=_nothing_running,
+        available=every(_nothing_running, _no_alert_in_force),
     ),
     *common_steps(OPEN, EVERY, acting=m.ADVISING, supervising=m.ADVICE_SUPERVISING),
     link_case_step(EVERY, acting=m.ADVISING),
@@ -520,4 +713,7 @@ class AdviceCaseWorkflow(CaseWorkflow):
             "interventions": [c.type for c in state.interventions],
             "interventions_running": sum(c.running for c in state.interventions),
             "exclusions_running": sum(c.running for c in state.exclusions),
+            "alert_notices": len(state.alert_notices),
+            "alert_notice_in_force": state.alert_notice is not None,
+            "assessment_consent_withdrawn": bool(assessment and assessment.consent_withdrawn_by),
         }

@@ -850,9 +850,10 @@ class CaseWorkflow:
         book, actor = self.book, ctx.actor.id
         before = standings(self.state.deadlines)
         on = self.event_date(step, payload, ctx)
-        changes = [await book.set(name, step.action, on, self.state.owner, actor) for name in step.sets]
+        # Met before set: a step may meet a recurring deadline and set its next (a board return).
         for name in step.meets:
             book.meet(name, on, actor)
+        changes = [await book.set(name, step.action, on, self.state.owner, actor) for name in step.sets]
         for name in step.waives:
             if (d := self.state.deadlines.get(name)) is not None and d.live:
                 book.waive(name, f"moot after {step.action}", actor)

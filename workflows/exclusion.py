@@ -6,7 +6,9 @@ knows of every exclusion it follows). An immediate exclusion lasts at most 2 wee
 one at most 4 weeks at a time, renewed only after a review of the period, and only once the
 advice service has been consulted (before the first formal period, and again after three). A
 review not carried out in time escalates and gives the practitioner a right to return to work,
-which the case flags; return to work ends the cycle and its deadlines with it.
+which the case flags; return to work ends the cycle and its deadlines with it. Whatever its type,
+while the exclusion runs the board's monthly return is due to the advice service (MHPS Part II
+para 38): a calendar month from the exclusion, then from each return received.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from workflows.case_kit import CaseWorkflow, Context, Pathway, Step, both, commo
 IMMEDIATE_ENDS = "immediate_exclusion_ends"
 REVIEW = "exclusion_review_due"
 RECONSULT = "advice_reconsultation_due"
+BOARD_RETURN = "board_return_due"
 # A missed one of these gives the practitioner a right to return to work (MHPS Part II).
 RIGHT_TO_RETURN_IF_MISSED = {
     REVIEW: "the exclusion was not reviewed before its period ended",
@@ -103,6 +106,20 @@ async def _reconsultation_clock(
     if state.period.number != m.ADVICE_RECONSULTATION_PERIODS:
         return []
     return [await case.book.set(RECONSULT, "renew_exclusion", p.renewed_on, state.owner, ctx.actor.id)]
+
+
+def _board_return_in_order(state: m.ExclusionState, p: m.RecordBoardReturn, ctx: Context):
+    if p.received_on < state.excluded_on:
+        return "board_return_before_exclusion", f"the exclusion began on {state.excluded_on}"
+    last = state.last_board_return
+    if last is not None and p.received_on < last.received_on:
+        return "board_return_out_of_order", f"return {last.number} was received on {last.received_on}"
+    return None
+
+
+def _board_return(state: m.ExclusionState, p: m.RecordBoardReturn, ctx: Context) -> None:
+    number = len(state.board_returns) + 1
+    state.board_returns.append(m.BoardReturn(number=number, received_on=p.received_on, summary=p.summary))
 
 
 def _returned(state: m.ExclusionState, p: m.ReturnToWork, ctx: Context) -> None:
@@ -189,6 +206,20 @@ STEPS = [
         book=_reconsultation_clock,
     ),
     Step(
+        "record_board_return",
+        m.RecordBoardReturn,
+        EXCLUDED,
+        None,
+        "The board's monthly return on the exclusion received; the next is due a month on",
+        _board_return,
+        both(not_future("received_on"), _board_return_in_order),
+        roles=m.ADVISING,
+        date_field="received_on",
+        # The kit meets before it sets: this return is met, and the next counts from it.
+        meets=(BOARD_RETURN,),
+        sets=(BOARD_RETURN,),
+    ),
+    Step(
         "return_to_work",
         m.ReturnToWork,
         EXCLUDED,
@@ -257,10 +288,13 @@ class ExclusionWorkflow(CaseWorkflow):
         )
 
     async def on_open(self, input: m.ExclusionInput) -> None:
+        """The period's end (or its review) and the first monthly board return, both counted
+        from the day the practitioner was excluded."""
         o, state = input.opening, self.state
         first = REVIEW if state.periods else IMMEDIATE_ENDS
         actor = input.opened_by.actor.id
-        await self.book.set(first, self.pathway.opening_action, o.excluded_on, state.owner, actor)
+        for name in (first, BOARD_RETURN):
+            await self.book.set(name, self.pathway.opening_action, o.excluded_on, state.owner, actor)
 
     def opening_summary(self, input: m.ExclusionInput) -> dict[str, Any]:
         return {"advice_ref": input.opening.advice_ref, "exclusion": input.opening.exclusion.value}
@@ -292,6 +326,7 @@ class ExclusionWorkflow(CaseWorkflow):
             "excluded_on": state.excluded_on.isoformat(),
             "formal_periods": len(state.periods),
             "advice_consultations": len(state.consultations),
+            "board_returns": len(state.board_returns),
             "right_to_return": state.right_to_return,
             "returned_on": state.returned_on.isoformat() if state.returned_on else None,
         }

@@ -31,9 +31,11 @@ from activities.calendar import (
 )
 from activities.court_service import ServiceActivities
 from activities.deadlines import CalendarActivities
+from models.advice import ADVICE_DEADLINES, AdvicePolicy
 from models.deadline_policies import STANDARD
 from models.deadlines import DueRequest
 from models.litigation import DeemedServiceRequest
+from workflows.advice import latest_review_on
 from workflows.clock import end_of_london_day
 
 BST = timezone(timedelta(hours=1))
@@ -665,3 +667,33 @@ def test_pap_no_proceedings_until_4_months_after_the_letter_of_claim_end_with_th
     bar = policy_due("letter_of_response_due", date(2026, 10, 31))
     assert (bar.due_on, bar.flags) == (date(2027, 2, 28), [FLAG_ENDS_ON_NON_BUSINESS_DAY])
     assert bar.extendable_to is None
+
+
+# ----------------------------------------- the advice policy's rules through the calendar activity
+
+
+def advice_due(rule: str, trigger: date):
+    """What the calendar activity computes for one of the advice policy's rules."""
+    request = DueRequest(
+        rule=ADVICE_DEADLINES.rules[rule], trigger_date=trigger, trigger_at=datetime.now(UTC)
+    )
+    return CalendarActivities().compute_due(request)
+
+
+def test_mhps_part_ii_para_38_board_returns_a_calendar_month_apart():
+    """Excluded Sat 31 Jan 2026: the first monthly return is due Sat 28 Feb (CPR 2.10 counting, the
+    shorter month's last day), not moved for the weekend; received that day, the next is due
+    Sat 28 Mar, a month from the return, not from the exclusion."""
+    first = advice_due("board_return_due", date(2026, 1, 31))
+    assert (first.due_on, first.flags) == (date(2026, 2, 28), [])
+    assert first.explanation.startswith("MHPS Part II para 38")
+    assert "in calendar months (CPR 2.10)" in first.explanation
+    assert advice_due("board_return_due", date(2026, 2, 28)).due_on == date(2026, 3, 28)
+
+
+def test_hpan_review_interval_unconfirmed_six_months_is_the_furthest_a_review_is_set():
+    """The calendar's six months (unconfirmed) from an alert notice issued Mon 31 Aug 2026 end on
+    Sun 28 Feb 2027; the advice case refuses a review date after the same day."""
+    interval = advice_due("hpan_review_due", date(2026, 8, 31))
+    assert interval.due_on == date(2027, 2, 28)
+    assert latest_review_on(date(2026, 8, 31), AdvicePolicy()) == interval.due_on

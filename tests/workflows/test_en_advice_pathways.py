@@ -792,6 +792,8 @@ def assessment(**fields: Any) -> dict[str, Any]:
         "practitioner_consented_on": None,
         "started_on": None,
         "report_issued_on": None,
+        "consent_withdrawn_by": None,
+        "consent_withdrawn_on": None,
     } | fields
 
 
@@ -819,6 +821,32 @@ A_OPEN = frozenset(AS) - {AS.CLOSED}
 CALLABLE = frozenset({AS.ADVISER_ASSIGNED, AS.FOLLOW_UP_SCHEDULED, AS.ASSESSMENT_REPORTED})
 BEFORE_REFERRAL = (REFERRED_ON - timedelta(days=1)).isoformat()
 I1, X1 = f"{ADVICE_REF}-I1", f"{ADVICE_REF}-X1"
+HPAN_REVIEW = "hpan_review_due"
+STARTED = AUTHORISED | {"started_on": day(-3)}
+# An alert notice in force, issued 20 days ago, its review due on the seeded date.
+IN_FORCE = {
+    "number": 1,
+    "issued_on": day(-20),
+    "issuing_body": "nhs_resolution",
+    "reason": "inappropriate_behaviour",
+    "review_on": SEEDED_DUE,
+    "reviews": [],
+    "revoked_on": None,
+    "revocation_reason": None,
+}
+REVOKED = IN_FORCE | {"revoked_on": day(-2), "revocation_reason": "issued_in_error", "review_on": None}
+REVIEWABLE = {"alert_notices": [IN_FORCE], "deadlines": seeded(ADVICE_POLICY, HPAN_REVIEW)}
+
+
+def notice(**fields: Any) -> dict[str, Any]:
+    """The alert notice as the state keeps it (JSON)."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in IN_FORCE.items()} | fields
+
+
+def set_by(trigger: str, name: str = LETTER, status: str = "open") -> Deadline:
+    """A deadline `trigger` set (its rule is immaterial: what set it is the point)."""
+    return seeded(ADVICE_POLICY, **{name: status})[name].model_copy(update={"trigger": trigger})
+
 
 ADVICE_ROWS = [
     Row(
@@ -925,6 +953,59 @@ ADVICE_ROWS = [
         {"assessments": [assessment(practitioner_consented_on=T)]},
         stages=frozenset({AS.ASSESSMENT_REQUESTED}),
         refusals=(future("given_on"),),
+    ),
+    Row(
+        "withdraw_consent",
+        AS.ASSESSING,
+        {"party": "practitioner", "withdrawn_on": T, "follow_up_on": iso(14)},
+        {
+            "stage": AS.FOLLOW_UP_SCHEDULED,
+            "assessments": [
+                authorised(started_on=iso(-3), consent_withdrawn_by="practitioner", consent_withdrawn_on=T)
+            ],
+        },
+        stages=frozenset({AS.ASSESSMENT_REQUESTED, AS.ASSESSING}),
+        refusals=(
+            future("withdrawn_on"),
+            refused("withdrawal_before_consent", {"withdrawn_on": iso(-5)}),
+            refused("follow_up_not_ahead", {"follow_up_on": T}),
+            refused("follow_up_not_ahead", {"withdrawn_on": iso(-3), "follow_up_on": iso(-2)}),
+            refused(
+                "consent_not_given",
+                {"party": "organisation"},
+                assessments=[STARTED | {"organisation_consented_on": None}],
+            ),
+            unavailable("no_consent_given", assessments=[REQUESTED]),
+        ),
+        book={FOLLOW_UP: new("withdraw_consent", due_on=day(14))},
+    ),
+    Row(
+        "withdraw_consent",
+        AS.ASSESSMENT_REQUESTED,
+        {"party": "organisation", "withdrawn_on": T, "follow_up_on": iso(14)},
+        {
+            "stage": AS.FOLLOW_UP_SCHEDULED,
+            "assessments": [
+                assessment(
+                    icg_approved_on=iso(-4),
+                    organisation_consented_on=iso(-4),
+                    consent_withdrawn_by="organisation",
+                    consent_withdrawn_on=T,
+                )
+            ],
+        },
+        given={
+            "assessments": [REQUESTED | {"icg_approved_on": day(-4), "organisation_consented_on": day(-4)}],
+            "deadlines": seeded(ADVICE_POLICY, **{CALL: "met", FOLLOW_UP: "waived"})
+            | {LETTER: set_by("approve_assessment")},
+        },
+        # What the assessment's own steps set ends with it; the contact the request waived
+        # comes due again on the adviser's date.
+        book={
+            LETTER: Due("waived", "approve_assessment", SEEDED_ON, SEEDED_DUE, 1),
+            FOLLOW_UP: new("withdraw_consent", due_on=day(14), revision=2),
+        },
+        label="before the assessment starts, ending what its steps set",
     ),
     Row(
         "start_assessment",
@@ -1046,6 +1127,94 @@ ADVICE_ROWS = [
         label="a second, once the first has ended",
     ),
     Row(
+        "issue_alert_notice",
+        AS.FOLLOW_UP_SCHEDULED,
+        {
+            "issued_on": T,
+            "issuing_body": "nhs_resolution",
+            "reason": "unsafe_clinical_practice",
+            "review_on": iso(90),
+        },
+        {"alert_notices": [notice(issued_on=T, reason="unsafe_clinical_practice", review_on=iso(90))]},
+        stages=A_OPEN - {AS.CLOSURE_AGREED},
+        refusals=(
+            future("issued_on"),
+            refused("before_referral", {"issued_on": BEFORE_REFERRAL}),
+            refused("review_not_ahead", {"review_on": T}),
+            refused("review_not_ahead", {"issued_on": iso(-5), "review_on": iso(-2)}),
+            # Six months (unconfirmed) from 14 Jun 2026: 14 Dec at the latest.
+            refused("review_too_far", {"review_on": date(2026, 12, 15).isoformat()}),
+            unavailable("alert_notice_in_force", alert_notices=[IN_FORCE]),
+        ),
+        book={HPAN_REVIEW: new("issue_alert_notice", due_on=day(90))},
+    ),
+    Row(
+        "issue_alert_notice",
+        AS.ASSESSING,
+        {
+            "issued_on": T,
+            "issuing_body": "welsh_government",
+            "reason": "bogus_practitioner",
+            "review_on": "2026-12-14",
+        },
+        {
+            "alert_notices": [
+                notice(revoked_on=iso(-2), revocation_reason="issued_in_error", review_on=None),
+                notice(
+                    number=2,
+                    issued_on=T,
+                    issuing_body="welsh_government",
+                    reason="bogus_practitioner",
+                    review_on="2026-12-14",
+                ),
+            ]
+        },
+        given={"alert_notices": [REVOKED]},
+        book={HPAN_REVIEW: new("issue_alert_notice", due_on=date(2026, 12, 14))},
+        label="a second, the first revoked, its review the furthest ahead allowed",
+    ),
+    Row(
+        "review_alert_notice",
+        AS.FOLLOW_UP_SCHEDULED,
+        {"reviewed_on": T, "next_review_on": iso(120)},
+        {"alert_notices": [notice(reviews=[T], review_on=iso(120))]},
+        given=REVIEWABLE,
+        stages=A_OPEN,
+        refusals=(
+            future("reviewed_on"),
+            refused("before_last_review", {"reviewed_on": iso(-21)}),
+            refused(
+                "before_last_review",
+                {"reviewed_on": iso(-4)},
+                alert_notices=[IN_FORCE | {"reviews": [day(-3)]}],
+            ),
+            refused("review_not_ahead", {"next_review_on": T}),
+            refused("review_too_far", {"next_review_on": date(2026, 12, 15).isoformat()}),
+            unavailable("no_alert_notice", alert_notices=[REVOKED]),
+            unavailable("no_alert_notice", alert_notices=[]),
+        ),
+        # This review is met, and the next is due on the date it set.
+        book={HPAN_REVIEW: Due("open", "review_alert_notice", EVENT, day(120), 2)},
+    ),
+    Row(
+        "revoke_alert_notice",
+        AS.CLOSURE_AGREED,
+        {"revoked_on": T, "reason": "regulator_restricted_practice"},
+        {
+            "alert_notices": [
+                notice(revoked_on=T, revocation_reason="regulator_restricted_practice", review_on=None)
+            ]
+        },
+        given=REVIEWABLE,
+        stages=A_OPEN,
+        refusals=(
+            future("revoked_on"),
+            refused("before_last_review", {"revoked_on": iso(-21)}),
+            unavailable("no_alert_notice", alert_notices=[REVOKED]),
+        ),
+        book={HPAN_REVIEW: was("waived")},
+    ),
+    Row(
         "close",
         AS.CLOSURE_AGREED,
         {"closed_on": T},
@@ -1059,8 +1228,17 @@ ADVICE_ROWS = [
             future("closed_on"),
             unavailable("children_running", interventions=[RUNNING_INTERVENTION]),
             unavailable("children_running", exclusions=[RUNNING_EXCLUSION]),
+            unavailable("alert_notice_in_force", alert_notices=[IN_FORCE]),
         ),
         book={FOLLOW_UP: was("waived")},
+    ),
+    Row(
+        "close",
+        AS.CLOSURE_AGREED,
+        {"closed_on": T},
+        closing(AS.CLOSURE_AGREED, "closed", AS.CLOSED),
+        given={"alert_notices": [REVOKED]},
+        label="once its alert notice is revoked",
     ),
     *common_rows(
         ADVICE_POLICY, AS.ADVISER_ASSIGNED, CALL, frozenset(AS), A_OPEN, ADVISING, ADVICE_SUPERVISING
@@ -1303,11 +1481,13 @@ INTERVENTION_ROWS = [
 # --- exclusions ----------------------------------------------------------------------------------
 
 XS = a.ExclusionStage
-IMMEDIATE_ENDS, EXCLUSION_REVIEW, RECONSULT = (
+IMMEDIATE_ENDS, EXCLUSION_REVIEW, RECONSULT, BOARD_RETURN = (
     "immediate_exclusion_ends",
     "exclusion_review_due",
     "advice_reconsultation_due",
+    "board_return_due",
 )
+RETURN_SUMMARY = "investigation continuing; exclusion kept under review"
 PERIOD_1 = {"number": 1, "started_on": day(-10), "reviewed_on": None, "consulted_on": None}
 
 
@@ -1325,8 +1505,8 @@ def period(
 def exclusion_case(stage: str) -> a.ExclusionState:
     immediate = stage == XS.IMMEDIATELY_EXCLUDED
     extra: dict[str, Any] = {
-        XS.IMMEDIATELY_EXCLUDED: {"deadlines": seeded(ADVICE_POLICY, IMMEDIATE_ENDS)},
-        XS.FORMALLY_EXCLUDED: {"deadlines": seeded(ADVICE_POLICY, EXCLUSION_REVIEW)},
+        XS.IMMEDIATELY_EXCLUDED: {"deadlines": seeded(ADVICE_POLICY, IMMEDIATE_ENDS, BOARD_RETURN)},
+        XS.FORMALLY_EXCLUDED: {"deadlines": seeded(ADVICE_POLICY, EXCLUSION_REVIEW, BOARD_RETURN)},
         XS.RETURNED_TO_WORK: {"returned_on": day(-1), "outcome": "returned_to_work", "closed_at": OPENED},
         XS.ENDED: {"outcome": "resignation", "closed_at": OPENED},
     }[stage]
@@ -1450,13 +1630,50 @@ EXCLUSION_ROWS = [
         label="into a fourth period, the advice service consulted",
     ),
     Row(
+        "record_board_return",
+        XS.FORMALLY_EXCLUDED,
+        {"received_on": T, "summary": RETURN_SUMMARY},
+        {"board_returns": [{"number": 1, "received_on": T, "summary": RETURN_SUMMARY}]},
+        stages=EXCLUDED,
+        refusals=(
+            future("received_on"),
+            refused("board_return_before_exclusion", {"received_on": iso(-11)}),
+            refused(
+                "board_return_out_of_order",
+                {"received_on": iso(-3)},
+                board_returns=[{"number": 1, "received_on": day(-2), "summary": "first"}],
+            ),
+        ),
+        # This month's return is met and the next is due a calendar month from it (14 Jun -> 14 Jul).
+        book={BOARD_RETURN: Due("open", "record_board_return", EVENT, date(2026, 7, 14), 2)},
+    ),
+    Row(
+        "record_board_return",
+        XS.IMMEDIATELY_EXCLUDED,
+        {"received_on": T, "summary": RETURN_SUMMARY},
+        {
+            "board_returns": [
+                {"number": 1, "received_on": iso(-5), "summary": "first"},
+                {"number": 2, "received_on": T, "summary": RETURN_SUMMARY},
+            ]
+        },
+        given={
+            "board_returns": [{"number": 1, "received_on": day(-5), "summary": "first"}],
+            "deadlines": seeded(ADVICE_POLICY, IMMEDIATE_ENDS, **{BOARD_RETURN: "missed"}),
+        },
+        # A late return meets the missed one all the same; the next counts from its arrival.
+        book={BOARD_RETURN: Due("open", "record_board_return", EVENT, date(2026, 7, 14), 2)},
+        label="late, the last one missed",
+    ),
+    Row(
         "return_to_work",
         XS.FORMALLY_EXCLUDED,
         {"returned_on": T},
         closing(XS.FORMALLY_EXCLUDED, "returned_to_work", XS.RETURNED_TO_WORK) | {"returned_on": T},
         stages=EXCLUDED,
         refusals=(future("returned_on"),),
-        book={EXCLUSION_REVIEW: was("waived")},
+        # The exclusion over, no board return is due on it.
+        book={EXCLUSION_REVIEW: was("waived"), BOARD_RETURN: was("waived")},
         outside=(
             ("signal", f"advice-{ADVICE_REF}:exclusion_ended", XSIGNAL | {"outcome": "returned_to_work"}),
         ),
@@ -1468,7 +1685,7 @@ EXCLUSION_ROWS = [
         closing(XS.IMMEDIATELY_EXCLUDED, "resignation", XS.ENDED),
         stages=EXCLUDED,
         refusals=(future("ended_on"),),
-        book={IMMEDIATE_ENDS: was("waived")},
+        book={IMMEDIATE_ENDS: was("waived"), BOARD_RETURN: was("waived")},
         outside=(("signal", f"advice-{ADVICE_REF}:exclusion_ended", XSIGNAL | {"outcome": "resignation"}),),
     ),
     *common_rows(
@@ -1784,7 +2001,9 @@ CLAIM_INSTEAD = {"family_chooses_traditional_claim", "record_letter_of_claim"}
 LEGAL = {*CLAIM_INSTEAD, "record_breach_finding", "record_causation_finding"}
 NOT_FOUND = {"breach": found(False), "causation": found(False)}
 RE = {"reassign_adviser"}  # what an advice supervisor alone is offered at most advice stages
-EXCLUDED_ANY_TIME = {"consult_advice_service", "return_to_work", "end_exclusion"}
+EXCLUDED_ANY_TIME = {"consult_advice_service", "record_board_return", "return_to_work", "end_exclusion"}
+HPAN = "issue_alert_notice"
+IN_FORCE_NOW = {"review_alert_notice", "revoke_alert_notice"}  # with an alert notice in force
 
 # For typical cases at each stage (with what the case has): what the kind's acting roles are
 # offered beyond notes and deadline extensions, and what its supervising roles alone are offered
@@ -1835,51 +2054,90 @@ OFFERED: dict[str, list[tuple[str, dict[str, Any], set[str], set[str]]]] = {
         (ES.CLOSED, {}, set(), set()),
     ],
     "advice": [
-        (AS.REFERRED, {}, {"assign_adviser", "record_exclusion"}, set()),
-        (AS.ADVISER_ASSIGNED, {}, {"hold_advice_call", "record_exclusion"}, RE),
+        (AS.REFERRED, {}, {"assign_adviser", "record_exclusion", HPAN}, set()),
+        (AS.ADVISER_ASSIGNED, {}, {"hold_advice_call", "record_exclusion", HPAN}, RE),
         (
             AS.ADVICE_GIVEN,
             {},
-            {"schedule_follow_up", "agree_closure", "start_intervention", "record_exclusion"},
+            {"schedule_follow_up", "agree_closure", "start_intervention", "record_exclusion", HPAN},
             RE,
         ),
         (
             AS.FOLLOW_UP_SCHEDULED,
             {},
-            {"hold_advice_call", "request_assessment", "start_intervention", "record_exclusion"},
+            {"hold_advice_call", "request_assessment", "start_intervention", "record_exclusion", HPAN},
             RE,
         ),
         (
             AS.FOLLOW_UP_SCHEDULED,
             {"exclusions": [RUNNING_EXCLUSION]},
-            {"hold_advice_call", "request_assessment", "start_intervention"},
+            {"hold_advice_call", "request_assessment", "start_intervention", HPAN},
+            RE,
+        ),
+        (
+            AS.FOLLOW_UP_SCHEDULED,
+            {"alert_notices": [IN_FORCE]},
+            {
+                "hold_advice_call",
+                "request_assessment",
+                "start_intervention",
+                "record_exclusion",
+                *IN_FORCE_NOW,
+            },
+            RE,
+        ),
+        (
+            AS.FOLLOW_UP_SCHEDULED,
+            {"alert_notices": [REVOKED]},
+            {"hold_advice_call", "request_assessment", "start_intervention", "record_exclusion", HPAN},
             RE,
         ),
         (
             AS.ASSESSMENT_REQUESTED,
             {},
-            {"approve_assessment", "decline_assessment", "record_consent", "record_exclusion"},
+            {"approve_assessment", "decline_assessment", "record_consent", "record_exclusion", HPAN},
             RE,
         ),
         (
             AS.ASSESSMENT_REQUESTED,
             {"assessments": [REQUESTED | {"icg_approved_on": day(-1)}]},
-            {"record_consent", "record_exclusion"},
+            {"record_consent", "record_exclusion", HPAN},
+            RE,
+        ),
+        (
+            AS.ASSESSMENT_REQUESTED,
+            {"assessments": [REQUESTED | {"practitioner_consented_on": day(-1)}]},
+            {
+                "approve_assessment",
+                "decline_assessment",
+                "record_consent",
+                "withdraw_consent",
+                "record_exclusion",
+                HPAN,
+            },
             RE,
         ),
         (
             AS.ASSESSMENT_REQUESTED,
             {"assessments": [AUTHORISED]},
-            {"record_consent", "start_assessment", "record_exclusion"},
+            {"record_consent", "withdraw_consent", "start_assessment", "record_exclusion", HPAN},
             RE,
         ),
-        (AS.ASSESSING, {}, {"issue_assessment_report", "record_exclusion"}, RE),
-        (AS.ASSESSMENT_REPORTED, {}, {"hold_advice_call", "start_intervention", "record_exclusion"}, RE),
+        (AS.ASSESSING, {}, {"withdraw_consent", "issue_assessment_report", "record_exclusion", HPAN}, RE),
+        (
+            AS.ASSESSMENT_REPORTED,
+            {},
+            {"hold_advice_call", "start_intervention", "record_exclusion", HPAN},
+            RE,
+        ),
         (AS.CLOSURE_AGREED, {}, {"close"}, RE),
         (AS.CLOSURE_AGREED, {"interventions": [ENDED_INTERVENTION]}, {"close"}, RE),
         (AS.CLOSURE_AGREED, {"interventions": [RUNNING_INTERVENTION]}, set(), RE),
         (AS.CLOSURE_AGREED, {"exclusions": [RUNNING_EXCLUSION]}, set(), RE),
+        (AS.CLOSURE_AGREED, {"alert_notices": [IN_FORCE]}, IN_FORCE_NOW, RE),
+        (AS.CLOSURE_AGREED, {"alert_notices": [REVOKED]}, {"close"}, RE),
         (AS.CLOSED, {}, set(), set()),
+        (AS.CLOSED, {"alert_notices": [REVOKED]}, set(), set()),
     ],
     "intervention": [
         (IS.AGREED, MEDIATION, {"appoint_mediator", "abandon"}, set()),
@@ -2028,3 +2286,88 @@ async def test_a_missed_exclusion_review_gives_a_right_to_return_once_and_leaves
     assert [e.action for e in case.unprojected] == ["right_to_return"]
     assert await case.on_time_passed() is False
     assert [e.action for e in case.unprojected] == ["right_to_return"], "once per missed deadline"
+
+
+# --- the advice service's recurring dates ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("type_", "first"), [("immediate", IMMEDIATE_ENDS), ("formal", EXCLUSION_REVIEW)])
+async def test_an_exclusion_opens_with_its_first_board_return_a_calendar_month_on(type_, first, outside):
+    """MHPS Part II para 38: whatever the exclusion, its first monthly return is due a calendar
+    month from the day the practitioner was excluded (31 Jan 2026 -> 28 Feb, CPR 2.10 counting)."""
+    kind = KINDS["exclusion"]
+    opening = a.ExclusionOpening(
+        exclusion=type_,
+        advice_ref=ADVICE_REF,
+        advice_workflow_id=f"advice-{ADVICE_REF}",
+        excluded_on=date(2026, 1, 31),
+        advice_consulted_on=date(2026, 1, 30) if type_ == "formal" else None,
+        owner="ava.adviser",
+    )
+    meta = {"actor": {"id": "ava.adviser", "role": "adviser"}, "request_id": "request-1"}
+    opened = a.ExclusionInput(
+        ref=X1, owner="ava.adviser", opening=opening, opened_by=meta, policy=ADVICE_POLICY
+    )
+    case = running(kind, exclusion_case(XS.IMMEDIATELY_EXCLUDED))
+    case.state = case.open(opened, NOW)
+    await case.on_open(opened)
+    assert set(case.state.deadlines) == {first, BOARD_RETURN}
+    returns = case.state.deadlines[BOARD_RETURN]
+    assert (returns.trigger, returns.trigger_date, returns.due_on) == (
+        "record_exclusion",
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+    )
+    assert returns.basis.startswith("MHPS Part II para 38")
+
+
+async def test_a_board_return_meets_this_months_and_sets_the_next_in_its_history(outside):
+    kind = KINDS["exclusion"]
+    state = kind.state(XS.FORMALLY_EXCLUDED)
+    step = kind.pathway.steps["record_board_return"]
+    payload = step.payload.model_validate({"received_on": T, "summary": RETURN_SUMMARY})
+    await take(kind, running(kind, state), "record_board_return", payload, context(kind, Role.ADVISER))
+    returns = state.deadlines[BOARD_RETURN]
+    assert [c.change for c in returns.changes] == ["met", "set"]
+    assert returns.changes[1].previous_due_on == SEEDED_DUE and returns.due_on == date(2026, 7, 14)
+
+
+async def test_a_withdrawal_of_consent_says_why_the_assessments_deadlines_end(outside):
+    kind = KINDS["advice"]
+    row = next(r for r in ADVICE_ROWS if r.action == "withdraw_consent" and r.label)
+    state = kind.ready(row)
+    step = kind.pathway.steps["withdraw_consent"]
+    await take(
+        kind,
+        running(kind, state),
+        "withdraw_consent",
+        step.payload.model_validate(row.payload),
+        context(kind, Role.ADVISER),
+    )
+    waived = state.deadlines[LETTER].changes[-1]
+    assert (waived.change, waived.reason) == (
+        "waived",
+        f"the organisation withdrew consent to the assessment on {EVENT}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("since", "latest"),
+    [
+        (date(2026, 6, 14), date(2026, 12, 14)),
+        (date(2026, 8, 31), date(2027, 2, 28)),  # the shorter month's last day (Dodds v Walker)
+        (date(2027, 8, 31), date(2028, 2, 29)),
+    ],
+)
+def test_an_alert_notices_next_review_is_at_most_the_unconfirmed_interval_ahead(since, latest):
+    assert a.HPAN_REVIEW_MONTHS == 6
+    assert advice.latest_review_on(since, ADVICE_POLICY) == latest
+
+
+def test_a_short_policy_times_the_review_in_seconds_but_keeps_the_published_interval():
+    from tests.advice_paths import SHORT_ADVICE
+
+    rules = SHORT_ADVICE.deadlines.rules
+    assert rules[HPAN_REVIEW].seconds == rules[BOARD_RETURN].seconds == 4.0
+    assert rules[HPAN_REVIEW].period is None
+    assert advice.latest_review_on(date(2026, 6, 14), SHORT_ADVICE) == date(2026, 12, 14)
