@@ -10,8 +10,6 @@ figures only.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,7 +20,17 @@ from pydantic import BaseModel, Field, model_validator
 
 from models.cases import CaseCarried, CaseLink, CasePolicy, CaseState
 from models.claims import ClaimantFirm, ClaimOpening, ClaimPolicy
-from models.common import ActionMeta, Actor, CaseKind, EventFloor, Money, Reference, RequestBody, broken_rule
+from models.common import (
+    ActionMeta,
+    Actor,
+    CaseKind,
+    EventFloor,
+    Money,
+    Reference,
+    RequestBody,
+    broken_rule,
+    derived_ref,
+)
 from models.deadline_policies import PolicyByReference, publish
 from models.deadlines import (
     DeadlineKind,
@@ -519,10 +527,16 @@ class EarlyNotificationInput(BaseModel):
 # --- the claim an admission opens, and the register's row -------------------------------
 
 
+def en_ref_for(mnsi_reference: str) -> str:
+    """An EN case's reference follows from the MNSI investigation it notifies, so a second
+    notification of the investigation names the same case, whose workflow Temporal will not
+    start twice. Letters count whatever their case: a person may type MNSI's reference either way."""
+    return derived_ref("EN", "mnsi", mnsi_reference.upper())
+
+
 def claim_ref_for(en_ref: str) -> str:
     """The claim an EN case opens has a reference derived from the EN's: a retry finds it."""
-    digest = hashlib.sha256(f"early_notification\x00{en_ref}".encode()).digest()
-    return "CLM-" + base64.b32encode(digest).decode()[:12]
+    return derived_ref("CLM", "early_notification", en_ref)
 
 
 class ClaimFromEarlyNotification(BaseModel):

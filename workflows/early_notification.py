@@ -29,7 +29,7 @@ from activities.early_notification import EarlyNotificationActivities
 from models import early_notification as m
 from models.cases import CaseLink
 from models.claims import Claimant, ClaimOpening, Defendant, Scheme, claim_workflow_id
-from models.common import ActionMeta, CaseKind, case_workflow_id
+from models.common import ActionMeta, CaseKind, Refusal, case_workflow_id
 from models.deadlines import DeadlineStatus
 from models.duty_of_candour import DutyOfCandourInput, Incident, candour_ref_for
 from models.early_notification import Outcome
@@ -611,6 +611,18 @@ class EarlyNotificationWorkflow(CaseWorkflow):
             "owner": input.owner,
             "candour_ref": candour_ref_for(input.ref),
         }
+
+    def opened_already(self) -> Refusal:
+        """Another notification of this MNSI investigation found the case (its reference follows
+        from the investigation's): refused, naming the case it was notified as."""
+        state, mnsi = self.state, self.state.notification.mnsi_reference
+        return Refusal(
+            code="already_notified",
+            message=f"MNSI investigation {mnsi} was already notified as {state.ref}",
+            stage=state.stage,
+            existing_ref=state.ref,
+            mnsi_reference=mnsi,
+        )
 
     async def on_open(self, input: m.EarlyNotificationInput) -> None:
         state, actor = self.state, input.opened_by.actor.id

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from models.deadline_policies import short
 from models.duty_of_candour import candour_ref_for
-from models.early_notification import EN_DEADLINES, EarlyNotificationPolicy, claim_ref_for
+from models.early_notification import EN_DEADLINES, EarlyNotificationPolicy, claim_ref_for, en_ref_for
 from models.register import CaseRow, EarlyNotificationRow, EscalationRow
 from tests.claim_paths import SAMPLES
 from tests.helpers import act, assert_eventually, auth, key, ok, open_claim
@@ -143,7 +143,9 @@ async def test_an_eligible_notification_to_a_no_liability_closure(en):
     retried = await notify(http, idempotency_key=same_key, date_of_birth=born, mnsi_reference=mnsi)
     assert retried.status_code == 200 and retried.json()["applied"]["duplicate"], retried.text
     assert retried.json()["state"]["ref"] == ref, "the same Idempotency-Key finds the same case"
-    other = await notify(http, idempotency_key=same_key, date_of_birth=born)
+    other = await notify(
+        http, idempotency_key=same_key, date_of_birth=born, mnsi_reference=mnsi, gestation_weeks=38
+    )
     assert other.status_code == 409 and other.json()["code"] == "request_id_reused", other.text
 
     await to_family_letter(http, ref)
@@ -325,27 +327,54 @@ async def test_ineligible_notifications_are_refused_with_every_failed_criterion(
 
 
 async def test_a_second_notification_of_the_same_mnsi_investigation_is_refused(en):
+    """The case's reference follows from the MNSI reference, so a second notification finds the
+    first case under the same workflow id and is refused by it, while it runs and once it has
+    ended (Temporal never starts the id again); the first notification's retry is answered."""
     http = en.http
     mnsi = f"MNSI-{key()[:8]}"
     retry_key = key()
     first = await notify(http, idempotency_key=retry_key, mnsi_reference=mnsi)
     assert first.status_code == 201, first.text
     ref = first.json()["state"]["ref"]
-    await assert_eventually(lambda: register_row(en, EarlyNotificationRow, ref))
+    assert ref == en_ref_for(mnsi)
 
-    again = await notify(http, who="handler2", mnsi_reference=mnsi)
-    assert again.status_code == 409, again.text
-    assert again.json()["code"] == "already_notified"
-    assert again.json()["details"] == {"existing_ref": ref, "mnsi_reference": mnsi}
-    with en.sessions() as session:
-        same = select(EarlyNotificationRow.ref).where(EarlyNotificationRow.mnsi_reference == mnsi)
-        assert session.scalars(same).all() == [ref], "nothing was started for the duplicate"
+    def refused_naming_the_case(response) -> None:
+        assert response.status_code == 409, response.text
+        body = response.json()
+        assert body["code"] == "already_notified" and ref in body["message"]
+        assert (body["details"]["existing_ref"], body["details"]["mnsi_reference"]) == (ref, mnsi)
+
+    # Another handler, at once: no register read in between, nothing for a race to slip through.
+    refused_naming_the_case(await notify(http, who="handler2", mnsi_reference=mnsi))
+    refused_naming_the_case(await notify(http, mnsi_reference=mnsi.lower()))  # typed another way
+    headers = auth("handler")  # and with no Idempotency-Key at all
+    refused_naming_the_case(await http.post(PREFIX, json=notification(mnsi_reference=mnsi), headers=headers))
+    read = (await http.get(f"{PREFIX}/{ref}", headers=auth("handler"))).json()["state"]
+    assert read["seq"] == 1, "a refused notification leaves the case it found as it was"
 
     retried = await notify(http, idempotency_key=retry_key, mnsi_reference=mnsi)
-    assert retried.status_code in (200, 201), "a retry of the first notification is answered, not refused"
+    assert retried.status_code == 200 and retried.json()["applied"]["duplicate"], retried.text
     assert retried.json()["state"]["ref"] == ref
     other = await notify(http, mnsi_reference=f"{mnsi}-2")
     assert other.status_code == 201, other.text
+
+    # Closed, and its run ended: Temporal refuses to start the id again, and the case answers.
+    await en_ok(http, ref, "acknowledge_notification", {"sent_on": today()})
+    await en_ok(http, ref, "receive_mnsi_report", {"received_on": today()})
+    await en_ok(http, ref, "mri_criteria_not_met", review(letters_sent_on=today()))
+
+    async def ended():
+        described = await en.client.get_workflow_handle(f"early_notification-{ref}").describe()
+        assert described.status is not None and described.status.name == "COMPLETED"
+
+    await assert_eventually(ended)
+    refused_naming_the_case(await notify(http, who="handler2", mnsi_reference=mnsi))
+    again = await notify(http, idempotency_key=retry_key, mnsi_reference=mnsi)
+    assert again.status_code == 200, "the first notification's retry is answered from the ended case"
+    assert (again.json()["state"]["ref"], again.json()["state"]["stage"]) == (ref, "closed")
+    with en.sessions() as session:
+        same = select(EarlyNotificationRow.ref).where(EarlyNotificationRow.mnsi_reference == mnsi)
+        assert session.scalars(same).all() == [ref], "nothing was started for the duplicates"
 
 
 async def test_the_family_consent_window_expiring_closes_the_case(short_en):
