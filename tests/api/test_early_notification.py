@@ -377,6 +377,86 @@ async def test_a_second_notification_of_the_same_mnsi_investigation_is_refused(e
         assert session.scalars(same).all() == [ref], "nothing was started for the duplicates"
 
 
+async def test_the_reporting_before_the_notification_is_checked_at_opening(en):
+    """The notification's reporting dates, each a deadline set through the calendar activity under
+    the EN policy and met at once: the book shows each period, its due date and how late it was
+    met (EN report form: 14 days to the legal team; MNSI: 1 working day; the 2017 scheme: 30 days
+    to NHS Resolution, met by the notification itself)."""
+    http = en.http
+    reported = {
+        "legal_team_told_on": "2024-02-20",  # born Thu 1 Feb 2024: due Thu 15 Feb, 5 days late
+        "reported_to_mnsi_on": "2024-03-28",  # the Thursday before Good Friday
+        "mnsi_contacted_trust_on": "2024-04-02",  # the Tuesday after Easter Monday: in time
+    }
+    opened = await notify(http, **reported)
+    assert opened.status_code == 201, opened.text
+    book = opened.json()["state"]["deadlines"]
+    told, called = book["legal_team_told_due"], book["mnsi_first_contact_due"]
+    assert (told["status"], told["trigger_date"], told["due_on"], told["met_on"], told["days_late"]) == (
+        "met",
+        "2024-02-01",
+        "2024-02-15",
+        "2024-02-20",
+        5,
+    )
+    assert told["basis"].startswith("EN report form")
+    assert (called["status"], called["due_on"], called["days_late"]) == ("met", "2024-04-02", 0)
+    assert "working day" in called["explanation"] and "CPR" not in called["explanation"]
+    assert "legacy_report_to_nhsr_due" not in book, "born in 2024: reported through MNSI, not the 2017 way"
+    assert book["mnsi_report_due"]["days_late"] is None
+
+    legacy = {
+        "date_of_birth": "2018-06-10",
+        "hie_grade": 3,
+        "injury_diagnosed_on": "2018-06-11",
+        "encephalopathy": {"coma": True, "hypotonia": True, "clinical_seizures": True},
+    }
+    old = await notify(http, **legacy)
+    assert old.status_code == 201, old.text
+    state = old.json()["state"]
+    assert state["criteria_version"] == "en-2017-04"
+    report = state["deadlines"]["legacy_report_to_nhsr_due"]
+    late = (date.fromisoformat(state["notified_on"]) - date(2018, 7, 10)).days
+    assert (report["status"], report["due_on"], report["met_on"], report["days_late"]) == (
+        "met",
+        "2018-07-10",
+        state["notified_on"],
+        late,
+    )
+
+    missing = await notify(http, mnsi_contacted_trust_on="2024-04-02")
+    assert (missing.status_code, missing.json()["code"]) == (409, "mnsi_report_date_missing"), missing.text
+    backwards = await notify(http, reported_to_mnsi_on="2024-04-02", mnsi_contacted_trust_on="2024-03-28")
+    assert (backwards.status_code, backwards.json()["code"]) == (409, "dates_out_of_order")
+    future = await notify(http, legal_team_told_on="2999-01-01")
+    assert (future.status_code, future.json()["code"]) == (409, "date_in_future")
+
+
+async def test_a_deadline_met_at_opening_never_warns_or_escalates(short_en):
+    """Under the short policy every deadline falls due 3 seconds after it is set and climbs its
+    whole ladder 1.5 seconds later: the reporting deadlines, met at opening, never do; the MNSI
+    report's, open, does."""
+    http = short_en.http
+    ref = await notified(
+        http,
+        legal_team_told_on="2024-02-20",
+        reported_to_mnsi_on="2024-03-28",
+        mnsi_contacted_trust_on="2024-04-02",
+    )
+
+    def escalated():
+        deadlines = {d for d, _, _ in escalations_of(short_en, ref)}
+        assert "mnsi_report_due" in deadlines
+        return deadlines
+
+    deadlines = await assert_eventually(escalated, timeout=20)
+    assert not deadlines & {"legal_team_told_due", "mnsi_first_contact_due"}
+    state = (await http.get(f"{PREFIX}/{ref}", headers=auth("handler"))).json()["state"]
+    for name in ("legal_team_told_due", "mnsi_first_contact_due"):
+        changes = [c["change"] for c in state["deadlines"][name]["changes"]]
+        assert (state["deadlines"][name]["status"], changes) == ("met", ["set", "met"]), name
+
+
 async def test_the_family_consent_window_expiring_closes_the_case(short_en):
     http = short_en.http
     ref = await notified(http)
