@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from models.cases import CaseCarried, CaseLink, CasePolicy, CaseState
-from models.claims import ClaimantFirm, ClaimOpening, ClaimPolicy
+from models.claims import ClaimantFirm, ClaimOpening, ClaimPolicy, Payment, PaymentKind
 from models.common import (
     ActionMeta,
     Actor,
@@ -641,6 +641,8 @@ class ClaimFromEarlyNotification(BaseModel):
     opened_by: ActionMeta
     policy: ClaimPolicy
     note: str
+    # The EN case's interim payments, which the claim holds among its own from its start.
+    interim_payments: list[Payment] = []
 
 
 class ClaimBackLink(BaseModel):
@@ -657,6 +659,18 @@ class ClaimLinked(BaseModel):
     claim_ref: str
     workflow_id: str
     noted: bool = Field(description="the claim took the back-link note (false if its run has ended)")
+
+
+def interim_payment(paid: RecordInterimPayment) -> Payment:
+    """An EN interim payment as the claim an admission opens records it: interim, to the
+    claimant (the family, for the baby's immediate needs), under its own reference."""
+    return Payment(
+        paid_on=paid.paid_on,
+        amount=paid.amount,
+        payee="claimant",
+        reference=paid.reference,
+        kind=PaymentKind.INTERIM,
+    )
 
 
 def days_between(start: date | None, end: date | None) -> int | None:

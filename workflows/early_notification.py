@@ -302,6 +302,7 @@ def claim_from_admission(
         opened_by=ActionMeta(actor=ctx.actor, request_id=f"early-notification:{state.ref}"),
         policy=ctx.policy.claim_policy,
         note=f"Opened from Early Notification case {state.ref} after liability was admitted.",
+        interim_payments=[m.interim_payment(paid) for paid in state.interim_payments],
     )
 
 

@@ -6,6 +6,7 @@ report escalating; a traditional claim instead."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from models.deadline_policies import short
 from models.duty_of_candour import candour_ref_for
 from models.early_notification import EN_DEADLINES, EarlyNotificationPolicy, claim_ref_for, en_ref_for
-from models.register import CaseRow, EarlyNotificationRow, EscalationRow
+from models.register import CaseRow, EarlyNotificationRow, EscalationRow, PaymentRow
 from tests.claim_paths import SAMPLES
 from tests.helpers import act, assert_eventually, auth, key, ok, open_claim
 from workflows.clock import london_date
@@ -254,6 +255,26 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
     assert ref in claim["opening"]["allegations"]
     assert any(ref in note["text"] for note in claim["notes"]), "the claim links back to the EN case"
     assert [(link["kind"], link["ref"]) for link in claim["links"]] == [("early_notification", ref)]
+    # The EN interim payment is among the claim's own from its start, interim and once.
+    assert claim["payments"] == [
+        {
+            "paid_on": today(),
+            "amount": "50000.00",
+            "payee": "claimant",
+            "reference": "EN-INT-1",
+            "kind": "interim",
+            "court_approval_reference": None,
+        }
+    ]
+
+    def in_the_payment_table():
+        with en.sessions() as session:
+            rows = session.scalars(select(PaymentRow).where(PaymentRow.claim_ref == claim_ref)).all()
+            assert [(r.reference, r.kind, r.amount) for r in rows] == [
+                ("EN-INT-1", "interim", Decimal("50000.00"))
+            ]
+
+    await assert_eventually(in_the_payment_table)
 
     entries = await ledger(http, ref, 13)
     claim_entry = next(e for e in entries if e["action"] == "open_claim")
@@ -272,7 +293,16 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
     if settled["state"]["stage"] == "awaiting_approval":  # the claimant is a child (CPR 21.10)
         settled = await ok(http, claim_ref, "record_court_approval", SAMPLES["record_court_approval"])
     assert settled["state"]["stage"] == "settled"
-    await ok(http, claim_ref, "record_payment", SAMPLES["record_payment"])
+    # 285,000 agreed (damages and costs), of which the EN interim payment was 50,000.
+    whole = await act(http, claim_ref, "record_payment", SAMPLES["record_payment"])
+    assert (whole.status_code, whole.json()["code"]) == (409, "overpayment"), whole.text
+    again = await act(
+        http, claim_ref, "record_payment", SAMPLES["record_payment"] | {"reference": "EN-INT-1"}
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "duplicate_payment_reference"), again.text
+    balance = SAMPLES["record_payment"] | {"amount": "235000.00"}
+    paid = await ok(http, claim_ref, "record_payment", balance)
+    assert [p["reference"] for p in paid["state"]["payments"]] == ["EN-INT-1", "PAY-1"]
     closed = await ok(http, claim_ref, "close", {"outcome": "settled_with_damages"})
     assert (closed["state"]["stage"], closed["state"]["outcome"]) == ("closed", "settled_with_damages")
 
