@@ -34,7 +34,8 @@ SERVICE_CUT_OFF = time(16, 30)
 FLAG_ENDS_ON_NON_BUSINESS_DAY = "ends_on_non_business_day"
 FLAG_ROLLED_FORWARD = "rolled_forward_court_office_closed"
 
-Unit = Literal["days", "weeks", "months", "years"]
+Unit = Literal["days", "weeks", "months", "years", "working_days"]
+UNITS = ("days", "weeks", "months", "years", "working_days")
 Direction = Literal["after", "before"]
 EndRule = Literal["court_office_rolls_forward", "protocol_flag_only", "none"]
 ServiceMethod = Literal[
@@ -169,6 +170,12 @@ class PeriodRule:
     less, Saturdays, Sundays, bank holidays, Christmas Day and Good Friday do not count.
     It is ignored for longer periods, as the rule is.
 
+    ``working_days``: a period counted in working days whatever its length (a body's own
+    service standard, not the CPR): Monday to Friday, less bank holidays in England and Wales,
+    Christmas Day and Good Friday, the start day excluded. MNSI phones the trust "within 1
+    working day" of the trust's report: reported on Friday, due on Monday. Such a period always
+    ends on a working day, and ``clear_days`` adds the event day only before an event, as for days.
+
     ``end_rule`` decides what happens when the computed day is not a business day:
     ``court_office_rolls_forward`` (CPR 2.8(5): an act at the court office is in time on
     the next day the office is open), ``protocol_flag_only`` (Pre-Action Protocol
@@ -186,7 +193,7 @@ class PeriodRule:
     def __post_init__(self) -> None:
         if self.amount < 0:
             raise ValueError(f"period amount must not be negative, got {self.amount}")
-        if self.unit not in ("days", "weeks", "months", "years"):
+        if self.unit not in UNITS:
             raise ValueError(f"unknown period unit {self.unit!r}")
         if self.direction not in ("after", "before"):
             raise ValueError(f"unknown period direction {self.direction!r}")
@@ -276,7 +283,7 @@ def _period_end(trigger: date, rule: PeriodRule) -> date:
     sign = 1 if rule.direction == "after" else -1
     # The event day is excluded only where the period is measured back from an event.
     event_day = 1 if rule.direction == "before" and rule.clear_days else 0
-    if rule.short_period_rule_applies:
+    if rule.unit == "working_days" or rule.short_period_rule_applies:
         return add_business_days(trigger, sign * (rule.amount + event_day))
     days = rule.length_in_days
     if days is not None:
@@ -308,12 +315,14 @@ def _apply_end_rule(unadjusted: date, rule: PeriodRule, closures: set[date]) -> 
 
 
 def _describe_period(trigger: date, rule: PeriodRule) -> str:
-    unit = rule.unit[:-1] if rule.amount == 1 else rule.unit
+    unit = unit_words(rule.unit, rule.amount)
     if rule.direction == "after":
         what = f"{rule.amount} {unit} after {_fmt(trigger)}"
     else:
         what = f"at least {rule.amount} {unit} before {_fmt(trigger)}"
-    if rule.short_period_rule_applies:
+    if rule.unit == "working_days":
+        how = ", counting working days only (not weekends, bank holidays, Christmas Day or Good Friday)"
+    elif rule.short_period_rule_applies:
         how = ", counting business days only (CPR 2.8(4))"
     elif rule.unit in ("months", "years"):
         how = ", in calendar months (CPR 2.10)"
@@ -322,6 +331,12 @@ def _describe_period(trigger: date, rule: PeriodRule) -> str:
     else:
         how = ", the start day excluded"
     return f"{what}{how},"
+
+
+def unit_words(unit: Unit, amount: int) -> str:
+    """A period's unit as a sentence says it: "1 working day", "14 days"."""
+    words = unit.replace("_", " ")
+    return words[:-1] if amount == 1 else words
 
 
 def _fmt(d: date) -> str:

@@ -3,8 +3,9 @@ note the EN case on a claim (the link back), and keep its row in the register.
 
 The claim is started with a workflow id derived from the EN case's reference, so a retried
 activity, or the EN case retrying the whole step, finds the same claim rather than a second
-one; the note is an ordinary claim `add_note` update whose request id is derived the same way,
-so the claim records it once.
+one; the EN case's interim payments are in that start, so the claim holds them from its first
+event and a retry cannot record them twice; the note is an ordinary claim `add_note` update
+whose request id is derived the same way, so the claim records it once.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class EarlyNotificationActivities:
                     owner=opening.handler,
                     opening=opening,
                     opened_by=request.opened_by,
+                    # In the start itself: a retry finds the claim it started, payments and all.
+                    earlier_payments=request.interim_payments,
                     policy=request.policy,
                 ),
                 id=workflow_id,

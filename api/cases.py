@@ -8,9 +8,7 @@ mediation by its claim) has no open route; its parent starts it.
 """
 
 import asyncio
-import base64
 import contextlib
-import hashlib
 import json
 import re
 import uuid
@@ -55,8 +53,10 @@ from models.common import (
     ActionMeta,
     Actor,
     CaseKind,
+    Refusal,
     case_workflow_id,
     date_refusal,
+    derived_ref,
     payload_digest,
     reported_dates,
 )
@@ -75,6 +75,10 @@ class CaseApi:
     workflow: type[CaseWorkflow]
     ref_pattern: str  # a ref of this kind, e.g. CLM-…-MED1; anything else is 404 before any read
     ref_prefix: str | None = None  # kinds opened here: new refs look like PREFIX-ABCDEFGHIJKL
+    # A kind whose opening names what the case is about (an EN case's MNSI investigation): its
+    # ref follows from the opening, so a second opening of the same thing finds the first case,
+    # and is refused by it (or by Temporal, if it has ended) unless it is that opening's retry.
+    ref_from_opening: Callable[[Any], str] | None = None
     opening: type[BaseModel] | None = None  # None: opened by another case, not through the API
     # Builds the workflow's start input from the request: (ref, opening, meta, policy) -> input.
     start_input: Callable[[str, Any, ActionMeta, CasePolicy], BaseModel] | None = None
@@ -103,8 +107,15 @@ class CaseApi:
 
 def new_ref(prefix: str, actor: Actor, key: str | None) -> str:
     """A case reference; the same actor retrying with the same key gets the same one."""
-    seed = f"{prefix}\x00{actor.id}\x00{key}".encode() if key else uuid.uuid4().bytes
-    return f"{prefix}-" + base64.b32encode(hashlib.sha256(seed).digest()).decode()[:12]
+    return derived_ref(prefix, prefix, actor.id, key) if key else derived_ref(prefix, uuid.uuid4().hex)
+
+
+def opening_ref(spec: CaseApi, opening: BaseModel, actor: Actor, key: str | None) -> str:
+    """The reference a new case of the kind gets: the one its opening names what it is about
+    (an EN case's MNSI investigation), or else one for this actor's key."""
+    if spec.ref_from_opening is not None:
+        return spec.ref_from_opening(opening)
+    return new_ref(spec.ref_prefix, actor, key)
 
 
 def _bind(spec: CaseApi, ref: str) -> None:
@@ -272,11 +283,12 @@ async def open_case_of(state: Any, spec: CaseApi, opening: BaseModel, actor: Act
     refuse_implausible_dates(opening)
     if spec.opening_assignee and (assignee := getattr(opening, spec.opening_assignee)) is not None:
         check_assignable(state, spec, assignee)
-    ref = new_ref(spec.ref_prefix, actor, key)
+    ref = opening_ref(spec, opening, actor, key)
     if spec.vet_opening is not None:  # it may read the register: off the event loop
         await run_in_threadpool(spec.vet_opening, state, opening, actor, ref)
     _bind(spec, ref)
-    meta = ActionMeta(actor=actor, request_id=key or ref)
+    # Without a key, a request of its own: never the ref, which another opening may share.
+    meta = ActionMeta(actor=actor, request_id=key or uuid.uuid4().hex)
     start_input = spec.start_input(ref, opening, meta, spec.policy(state))
     async with worker_answer(state):
         started = await start_with_answer(state.client, spec, ref, start_input, meta, state.settings)
@@ -288,7 +300,8 @@ async def start_with_answer(
     client: Client, spec: CaseApi, ref: str, start_input: BaseModel, meta: ActionMeta, settings
 ) -> Response:
     """Start the case's workflow and get its opening answer in one round trip (update-with-start);
-    a retry with the same Idempotency-Key finds the same case and is answered from it."""
+    a retry with the same Idempotency-Key finds the same case and is answered from it. Any other
+    opening that finds the case (a kind whose ref follows from its opening) is refused by it."""
     start = WithStartWorkflowOperation(
         spec.workflow.run,
         start_input,
@@ -300,23 +313,37 @@ async def start_with_answer(
         search_attributes=search_attributes(spec, spec.workflow.pathway.initial, start_input.owner),
         static_summary=case_summary(spec, ref),
     )
+    digest = payload_digest(start_input.opening)
     try:
         opened = await client.execute_update_with_start_workflow(
             "opened",
-            args=[meta, payload_digest(start_input.opening)],
+            args=[meta, digest],
             start_workflow_operation=start,
             result_type=RawValue,
         )
     except WorkflowUpdateFailedError as err:
         raise update_refusal(err) from err
     except WorkflowAlreadyStartedError:
-        # The retry of a request whose case has since ended: answered from the ended case.
+        # The case has ended, and Temporal never starts its id again: the retry of the request
+        # that opened it is answered from the ended case; any other opening is refused by it.
         with contextlib.suppress(WorkflowAlreadyStartedError):
             await start.workflow_handle()  # the start's own copy of the refusal, so none is left unread
+        await refuse_unless_its_opening(client, spec, ref, meta, digest)
         view = await read_view(client, spec, ref, meta.actor)
         return Response(view.model_dump_json(), media_type="application/json", status_code=200)
     duplicate = (json.loads(opened.payload.data).get("applied") or {}).get("duplicate")
     return passthrough(opened, status_code=200 if duplicate else 201)
+
+
+async def refuse_unless_its_opening(
+    client: Client, spec: CaseApi, ref: str, meta: ActionMeta, digest: str
+) -> None:
+    """An ended case takes no update: it answers by query whether this opening is its own retry,
+    by the rule its `opened` update applies while it runs (workflows/case_kit.py)."""
+    handle = client.get_workflow_handle(spec.workflow_id(ref))
+    refusal = await handle.query("opening_refusal", args=[meta, digest], result_type=Refusal | None)
+    if refusal is not None:
+        raise ApiError(409, refusal.code, refusal.message, refusal.model_dump(mode="json"))
 
 
 async def answer(handle: WorkflowHandle, meta: ActionMeta, receipt: ActionReceipt) -> Response:

@@ -3,9 +3,13 @@ entry-criteria check a notification passes before its case starts.
 
 A notification that fails the criteria in force for the baby's date of birth is refused with
 409 `not_eligible`, naming every failed criterion; one the family declined MNSI's
-investigation for (and did not ask for one) is refused the same way. A second notification of
-an MNSI investigation already in the register is refused with 409 `already_notified`, naming
-the case. Nothing is started.
+investigation for (and did not ask for one) is refused the same way. Nothing is started.
+
+A case's reference follows from the MNSI reference (`en_ref_for`), so a second notification
+of the same investigation finds the first case, open or closed, under the same workflow id:
+Temporal never starts that id again, and the case refuses any opening but its own retry with
+409 `already_notified`, naming it (`existing_ref`). No read of the register decides it, so two
+notifications at once cannot both open a case.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from api import duty_of_candour
 from api.cases import CaseApi, case_router, may_read
@@ -27,8 +30,8 @@ from models.early_notification import (
     Notification,
     check_eligibility,
     criteria_for,
+    en_ref_for,
 )
-from models.register import EarlyNotificationRow
 from workflows.early_notification import EarlyNotificationWorkflow
 
 
@@ -60,24 +63,9 @@ def eligibility(notification: Notification) -> Eligibility:
     )
 
 
-def already_notified(app_state: Any, notification: Notification, ref: str) -> str | None:
-    """The EN case already opened for this MNSI investigation, if any, other than `ref` (which
-    is this very request's case when it is a retry)."""
-    with app_state.sessions() as session:
-        return session.scalar(
-            select(EarlyNotificationRow.ref)
-            .where(
-                EarlyNotificationRow.mnsi_reference == notification.mnsi_reference,
-                EarlyNotificationRow.ref != ref,
-            )
-            .order_by(EarlyNotificationRow.notified_on, EarlyNotificationRow.ref)
-            .limit(1)
-        )
-
-
 def vet(app_state: Any, notification: Notification, actor: Actor, ref: str) -> None:
-    """Before a case starts (its dates are checked as every opening's are): every criterion met,
-    and no case already opened (open or closed) for the same MNSI investigation."""
+    """Before a case starts (its dates are checked as every opening's are): every criterion met.
+    A case already opened for the same MNSI investigation refuses it itself (see above)."""
     answer = eligibility(notification)
     if not answer.eligible:
         reasons = "; ".join(f"{f.criterion}: {f.message}" for f in answer.failed)
@@ -87,13 +75,6 @@ def vet(app_state: Any, notification: Notification, actor: Actor, ref: str) -> N
             f"not eligible for Early Notification: {reasons}",
             answer.model_dump(mode="json"),
         )
-    if (existing := already_notified(app_state, notification, ref)) is not None:
-        raise ApiError(
-            409,
-            "already_notified",
-            f"MNSI investigation {notification.mnsi_reference} was already notified as {existing}",
-            {"existing_ref": existing, "mnsi_reference": notification.mnsi_reference},
-        )
 
 
 SPEC = CaseApi(
@@ -102,6 +83,7 @@ SPEC = CaseApi(
     workflow=EarlyNotificationWorkflow,
     ref_pattern=r"EN-[A-Z2-7]{12}",
     ref_prefix="EN",
+    ref_from_opening=lambda notification: en_ref_for(notification.mnsi_reference),
     opening=Notification,
     start_input=lambda ref, opening, meta, policy: EarlyNotificationInput(
         ref=ref, owner=opening.handler or meta.actor.id, opening=opening, opened_by=meta, policy=policy

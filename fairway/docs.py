@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from activities.calendar import unit_words
 from models.advice import ADVICE_DEADLINES
 from models.contract_dispute import CONTRACT_DISPUTE_DEADLINES
 from models.deadline_policies import STANDARD
@@ -115,8 +116,7 @@ def _period(rule: DeadlineRule) -> str:
     period = rule.period
     if period.amount == 0:  # a nominal period: the handler or adviser enters the date
         return "none: the date is entered"
-    unit = period.unit[:-1] if period.amount == 1 else period.unit
-    parts = [f"{period.amount} {unit}"]
+    parts = [f"{period.amount} {unit_words(period.unit, period.amount)}"]
     if period.clear_days:
         parts.append("clear days")
     if period.short_period_excludes_non_business_days:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from models.cases import (  # the actions every kind has, the claim among them
     CaseCarried,
@@ -542,9 +542,18 @@ class ClaimInput(BaseModel):
     owner: str
     opening: ClaimOpening | None = None
     opened_by: ActionMeta | None = None
+    # Paid before the claim was opened (an Early Notification case's interim payments): the
+    # claim holds them from its first event, each once by its reference. Not for the API's
+    # openings, which have no payments yet.
+    earlier_payments: list[Payment] = []
     parent: CaseLink | None = None
     policy: ClaimPolicy = ClaimPolicy()
     carried: CaseCarried[ClaimState] | None = None
+
+    @field_validator("earlier_payments")
+    @classmethod
+    def _once_each(cls, payments: list[Payment]) -> list[Payment]:
+        return list({p.reference: p for p in payments}.values())
 
 
 class ClaimRegisterRow(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -47,6 +48,15 @@ def case_workflow_id(kind: CaseKind, ref: str) -> str:
     """The workflow id of a case: its kind and reference (`claim-CLM-…`, `mediation-CLM-…-MED1`).
     Every part of Fairway that addresses a case by id goes through this one rule."""
     return f"{kind.value}-{ref}"
+
+
+def derived_ref(prefix: str, *seed: str) -> str:
+    """A case reference (`PREFIX-` and 12 base32 letters) that follows from what identifies the
+    case: the same seed always gives the same reference, and so the same workflow id. Every
+    reference Fairway makes comes from here: a retried opening (its actor and key), a case
+    another opens (its parent's reference), an Early Notification (its MNSI investigation)."""
+    digest = hashlib.sha256("\x00".join(seed).encode()).digest()
+    return f"{prefix}-" + base64.b32encode(digest).decode()[:12]
 
 
 class Actor(BaseModel):
@@ -163,7 +173,10 @@ Reference = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z
 
 
 class Refusal(BaseModel):
-    """Why an action was refused, in a form a client can act on."""
+    """Why an action was refused, in a form a client can act on; a refusal naming another case
+    or a reference carries it as a field of its own (`existing_ref`)."""
+
+    model_config = ConfigDict(extra="allow")
 
     code: str
     message: str

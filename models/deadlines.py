@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 
 class DeadlineKind(StrEnum):
@@ -37,7 +37,9 @@ class Period(BaseModel):
     """A legal period, computed by the calendar activity (activities/calendar.py)."""
 
     amount: int = Field(ge=0)
-    unit: Literal["days", "weeks", "months", "years"]
+    # working_days: Monday to Friday less England and Wales bank holidays, at any length (MNSI's
+    # 1 working day); a CPR period of 5 days or less says so with the short-period flag instead.
+    unit: Literal["days", "weeks", "months", "years", "working_days"]
     clear_days: bool = False
     short_period_excludes_non_business_days: bool = False
     end_rule: Literal["court_office_rolls_forward", "protocol_flag_only", "none"] = "none"
@@ -155,6 +157,15 @@ class Deadline(BaseModel):
     paused_on: date | None = None
     met_on: date | None = None
     changes: list[DeadlineChange] = []
+
+    @computed_field(description="a met deadline: how many days after its due date it was met (0: in time)")
+    @property
+    def days_late(self) -> int | None:
+        """Met late or in time, for a deadline met with a date of its own (a trust's report the
+        notification records was made weeks after its period ended)."""
+        if self.status is not DeadlineStatus.MET or self.met_on is None or self.due_on is None:
+            return None
+        return max((self.met_on - self.due_on).days, 0)
 
     @property
     def live(self) -> bool:

@@ -13,8 +13,6 @@ representatives are roles. The register keeps references and figures only.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -22,7 +20,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from models.cases import CaseCarried, CaseLink, CasePolicy, CaseState
-from models.common import ActionMeta, CaseKind, EventFloor, Reference, RequestBody, broken_rule
+from models.common import ActionMeta, CaseKind, EventFloor, Reference, RequestBody, broken_rule, derived_ref
 from models.deadline_policies import CONTACTS as CLAIMS_CONTACTS
 from models.deadline_policies import PolicyByReference, publish
 from models.deadlines import DeadlineKind, DeadlinePolicy, DeadlineRule, EscalationContacts, Ladder, Period
@@ -227,8 +225,7 @@ class DutyOfCandourInput(BaseModel):
 
 def candour_ref_for(en_ref: str) -> str:
     """The candour case an EN case opens has a reference derived from the EN's: a retry finds it."""
-    digest = hashlib.sha256(f"duty_of_candour\x00{en_ref}".encode()).digest()
-    return "DOC-" + base64.b32encode(digest).decode()[:12]
+    return derived_ref("DOC", "duty_of_candour", en_ref)
 
 
 def days_between(start: date | None, end: date | None) -> int | None:

@@ -10,8 +10,6 @@ figures only.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,8 +19,18 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from models.cases import CaseCarried, CaseLink, CasePolicy, CaseState
-from models.claims import ClaimantFirm, ClaimOpening, ClaimPolicy
-from models.common import ActionMeta, Actor, CaseKind, EventFloor, Money, Reference, RequestBody, broken_rule
+from models.claims import ClaimantFirm, ClaimOpening, ClaimPolicy, Payment, PaymentKind
+from models.common import (
+    ActionMeta,
+    Actor,
+    CaseKind,
+    EventFloor,
+    Money,
+    Reference,
+    RequestBody,
+    broken_rule,
+    derived_ref,
+)
 from models.deadline_policies import PolicyByReference, publish
 from models.deadlines import (
     DeadlineKind,
@@ -78,11 +86,33 @@ class Notification(RequestBody):
         False, description="having declined MNSI's, the family asked (through the trust) for one"
     )
     handler: str | None = Field(None, max_length=100, description="EN handler's actor id; default: you")
+    # The reporting before the notification, each checked against its period at opening
+    # (`reporting_chain`); a date not given sets no deadline.
+    legal_team_told_on: date | None = Field(
+        None, description="the clinical team told the trust's legal team (EN report form: 14 days)"
+    )
+    reported_to_mnsi_on: date | None = Field(None, description="the trust reported the incident to MNSI")
+    mnsi_contacted_trust_on: date | None = Field(
+        None, description="MNSI first phoned the trust (within 1 working day of its report)"
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Notification:
         if self.injury_diagnosed_on is not None and self.injury_diagnosed_on < self.date_of_birth:
             raise broken_rule("dates_out_of_order", "the injury was diagnosed before the date of birth")
+        for name in ("legal_team_told_on", "reported_to_mnsi_on"):
+            if (on := getattr(self, name)) is not None and on < self.date_of_birth:
+                raise broken_rule("dates_out_of_order", f"{name} is before the date of birth")
+        if self.mnsi_contacted_trust_on is not None:
+            if self.reported_to_mnsi_on is None:
+                raise broken_rule(
+                    "mnsi_report_date_missing",
+                    "MNSI's call counts from the trust's report to MNSI: give reported_to_mnsi_on too",
+                )
+            if self.mnsi_contacted_trust_on < self.reported_to_mnsi_on:
+                raise broken_rule(
+                    "dates_out_of_order", "MNSI phoned the trust before the trust reported to it"
+                )
         return self
 
 
@@ -189,6 +219,9 @@ class CriteriaVersion:
     criteria: tuple[str, ...]
     family_consent_required: bool
     source: str
+    # The pre-2020 scheme: the trust's legal services reported to NHS Resolution themselves,
+    # within 30 days of the incident; from 1 Apr 2020 the report goes through HSIB, then MNSI.
+    trust_reports_to_nhsr: bool = False
 
 
 # Newest last. Every version also applies the rule on families who declined MNSI's
@@ -200,6 +233,7 @@ CRITERIA_VERSIONS: tuple[CriteriaVersion, ...] = (
         _ORIGINAL,
         False,
         "EN report form: term, following labour, severe brain injury diagnosed in the first 7 days",
+        trust_reports_to_nhsr=True,
     ),
     # 1 Apr 2020 - 31 Mar 2022: trusts reported to HSIB, which passed on the cases with harm, and
     # NHS Resolution took no step until HSIB's report was complete. DOMAIN.md gives no criteria
@@ -258,10 +292,20 @@ DAY = 86_400.0
 MNSI_REPORT = "mnsi_report_due"
 FAMILY_DECISION = "family_decision_due"
 LIABILITY_DECISION = "liability_decision_due"
+# The reporting before the notification: set and met at opening with the dates it records.
+LEGAL_TEAM_TOLD = "legal_team_told_due"
+LEGACY_REPORT = "legacy_report_to_nhsr_due"
+MNSI_FIRST_CONTACT = "mnsi_first_contact_due"
 
 MNSI_REPORT_MONTHS = 6  # MNSI expects to finish in "about 6 months"
 FAMILY_DECISION_MONTHS = 3  # EN family flowchart step 4: 3 months from the letter
 LIABILITY_DECISION_MONTHS = 18  # the scheme's reported time to a liability decision
+LEGAL_TEAM_TOLD_DAYS = 14  # EN report form: the clinical team tells the legal team
+LEGACY_REPORT_DAYS = 30  # EN report form: legal services report to NHS Resolution (pre-2020)
+MNSI_FIRST_CONTACT_WORKING_DAYS = 1  # MNSI phones the trust after its report
+# Met at opening with a date the notification records, so never warned of or escalated: a
+# nominal ladder keeps the rule valid.
+RECORDED = Ladder(warn_before_seconds=0, head_of_service_after_seconds=0)
 
 CONTACTS = {TEAM: EscalationContacts(supervisor="erin.en-supervisor", head_of_service="hana.head")}
 
@@ -295,12 +339,71 @@ EN_RULES = [
         Period(amount=LIABILITY_DECISION_MONTHS, unit="months"),
         Ladder(warn_before_seconds=60 * DAY, head_of_service_after_seconds=30 * DAY),
     ),
+    _rule(
+        LEGAL_TEAM_TOLD,
+        "Clinical team tells the trust's legal team",
+        DeadlineKind.PROTOCOL,
+        "EN report form: the clinical team tells the trust's legal team within 14 days of the incident",
+        Period(amount=LEGAL_TEAM_TOLD_DAYS, unit="days", end_rule="protocol_flag_only"),
+        RECORDED,
+    ),
+    _rule(
+        LEGACY_REPORT,
+        "Legal services report to NHS Resolution (births before 1 Apr 2020)",
+        DeadlineKind.PROTOCOL,
+        "EN report form (the 2017 scheme): legal services report to NHS Resolution within 30 days of "
+        "the incident",
+        Period(amount=LEGACY_REPORT_DAYS, unit="days", end_rule="protocol_flag_only"),
+        RECORDED,
+    ),
+    _rule(
+        MNSI_FIRST_CONTACT,
+        "MNSI phones the trust",
+        DeadlineKind.SERVICE,
+        "MNSI investigation process: MNSI phones the trust within 1 working day of the trust's report",
+        Period(amount=MNSI_FIRST_CONTACT_WORKING_DAYS, unit="working_days"),
+        RECORDED,
+    ),
 ]
 EN_DEADLINES = publish(
     DeadlinePolicy(
         name="early-notification", version="2026-11", rules={r.name: r for r in EN_RULES}, contacts=CONTACTS
     )
 )
+
+
+class ReportedStep(BaseModel):
+    """A step of the reporting before the notification, as its deadline: counted from
+    `counted_from`, met on `met_on`."""
+
+    deadline: str
+    counted_from: date
+    met_on: date
+
+
+def reporting_chain(notification: Notification, version: str, notified_on: date) -> list[ReportedStep]:
+    """The reporting the notification records, each step a deadline the case sets and meets at
+    opening, so its book shows each period, its due date and how late it was met: the clinical
+    team to the legal team (14 days from the birth), for the pre-2020 scheme legal services to
+    NHS Resolution (30 days from the birth, met by this notification), and MNSI's call to the
+    trust (1 working day from the trust's report). A step whose date was not given is left out."""
+    n, steps = notification, []
+    if n.legal_team_told_on is not None:
+        steps.append(
+            ReportedStep(deadline=LEGAL_TEAM_TOLD, counted_from=n.date_of_birth, met_on=n.legal_team_told_on)
+        )
+    criteria = next((c for c in CRITERIA_VERSIONS if c.version == version), None)
+    if criteria is not None and criteria.trust_reports_to_nhsr:
+        steps.append(ReportedStep(deadline=LEGACY_REPORT, counted_from=n.date_of_birth, met_on=notified_on))
+    if n.reported_to_mnsi_on is not None and n.mnsi_contacted_trust_on is not None:
+        steps.append(
+            ReportedStep(
+                deadline=MNSI_FIRST_CONTACT,
+                counted_from=n.reported_to_mnsi_on,
+                met_on=n.mnsi_contacted_trust_on,
+            )
+        )
+    return steps
 
 
 class EarlyNotificationPolicy(CasePolicy):
@@ -519,10 +622,16 @@ class EarlyNotificationInput(BaseModel):
 # --- the claim an admission opens, and the register's row -------------------------------
 
 
+def en_ref_for(mnsi_reference: str) -> str:
+    """An EN case's reference follows from the MNSI investigation it notifies, so a second
+    notification of the investigation names the same case, whose workflow Temporal will not
+    start twice. Letters count whatever their case: a person may type MNSI's reference either way."""
+    return derived_ref("EN", "mnsi", mnsi_reference.upper())
+
+
 def claim_ref_for(en_ref: str) -> str:
     """The claim an EN case opens has a reference derived from the EN's: a retry finds it."""
-    digest = hashlib.sha256(f"early_notification\x00{en_ref}".encode()).digest()
-    return "CLM-" + base64.b32encode(digest).decode()[:12]
+    return derived_ref("CLM", "early_notification", en_ref)
 
 
 class ClaimFromEarlyNotification(BaseModel):
@@ -532,6 +641,8 @@ class ClaimFromEarlyNotification(BaseModel):
     opened_by: ActionMeta
     policy: ClaimPolicy
     note: str
+    # The EN case's interim payments, which the claim holds among its own from its start.
+    interim_payments: list[Payment] = []
 
 
 class ClaimBackLink(BaseModel):
@@ -548,6 +659,18 @@ class ClaimLinked(BaseModel):
     claim_ref: str
     workflow_id: str
     noted: bool = Field(description="the claim took the back-link note (false if its run has ended)")
+
+
+def interim_payment(paid: RecordInterimPayment) -> Payment:
+    """An EN interim payment as the claim an admission opens records it: interim, to the
+    claimant (the family, for the baby's immediate needs), under its own reference."""
+    return Payment(
+        paid_on=paid.paid_on,
+        amount=paid.amount,
+        payee="claimant",
+        reference=paid.reference,
+        kind=PaymentKind.INTERIM,
+    )
 
 
 def days_between(start: date | None, end: date | None) -> int | None:

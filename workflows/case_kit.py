@@ -490,6 +490,18 @@ class CaseWorkflow:
     def opening_summary(self, input: Any) -> dict[str, Any]:
         return {}
 
+    def opened_already(self) -> Refusal:
+        """The refusal of an opening that reaches this case but did not open it: a kind whose
+        reference follows from its opening (an EN case's, from the MNSI investigation) says
+        which case the thing was already opened as."""
+        state = self.state
+        return Refusal(
+            code="already_opened",
+            message=f"{self.pathway.kind} {state.ref} was opened by another request",
+            stage=state.stage,
+            existing_ref=state.ref,
+        )
+
     def ledger_summary(self, step: Step, payload: Any) -> dict[str, Any]:
         """What the ledger keeps of an accepted step: its payload, less its private fields."""
         return payload.model_dump(mode="json", exclude=set(step.private))
@@ -528,19 +540,40 @@ class CaseWorkflow:
         """The case as it stands once its opening is done: the answer to opening it. The API
         starts the workflow with this update, so one round trip gives the new case and its
         first deadlines; a retry of the same opening (same key, same body) finds the case and
-        is answered from it as a duplicate, another body under that key is refused. Unlike an
+        is answered from it as a duplicate; another body under that key is refused, and so is
+        another request that finds the case (`opened_already`). Unlike an
         action's receipt, the whole answer: a case is opened once, and a query after it would
         cost every opening another round trip through the server and the worker."""
         await workflow.wait_condition(lambda: self._ready)
-        opening = self.requests.get(meta.request_id)
-        if opening is not None and _key_reused(opening, self.pathway.opening_action, meta, digest):
-            raise refuse(
-                "request_id_reused",
-                f"request id {meta.request_id} already opened this case with another request",
-                self.state.stage,
-            )
+        if (refused := self.opening_refusal(meta, digest)) is not None:
+            raise _as_error(refused)
+        opening = self.requests[meta.request_id]
         duplicate, self._opening_answered = self._opening_answered, True
-        return self.view(meta.actor, opening and opening.model_copy(update={"duplicate": duplicate}))
+        return self.view(meta.actor, opening.model_copy(update={"duplicate": duplicate}))
+
+    @opened.validator
+    def _check_opening(self, meta: ActionMeta, digest: str) -> None:
+        """Refused before it is accepted, so a refused opening leaves nothing in the history of
+        the case it found."""
+        if (refused := self.opening_refusal(meta, digest)) is not None:
+            raise _as_error(refused)
+
+    @workflow.query
+    def opening_refusal(self, meta: ActionMeta, digest: str) -> Refusal | None:
+        """Why an opening that found this case is refused, if it is: its key opened this case
+        with another body, or it did not open this case at all (a second notification of the
+        same MNSI investigation, say). None: it is the opening's own retry. Asked as a query of a
+        case that has ended, which takes no update."""
+        opening = self.requests.get(meta.request_id)
+        if opening is None:
+            return self.opened_already()
+        if _key_reused(opening, self.pathway.opening_action, meta, digest):
+            return Refusal(
+                code="request_id_reused",
+                message=f"request id {meta.request_id} already opened this case with another request",
+                stage=self.state.stage,
+            )
+        return None
 
     @workflow.query
     def answer(self, actor: Actor, request_id: str, receipt: ActionReceipt) -> CaseView:

@@ -62,12 +62,16 @@ class ClaimWorkflow(CaseWorkflow):
             team=opening.team,
             opening=opening,
             death=opening.death,
+            payments=list(input.earlier_payments),
             opened_at=now,
             updated_at=now,
         )
 
     def opening_summary(self, input: m.ClaimInput) -> dict[str, Any]:
-        return opening_summary(input.opening)
+        summary = opening_summary(input.opening)
+        if input.earlier_payments:
+            summary["earlier_payments"] = [p.reference for p in input.earlier_payments]
+        return summary
 
     async def on_open(self, input: m.ClaimInput) -> None:
         claim, actor = self.state, input.opened_by.actor.id
@@ -76,6 +80,8 @@ class ClaimWorkflow(CaseWorkflow):
         await asyncio.gather(
             self.book.set(pathway.REVIEW, "open_claim", today, claim.owner, actor),
             pathway.set_limitations(self, "open_claim", actor),
+            # Payments it opened with go to the register's payment table as any other does.
+            *(pathway.register_payment(self, p, actor, claim.opened_at) for p in claim.payments),
         )
 
     async def on_stage_arrival(self, step: Step, payload: Any, ctx: Context) -> list[DeadlineChangeView]:

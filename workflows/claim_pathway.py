@@ -8,6 +8,7 @@ deterministic; their `book` and `after` hooks run inside the claim's workflow.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -433,13 +434,13 @@ async def _offers_closed(case, p: Any, ctx: Context) -> list[DeadlineChangeView]
 
 
 async def _record_payment(case, p: m.RecordPayment, ctx: Context, applied) -> None:
-    """The payment's row in the register's payment table (keyed by claim and reference)."""
-    record = m.PaymentRecord(
-        claim_ref=case.state.ref,
-        payment=case.state.payments[-1],
-        recorded_by=ctx.actor.id,
-        recorded_at=ctx.now,
-    )
+    await register_payment(case, case.state.payments[-1], ctx.actor.id, ctx.now)
+
+
+async def register_payment(case, payment: m.Payment, actor: str, at: datetime) -> None:
+    """The payment's row in the register's payment table (keyed by claim and reference, so a
+    retry or replay writes it once)."""
+    record = m.PaymentRecord(claim_ref=case.state.ref, payment=payment, recorded_by=actor, recorded_at=at)
     await workflow.execute_activity(
         "record_payment",  # by name: the pathway table, read by the API too, imports no activity
         record,

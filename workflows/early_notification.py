@@ -1,8 +1,12 @@
 """EarlyNotificationWorkflow: one maternity Early Notification case, from the trust's
 notification to its outcome (DOMAIN.md 3).
 
-The API checks the entry criteria before the case starts (models/early_notification.py); the
-case then waits for MNSI's report, triages the MRI evidence, reviews the care, writes to the
+The API checks the entry criteria before the case starts (models/early_notification.py). At
+opening the case checks the reporting before it against its periods: the clinical team telling
+the trust's legal team (14 days from the birth), for the pre-2020 scheme the report to NHS
+Resolution (30 days from the birth), MNSI's call to the trust (1 working day from the trust's
+report); each is a deadline met at once with the date the notification records. The case then
+waits for MNSI's report, triages the MRI evidence, reviews the care, writes to the
 family and, for births from 1 Oct 2023, waits up to 3 months for their consent before the
 legal investigation. An admission of liability opens a claim (a ClaimWorkflow, through an
 activity) and the EN case closes linked to it; a family that brings a traditional claim
@@ -17,6 +21,7 @@ family that asks for more time gets it through `extend_deadline`.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +34,7 @@ from activities.early_notification import EarlyNotificationActivities
 from models import early_notification as m
 from models.cases import CaseLink
 from models.claims import Claimant, ClaimOpening, Defendant, Scheme, claim_workflow_id
-from models.common import ActionMeta, CaseKind, case_workflow_id
+from models.common import ActionMeta, CaseKind, Refusal, case_workflow_id
 from models.deadlines import DeadlineStatus
 from models.duty_of_candour import DutyOfCandourInput, Incident, candour_ref_for
 from models.early_notification import Outcome
@@ -297,6 +302,7 @@ def claim_from_admission(
         opened_by=ActionMeta(actor=ctx.actor, request_id=f"early-notification:{state.ref}"),
         policy=ctx.policy.claim_policy,
         note=f"Opened from Early Notification case {state.ref} after liability was admitted.",
+        interim_payments=[m.interim_payment(paid) for paid in state.interim_payments],
     )
 
 
@@ -612,10 +618,37 @@ class EarlyNotificationWorkflow(CaseWorkflow):
             "candour_ref": candour_ref_for(input.ref),
         }
 
+    def opened_already(self) -> Refusal:
+        """Another notification of this MNSI investigation found the case (its reference follows
+        from the investigation's): refused, naming the case it was notified as."""
+        state, mnsi = self.state, self.state.notification.mnsi_reference
+        return Refusal(
+            code="already_notified",
+            message=f"MNSI investigation {mnsi} was already notified as {state.ref}",
+            stage=state.stage,
+            existing_ref=state.ref,
+            mnsi_reference=mnsi,
+        )
+
     async def on_open(self, input: m.EarlyNotificationInput) -> None:
-        state, actor = self.state, input.opened_by.actor.id
-        for name in OPENING_DEADLINES:
-            await self.book.set(name, self.pathway.opening_action, state.notified_on, state.owner, actor)
+        state, actor, notify = self.state, input.opened_by.actor.id, self.pathway.opening_action
+        reported = m.reporting_chain(state.notification, state.criteria_version, state.notified_on)
+        # Computed at once: one round of local activities in the opening's task, not several.
+        await asyncio.gather(
+            *(
+                self.book.set(name, notify, state.notified_on, state.owner, actor)
+                for name in OPENING_DEADLINES
+            ),
+            *(
+                self.book.set(step.deadline, notify, step.counted_from, state.owner, actor)
+                for step in reported
+            ),
+        )
+        # The reporting before the notification is past: each deadline is met at once with its
+        # recorded date, in the same task, so none is ever warned of or escalated, and the book
+        # shows how late each was met.
+        for step in reported:
+            self.book.meet(step.deadline, step.met_on, actor)
         await self._open_candour_case(input)
 
     async def _open_candour_case(self, input: m.EarlyNotificationInput) -> None:

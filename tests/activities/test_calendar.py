@@ -31,6 +31,7 @@ from activities.calendar import (
 )
 from activities.court_service import ServiceActivities
 from activities.deadlines import CalendarActivities
+from models import early_notification as en
 from models.advice import ADVICE_DEADLINES, AdvicePolicy
 from models.deadline_policies import STANDARD
 from models.deadlines import DueRequest
@@ -697,3 +698,80 @@ def test_hpan_review_interval_unconfirmed_six_months_is_the_furthest_a_review_is
     interval = advice_due("hpan_review_due", date(2026, 8, 31))
     assert interval.due_on == date(2027, 2, 28)
     assert latest_review_on(date(2026, 8, 31), AdvicePolicy()) == interval.due_on
+
+
+# ------------------------------------------- working days, and the EN reporting chain (issue 18)
+
+
+def working_days(amount: int, basis: str) -> PeriodRule:
+    return PeriodRule(amount, "working_days", False, False, "none", basis)  # type: ignore[arg-type]
+
+
+def test_working_days_skip_weekends_and_bank_holidays_at_any_length():
+    """A period in working days counts working days whatever its length, where CPR 2.8(4) counts
+    business days only in periods of 5 days or less: 10 working days from Mon 6 Jan 2025 end on
+    Mon 20 Jan, 10 CPR days on Thu 16 Jan."""
+    assert compute_due(date(2025, 1, 6), working_days(10, "a standard")).due_date == date(2025, 1, 20)
+    assert compute_due(date(2025, 1, 6), court_days(10, "CPR 2.8")).due_date == date(2025, 1, 16)
+
+
+def test_working_days_explanation_names_the_rule_not_cpr_2_8_4():
+    result = compute_due(date(2024, 3, 22), working_days(1, "MNSI"))
+    assert result.explanation == (
+        "MNSI: 1 working day after Fri 22 Mar 2024, counting working days only (not weekends, bank "
+        "holidays, Christmas Day or Good Friday), ends on Mon 25 Mar 2024."
+    )
+    assert "CPR" not in result.explanation
+    plural = compute_due(date(2024, 3, 22), working_days(5, "MNSI")).explanation
+    assert "5 working days after" in plural
+
+
+def test_a_period_unit_the_calendar_does_not_know_is_refused():
+    with pytest.raises(ValueError, match="unknown period unit"):
+        PeriodRule(1, "fortnights", False, False, "none", "x")  # type: ignore[arg-type]
+
+
+def en_due(rule: str, trigger: date):
+    """What the calendar activity computes for one of the Early Notification policy's rules."""
+    request = DueRequest(rule=en.EN_DEADLINES.rules[rule], trigger_date=trigger, trigger_at=datetime.now(UTC))
+    return CalendarActivities().compute_due(request)
+
+
+def test_en_report_form_clinical_team_tells_legal_within_14_days_of_the_birth():
+    """EN report form (DOMAIN.md 3, "14 days, then 30 days"): the clinical team tells the trust's
+    legal team within 14 days of the incident. Born Thu 1 Feb 2024: by Thu 15 Feb. Born Sat 3 Feb:
+    the 14 days end Sat 17 Feb, flagged and not moved, as a protocol period."""
+    due = en_due(en.LEGAL_TEAM_TOLD, date(2024, 2, 1))
+    assert (due.due_on, due.flags) == (date(2024, 2, 15), [])
+    assert due.explanation.startswith("EN report form: the clinical team tells the trust's legal team")
+    weekend = en_due(en.LEGAL_TEAM_TOLD, date(2024, 2, 3))
+    assert (weekend.due_on, weekend.flags) == (date(2024, 2, 17), [FLAG_ENDS_ON_NON_BUSINESS_DAY])
+
+
+def test_en_report_form_legacy_report_to_nhs_resolution_within_30_days_of_the_incident():
+    """EN report form, the 2017 scheme (DOMAIN.md 3): legal services report to NHS Resolution
+    within 30 days of the incident. Born Sun 10 Jun 2018: by Tue 10 Jul. Born Fri 15 Jun 2018:
+    the 30 days end Sun 15 Jul, flagged, not moved."""
+    assert en_due(en.LEGACY_REPORT, date(2018, 6, 10)).due_on == date(2018, 7, 10)
+    weekend = en_due(en.LEGACY_REPORT, date(2018, 6, 15))
+    assert (weekend.due_on, weekend.flags) == (date(2018, 7, 15), [FLAG_ENDS_ON_NON_BUSINESS_DAY])
+
+
+@pytest.mark.parametrize(
+    ("reported", "called_by"),
+    [
+        (date(2024, 3, 25), date(2024, 3, 26)),  # Monday: Tuesday
+        (date(2024, 3, 22), date(2024, 3, 25)),  # Friday: Monday
+        (date(2024, 3, 28), date(2024, 4, 2)),  # Thursday before Good Friday: Tuesday after Easter Monday
+        (date(2024, 12, 24), date(2024, 12, 27)),  # Christmas Eve: past Christmas and Boxing Day
+        (date(2024, 3, 23), date(2024, 3, 25)),  # reported on a Saturday: the next working day
+    ],
+)
+def test_mnsi_phones_the_trust_within_1_working_day_of_its_report(reported, called_by):
+    """MNSI investigation process (DOMAIN.md 3, MNSI): MNSI phones the trust within 1 working day."""
+    due = en_due(en.MNSI_FIRST_CONTACT, reported)
+    assert (due.due_on, due.flags) == (called_by, [])
+    assert due.explanation.startswith(
+        "MNSI investigation process: MNSI phones the trust within 1 working day"
+    )
+    assert "CPR" not in due.explanation

@@ -6,14 +6,15 @@ report escalating; a traditional claim instead."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from models.deadline_policies import short
 from models.duty_of_candour import candour_ref_for
-from models.early_notification import EN_DEADLINES, EarlyNotificationPolicy, claim_ref_for
-from models.register import CaseRow, EarlyNotificationRow, EscalationRow
+from models.early_notification import EN_DEADLINES, EarlyNotificationPolicy, claim_ref_for, en_ref_for
+from models.register import CaseRow, EarlyNotificationRow, EscalationRow, PaymentRow
 from tests.claim_paths import SAMPLES
 from tests.helpers import act, assert_eventually, auth, key, ok, open_claim
 from workflows.clock import london_date
@@ -143,7 +144,9 @@ async def test_an_eligible_notification_to_a_no_liability_closure(en):
     retried = await notify(http, idempotency_key=same_key, date_of_birth=born, mnsi_reference=mnsi)
     assert retried.status_code == 200 and retried.json()["applied"]["duplicate"], retried.text
     assert retried.json()["state"]["ref"] == ref, "the same Idempotency-Key finds the same case"
-    other = await notify(http, idempotency_key=same_key, date_of_birth=born)
+    other = await notify(
+        http, idempotency_key=same_key, date_of_birth=born, mnsi_reference=mnsi, gestation_weeks=38
+    )
     assert other.status_code == 409 and other.json()["code"] == "request_id_reused", other.text
 
     await to_family_letter(http, ref)
@@ -252,6 +255,26 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
     assert ref in claim["opening"]["allegations"]
     assert any(ref in note["text"] for note in claim["notes"]), "the claim links back to the EN case"
     assert [(link["kind"], link["ref"]) for link in claim["links"]] == [("early_notification", ref)]
+    # The EN interim payment is among the claim's own from its start, interim and once.
+    assert claim["payments"] == [
+        {
+            "paid_on": today(),
+            "amount": "50000.00",
+            "payee": "claimant",
+            "reference": "EN-INT-1",
+            "kind": "interim",
+            "court_approval_reference": None,
+        }
+    ]
+
+    def in_the_payment_table():
+        with en.sessions() as session:
+            rows = session.scalars(select(PaymentRow).where(PaymentRow.claim_ref == claim_ref)).all()
+            assert [(r.reference, r.kind, r.amount) for r in rows] == [
+                ("EN-INT-1", "interim", Decimal("50000.00"))
+            ]
+
+    await assert_eventually(in_the_payment_table)
 
     entries = await ledger(http, ref, 13)
     claim_entry = next(e for e in entries if e["action"] == "open_claim")
@@ -270,7 +293,16 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
     if settled["state"]["stage"] == "awaiting_approval":  # the claimant is a child (CPR 21.10)
         settled = await ok(http, claim_ref, "record_court_approval", SAMPLES["record_court_approval"])
     assert settled["state"]["stage"] == "settled"
-    await ok(http, claim_ref, "record_payment", SAMPLES["record_payment"])
+    # 285,000 agreed (damages and costs), of which the EN interim payment was 50,000.
+    whole = await act(http, claim_ref, "record_payment", SAMPLES["record_payment"])
+    assert (whole.status_code, whole.json()["code"]) == (409, "overpayment"), whole.text
+    again = await act(
+        http, claim_ref, "record_payment", SAMPLES["record_payment"] | {"reference": "EN-INT-1"}
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "duplicate_payment_reference"), again.text
+    balance = SAMPLES["record_payment"] | {"amount": "235000.00"}
+    paid = await ok(http, claim_ref, "record_payment", balance)
+    assert [p["reference"] for p in paid["state"]["payments"]] == ["EN-INT-1", "PAY-1"]
     closed = await ok(http, claim_ref, "close", {"outcome": "settled_with_damages"})
     assert (closed["state"]["stage"], closed["state"]["outcome"]) == ("closed", "settled_with_damages")
 
@@ -325,27 +357,134 @@ async def test_ineligible_notifications_are_refused_with_every_failed_criterion(
 
 
 async def test_a_second_notification_of_the_same_mnsi_investigation_is_refused(en):
+    """The case's reference follows from the MNSI reference, so a second notification finds the
+    first case under the same workflow id and is refused by it, while it runs and once it has
+    ended (Temporal never starts the id again); the first notification's retry is answered."""
     http = en.http
     mnsi = f"MNSI-{key()[:8]}"
     retry_key = key()
     first = await notify(http, idempotency_key=retry_key, mnsi_reference=mnsi)
     assert first.status_code == 201, first.text
     ref = first.json()["state"]["ref"]
-    await assert_eventually(lambda: register_row(en, EarlyNotificationRow, ref))
+    assert ref == en_ref_for(mnsi)
 
-    again = await notify(http, who="handler2", mnsi_reference=mnsi)
-    assert again.status_code == 409, again.text
-    assert again.json()["code"] == "already_notified"
-    assert again.json()["details"] == {"existing_ref": ref, "mnsi_reference": mnsi}
-    with en.sessions() as session:
-        same = select(EarlyNotificationRow.ref).where(EarlyNotificationRow.mnsi_reference == mnsi)
-        assert session.scalars(same).all() == [ref], "nothing was started for the duplicate"
+    def refused_naming_the_case(response) -> None:
+        assert response.status_code == 409, response.text
+        body = response.json()
+        assert body["code"] == "already_notified" and ref in body["message"]
+        assert (body["details"]["existing_ref"], body["details"]["mnsi_reference"]) == (ref, mnsi)
+
+    # Another handler, at once: no register read in between, nothing for a race to slip through.
+    refused_naming_the_case(await notify(http, who="handler2", mnsi_reference=mnsi))
+    refused_naming_the_case(await notify(http, mnsi_reference=mnsi.lower()))  # typed another way
+    headers = auth("handler")  # and with no Idempotency-Key at all
+    refused_naming_the_case(await http.post(PREFIX, json=notification(mnsi_reference=mnsi), headers=headers))
+    read = (await http.get(f"{PREFIX}/{ref}", headers=auth("handler"))).json()["state"]
+    assert read["seq"] == 1, "a refused notification leaves the case it found as it was"
 
     retried = await notify(http, idempotency_key=retry_key, mnsi_reference=mnsi)
-    assert retried.status_code in (200, 201), "a retry of the first notification is answered, not refused"
+    assert retried.status_code == 200 and retried.json()["applied"]["duplicate"], retried.text
     assert retried.json()["state"]["ref"] == ref
     other = await notify(http, mnsi_reference=f"{mnsi}-2")
     assert other.status_code == 201, other.text
+
+    # Closed, and its run ended: Temporal refuses to start the id again, and the case answers.
+    await en_ok(http, ref, "acknowledge_notification", {"sent_on": today()})
+    await en_ok(http, ref, "receive_mnsi_report", {"received_on": today()})
+    await en_ok(http, ref, "mri_criteria_not_met", review(letters_sent_on=today()))
+
+    async def ended():
+        described = await en.client.get_workflow_handle(f"early_notification-{ref}").describe()
+        assert described.status is not None and described.status.name == "COMPLETED"
+
+    await assert_eventually(ended)
+    refused_naming_the_case(await notify(http, who="handler2", mnsi_reference=mnsi))
+    again = await notify(http, idempotency_key=retry_key, mnsi_reference=mnsi)
+    assert again.status_code == 200, "the first notification's retry is answered from the ended case"
+    assert (again.json()["state"]["ref"], again.json()["state"]["stage"]) == (ref, "closed")
+    with en.sessions() as session:
+        same = select(EarlyNotificationRow.ref).where(EarlyNotificationRow.mnsi_reference == mnsi)
+        assert session.scalars(same).all() == [ref], "nothing was started for the duplicates"
+
+
+async def test_the_reporting_before_the_notification_is_checked_at_opening(en):
+    """The notification's reporting dates, each a deadline set through the calendar activity under
+    the EN policy and met at once: the book shows each period, its due date and how late it was
+    met (EN report form: 14 days to the legal team; MNSI: 1 working day; the 2017 scheme: 30 days
+    to NHS Resolution, met by the notification itself)."""
+    http = en.http
+    reported = {
+        "legal_team_told_on": "2024-02-20",  # born Thu 1 Feb 2024: due Thu 15 Feb, 5 days late
+        "reported_to_mnsi_on": "2024-03-28",  # the Thursday before Good Friday
+        "mnsi_contacted_trust_on": "2024-04-02",  # the Tuesday after Easter Monday: in time
+    }
+    opened = await notify(http, **reported)
+    assert opened.status_code == 201, opened.text
+    book = opened.json()["state"]["deadlines"]
+    told, called = book["legal_team_told_due"], book["mnsi_first_contact_due"]
+    assert (told["status"], told["trigger_date"], told["due_on"], told["met_on"], told["days_late"]) == (
+        "met",
+        "2024-02-01",
+        "2024-02-15",
+        "2024-02-20",
+        5,
+    )
+    assert told["basis"].startswith("EN report form")
+    assert (called["status"], called["due_on"], called["days_late"]) == ("met", "2024-04-02", 0)
+    assert "working day" in called["explanation"] and "CPR" not in called["explanation"]
+    assert "legacy_report_to_nhsr_due" not in book, "born in 2024: reported through MNSI, not the 2017 way"
+    assert book["mnsi_report_due"]["days_late"] is None
+
+    legacy = {
+        "date_of_birth": "2018-06-10",
+        "hie_grade": 3,
+        "injury_diagnosed_on": "2018-06-11",
+        "encephalopathy": {"coma": True, "hypotonia": True, "clinical_seizures": True},
+    }
+    old = await notify(http, **legacy)
+    assert old.status_code == 201, old.text
+    state = old.json()["state"]
+    assert state["criteria_version"] == "en-2017-04"
+    report = state["deadlines"]["legacy_report_to_nhsr_due"]
+    late = (date.fromisoformat(state["notified_on"]) - date(2018, 7, 10)).days
+    assert (report["status"], report["due_on"], report["met_on"], report["days_late"]) == (
+        "met",
+        "2018-07-10",
+        state["notified_on"],
+        late,
+    )
+
+    missing = await notify(http, mnsi_contacted_trust_on="2024-04-02")
+    assert (missing.status_code, missing.json()["code"]) == (409, "mnsi_report_date_missing"), missing.text
+    backwards = await notify(http, reported_to_mnsi_on="2024-04-02", mnsi_contacted_trust_on="2024-03-28")
+    assert (backwards.status_code, backwards.json()["code"]) == (409, "dates_out_of_order")
+    future = await notify(http, legal_team_told_on="2999-01-01")
+    assert (future.status_code, future.json()["code"]) == (409, "date_in_future")
+
+
+async def test_a_deadline_met_at_opening_never_warns_or_escalates(short_en):
+    """Under the short policy every deadline falls due 3 seconds after it is set and climbs its
+    whole ladder 1.5 seconds later: the reporting deadlines, met at opening, never do; the MNSI
+    report's, open, does."""
+    http = short_en.http
+    ref = await notified(
+        http,
+        legal_team_told_on="2024-02-20",
+        reported_to_mnsi_on="2024-03-28",
+        mnsi_contacted_trust_on="2024-04-02",
+    )
+
+    def escalated():
+        deadlines = {d for d, _, _ in escalations_of(short_en, ref)}
+        assert "mnsi_report_due" in deadlines
+        return deadlines
+
+    deadlines = await assert_eventually(escalated, timeout=20)
+    assert not deadlines & {"legal_team_told_due", "mnsi_first_contact_due"}
+    state = (await http.get(f"{PREFIX}/{ref}", headers=auth("handler"))).json()["state"]
+    for name in ("legal_team_told_due", "mnsi_first_contact_due"):
+        changes = [c["change"] for c in state["deadlines"][name]["changes"]]
+        assert (state["deadlines"][name]["status"], changes) == ("met", ["set", "met"]), name
 
 
 async def test_the_family_consent_window_expiring_closes_the_case(short_en):

@@ -3767,6 +3767,58 @@ async def test_a_claim_opened_after_the_death_keeps_the_estates_and_the_dependan
     assert book_[DEPENDANTS_LIMITATION].explanation.startswith("LA 1980 s.12(2)")
 
 
+# --- payments made before the claim (an Early Notification case's interim payment) ------------------
+
+EN_INTERIM = m.Payment(
+    paid_on=date(2026, 5, 1), amount=D("50000.00"), payee="claimant", reference="EN-INT-1", kind="interim"
+)
+
+
+async def test_a_claim_opened_with_earlier_payments_holds_them_from_its_start(outside):
+    """The EN case's interim payments come in the claim's start input, so the claim holds them from
+    its first event, each once by its reference, and writes each to the register's payment table
+    (keyed by claim and reference: a replay writes it once)."""
+    opened_by = ActionMeta(actor=Actor(id=OWNER, role=Role.HANDLER), request_id="request-1")
+    start = m.ClaimInput(
+        ref=REF, owner=OWNER, opening=ADULT, opened_by=opened_by, earlier_payments=[EN_INTERIM, EN_INTERIM]
+    )
+    case = running(claim(S.NOTIFIED, deadlines={}))
+    case.state = case.open(start, OPENED)
+    assert case.state.payments == [EN_INTERIM], "once by its reference"
+    assert case.opening_summary(start)["earlier_payments"] == ["EN-INT-1"]
+
+    await case.on_open(start)
+
+    recorded = [
+        m.PaymentRecord.model_validate(arg) for _, name, arg in outside.calls if name == "record_payment"
+    ]
+    assert recorded == [
+        m.PaymentRecord(claim_ref=REF, payment=EN_INTERIM, recorded_by=OWNER, recorded_at=OPENED)
+    ]
+    plain = m.ClaimInput(ref=REF, owner=OWNER, opening=ADULT, opened_by=opened_by)
+    assert "earlier_payments" not in case.opening_summary(plain), "an API opening has none"
+
+
+def test_an_earlier_interim_payment_is_set_off_against_the_settlement_and_keeps_its_reference():
+    state = claim(S.SETTLED, settlement=SETTLEMENT, payments=[EN_INTERIM])
+    step = PATHWAY.steps["record_payment"]
+
+    def refusal(**payment: Any):
+        fields = {
+            "paid_on": day(-1),
+            "payee": "claimant_solicitors",
+            "reference": "PAY-1",
+            "kind": "lump_sum",
+        }
+        payload = m.RecordPayment(**fields | payment)
+        refused = PATHWAY.refusal(state, step, payload, ctx())
+        return refused and refused.code
+
+    assert refusal(amount=D("285000.00")) == "overpayment", "285,000 agreed, 50,000 of it already paid"
+    assert refusal(amount=D("235000.00")) is None
+    assert refusal(amount=D("1.00"), reference="EN-INT-1") == "duplicate_payment_reference"
+
+
 async def test_a_standstill_after_a_death_moves_both_limitations(outside):
     state = claim(S.NEGOTIATING, death=DEPENDANTS_CLAIM)
     standstill = STANDSTILL.model_copy(update={"until": date(2029, 9, 28)})  # after both dates

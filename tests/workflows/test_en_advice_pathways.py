@@ -680,6 +680,41 @@ EN_ROWS = [
         label="another handler for the claim",
     ),
     Row(
+        "open_claim",
+        ES.LIABILITY_ADMITTED,
+        CLAIMANT,
+        closing(ES.LIABILITY_ADMITTED, "liability_admitted", ES.CLOSED)
+        | {
+            "claim_ref": ADMISSION_CLAIM,
+            "links": [link("claim", ADMISSION_CLAIM)],
+        },
+        given={
+            "apology": {"given_on": iso(-1), "by": "trust", "method": "meeting"},
+            "interim_payments": [INTERIM],
+        },
+        book=EN_ENDS,
+        outside=(
+            (
+                "activity",
+                "open_claim",
+                {
+                    "claim_ref": ADMISSION_CLAIM,
+                    "interim_payments": [
+                        {
+                            "paid_on": T,
+                            "amount": "50000.00",
+                            "payee": "claimant",
+                            "reference": "EN-INT-1",
+                            "kind": "interim",
+                            "court_approval_reference": None,
+                        }
+                    ],
+                },
+            ),
+        ),
+        label="the interim payments carried into the claim",
+    ),
+    Row(
         "assign_family_liaison",
         ES.NOTIFIED,
         {"officer": "fay.liaison"},
