@@ -401,7 +401,7 @@ ADVICE_RULES = [
         "advice_call_due",
         "First advice call",
         "PPA case services: every case starts with an advice call, usually within a day of first contact",
-        Period(amount=1, unit="days", short_period_excludes_non_business_days=True),
+        Period(amount=1, unit="working_days"),
         0.25,
         1,
     ),
@@ -410,9 +410,7 @@ ADVICE_RULES = [
         "Confirmation letter after an episode of advice",
         "PPA case services: a confirmation letter follows each episode of advice "
         f"(unconfirmed period: {CONFIRMATION_LETTER_WORKING_DAYS} working days)",
-        Period(
-            amount=CONFIRMATION_LETTER_WORKING_DAYS, unit="days", short_period_excludes_non_business_days=True
-        ),
+        Period(amount=CONFIRMATION_LETTER_WORKING_DAYS, unit="working_days"),
         1,
         3,
     ),
