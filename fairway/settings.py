@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     escalation_contacts_file: Path | None = Field(None, description="JSON file of each team's contacts")
     policy: str = Field("standard", description="deadline policy name given to new cases")
     clinical_coding_file: Path = Field(SHIPPED_TAXONOMY_FILE, description="JSON clinical coding taxonomy")
+    # Scorecards, statistics and research extracts hide counts from 1 to this less one, and enough
+    # other cells that they cannot be worked back (models/disclosure.py suppress_small_counts).
+    suppress_counts_below: int = Field(5, ge=2, le=100, description="the smallest count published")
 
     # Every payload in Temporal is encrypted with the key file's current key (fairway/keys.py);
     # the Web UI at the origin below may ask the API's codec endpoint to decode them.
