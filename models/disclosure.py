@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TypeVar
+from enum import Enum
+from typing import Literal, TypeVar
 
 from models.claims import age_on
 
@@ -101,6 +102,17 @@ def damages_band(amount: Decimal) -> str:
 Cell = tuple[int, int]  # (row, column) of a table with its totals: see `with_totals`
 
 
+class Withheld(Enum):
+    """A published figure withheld by suppression; its value is how a CSV shows it, the marker
+    official statistics use for confidential cells."""
+
+    SUPPRESSED = "[c]"
+
+
+SUPPRESSED = Withheld.SUPPRESSED
+Published = Literal[Withheld.SUPPRESSED]
+
+
 def with_totals(counts: Sequence[Sequence[int]]) -> list[list[int]]:
     """The table with a total at the end of each row and a row of column totals (and the grand
     total) at the bottom: every row and every column of it is then one sum, its last entry."""
@@ -125,17 +137,17 @@ class SuppressedTable:
     def hidden(self) -> frozenset[Cell]:
         return self.primary | self.secondary
 
-    def shown(self) -> list[list[int | None]]:
-        """The table as published: None where a count is suppressed."""
+    def shown(self) -> list[list[int | Published]]:
+        """The table as published: SUPPRESSED where a count is hidden."""
         return self.hide(self.counts)
 
-    def hide(self, values: Sequence[Sequence[T]]) -> list[list[T | None]]:
+    def hide(self, values: Sequence[Sequence[T]]) -> list[list[T | Published]]:
         """Another measure over the same table (damages paid per cell, with its totals) hidden in
         the same cells: a sum over a suppressed count would tell what the count hides."""
         if [len(row) for row in values] != [len(row) for row in self.counts]:
             raise ValueError("the values are not laid out as the table of counts, with its totals")
         return [
-            [None if (r, c) in self.hidden else value for c, value in enumerate(row)]
+            [SUPPRESSED if (r, c) in self.hidden else value for c, value in enumerate(row)]
             for r, row in enumerate(values)
         ]
 

@@ -12,6 +12,7 @@ import pytest
 
 from models.disclosure import (
     PSEUDONYM_HEX_DIGITS,
+    SUPPRESSED,
     SuppressedTable,
     age_band,
     damages_band,
@@ -113,8 +114,8 @@ def test_one_small_count_is_hidden_in_a_rectangle_of_the_cheapest_cells():
     # crossing lines at once (15, not the smaller 8, which would expose a third line).
     assert table.secondary == {(0, 1), (1, 0), (1, 1)}
     assert table.shown() == [
-        [None, None, 12, 24],
-        [None, None, 20, 44],
+        [SUPPRESSED, SUPPRESSED, 12, 24],
+        [SUPPRESSED, SUPPRESSED, 20, 44],
         [11, 8, 30, 49],
         [22, 33, 62, 117],
     ]
@@ -126,7 +127,7 @@ def test_a_small_total_is_hidden_too_and_so_is_what_would_give_it_away():
     table = suppress_small_counts([[1, 2], [20, 30]], below=5)
     assert table.primary == {(0, 0), (0, 1), (0, 2)}  # the row total, 3, is small as well
     assert table.secondary == {(1, 0), (1, 1), (1, 2)}  # the other row: the column totals tell it
-    assert table.shown() == [[None, None, None], [None, None, None], [21, 32, 53]]
+    assert table.shown() == [[SUPPRESSED] * 3, [SUPPRESSED] * 3, [21, 32, 53]]
 
 
 def test_a_zero_is_not_chosen_to_hide_a_small_count_beside_it():
@@ -165,8 +166,8 @@ def test_another_measure_is_hidden_in_the_same_cells():
     table = suppress_small_counts([[2, 10], [9, 15]], below=5)
     damages = [[Decimal(n * 1000) for n in row] for row in with_totals([[2, 10], [9, 15]])]
     hidden = table.hide(damages)
-    assert hidden[0][0] is None and hidden[2][2] == Decimal(36_000)
-    assert [c for row in hidden for c in row].count(None) == len(table.hidden)
+    assert hidden[0][0] is SUPPRESSED and hidden[2][2] == Decimal(36_000)
+    assert [c for row in hidden for c in row].count(SUPPRESSED) == len(table.hidden)
     with pytest.raises(ValueError):
         table.hide([[1, 2]])
 
@@ -208,7 +209,7 @@ def _consistent(table: SuppressedTable, candidate: list[list[int]]) -> bool:
     """Whether a table agrees with everything published: the shown counts and every sum."""
     shown = table.shown()
     agrees = all(
-        s is None or s == n
+        s is SUPPRESSED or s == n
         for srow, crow in zip(shown, candidate, strict=True)
         for s, n in zip(srow, crow, strict=True)
     )
