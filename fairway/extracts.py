@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,7 +23,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
 from fairway.private_files import create_private_file
-from models.disclosure import SUPPRESSED
+from models.disclosure import EXTRACT_KEY_BYTES, SUPPRESSED
 from models.extracts import LISTED, MADE_SAFE_BY, ColumnType, ExtractColumn, SafeKind
 
 EXTRACT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
@@ -42,6 +43,13 @@ EMPTY_AND_SUPPRESSED = (
 
 class UnsafeExtract(ValueError):
     """An extract refused before anything was written: the message names the column or the row."""
+
+
+def new_extract_key() -> bytes:
+    """A fresh random key for one extract's pseudonyms (models.disclosure.pseudonym), kept only
+    while it is made: afterwards nobody, Fairway included, can link its pseudonyms to references
+    or to another extract's."""
+    return secrets.token_bytes(EXTRACT_KEY_BYTES)
 
 
 @dataclass(frozen=True)

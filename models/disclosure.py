@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -29,16 +28,11 @@ EXTRACT_KEY_BYTES = 32
 PSEUDONYM_HEX_DIGITS = 16
 
 
-def new_extract_key() -> bytes:
-    """A fresh random key for one extract, kept only while it is written: afterwards nobody,
-    Fairway included, can link its pseudonyms to references or to another extract's."""
-    return secrets.token_bytes(EXTRACT_KEY_BYTES)
-
-
 def pseudonym(reference: str, key: bytes) -> str:
-    """The reference's pseudonym in the extract whose key this is: HMAC-SHA256, truncated. The
-    same reference gets the same pseudonym throughout one extract and a different one in any
-    other; without the key, a guessed reference cannot be hashed and compared."""
+    """The reference's pseudonym in the extract whose key this is (fairway/extracts.py
+    new_extract_key): HMAC-SHA256, truncated. The same reference gets the same pseudonym
+    throughout one extract and a different one in any other; without the key, a guessed
+    reference cannot be hashed and compared."""
     if len(key) < EXTRACT_KEY_BYTES:
         raise ValueError(f"an extract key is at least {EXTRACT_KEY_BYTES} random bytes")
     return hmac.new(key, reference.encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX_DIGITS]

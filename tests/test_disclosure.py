@@ -10,6 +10,7 @@ from fractions import Fraction
 
 import pytest
 
+from fairway.extracts import new_extract_key
 from models.disclosure import (
     PSEUDONYM_HEX_DIGITS,
     SUPPRESSED,
@@ -17,7 +18,6 @@ from models.disclosure import (
     age_band,
     damages_band,
     month_of,
-    new_extract_key,
     pseudonym,
     suppress_small_counts,
     with_totals,

@@ -17,7 +17,7 @@ import pytest
 from pydantic import ValidationError
 
 from fairway.clinical_coding import read_taxonomy_file
-from fairway.extracts import UnsafeExtract, write_extract
+from fairway.extracts import UnsafeExtract, new_extract_key, write_extract
 from fairway.settings import SHIPPED_TAXONOMY_FILE
 from models.claims import ClosureOutcome, Scheme
 from models.coding import CodeKind
@@ -26,7 +26,6 @@ from models.disclosure import (
     age_band,
     damages_band,
     month_of,
-    new_extract_key,
     pseudonym,
     suppress_small_counts,
     with_totals,
