@@ -136,10 +136,13 @@ def test_a_zero_is_not_chosen_to_hide_a_small_count_beside_it():
     assert table.secondary == {(0, 2), (1, 0), (1, 2)}
 
 
-def test_a_zero_is_hidden_when_nothing_else_can_hide_a_small_count():
+def test_a_small_count_with_only_zeros_beside_it_is_hidden_with_the_totals_that_repeat_it():
     table = suppress_small_counts([[3, 0], [0, 9]], below=5)
-    # Row 0 is 3, 0 and its total 3: the total is small itself, and the column of 3 is 3, 0, 3.
-    assert (0, 0) in table.primary and (0, 2) in table.primary and (2, 0) in table.primary
+    # Its row total and column total are 3 as well, so small themselves; the grand total is
+    # hidden with them, as no zero could hide anything.
+    assert table.primary == {(0, 0), (0, 2), (2, 0)}
+    assert table.secondary == {(2, 2)}
+    assert table.shown() == [[SUPPRESSED, 0, SUPPRESSED], [0, 9, 9], [SUPPRESSED, 9, SUPPRESSED]]
     assert _no_line_with_one_hidden(table) and not _determined(table)
 
 
