@@ -21,14 +21,14 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def create_private_file(path: Path, text: str = "") -> bool:
-    """Create the file 0o600 holding `text`, in one step so that it is never readable by others even
-    for a moment. False, and the file left alone, if it already exists."""
+def create_private_file(path: Path, text: str | bytes = "") -> bool:
+    """Create the file 0o600 holding `text` (or bytes), in one step so that it is never readable by
+    others even for a moment. False, and the file left alone, if it already exists."""
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return False
-    with os.fdopen(descriptor, "w") as file:
+    with os.fdopen(descriptor, "wb" if isinstance(text, bytes) else "w") as file:
         file.write(text)
     return True
 

@@ -8,6 +8,10 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The clinical coding taxonomy Fairway ships (fairway/clinical_coding.py); an operator's own file
+# replaces it without a code change.
+SHIPPED_TAXONOMY_FILE = Path(__file__).parent / "taxonomies" / "clinical-coding-2026.1.json"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FAIRWAY_", env_file=".env", extra="ignore")
@@ -43,6 +47,10 @@ class Settings(BaseSettings):
     # leaves out keeps its deadline policy's contacts.
     escalation_contacts_file: Path | None = Field(None, description="JSON file of each team's contacts")
     policy: str = Field("standard", description="deadline policy name given to new cases")
+    clinical_coding_file: Path = Field(SHIPPED_TAXONOMY_FILE, description="JSON clinical coding taxonomy")
+    # Scorecards, statistics and research extracts hide counts from 1 to this less one, and enough
+    # other cells that they cannot be worked back (models/disclosure.py suppress_small_counts).
+    suppress_counts_below: int = Field(5, ge=2, le=100, description="the smallest count published")
 
     # Every payload in Temporal is encrypted with the key file's current key (fairway/keys.py);
     # the Web UI at the origin below may ask the API's codec endpoint to decode them.
@@ -92,6 +100,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value):
         return None if value == "" else value
+
+    @field_validator("clinical_coding_file", mode="before")
+    @classmethod
+    def _empty_is_shipped(cls, value):
+        return SHIPPED_TAXONOMY_FILE if value == "" else value
 
 
 @lru_cache

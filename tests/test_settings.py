@@ -22,3 +22,10 @@ def test_the_outbox_lease_is_the_dispatchers_own_unless_set():
     assert Settings(outbox_lease_seconds="8").outbox_lease_seconds == 8
     with pytest.raises(ValidationError):
         Settings(outbox_lease_seconds=0)  # no lease at all would let every pass take every row
+
+
+def test_counts_below_the_threshold_are_suppressed_and_a_threshold_that_hides_nothing_is_refused():
+    assert Settings().suppress_counts_below == 5
+    assert Settings(suppress_counts_below="8").suppress_counts_below == 8
+    with pytest.raises(ValidationError):
+        Settings(suppress_counts_below=1)
