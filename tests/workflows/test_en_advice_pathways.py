@@ -2104,7 +2104,12 @@ OFFERED: dict[str, list[tuple[str, dict[str, Any], set[str], set[str]]]] = {
         ),
         (ES.AWAITING_LETTER_OF_CLAIM, {}, {"record_letter_of_claim", *EN_ANY_TIME}, set()),
         (ES.CLAIM_OPEN, {}, EN_ANY_TIME, set()),
-        (ES.CLAIM_OPEN, {"mnsi_family_contact_on": iso(-3)}, EN_ANY_TIME - {"record_mnsi_family_contact"}, set()),
+        (
+            ES.CLAIM_OPEN,
+            {"mnsi_family_contact_on": iso(-3)},
+            EN_ANY_TIME - {"record_mnsi_family_contact"},
+            set(),
+        ),
         (ES.CLOSED, {}, set(), set()),
     ],
     "advice": [
