@@ -35,6 +35,17 @@ class CaseLink(BaseModel):
     linked_at: datetime | None = None
 
 
+class CaseProgress(BaseModel):
+    """A case's new stage, told to the cases that follow it (an EN case follows the claim it led
+    to); `ended` once it has reached a final stage."""
+
+    kind: CaseKind
+    ref: str
+    stage: str
+    ended: bool
+    at: datetime
+
+
 class CaseHold(BaseModel):
     reason: str
     review_on: date
@@ -74,6 +85,7 @@ class CaseState(BaseModel):
     acknowledged_escalations: list[str] = []
     seq: int = 0
     version: int = 0  # counts projections, so the register never takes an older one
+    progress_told: str | None = None  # the stage its followers were last told of
 
     def event_floor(self) -> EventFloor | None:
         """The earliest any event this case records can be; None: only the plausibility floor."""

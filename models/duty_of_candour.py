@@ -156,6 +156,14 @@ class AssessHarm(RequestBody):
     reasons: Account
 
 
+class CandourGiven(BaseModel):
+    """What a candour case opened by another case (an Early Notification) tells it: the relevant
+    person was told in person on `notified_on`, from which MNSI's 5 working days run."""
+
+    candour_ref: str
+    notified_on: date
+
+
 class NotifyInPerson(RequestBody):
     """Reg 20(3): given in person, with a true account of the facts known and the further
     enquiries advised; the apology given is recorded by `record_apology`."""

@@ -296,6 +296,8 @@ LIABILITY_DECISION = "liability_decision_due"
 LEGAL_TEAM_TOLD = "legal_team_told_due"
 LEGACY_REPORT = "legacy_report_to_nhsr_due"
 MNSI_FIRST_CONTACT = "mnsi_first_contact_due"
+# Set when the trust's duty of candour case says the family was told in person.
+MNSI_FAMILY_CONTACT = "mnsi_family_contact_due"
 
 MNSI_REPORT_MONTHS = 6  # MNSI expects to finish in "about 6 months"
 FAMILY_DECISION_MONTHS = 3  # EN family flowchart step 4: 3 months from the letter
@@ -303,6 +305,7 @@ LIABILITY_DECISION_MONTHS = 18  # the scheme's reported time to a liability deci
 LEGAL_TEAM_TOLD_DAYS = 14  # EN report form: the clinical team tells the legal team
 LEGACY_REPORT_DAYS = 30  # EN report form: legal services report to NHS Resolution (pre-2020)
 MNSI_FIRST_CONTACT_WORKING_DAYS = 1  # MNSI phones the trust after its report
+MNSI_FAMILY_CONTACT_WORKING_DAYS = 5  # MNSI contacts the family after the trust's initial candour
 # Met at opening with a date the notification records, so never warned of or escalated: a
 # nominal ladder keeps the rule valid.
 RECORDED = Ladder(warn_before_seconds=0, head_of_service_after_seconds=0)
@@ -363,6 +366,15 @@ EN_RULES = [
         "MNSI investigation process: MNSI phones the trust within 1 working day of the trust's report",
         Period(amount=MNSI_FIRST_CONTACT_WORKING_DAYS, unit="working_days"),
         RECORDED,
+    ),
+    _rule(
+        MNSI_FAMILY_CONTACT,
+        "MNSI contacts the family",
+        DeadlineKind.SERVICE,
+        "MNSI investigation process: MNSI contacts the family within 5 working days after the "
+        "trust's initial duty of candour",
+        Period(amount=MNSI_FAMILY_CONTACT_WORKING_DAYS, unit="working_days"),
+        Ladder(warn_before_seconds=1 * DAY, head_of_service_after_seconds=2 * DAY),
     ),
 ]
 EN_DEADLINES = publish(
@@ -429,6 +441,7 @@ class Stage(StrEnum):
     LEGAL_INVESTIGATION = "legal_investigation"
     LIABILITY_ADMITTED = "liability_admitted"
     AWAITING_LETTER_OF_CLAIM = "awaiting_letter_of_claim"
+    CLAIM_OPEN = "claim_open"  # the claim it led to runs: the case follows it until it closes
     CLOSED = "closed"
 
 
@@ -531,6 +544,12 @@ class AssignFamilyLiaison(RequestBody):
     officer: ActorId
 
 
+class RecordMnsiFamilyContact(RequestBody):
+    """MNSI's first contact with the family, as the trust or MNSI reports it."""
+
+    contacted_on: date
+
+
 ContactMethod = Literal["phone", "video", "in_person", "letter", "email"]
 
 
@@ -604,6 +623,9 @@ class EarlyNotificationState(CaseState):
     candour_ref: str | None = None  # the trust's duty of candour, a case of its own
     letters: list[Letter] = []
     claim_ref: str | None = None
+    claim_stage: str | None = None  # as the claim last told it (CaseProgress)
+    initial_candour_on: date | None = None  # the family told in person (the candour case says)
+    mnsi_family_contact_on: date | None = None
 
     def event_floor(self) -> EventFloor:
         return EventFloor(self.notification.date_of_birth, "birth")

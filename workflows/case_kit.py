@@ -36,6 +36,7 @@ from models.cases import (
     CaseLink,
     CaseNote,
     CasePolicy,
+    CaseProgress,
     CaseProjection,
     CaseState,
     CaseView,
@@ -473,6 +474,14 @@ class CaseWorkflow:
 
     async def after_step(self, step: Step, payload: Any, ctx: Context, applied: AppliedAction) -> None:
         """After every accepted step (a route tells its claim of a new stage). Must not fail."""
+
+    def followers(self) -> list[CaseLink]:
+        """Cases told of each new stage of this one, whatever moved it (a step, a signal, the
+        clock): an Early Notification case follows the claim it led to."""
+        return []
+
+    async def on_followed_progress(self, progress: CaseProgress) -> None:
+        """A case this one follows has moved on (under the lock)."""
 
     async def on_time_passed(self) -> bool:
         """After the deadline book has fired what came due: time-driven moves of the case.
@@ -960,6 +969,7 @@ class CaseWorkflow:
             **REGISTER_WRITE,
         )
         del self.unprojected[: len(entries)]
+        await self._tell_followers()
 
     def _projection(self, entries: list[LedgerEntry]) -> CaseProjection:
         s = self.state
@@ -984,6 +994,26 @@ class CaseWorkflow:
             detail=self.detail_row(),
             entries=entries,
         )
+
+    async def _tell_followers(self) -> None:
+        """Each new stage once, after the register has it: the state remembers the last one told,
+        across continue-as-new, so a new run tells nothing twice."""
+        state = self.state
+        followers = self.followers()
+        if not followers or state.progress_told == state.stage:
+            return
+        state.progress_told = state.stage
+        progress = CaseProgress(
+            kind=state.kind, ref=state.ref, stage=state.stage, ended=self._finished(), at=workflow.now()
+        )
+        for link in followers:
+            await self.signal_case(link.workflow_id, "case_progress", progress)
+
+    @workflow.signal
+    async def case_progress(self, progress: CaseProgress) -> None:
+        """A case this one follows has a new stage."""
+        async with self._lock:
+            await self.on_followed_progress(progress)
 
     # --- other cases ------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from temporalio import workflow
 
 from models import claims as m
 from models import search_attributes as sa
+from models.cases import CaseLink
+from models.common import CaseKind
 from models.deadlines import DeadlineChangeView
 from models.routes import RouteProgress, SummitOutcome
 from workflows import claim_offers as offers
@@ -120,6 +122,11 @@ class ClaimWorkflow(CaseWorkflow):
 
     def detail_row(self) -> dict[str, Any]:
         return m.ClaimRegisterRow.detail_of(self.state)
+
+    def followers(self) -> list[CaseLink]:
+        """The Early Notification case it came from, or that the family's claim ended, follows
+        it to its close."""
+        return [link for link in self.state.links if link.kind is CaseKind.EARLY_NOTIFICATION]
 
     # --- what the claim's routes tell it --------------------------------------------------
 

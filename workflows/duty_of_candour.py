@@ -8,8 +8,9 @@ relevant person is told in person and given an apology, and the written follow-u
 repeats both, is due within the NHS Standard Contract's 10 days of the incident being reported
 (set when the case opens: the contract's clock runs from the report, not from the assessment).
 Reg 20 itself says only "as soon as reasonably practicable", so the in-person notification
-has no deadline of its own. Updates on the enquiries follow until their outcome is shared,
-which closes the case.
+has no deadline of its own; an Early Notification case that opened this one is told of it, since
+MNSI's contact with the family is due 5 working days after it. Updates on the enquiries follow
+until their outcome is shared, which closes the case.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from temporalio import workflow
 
 from models import duty_of_candour as m
-from models.common import CaseKind
+from models.common import AppliedAction, CaseKind
 from models.duty_of_candour import DutyOfCandourState, Outcome
 from models.duty_of_candour import Stage as S
 from workflows.case_kit import CaseWorkflow, Context, Divert, Pathway, Step, both, common_steps, not_future
@@ -220,6 +221,14 @@ class DutyOfCandourWorkflow(CaseWorkflow):
             state.owner,
             input.opened_by.actor.id,
         )
+
+    async def after_step(self, step: Step, payload: Any, ctx: Context, applied: AppliedAction) -> None:
+        """The family told in person: the Early Notification case that opened this one hears of
+        it (MNSI's contact with the family is due 5 working days on)."""
+        parent = self.state.parent
+        if step.action == "notify_in_person" and parent and parent.kind is CaseKind.EARLY_NOTIFICATION:
+            given = m.CandourGiven(candour_ref=self.state.ref, notified_on=payload.notified_on)
+            await self.signal_case(parent.workflow_id, "candour_given", given)
 
     def facts(self) -> dict[str, Any]:
         """References and figures for reporting: how long each step took from the report."""

@@ -9,9 +9,12 @@ report); each is a deadline met at once with the date the notification records. 
 waits for MNSI's report, triages the MRI evidence, reviews the care, writes to the
 family and, for births from 1 Oct 2023, waits up to 3 months for their consent before the
 legal investigation. An admission of liability opens a claim (a ClaimWorkflow, through an
-activity) and the EN case closes linked to it; a family that brings a traditional claim
-instead closes the case linked to theirs. The trust's duty of candour is a case of its own
-(workflows/duty_of_candour.py), opened with this one and linked both ways.
+activity), linked both ways; a family that brings a traditional claim instead links the case to
+theirs. Either way the EN case then follows the claim (`claim_open`): the claim tells it of each
+new stage (the kit's followers), and it closes when the claim does. The trust's duty of candour
+is a case of its own (workflows/duty_of_candour.py), opened with this one and linked both ways;
+once it says the family was told in person, MNSI's contact with the family is due within 5
+working days.
 
 If the family's 3 months pass without a decision recorded, the case closes by itself: without
 consent NHS Resolution may not investigate, and the family keeps the ordinary claim route.
@@ -32,11 +35,11 @@ from temporalio.workflow import ParentClosePolicy
 
 from activities.early_notification import EarlyNotificationActivities
 from models import early_notification as m
-from models.cases import CaseLink
+from models.cases import CaseLink, CaseProgress
 from models.claims import Claimant, ClaimOpening, Defendant, Scheme, claim_workflow_id
 from models.common import ActionMeta, CaseKind, Refusal, case_workflow_id
 from models.deadlines import DeadlineStatus
-from models.duty_of_candour import DutyOfCandourInput, Incident, candour_ref_for
+from models.duty_of_candour import CandourGiven, DutyOfCandourInput, Incident, candour_ref_for
 from models.early_notification import Outcome
 from models.early_notification import Stage as S
 from workflows.activity_options import ASKING_ANOTHER_CASE, REGISTER_WRITE
@@ -166,6 +169,10 @@ def _claim_opened(state, p: m.OpenClaim, ctx: Context) -> None:
     _close(state, Outcome.LIABILITY_ADMITTED)
 
 
+def _mnsi_contacted_family(state, p: m.RecordMnsiFamilyContact, ctx: Context) -> None:
+    state.mnsi_family_contact_on = p.contacted_on
+
+
 def _liaison(state, p: m.AssignFamilyLiaison, ctx: Context) -> None:
     state.family_liaison_officer = p.officer
 
@@ -225,6 +232,21 @@ def _findings_support(admitted: bool):
         return None
 
     return available
+
+
+def _not_before_initial_candour(state: m.EarlyNotificationState, p: m.RecordMnsiFamilyContact, ctx):
+    if state.initial_candour_on is not None and p.contacted_on < state.initial_candour_on:
+        return (
+            "date_before_initial_candour",
+            f"MNSI contacts the family after the trust's initial candour ({state.initial_candour_on})",
+        )
+    return None
+
+
+def _mnsi_family_contact_outstanding(state: m.EarlyNotificationState):
+    if state.mnsi_family_contact_on is not None:
+        return "already_recorded", f"MNSI contacted the family on {state.mnsi_family_contact_on}"
+    return None
 
 
 def _apology_recorded(state: m.EarlyNotificationState):
@@ -467,8 +489,8 @@ STEPS = [
         "record_letter_of_claim",
         m.RecordLetterOfClaim,
         frozenset({S.AWAITING_FAMILY_DECISION, S.LEGAL_INVESTIGATION, S.AWAITING_LETTER_OF_CLAIM}),
-        S.CLOSED,
-        "The family's letter of claim arrived: closed, linked to its claim",
+        S.CLAIM_OPEN,
+        "The family's letter of claim arrived: linked to its claim, which the case follows until it closes",
         _letter_of_claim,
         not_future("received_on"),
         date_field="received_on",
@@ -543,8 +565,9 @@ STEPS = [
         "open_claim",
         m.OpenClaim,
         frozenset({S.LIABILITY_ADMITTED}),
-        S.CLOSED,
-        "A CNST claim opened from the admission, linked both ways; quantum proceeds there; closed",
+        S.CLAIM_OPEN,
+        "A CNST claim opened from the admission, linked both ways; quantum proceeds there, and the "
+        "case follows it until it closes",
         _claim_opened,
         available=_apology_recorded,
         before=_open_the_claim,
@@ -567,6 +590,18 @@ STEPS = [
         "Contact with the family: who, when, how, language needs, what was agreed",
         _contact,
         not_future("contacted_on"),
+    ),
+    Step(
+        "record_mnsi_family_contact",
+        m.RecordMnsiFamilyContact,
+        OPEN,
+        None,
+        "MNSI's first contact with the family (due 5 working days after the trust's initial candour)",
+        _mnsi_contacted_family,
+        both(not_future("contacted_on"), _not_before_initial_candour),
+        date_field="contacted_on",
+        meets=(m.MNSI_FAMILY_CONTACT,),
+        available=_mnsi_family_contact_outstanding,
     ),
     *common_steps(OPEN, EVERY),
     link_case_step(EVERY),
@@ -704,6 +739,45 @@ class EarlyNotificationWorkflow(CaseWorkflow):
 
     # --- time ------------------------------------------------------------------------------
 
+    # --- what other cases tell it ------------------------------------------------------------
+
+    @workflow.signal
+    async def candour_given(self, given: CandourGiven) -> None:
+        """The trust's duty of candour case says the family was told in person: MNSI's contact
+        with the family is due within 5 working days (once; a repeat changes nothing)."""
+        async with self._lock:
+            state = self.state
+            if state.stage in FINAL or state.initial_candour_on is not None:
+                return
+            state.initial_candour_on = given.notified_on
+            state.updated_at = workflow.now()
+            summary = {"candour_ref": given.candour_ref, "notified_on": str(given.notified_on)}
+            request_id = f"{given.candour_ref}:in-person"
+            self.record_system("initial_candour_given", state.stage, summary, request_id)
+            if state.mnsi_family_contact_on is None:  # MNSI may have been in touch already
+                await self.book.set(
+                    m.MNSI_FAMILY_CONTACT, "initial_candour_given", given.notified_on, state.owner, SYSTEM.id
+                )
+                self._book_changed()
+
+    async def on_followed_progress(self, progress: CaseProgress) -> None:
+        """The claim this case led to has a new stage: recorded, and the case closes with it."""
+        state = self.state
+        if progress.ref != state.claim_ref or state.stage != S.CLAIM_OPEN:
+            return
+        if progress.stage == state.claim_stage and not progress.ended:
+            return
+        state.claim_stage, state.updated_at = progress.stage, workflow.now()
+        summary = {"claim_ref": progress.ref, "claim_stage": progress.stage}
+        request_id = f"{progress.ref}:{progress.stage}:{progress.at.isoformat()}"
+        if not progress.ended:
+            self.record_system("claim_progress", S.CLAIM_OPEN, summary, request_id)
+            return
+        state.stage, state.closed_at = S.CLOSED, workflow.now()
+        self.book.waive_all(f"the claim {progress.ref} has closed", SYSTEM.id)
+        self._book_changed()
+        self.record_system("claim_closed", S.CLAIM_OPEN, summary, request_id)
+
     async def on_time_passed(self) -> bool:
         expired = self._expire_family_decision()
         if expired:  # before the register's await, so no read sees a closed case still overdue
@@ -777,4 +851,4 @@ class EarlyNotificationWorkflow(CaseWorkflow):
                 "days_from_birth_to_liability_decision",
                 "claim_ref",
             },
-        ) | {"candour_ref": self.state.candour_ref}
+        ) | {"candour_ref": self.state.candour_ref, "claim_stage": self.state.claim_stage}

@@ -5,12 +5,13 @@ report escalating; a traditional claim instead."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
+from activities.calendar import add_business_days
 from models.deadline_policies import short
 from models.duty_of_candour import candour_ref_for
 from models.early_notification import EN_DEADLINES, EarlyNotificationPolicy, claim_ref_for, en_ref_for
@@ -115,10 +116,14 @@ def escalations_of(fairway, ref: str) -> list[tuple[str, str, str]]:
         return sorted((r.deadline, r.step, r.recipient) for r in rows)
 
 
-async def ledger(http, ref: str, entries: int) -> list[dict]:
+async def ledger(http, ref: str, entries: int, *, at_least: bool = False) -> list[dict]:
+    """The case's ledger once the register holds `entries` of it (at least that many where the
+    case goes on taking entries of its own, as one following its claim does)."""
+
     async def complete():
         body = (await http.get(f"{PREFIX}/{ref}/history", headers=auth("supervisor"))).json()
-        assert len(body["ledger"]) == entries, [e["action"] for e in body["ledger"]]
+        got = len(body["ledger"])
+        assert got >= entries if at_least else got == entries, [e["action"] for e in body["ledger"]]
         return body["ledger"]
 
     return await assert_eventually(complete)
@@ -238,7 +243,7 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
     state = opened["state"]
     claim_ref = claim_ref_for(ref)
     assert (state["stage"], state["outcome"], state["claim_ref"]) == (
-        "closed",
+        "claim_open",
         "liability_admitted",
         claim_ref,
     )
@@ -276,7 +281,7 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
 
     await assert_eventually(in_the_payment_table)
 
-    entries = await ledger(http, ref, 13)
+    entries = await ledger(http, ref, 13, at_least=True)
     claim_entry = next(e for e in entries if e["action"] == "open_claim")
     assert "claimant_name" not in claim_entry["summary"], "the name goes to the claim only"
 
@@ -305,6 +310,23 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
     assert [p["reference"] for p in paid["state"]["payments"]] == ["EN-INT-1", "PAY-1"]
     closed = await ok(http, claim_ref, "close", {"outcome": "settled_with_damages"})
     assert (closed["state"]["stage"], closed["state"]["outcome"]) == ("closed", "settled_with_damages")
+
+    # The EN case followed the claim, one entry per new stage, and closed with it.
+    async def followed_to_its_close():
+        en_case = (await http.get(f"{PREFIX}/{ref}", headers=auth("handler"))).json()["state"]
+        assert (en_case["stage"], en_case["outcome"], en_case["claim_stage"]) == (
+            "closed",
+            "liability_admitted",
+            "closed",
+        )
+        story = (await http.get(f"{PREFIX}/{ref}/history", headers=auth("supervisor"))).json()
+        entries = [e for e in story["ledger"] if "claim_stage" in e["summary"]]
+        told = [(e["action"], e["summary"]["claim_stage"]) for e in entries]
+        assert told[0] == ("claim_progress", "notified") and told[-1] == ("claim_closed", "closed"), told
+        assert ("claim_progress", "settled") in told and len(told) == len(set(told)), told
+        assert all(e["actor_id"] == "system" for e in story["ledger"] if e["action"].startswith("claim_"))
+
+    await assert_eventually(followed_to_its_close, timeout=30)
 
 
 async def test_ineligible_notifications_are_refused_with_every_failed_criterion(en):
@@ -587,7 +609,7 @@ async def test_a_traditional_claim_instead_closes_the_case_linked_to_it(en):
     )
     state = linked["state"]
     assert (state["stage"], state["outcome"], state["claim_ref"]) == (
-        "closed",
+        "claim_open",
         "traditional_claim",
         claim_ref,
     )
@@ -597,3 +619,46 @@ async def test_a_traditional_claim_instead_closes_the_case_linked_to_it(en):
     assert [(link["kind"], link["ref"]) for link in claim["links"]] == [("early_notification", ref)]
     refused_note = await act(http, claim_ref, "add_note", {"text": "still open"})
     assert refused_note.status_code == 200, "the claim itself carries on"
+
+
+async def test_mnsi_s_contact_with_the_family_is_due_after_the_trust_s_initial_candour(en):
+    """The trust's duty of candour case tells the EN case that opened it when the family was told
+    in person; MNSI's first contact with the family is then due within 5 working days (MNSI
+    investigation process), met when it is recorded, and never before the candour."""
+    http = en.http
+    ref = await notified(http)
+    candour_ref = candour_ref_for(ref)
+    london_today = date.fromisoformat(today())
+    too_soon = {"contacted_on": (london_today - timedelta(days=20)).isoformat()}
+    on = (london_today - timedelta(days=7)).isoformat()
+    candour = "/candour-cases"
+    for action, body in (
+        ("assess_harm", {"assessed_on": on, "harm": "severe_harm", "reasons": "HIE grade 3"}),
+        (
+            "notify_in_person",
+            {
+                "notified_on": on,
+                "relevant_person": "mother",
+                "given_by": "consultant obstetrician",
+                "further_enquiries": "an MNSI investigation",
+                "support_offered": "the family liaison officer",
+            },
+        ),
+    ):
+        await ok(http, candour_ref, action, body, prefix=candour)
+
+    async def due_from_the_candour():
+        state = (await http.get(f"{PREFIX}/{ref}", headers=auth("handler"))).json()["state"]
+        deadline = state["deadlines"]["mnsi_family_contact_due"]
+        assert (state["initial_candour_on"], deadline["trigger_date"]) == (on, on)
+        assert deadline["due_on"] == add_business_days(date.fromisoformat(on), 5).isoformat()
+        assert "5 working days" in deadline["explanation"] and deadline["status"] == "missed"
+        return state
+
+    await assert_eventually(due_from_the_candour, timeout=20)
+    early = await en_act(http, ref, "record_mnsi_family_contact", too_soon)
+    assert (early.status_code, early.json()["code"]) == (409, "date_before_initial_candour"), early.text
+    met = await en_ok(http, ref, "record_mnsi_family_contact", {"contacted_on": today()})
+    deadline = met["state"]["deadlines"]["mnsi_family_contact_due"]
+    assert (deadline["status"], met["state"]["mnsi_family_contact_on"]) == ("met", today())
+    assert "record_mnsi_family_contact" not in met["allowed_actions"]

@@ -210,6 +210,11 @@ def link(kind: str, ref: str) -> dict[str, Any]:
     return {"kind": kind, "ref": ref, "workflow_id": f"{kind}-{ref}", "relation": None, "linked_at": None}
 
 
+def following(outcome: str) -> dict[str, Any]:
+    """An EN case that now follows its claim: open, with its outcome, until the claim closes."""
+    return {"stage": en.Stage.CLAIM_OPEN, "outcome": outcome}
+
+
 def closing(stage_before: str, outcome: str | None, stage: str) -> dict[str, Any]:
     return {"stage": stage, "outcome": outcome, "closed_at": AT, "stage_before_closure": stage_before}
 
@@ -495,12 +500,10 @@ EN_ROWS = [
         "record_letter_of_claim",
         ES.AWAITING_LETTER_OF_CLAIM,
         {"claim_ref": CLAIM_REF, "received_on": T},
-        closing(ES.AWAITING_LETTER_OF_CLAIM, "traditional_claim", ES.CLOSED)
-        | {"claim_ref": CLAIM_REF, "links": [CLAIM_LINK]},
+        following("traditional_claim") | {"claim_ref": CLAIM_REF, "links": [CLAIM_LINK]},
         given={"family_decision": {"decision": "traditional_claim", "on": iso(-7)}},
         stages=frozenset({ES.AWAITING_FAMILY_DECISION, ES.LEGAL_INVESTIGATION, ES.AWAITING_LETTER_OF_CLAIM}),
         refusals=(future("received_on"),),
-        book=EN_ENDS,
         outside=(
             (
                 "activity",
@@ -518,13 +521,13 @@ EN_ROWS = [
         "record_letter_of_claim",
         ES.AWAITING_FAMILY_DECISION,
         {"claim_ref": CLAIM_REF, "received_on": T},
-        closing(ES.AWAITING_FAMILY_DECISION, "traditional_claim", ES.CLOSED)
+        following("traditional_claim")
         | {
             "claim_ref": CLAIM_REF,
             "links": [CLAIM_LINK],
             "family_decision": {"decision": "traditional_claim", "on": T},
         },
-        book=EN_ENDS | {en.FAMILY_DECISION: was("met", EVENT)},
+        book={en.FAMILY_DECISION: was("met", EVENT)},
         outside=(("activity", "link_claim", {"en_ref": EN_REF, "claim_ref": CLAIM_REF}),),
         label="before the family decided",
     ),
@@ -621,7 +624,7 @@ EN_ROWS = [
         "open_claim",
         ES.LIABILITY_ADMITTED,
         CLAIMANT,
-        closing(ES.LIABILITY_ADMITTED, "liability_admitted", ES.CLOSED)
+        following("liability_admitted")
         | {
             "claim_ref": ADMISSION_CLAIM,
             "links": [link("claim", ADMISSION_CLAIM)],
@@ -629,7 +632,6 @@ EN_ROWS = [
         given={"apology": {"given_on": iso(-1), "by": "trust", "method": "meeting"}},
         stages=frozenset({ES.LIABILITY_ADMITTED}),
         refusals=(unavailable("apology_outstanding", apology=None),),
-        book=EN_ENDS,
         outside=(
             (
                 "activity",
@@ -663,13 +665,12 @@ EN_ROWS = [
         "open_claim",
         ES.LIABILITY_ADMITTED,
         CLAIMANT | {"handler": "harry.handler", "protected_party": True},
-        closing(ES.LIABILITY_ADMITTED, "liability_admitted", ES.CLOSED)
+        following("liability_admitted")
         | {
             "claim_ref": ADMISSION_CLAIM,
             "links": [link("claim", ADMISSION_CLAIM)],
         },
         given={"apology": {"given_on": iso(-1), "by": "trust", "method": "meeting"}},
-        book=EN_ENDS,
         outside=(
             (
                 "activity",
@@ -683,7 +684,7 @@ EN_ROWS = [
         "open_claim",
         ES.LIABILITY_ADMITTED,
         CLAIMANT,
-        closing(ES.LIABILITY_ADMITTED, "liability_admitted", ES.CLOSED)
+        following("liability_admitted")
         | {
             "claim_ref": ADMISSION_CLAIM,
             "links": [link("claim", ADMISSION_CLAIM)],
@@ -692,7 +693,6 @@ EN_ROWS = [
             "apology": {"given_on": iso(-1), "by": "trust", "method": "meeting"},
             "interim_payments": [INTERIM],
         },
-        book=EN_ENDS,
         outside=(
             (
                 "activity",
@@ -728,6 +728,23 @@ EN_ROWS = [
         {"family_contacts": [CONTACT | {"recorded_by": "hana.handler", "recorded_at": AT}]},
         stages=EN_OPEN,
         refusals=(future("contacted_on"),),
+    ),
+    Row(
+        "record_mnsi_family_contact",
+        ES.LEGAL_INVESTIGATION,
+        {"contacted_on": T},
+        {"mnsi_family_contact_on": T},
+        given={
+            "initial_candour_on": iso(-4),
+            "deadlines": seeded(EN_POLICY, *OPENING, en.MNSI_FAMILY_CONTACT),
+        },
+        stages=EN_OPEN,
+        refusals=(
+            future("contacted_on"),
+            refused("date_before_initial_candour", initial_candour_on=TOMORROW),
+            unavailable("already_recorded", mnsi_family_contact_on=iso(-2)),
+        ),
+        book={en.MNSI_FAMILY_CONTACT: was("met", EVENT)},
     ),
     *common_rows(
         EN_POLICY, ES.NOTIFIED, en.LIABILITY_DECISION, frozenset(ES), EN_OPEN, HANDLING, CLAIM_SUPERVISING
@@ -2028,7 +2045,7 @@ async def test_what_the_step_does_to_the_book_and_beyond_the_case(kind: Kind, ro
 
 OPEN_COMMON, OPEN_SUPERVISING = {"add_note", "extend_deadline"}, {"waive_deadline", "acknowledge_escalation"}
 ENDED_COMMON, ENDED_SUPERVISING = {"add_note"}, {"acknowledge_escalation"}
-EN_ANY_TIME = {"assign_family_liaison", "record_family_contact"}
+EN_ANY_TIME = {"assign_family_liaison", "record_family_contact", "record_mnsi_family_contact"}
 BOTH_FOUND = {"breach": found(True), "causation": found(True)}
 APOLOGISED = {"apology": {"given_on": iso(-1), "by": "trust", "method": "meeting"}}
 
@@ -2086,6 +2103,13 @@ OFFERED: dict[str, list[tuple[str, dict[str, Any], set[str], set[str]]]] = {
             set(),
         ),
         (ES.AWAITING_LETTER_OF_CLAIM, {}, {"record_letter_of_claim", *EN_ANY_TIME}, set()),
+        (ES.CLAIM_OPEN, {}, EN_ANY_TIME, set()),
+        (
+            ES.CLAIM_OPEN,
+            {"mnsi_family_contact_on": iso(-3)},
+            EN_ANY_TIME - {"record_mnsi_family_contact"},
+            set(),
+        ),
         (ES.CLOSED, {}, set(), set()),
     ],
     "advice": [
