@@ -969,7 +969,7 @@ class CaseWorkflow:
             **REGISTER_WRITE,
         )
         del self.unprojected[: len(entries)]
-        await self._tell_followers()
+        await self._tell_followers(entries)
 
     def _projection(self, entries: list[LedgerEntry]) -> CaseProjection:
         s = self.state
@@ -995,19 +995,27 @@ class CaseWorkflow:
             entries=entries,
         )
 
-    async def _tell_followers(self) -> None:
-        """Each new stage once, after the register has it: the state remembers the last one told,
-        across continue-as-new, so a new run tells nothing twice."""
+    async def _tell_followers(self, entries: list[LedgerEntry]) -> None:
+        """Each new stage the projected entries passed through, in order and once, after the
+        register has them: the state remembers the last one told, across continue-as-new, so a
+        new run tells nothing twice."""
         state = self.state
         followers = self.followers()
-        if not followers or state.progress_told == state.stage:
+        if not followers:
             return
-        state.progress_told = state.stage
-        progress = CaseProgress(
-            kind=state.kind, ref=state.ref, stage=state.stage, ended=self._finished(), at=workflow.now()
-        )
-        for link in followers:
-            await self.signal_case(link.workflow_id, "case_progress", progress)
+        for entry in entries:
+            if entry.stage_after == state.progress_told:
+                continue
+            state.progress_told = entry.stage_after
+            progress = CaseProgress(
+                kind=state.kind,
+                ref=state.ref,
+                stage=entry.stage_after,
+                ended=entry.stage_after in self.pathway.final,
+                at=entry.at,
+            )
+            for link in followers:
+                await self.signal_case(link.workflow_id, "case_progress", progress)
 
     @workflow.signal
     async def case_progress(self, progress: CaseProgress) -> None:

@@ -629,8 +629,8 @@ async def test_mnsi_s_contact_with_the_family_is_due_after_the_trust_s_initial_c
     ref = await notified(http)
     candour_ref = candour_ref_for(ref)
     london_today = date.fromisoformat(today())
-    too_soon = {"contacted_on": (london_today - timedelta(days=20)).isoformat()}
-    on = (london_today - timedelta(days=7)).isoformat()
+    too_soon = {"contacted_on": (london_today - timedelta(days=30)).isoformat()}
+    on = (london_today - timedelta(days=20)).isoformat()  # its 5 working days have passed
     candour = "/candour-cases"
     for action, body in (
         ("assess_harm", {"assessed_on": on, "harm": "severe_harm", "reasons": "HIE grade 3"}),
