@@ -354,14 +354,6 @@ def lead(n: int) -> timedelta:
     return timedelta(seconds=max(40, n / 8))
 
 
-def floor_lead(n: int) -> timedelta:
-    """The floor's own lead: its set-up (bare starts, 100-190 a second, each then seen to have
-    started its timer) takes a fraction of Fairway's, so Fairway's lead left it idle for most of
-    it (21 minutes for 10,000). Still far enough ahead that its set-up has settled before T;
-    the guard below refuses a round whose set-up ran into its instant."""
-    return timedelta(seconds=max(40, n / 20))
-
-
 async def escalate_together(sessions, handles, actor: Actor, timeline: CpuTimeline) -> dict:
     """Move every opened claim's first review to one instant T and wait until each has escalated
     to its supervisor there (revision 2 of the deadline): the lag of each record behind T, where
@@ -399,9 +391,10 @@ async def escalate_together(sessions, handles, actor: Actor, timeline: CpuTimeli
 
 async def floor_timers_round(client: Client, n: int, timeline: CpuTimeline, task_queue: str) -> dict:
     """The floor's burst: n minimal workflows that sleep to one instant and run a no-op activity."""
-    # Every timer started well before the instant, so the burst is not slowed by the tail of
-    # its own set-up.
-    due = datetime.now(UTC) + floor_lead(n)
+    # The same lead as Fairway's, and every timer started well before it, so neither round's
+    # burst is slowed by the tail of its own set-up. (A lead of n/20 s, tried on 2026-12-07,
+    # was too short for 10,000 timers on a server holding 100,000 open workflows.)
+    due = datetime.now(UTC) + lead(n)
     handles = await limited(
         client.start_workflow(
             FloorTimer.run, due.isoformat(), id=f"floor-timer-{uuid.uuid4().hex}", task_queue=task_queue

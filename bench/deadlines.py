@@ -164,14 +164,13 @@ ANALYSIS = """
   floor's is 16 events and 6 kB). The register projection and the NextDeadline/Overdue upsert
   wait ten times the projection delay, so a burst of escalations is not slowed by a burst of
   projections.
-- How the rounds are made comparable (2026-11-25, second session): both get a lead long
-  enough for their own set-up (since 2026-12-07 the floor's is n/20 s, Fairway's n/8), and
-  every floor workflow is confirmed asleep (its timer started) before it, so neither burst
-  carries the tail of its own set-up. With the floor's old 20 s lead its set-up ran into its
-  burst: it took 15.7 s (the issue's "about 16 s") and Fairway measured 0.56x of it, a
-  flattering comparison. Both rounds now poll for completion four times a second, and CPU is
-  read over the same window for both (from one second before the instant to the last record)
-  from a background sampler.
+- How the rounds are made comparable (2026-11-25, second session): both get the same lead
+  before their instant, and every floor workflow is confirmed asleep (its timer started)
+  before it, so neither burst carries the tail of its own set-up. With the floor's old 20 s
+  lead its set-up ran into its burst: it took 15.7 s (the issue's "about 16 s") and Fairway
+  measured 0.56x of it, a flattering comparison. Both rounds now poll for completion four
+  times a second, and CPU is read over the same window for both (from one second before the
+  instant to the last record) from a background sampler.
 - The wake-up has exactly the floor's shape (table above, and a claim's history read event by
   event): the timer fires, one workflow task schedules one activity, the activity starts as
   that task completes (eager execution), and one more task follows. For both, nearly all the

@@ -30,9 +30,9 @@ instant.
 
 How long: a trial (`--claims 600 --step 200 --due 100`) takes about 5 minutes on the 2-core dev
 machine. The default size takes about 2.5 hours there: an hour or more of openings through the
-API (20-30 a second), the due claims started and settled, a wait of n/8 s (21 minutes for
-10,000) before Fairway's common instant and n/20 s before the floor's (their set-up times differ;
-each is far enough ahead that its set-up never runs into it),
+API (20-50 a second), the due claims started and settled, twice a wait of n/8 s (21 minutes for
+10,000) before the common instant (the deadline bench's lead, so set-up never runs into it;
+n/20 s was too short for the floor's 10,000 timers at 100,000 open),
 and the floor's 100,000 starts (100-190 a second). Progress is printed at each checkpoint.
 
 Targets (issue 13): CPU per opening at most 2x the floor's per start, and flat (the last
