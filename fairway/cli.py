@@ -113,7 +113,6 @@ def dev() -> None:
     from fairway.devserver import codec_endpoint_flags, ports_taken, start_dev_args, wait_for_port
     from fairway.keys import read_key_file, write_dev_keys
     from fairway.private_files import private_dir, start_owner_only
-    from worker import escalation_contacts
 
     configure_logging()
     settings = get_settings()
@@ -128,7 +127,6 @@ def dev() -> None:
     keys = settings.encryption_key_file or write_dev_keys(data / "encryption-keys.json")
     with _settings_files_checked():
         read_key_file(keys)
-        escalation_contacts(settings)
     env["FAIRWAY_ENCRYPTION_KEY_FILE"] = str(keys)
     env.setdefault("FAIRWAY_CODEC_CORS_ORIGIN", f"http://127.0.0.1:{settings.ui_port}")
     codec_flags = codec_endpoint_flags(settings)

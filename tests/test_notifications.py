@@ -304,9 +304,11 @@ class DyingRelay(FakeRelay):
 
 
 def _five(sessions) -> str:
+    """Five notifications of one case, each its own ladder step's (a step's first recording
+    stands, recipient and all, so one step cannot be sent to five people)."""
     ref = _ref()
-    for recipient in FIVE:
-        _escalate(sessions, ref, recipient)
+    for i, recipient in enumerate(FIVE):
+        _escalate(sessions, ref, recipient, deadline=f"deadline_{i}")
     return ref
 
 
