@@ -142,7 +142,10 @@ def dev() -> None:
         typer.echo(f"fairway: already in use: port {in_use}; is Fairway running already?", err=True)
         raise typer.Exit(1)
     # A SIGTERM (a service manager, `kill`) stops everything as Ctrl-C does, children included.
+    # SIGINT is set explicitly too: started as a background job of a script, the process
+    # inherits SIGINT ignored, and Ctrl-C's signal would never stop it.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     processes: list[subprocess.Popen] = []
     try:
         # Children get their own process group so a terminal's Ctrl-C reaches only this process,
