@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
 from activities.escalations import EscalationActivities
@@ -18,8 +17,6 @@ from tests.advice_paths import (
     CASES,
     EXCLUSIONS,
     INTERVENTIONS,
-    QUICK_ADVICE,
-    SHORT_ADVICE,
     action_plan,
     advised,
     assessed,
@@ -32,21 +29,8 @@ from tests.advice_paths import (
     refused,
     started,
     today,
-    use_policy,
 )
 from tests.helpers import assert_eventually, auth, key, open_claim
-
-
-@pytest.fixture
-def advice(fairway):
-    use_policy(fairway, QUICK_ADVICE)
-    return fairway
-
-
-@pytest.fixture
-def short_advice(fairway):
-    use_policy(fairway, SHORT_ADVICE)
-    return fairway
 
 
 def case_row(fairway, ref: str) -> CaseRow:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from activities.calendar import add_months
@@ -15,8 +14,6 @@ from models.register import CaseRow, EscalationRow, LedgerRow
 from tests.advice_paths import (
     CASES,
     EXCLUSIONS,
-    QUICK_ADVICE,
-    SHORT_ADVICE,
     act,
     advised,
     consented,
@@ -26,7 +23,6 @@ from tests.advice_paths import (
     refused,
     started,
     today,
-    use_policy,
 )
 from tests.helpers import assert_eventually
 
@@ -37,18 +33,6 @@ ALERT = {
     "reason": "unsafe_clinical_practice",
     "review_on": today(90),
 }
-
-
-@pytest.fixture
-def advice(fairway):
-    use_policy(fairway, QUICK_ADVICE)
-    return fairway
-
-
-@pytest.fixture
-def short_advice(fairway):
-    use_policy(fairway, SHORT_ADVICE)
-    return fairway
 
 
 def months_on(day: str, months: int) -> str:
