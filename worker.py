@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from activities.coding import CodingActivities
 from activities.court_service import ServiceActivities
 from activities.deadlines import CalendarActivities
 from activities.early_notification import EarlyNotificationActivities
@@ -23,10 +24,12 @@ from activities.register import RegisterActivities
 from activities.significant_concerns import ConcernActivities
 from activities.summits import SummitActivities
 from fairway import db
+from fairway.clinical_coding import current_taxonomy, read_taxonomy_file
 from fairway.escalation_contacts import Contacts, read_contacts_file
-from fairway.settings import Settings
+from fairway.settings import SHIPPED_TAXONOMY_FILE, Settings
 from fairway.startup import register_when_ready, temporal_when_ready
 from fairway.worker_metrics import sdk_runtime, serving_worker_metrics
+from models.coding import Taxonomy
 from models.deadline_policies import published_teams
 from models.deadlines import EscalationContacts
 from workflows.advice import AdviceCaseWorkflow
@@ -74,12 +77,16 @@ def workflow_runner() -> UnsandboxedWorkflowRunner:
 
 
 def activities(
-    sessions: sessionmaker[Session], client: Client | None = None, contacts: Contacts | None = None
+    sessions: sessionmaker[Session],
+    client: Client | None = None,
+    contacts: Contacts | None = None,
+    taxonomy: Taxonomy | None = None,
 ) -> list:
     """Every activity, with its dependencies injected: the register's sessions, each team's
-    escalation contacts and, for activities that act on other cases (open a claim, ask a claim to
-    join a summit), the client."""
+    escalation contacts, the clinical coding taxonomy (the one shipped unless given) and, for
+    activities that act on other cases (open a claim, ask a claim to join a summit), the client."""
     register = RegisterActivities(sessions)
+    coding = CodingActivities(taxonomy or read_taxonomy_file(SHIPPED_TAXONOMY_FILE))
     escalations = EscalationActivities(sessions, contacts)
     calendar = CalendarActivities()
     payments = PaymentActivities(sessions)
@@ -103,6 +110,7 @@ def activities(
         early_notification.project_early_notification,
         pharmacy_appeals.join_appeal,
         concerns.link_source,
+        coding.check_coding,
     ]
 
 
@@ -111,13 +119,14 @@ def build_worker(
     task_queue: str,
     sessions: sessionmaker[Session],
     contacts: Contacts | None = None,
+    taxonomy: Taxonomy | None = None,
     **options,
 ) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=activities(sessions, client, contacts),
+        activities=activities(sessions, client, contacts, taxonomy),
         activity_executor=ThreadPoolExecutor(max_workers=32),
         workflow_runner=workflow_runner(),
         **options,
@@ -133,12 +142,18 @@ def escalation_contacts(settings: Settings) -> dict[str, EscalationContacts]:
 
 async def run_worker(settings: Settings) -> None:
     contacts = escalation_contacts(settings)  # a mistake in the file stops the worker here
+    taxonomy = current_taxonomy(settings)  # and so does one in the taxonomy
     await register_when_ready(settings.database_url)
     client = await temporal_when_ready(settings, runtime=sdk_runtime(settings), service="fairway-worker")
     engine = db.make_engine(settings.database_url)
     sessions = db.session_factory(engine)
     worker = build_worker(
-        client, settings.temporal_task_queue, sessions, contacts, max_cached_workflows=settings.cached_cases
+        client,
+        settings.temporal_task_queue,
+        sessions,
+        contacts,
+        taxonomy,
+        max_cached_workflows=settings.cached_cases,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -11,7 +11,7 @@ import threading
 from datetime import UTC, datetime
 
 import structlog
-from sqlalchemy import update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
@@ -21,7 +21,15 @@ from fairway.metrics import PROJECTION_FAILURES, PROJECTION_LAG
 from models.cases import CaseProjection
 from models.claims import ClaimRegisterRow
 from models.common import CaseKind, LedgerEntry
-from models.register import CLOSED_BY, CaseRow, ClaimRow, EscalationRow, LedgerRow
+from models.register import (
+    CLOSED_BY,
+    CaseRow,
+    ClaimCodeRow,
+    ClaimRouteRow,
+    ClaimRow,
+    EscalationRow,
+    LedgerRow,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -42,14 +50,38 @@ def ledger_row(kind: CaseKind, ref: str, entry: LedgerEntry) -> dict:
     }
 
 
-def upsert_claim(session: Session, row: dict) -> None:
+def upsert_claim(session: Session, row: dict) -> bool:
+    """The claim's row, unless the register holds a newer projection: whether it was written."""
     stmt = dialect_insert(session, ClaimRow).values(**row)
     newer = {k: stmt.excluded[k] for k in row if k != "ref"}
-    session.execute(
+    written = session.execute(
         stmt.on_conflict_do_update(
             index_elements=["ref"], set_=newer, where=ClaimRow.version < stmt.excluded.version
         )
     )
+    return written.rowcount > 0
+
+
+def replace_codes(session: Session, claim_ref: str, codes: list[dict]) -> None:
+    """The claim's codes as its latest coding has them (called only when its row was written,
+    so a late retry of an older projection cannot bring back a coding since replaced)."""
+    session.execute(delete(ClaimCodeRow).where(ClaimCodeRow.claim_ref == claim_ref))
+    session.execute(insert(ClaimCodeRow), [{"claim_ref": claim_ref, **code} for code in codes])
+
+
+def upsert_routes(session: Session, claim_ref: str, version: int, routes: list[dict]) -> None:
+    for route in routes:
+        row = {**route, "claim_ref": claim_ref, "version": version}
+        row["started_at"] = datetime.fromisoformat(route["started_at"])
+        row["ended_at"] = route["ended_at"] and datetime.fromisoformat(route["ended_at"])
+        stmt = dialect_insert(session, ClaimRouteRow).values(**row)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["claim_ref", "route_ref"],
+                set_={k: stmt.excluded[k] for k in ("ended_at", "result", "version")},
+                where=ClaimRouteRow.version < stmt.excluded.version,
+            )
+        )
 
 
 def case_row(p: CaseProjection) -> dict:
@@ -148,12 +180,16 @@ class RegisterActivities:
         rows = [ledger_row(projection.kind, projection.ref, e) for e in projection.entries]
         row = case_row(projection)
         detail = projection.detail and ClaimRegisterRow.of(projection).model_dump()
+        codes = projection.detail and projection.detail.get("codes")
+        routes = (projection.detail or {}).get("routes", [])
 
         def write(session: Session) -> None:
             append_ledger(session, rows)
             upsert_case(session, row)
-            if detail is not None:
-                upsert_claim(session, detail)
+            if detail is not None and upsert_claim(session, detail):
+                if codes is not None:
+                    replace_codes(session, projection.ref, codes)
+                upsert_routes(session, projection.ref, projection.version, routes)
             if projection.closed_at is not None:
                 close_escalations(session, projection)
 

@@ -45,6 +45,7 @@ DEV_TOKENS = {
     "dev-admin": {"actor": "alex.admin", "role": "admin"},
     "dev-adviser": {"actor": "ava.adviser", "role": "adviser"},
     "dev-advice-supervisor": {"actor": "abe.advicelead", "role": "advice_supervisor"},
+    "dev-analyst": {"actor": "nia.analyst", "role": "analyst"},
 }
 
 

@@ -22,15 +22,16 @@ app = typer.Typer(help="Fairway: clinical-negligence claims as durable workflows
 
 @contextmanager
 def _settings_files_checked() -> Iterator[None]:
-    """A token, key or contacts file that is missing or cannot be used stops the command with its
-    one-line reason (naming the file and the entry), not a traceback."""
+    """A token, key, contacts or taxonomy file that is missing or cannot be used stops the command
+    with its one-line reason (naming the file and the entry), not a traceback."""
     from api.token_file import TokenFileError
+    from fairway.clinical_coding import TaxonomyFileError
     from fairway.escalation_contacts import ContactsFileError
     from fairway.keys import KeyFileError
 
     try:
         yield
-    except (TokenFileError, KeyFileError, ContactsFileError) as err:
+    except (TokenFileError, KeyFileError, ContactsFileError, TaxonomyFileError) as err:
         typer.echo(f"fairway: {err}", err=True)
         raise typer.Exit(2) from None
 
@@ -38,6 +39,7 @@ def _settings_files_checked() -> Iterator[None]:
 @app.command()
 def worker() -> None:
     """Run a worker against the configured Temporal cluster and register database."""
+    from fairway.clinical_coding import current_taxonomy
     from fairway.keys import key_ring
     from worker import escalation_contacts, run_worker
 
@@ -45,6 +47,7 @@ def worker() -> None:
     with _settings_files_checked():
         key_ring(get_settings())
         escalation_contacts(get_settings())
+        current_taxonomy(get_settings())
     asyncio.run(run_worker(get_settings()))
 
 

@@ -15,6 +15,7 @@ from models.cases import (  # the actions every kind has, the claim among them
     CaseProjection,
     CaseState,
 )
+from models.coding import Coding
 from models.common import (
     ActionMeta,
     CaseKind,
@@ -22,9 +23,11 @@ from models.common import (
     Money,
     Reference,
     RequestBody,
+    age_on,
     broken_rule,
     case_workflow_id,
 )
+from models.disclosure import age_band
 from models.litigation import ServiceMethod
 from models.routes import RouteRecord
 
@@ -156,6 +159,21 @@ class Reassign(RequestBody):
 class Close(RequestBody):
     outcome: ClosureOutcome
     summary: str = Field("", max_length=5_000)
+
+
+class CodeClaim(Coding):
+    """A claim's clinical coding against the current taxonomy (models/coding.py), with why: a
+    first coding, or a correction of the last. The API checks the codes against the taxonomy."""
+
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class ClaimCoding(Coding):
+    """The coding a claim carries now; earlier ones are on its ledger and history."""
+
+    reason: str
+    coded_by: str
+    coded_at: datetime
 
 
 class Reopen(RequestBody):
@@ -489,10 +507,6 @@ class PaymentRecord(BaseModel):
 ADULT_AGE = 18
 
 
-def age_on(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 class ClaimState(CaseState):
     """Everything the business knows about one claim: the live state a query returns."""
 
@@ -513,6 +527,12 @@ class ClaimState(CaseState):
     payments: list[Payment] = []
     routes: list[RouteRecord] = []  # every resolution route tried, running or ended, and why
     protocol_departures: list[ProtocolDeparture] = []  # possible breaches to record (PAP)
+    coding: ClaimCoding | None = None  # clinical coding, for learning from claims
+
+    @property
+    def damages_paid(self) -> bool:
+        """Whether any payment of damages (interim or final, costs apart) has been made."""
+        return any(p.kind is not PaymentKind.COSTS for p in self.payments)
 
     def event_floor(self) -> EventFloor:
         return EventFloor(self.opening.incident_date, "incident")
@@ -581,6 +601,10 @@ class ClaimRegisterRow(BaseModel):
     closed_at: datetime | None
     seq: int
     version: int
+    claimant_age_band: str | None = None
+    taxonomy_version: str | None = None
+    coded_specialty: str | None = None
+    primary_cause: str | None = None
 
     @staticmethod
     def detail_of(claim: ClaimState) -> dict[str, Any]:
@@ -598,6 +622,10 @@ class ClaimRegisterRow(BaseModel):
             "incident_date": opening.incident_date.isoformat(),
             "on_hold": claim.hold is not None,
             "active_routes": ",".join(sorted(r.kind.value for r in claim.routes if r.active)) or None,
+            "claimant_age_band": claimant_age_band(opening),
+            **coding_detail(claim.coding),
+            # Not columns of the claim's row: its rows in claim_code and claim_route.
+            "routes": [route_detail(r) for r in claim.routes],
         }
 
     @classmethod
@@ -618,3 +646,33 @@ class ClaimRegisterRow(BaseModel):
             "version": p.version,
         }
         return cls.model_validate(common | (p.detail or {}))
+
+
+def claimant_age_band(opening: ClaimOpening) -> str:
+    """The claimant's age at the incident, as a band: the register keeps no date of birth. An
+    injury before birth is counted at birth."""
+    born = opening.claimant.date_of_birth
+    return age_band(born, max(born, opening.incident_date))
+
+
+def coding_detail(coding: Coding | None) -> dict[str, Any]:
+    """A claim's coding as its projection carries it; an uncoded claim carries no codes, so the
+    register leaves its claim_code rows alone (a coding is replaced, never taken away)."""
+    if coding is None:
+        return {}
+    return {
+        "taxonomy_version": coding.taxonomy_version,
+        "coded_specialty": coding.specialty,
+        "primary_cause": coding.primary_cause,
+        "codes": [{"field": field, "code": code} for field, _, code in coding.coded()],
+    }
+
+
+def route_detail(route: RouteRecord) -> dict[str, Any]:
+    return {
+        "route_ref": route.ref,
+        "kind": route.kind.value,
+        "started_at": route.started_at.isoformat(),
+        "ended_at": route.ended_at.isoformat() if route.ended_at else None,
+        "result": route.outcome.result.value if route.outcome else None,
+    }

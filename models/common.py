@@ -22,6 +22,8 @@ class Role(StrEnum):
     # Practitioner Performance Advice: its cases are confidential to these and to auditors.
     ADVISER = "adviser"
     ADVICE_SUPERVISOR = "advice_supervisor"
+    # Learning from claims: scorecards, statistics and research extracts, and no case at all.
+    ANALYST = "analyst"
     # The case itself and its clock (timers, route endings): never a person, so no token carries it.
     SYSTEM = "system"
 
@@ -111,6 +113,11 @@ def far_future(model: BaseModel | None):
         if (day := _day(value)) > LATEST_PLAUSIBLE_DATE:
             return "date_implausible", f"{place} {day} is after {LATEST_PLAUSIBLE_DATE.year}"
     return None
+
+
+def age_on(born: date, on: date) -> int:
+    """Someone's age in whole years on a day."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _day(value: date) -> date:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Literal, TypeVar
 
-from models.claims import age_on
+from models.common import age_on
 
 T = TypeVar("T")
 

@@ -68,15 +68,15 @@ class ClaimRow(Base):
     scheme: Mapped[str] = mapped_column(String(30), index=True)
     claimant_firm_id: Mapped[str | None] = mapped_column(String(60), index=True)
     claimant_firm_name: Mapped[str | None] = mapped_column(String(200))
-    defendant_code: Mapped[str] = mapped_column(String(60))
+    defendant_code: Mapped[str] = mapped_column(String(60), index=True)  # a member's scorecard
     defendant_name: Mapped[str] = mapped_column(String(200))
     specialty: Mapped[str] = mapped_column(String(100))
     incident_date: Mapped[date] = mapped_column(Date)
     on_hold: Mapped[bool] = mapped_column(default=False)
     outcome: Mapped[str | None] = mapped_column(String(40))
-    opened_at: Mapped[datetime] = mapped_column()
+    opened_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime] = mapped_column()
-    closed_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
     seq: Mapped[int] = mapped_column(Integer)  # the workflow's action count
     # Counts the workflow's projections: one older than the row is ignored.
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -87,6 +87,56 @@ class ClaimRow(Base):
     overdue: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     # The resolution routes running now (e.g. "litigation,mediation"), for dashboards.
     active_routes: Mapped[str | None] = mapped_column(String(120), index=True)
+    # Learning from claims: the claimant's age at the incident as a band (never the date of
+    # birth), and the claim's clinical coding (its injuries and themes are in claim_code).
+    claimant_age_band: Mapped[str | None] = mapped_column(String(10))
+    taxonomy_version: Mapped[str | None] = mapped_column(String(40))
+    coded_specialty: Mapped[str | None] = mapped_column(String(80), index=True)
+    primary_cause: Mapped[str | None] = mapped_column(String(80), index=True)
+
+
+class ClaimCodeRow(Base):
+    """Every code of a claim's current coding, one row each (models.coding.Coding.coded): a
+    claim's themes and injuries are counted by joining here. Replaced whole when the claim is
+    coded again, and only by a projection newer than the claim's row."""
+
+    __tablename__ = "claim_code"
+
+    claim_ref: Mapped[str] = mapped_column(String(40), primary_key=True)
+    field: Mapped[str] = mapped_column(String(20), primary_key=True)  # specialty, themes, ...
+    code: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
+
+
+class ClaimRouteRow(Base):
+    """Every resolution route a claim has tried (models.routes.RouteRecord) and its result, for
+    scorecards: a claim's routes are never forgotten, so each is a keyed upsert."""
+
+    __tablename__ = "claim_route"
+
+    # A summit is one route of many claims: its ref is on each of their rows.
+    claim_ref: Mapped[str] = mapped_column(String(40), primary_key=True)
+    route_ref: Mapped[str] = mapped_column(String(60), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)  # models.routes.RouteKind
+    started_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+    result: Mapped[str | None] = mapped_column(String(40))  # models.routes.RouteResult
+    version: Mapped[int] = mapped_column(Integer)  # the claim's projection that wrote it
+
+
+class ResearchExtractRow(Base):
+    """The record of every research extract made (fairway/research_extracts.py): who asked, for
+    what, with which filters and taxonomy version, and how many rows it held. Never the key."""
+
+    __tablename__ = "research_extract"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    requested_by: Mapped[str] = mapped_column(String(100), index=True)
+    requested_at: Mapped[datetime] = mapped_column(index=True)
+    purpose: Mapped[str] = mapped_column(Text)
+    filters: Mapped[dict] = mapped_column(JSON)
+    taxonomy_version: Mapped[str] = mapped_column(String(40))
+    row_count: Mapped[int] = mapped_column(Integer)
 
 
 class LedgerRow(Base):

@@ -225,6 +225,8 @@ def incident() -> dict[str, Any]:
         "reported_on": today(),
         "incident_reference": f"INC-{key()[:8]}",
     }
+
+
 def concern_raised() -> dict[str, Any]:
     """A significant concern raised on its own (either tier: the route decides which)."""
     return {"raised_on": today(), "provider_ods_code": "RX1", "description": "Unsafe practice seen twice."}

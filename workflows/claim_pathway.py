@@ -14,9 +14,11 @@ from typing import Any
 
 from temporalio import workflow
 
+from activities.coding import CodingActivities
 from models import claims as m
 from models.cases import CaseHold, CaseLink, CasePolicy
 from models.claims import ClaimStage as S
+from models.coding import Coding
 from models.common import CaseKind
 from models.deadlines import DeadlineChangeView, LimitationRequest
 from models.litigation import DeemedService, DeemedServiceRequest
@@ -46,6 +48,7 @@ from workflows.case_kit import (
     extension_refusal,
     link_case_step,
     not_future,
+    refuse,
 )
 
 OPEN = frozenset(s for s in S if s is not S.CLOSED)
@@ -192,6 +195,15 @@ def _outcome_fits(claim: m.ClaimState, payload: m.Close, ctx: Context):
         return "no_payment_recorded", "settled with damages needs the payment recorded first"
     if claim.stage is S.PAID and not with_damages:
         return "outcome_mismatch", "a paid claim closes as settled with damages"
+    if (with_damages or claim.damages_paid) and claim.coding is None:
+        return "claim_not_coded", "a claim that paid damages is coded (code_claim) before it closes"
+    return None
+
+
+def _coding_changes(claim: m.ClaimState, payload: m.CodeClaim, ctx: Context):
+    coded = payload.model_dump(exclude={"reason"})
+    if claim.coding is not None and claim.coding.model_dump(include=set(coded)) == coded:
+        return "same_coding", "the claim is already coded with exactly these codes"
     return None
 
 
@@ -206,6 +218,21 @@ def _handler_changes(claim: m.ClaimState, payload: m.Reassign, ctx: Context):
 
 def _reassign(claim: m.ClaimState, p: m.Reassign, ctx: Context) -> None:
     claim.owner = p.handler
+
+
+def _code(claim: m.ClaimState, p: m.CodeClaim, ctx: Context) -> None:
+    claim.coding = m.ClaimCoding(**p.model_dump(), coded_by=ctx.actor.id, coded_at=ctx.now)
+
+
+async def _codes_in_taxonomy(case, p: m.CodeClaim, ctx: Context) -> None:
+    """The worker's taxonomy is the judge: unknown, retired, group or stale-version codes are
+    refused before anything changes."""
+    verdict = await workflow.execute_local_activity_method(
+        CodingActivities.check_coding, Coding(**p.model_dump(exclude={"reason"})), **COMPUTATION
+    )
+    if verdict.code is not None:
+        allowed = case.pathway.allowed_actions(case.state, ctx.actor.role)
+        raise refuse(verdict.code, verdict.message, case.state.stage, allowed)
 
 
 def _close(claim: m.ClaimState, p: m.Close, ctx: Context) -> None:
@@ -826,6 +853,16 @@ STEPS: list[Step] = [
     ),
     *ROUTE_STEPS,
     link_case_step(EVERY),
+    Step(  # at every stage, on hold or not, and after closure: coding is for learning, not the claim
+        "code_claim",
+        m.CodeClaim,
+        EVERY,
+        None,
+        "Clinically coded (specialty, primary cause, injuries, learning themes), or its coding corrected",
+        _code,
+        _coding_changes,
+        before=_codes_in_taxonomy,
+    ),
     ClaimStep(
         "close",
         m.Close,

@@ -1,0 +1,26 @@
+"""The clinical coding taxonomy, for the workflows: a coding is checked against the taxonomy the
+worker was started with (fairway/clinical_coding.py), which a workflow cannot read itself."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from models.coding import Coding, Taxonomy, coding_refusal
+
+
+class CodingVerdict(BaseModel):
+    """Why a coding cannot stand, or nothing (`code` None) when it can."""
+
+    code: str | None = None
+    message: str = ""
+
+
+class CodingActivities:
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+
+    @activity.defn
+    def check_coding(self, coding: Coding) -> CodingVerdict:
+        refused = coding_refusal(coding, self.taxonomy)
+        return CodingVerdict(code=refused[0], message=refused[1]) if refused else CodingVerdict()
