@@ -93,3 +93,25 @@ ACCESS: dict[CaseKind, Access] = {
 def kinds_visible_to(role: Role) -> list[str]:
     """The case kinds a role may see at all, for filtering lists, queues and counts."""
     return [kind.value for kind, access in ACCESS.items() if access.may_read(role)]
+
+
+class Learning(StrEnum):
+    """What learning from claims serves: figures over many claims, never a case."""
+
+    SCORECARDS = "scorecards"  # a member's (trust's) own claims profile
+    STATISTICS = "statistics"  # the national picture
+    EXTRACTS = "extracts"  # pseudonymised research extracts, and their record
+
+
+# The analyst reads these and no case at all (it is in no tier); supervisors see trusts'
+# scorecards and the national figures; extracts leave the organisation, so only analysts make
+# them. Advice cases are never counted in any of them.
+LEARNING_READERS: dict[Learning, frozenset[Role]] = {
+    Learning.SCORECARDS: frozenset({Role.SUPERVISOR, Role.ANALYST, Role.ADMIN}),
+    Learning.STATISTICS: frozenset({Role.SUPERVISOR, Role.ANALYST, Role.ADMIN}),
+    Learning.EXTRACTS: frozenset({Role.ANALYST, Role.ADMIN}),
+}
+
+
+def may_read_learning(role: Role, what: Learning) -> bool:
+    return role in LEARNING_READERS[what]
