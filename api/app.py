@@ -41,6 +41,7 @@ from api.guard import RequestGuard
 from api.token_file import TokenFileError
 from fairway import db
 from fairway.client import connect
+from fairway.clinical_coding import current_taxonomy
 from fairway.keys import key_ring
 from fairway.policies import claim_policy
 from fairway.settings import Settings
@@ -140,6 +141,9 @@ def create_app(
     keys = key_ring(settings)
     app.state.session_seal = session_seal = SessionSeal(keys)
     app.state.policy = policy or claim_policy(settings.policy)
+    # The clinical coding taxonomy, for learning's labels and the console's coding form; the
+    # worker reads the same file and judges each coding against it.
+    app.state.taxonomy = current_taxonomy(settings)
     errors.install(app)
     docs_pages.install(app)
     for router in routers():
