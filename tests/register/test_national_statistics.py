@@ -3,21 +3,18 @@ built claims and payments with known answers for counts, sums, bands, medians an
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete
 
 from fairway import db
 from fairway.statistics import national_statistics
-from models.register import ClaimRow, PaymentRow
 from models.statistics import NationalFigures, TimeSummary
+from tests.learning_register import MID_1992, Register
 
 # Years no other test closes a claim in: the register is shared within a session.
 MID_1991 = datetime(1991, 6, 1, 12, 0, tzinfo=UTC)
-MID_1992 = datetime(1992, 6, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -25,53 +22,6 @@ def sessions(register_url):
     engine = db.make_engine(register_url)
     yield db.session_factory(engine)
     engine.dispose()
-
-
-class Register:
-    """Claims and payments written straight to the register, as the projection would leave them."""
-
-    def __init__(self) -> None:
-        self.run = uuid.uuid4().hex[:8].upper()
-        self.claims: list[dict] = []
-        self.payments: list[dict] = []
-
-    def claim(self, specialty: str, closed: datetime | None, days_to_notify: int, days_to_close: int, **paid):
-        """A claim notified `days_to_notify` after its incident and closed `days_to_close` later
-        (or still open), with payments by kind, e.g. lump_sum="1000.00"."""
-        ref = f"CLM-{self.run}-{len(self.claims) + 1:02d}"
-        opened = (closed or MID_1992) - timedelta(days=days_to_close)
-        self.claims.append(
-            {
-                "ref": ref,
-                "workflow_id": f"claim-{ref}",
-                "stage": "closed" if closed else "investigating",
-                "handler": "hana.handler",
-                "scheme": "CNST",
-                "defendant_code": "RXX",
-                "defendant_name": "A Hospitals NHS Trust",
-                "specialty": specialty,
-                "incident_date": opened.date() - timedelta(days=days_to_notify),
-                "on_hold": False,
-                "outcome": ("settled_with_damages" if paid else "closed_without_payment") if closed else None,
-                "opened_at": opened,
-                "updated_at": closed or opened,
-                "closed_at": closed,
-                "seq": 1,
-            }
-        )
-        for n, (kind, amount) in enumerate(paid.items(), start=1):
-            self.payments.append(
-                {
-                    "claim_ref": ref,
-                    "reference": f"PAY-{n}",
-                    "kind": kind,
-                    "amount": Decimal(amount),
-                    "payee": "claimant_solicitors",
-                    "paid_on": date(1991, 1, 1),
-                    "recorded_by": "hana.handler",
-                    "recorded_at": opened,
-                }
-            )
 
 
 def test_closed_claims_by_year_specialty_and_damages_band_with_their_times(sessions):
@@ -92,16 +42,8 @@ def test_closed_claims_by_year_specialty_and_damages_band_with_their_times(sessi
     reg.claim("Emergency medicine", datetime(1993, 1, 1, tzinfo=UTC), 5, 50, lump_sum="1.00")
     reg.claim("Emergency medicine", datetime(1990, 12, 31, 23, 59, 59, tzinfo=UTC), 5, 50)
 
-    try:
-        with sessions.begin() as session:
-            session.execute(ClaimRow.__table__.insert(), reg.claims)
-            session.execute(PaymentRow.__table__.insert(), reg.payments)
-        with sessions() as session:
-            found = national_statistics(session, 1991, 1992)
-    finally:
-        with sessions.begin() as session:
-            session.execute(delete(PaymentRow).where(PaymentRow.claim_ref.like(f"CLM-{reg.run}-%")))
-            session.execute(delete(ClaimRow).where(ClaimRow.ref.like(f"CLM-{reg.run}-%")))
+    with reg.written(sessions), sessions() as session:
+        found = national_statistics(session, 1991, 1992)
 
     def days(claims: int, median: float, lower: float, upper: float) -> TimeSummary:
         return TimeSummary(claims=claims, median=median, lower_quartile=lower, upper_quartile=upper)
