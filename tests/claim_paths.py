@@ -105,6 +105,14 @@ SAMPLES: dict[str, dict] = {
         "workflow_id": "early_notification-EN-TESTCASE0001",
         "relation": "opened from this Early Notification case",
     },
+    "code_claim": {
+        "taxonomy_version": "2026.1",
+        "specialty": "specialty.obstetrics",
+        "primary_cause": "cause.fetal_monitoring",
+        "injuries": ["injury.hypoxic_brain_injury"],
+        "themes": ["theme.ctg_misinterpreted", "theme.delay_in_escalation"],
+        "reason": "coded at the letter of response",
+    },
     "close": {"outcome": "withdrawn", "summary": "claimant withdrew"},
     "reopen": {"reason": "claimant reinstated the claim"},
     "extend_deadline": {

@@ -72,3 +72,9 @@ async def claim_ledger(http, claim_ref: str, last: str) -> list[dict[str, Any]]:
         return ledger
 
     return await assert_eventually(complete)
+
+
+async def code_and_close(http, claim_ref: str, close: dict) -> dict:
+    """A claim that paid damages is clinically coded before it closes (code_claim, then close)."""
+    await ok(http, claim_ref, "code_claim", SAMPLES["code_claim"])
+    return await ok(http, claim_ref, "close", close)

@@ -10,6 +10,7 @@ from models.register import ClaimRow, LedgerRow
 from tests.claim_paths import SAMPLES
 from tests.conftest import TEST_POLICY, running_fairway
 from tests.helpers import act, assert_eventually, auth, key, ledgered, ok, open_claim
+from tests.route_helpers import code_and_close
 
 
 async def _history(fairway, ref: str, entries: int) -> dict:
@@ -120,6 +121,7 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
         "extend_deadline",
         "put_on_hold",
         "record_settlement",
+        "code_claim",
         "correct_date",
     ]
 
@@ -147,10 +149,14 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
     assert paid["state"]["stage"] == "paid" and len(paid["state"]["payments"]) == 2
     wrong_outcome = await act(http, ref, "close", {"outcome": "withdrawn"})
     assert wrong_outcome.status_code == 409 and wrong_outcome.json()["code"] == "outcome_mismatch"
-    closed = await ok(http, ref, "close", {"outcome": "settled_with_damages", "summary": "settled at £220k"})
+    uncoded = await act(http, ref, "close", {"outcome": "settled_with_damages"})
+    assert (uncoded.status_code, uncoded.json()["code"]) == (409, "claim_not_coded"), uncoded.text
+    closed = await code_and_close(
+        http, ref, {"outcome": "settled_with_damages", "summary": "settled at £220k"}
+    )
     assert (closed["state"]["stage"], closed["state"]["outcome"]) == ("closed", "settled_with_damages")
 
-    history = await _history(fairway, ref, 20)
+    history = await _history(fairway, ref, 21)
     assert _agree(history) == [
         "open_claim",
         "request_health_records",
@@ -171,6 +177,7 @@ async def test_protocol_path_to_settlement_payment_and_closure(fairway):
         "record_settlement",
         "record_payment",
         "record_payment",
+        "code_claim",
         "close",
     ]
     stages = [(e["action"], e["stage_before"], e["stage_after"]) for e in history["ledger"]]

@@ -90,6 +90,7 @@ async def test_hold_blocks_progress_but_not_notes(fairway):
         "extend_deadline",
         "correct_date",
         "record_proceedings_issued",
+        "code_claim",
     }
     blocked = await act(http, ref, "receive_letter_of_claim", SAMPLES["receive_letter_of_claim"])
     assert blocked.status_code == 409 and blocked.json()["code"] == "on_hold"

@@ -15,6 +15,7 @@ from tests.helpers import assert_eventually, auth, key, ok, open_claim
 from tests.route_helpers import (
     claim_at,
     claim_ledger,
+    code_and_close,
     read_claim,
     read_route,
     route_act,
@@ -272,8 +273,8 @@ async def test_claim_settles_on_the_evaluation_is_paid_and_closed(fairway):
         "record_payment",
         SAMPLES["record_payment"] | {"amount": "155000.00", "paid_on": "2026-11-23"},
     )
-    closed = await ok(
-        http, claim_ref, "close", {"outcome": "settled_with_damages", "summary": "settled on ENE"}
+    closed = await code_and_close(
+        http, claim_ref, {"outcome": "settled_with_damages", "summary": "settled on ENE"}
     )
     assert (closed["state"]["stage"], closed["state"]["outcome"]) == ("closed", "settled_with_damages")
 
@@ -291,8 +292,14 @@ async def test_claim_settles_on_the_evaluation_is_paid_and_closed(fairway):
     ]
     claim_history = await claim_ledger(http, claim_ref, "close")
     actions = [e["action"] for e in claim_history]
-    assert actions[-4:] == ["agree_early_neutral_evaluation", "route_ended", "record_payment", "close"]
-    route_ended = claim_history[-3]
+    assert actions[-5:] == [
+        "agree_early_neutral_evaluation",
+        "route_ended",
+        "record_payment",
+        "code_claim",
+        "close",
+    ]
+    route_ended = claim_history[-4]
     assert (route_ended["stage_before"], route_ended["stage_after"]) == (
         "in_early_neutral_evaluation",
         "settled",

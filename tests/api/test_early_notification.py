@@ -18,6 +18,7 @@ from models.early_notification import EN_DEADLINES, EarlyNotificationPolicy, cla
 from models.register import CaseRow, EarlyNotificationRow, EscalationRow, PaymentRow
 from tests.claim_paths import SAMPLES
 from tests.helpers import act, assert_eventually, auth, key, ok, open_claim
+from tests.route_helpers import code_and_close
 from workflows.clock import london_date
 
 PREFIX = "/early-notifications"
@@ -308,7 +309,7 @@ async def test_an_admission_opens_a_linked_claim_which_then_settles(en):
     balance = SAMPLES["record_payment"] | {"amount": "235000.00"}
     paid = await ok(http, claim_ref, "record_payment", balance)
     assert [p["reference"] for p in paid["state"]["payments"]] == ["EN-INT-1", "PAY-1"]
-    closed = await ok(http, claim_ref, "close", {"outcome": "settled_with_damages"})
+    closed = await code_and_close(http, claim_ref, {"outcome": "settled_with_damages"})
     assert (closed["state"]["stage"], closed["state"]["outcome"]) == ("closed", "settled_with_damages")
 
     # The EN case followed the claim, one entry per new stage, and closed with it.

@@ -14,7 +14,15 @@ from models.register import CaseRow, ClaimRow
 from tests.claim_paths import SAMPLES
 from tests.helpers import act as claim_act
 from tests.helpers import assert_eventually, auth, ok, open_claim
-from tests.route_helpers import claim_ledger, read_claim, read_route, route_act, route_history, route_ok
+from tests.route_helpers import (
+    claim_ledger,
+    code_and_close,
+    read_claim,
+    read_route,
+    route_act,
+    route_history,
+    route_ok,
+)
 
 PREFIX = "/litigation"
 
@@ -282,8 +290,8 @@ async def test_judgment_for_the_claimant_settles_the_claim_which_is_paid_and_clo
         "record_payment",
         SAMPLES["record_payment"] | {"amount": "300000.00", "paid_on": "2026-11-23"},
     )
-    closed = await ok(
-        http, claim_ref, "close", {"outcome": "settled_with_damages", "summary": "judgment paid"}
+    closed = await code_and_close(
+        http, claim_ref, {"outcome": "settled_with_damages", "summary": "judgment paid"}
     )
     assert (closed["state"]["stage"], closed["state"]["outcome"]) == ("closed", "settled_with_damages")
 
@@ -313,8 +321,8 @@ async def test_judgment_for_the_claimant_settles_the_claim_which_is_paid_and_clo
     ledger = await claim_ledger(http, claim_ref, "close")
     actions = [e["action"] for e in ledger]
     assert actions[:2] == ["open_claim", "record_proceedings_issued"]
-    assert actions[-3:] == ["route_ended", "record_payment", "close"]
-    ended = ledger[-3]
+    assert actions[-4:] == ["route_ended", "record_payment", "code_claim", "close"]
+    ended = ledger[-4]
     assert (ended["stage_before"], ended["stage_after"]) == ("in_litigation", "settled")
     assert (ended["summary"]["route_ref"], ended["summary"]["result"]) == (ref, "judgment_for_claimant")
 

@@ -9,6 +9,7 @@ from tests.helpers import act, assert_eventually, ok
 from tests.route_helpers import (
     claim_at,
     claim_ledger,
+    code_and_close,
     read_claim,
     read_route,
     route_act,
@@ -78,8 +79,8 @@ async def pay_and_close(http, claim_ref: str, amount: str) -> dict:
         "record_payment",
         SAMPLES["record_payment"] | {"amount": amount, "paid_on": "2026-11-23"},
     )
-    closed = await ok(
-        http, claim_ref, "close", {"outcome": "settled_with_damages", "summary": "settled at mediation"}
+    closed = await code_and_close(
+        http, claim_ref, {"outcome": "settled_with_damages", "summary": "settled at mediation"}
     )
     assert (closed["state"]["stage"], closed["state"]["outcome"]) == ("closed", "settled_with_damages")
     return closed
@@ -144,13 +145,14 @@ async def test_claim_settles_on_the_day_is_paid_and_closed(fairway):
         "record_mediation_settled",
     ]
     ledger = await claim_ledger(http, claim_ref, "close")
-    assert [e["action"] for e in ledger][-4:] == [
+    assert [e["action"] for e in ledger][-5:] == [
         "propose_mediation",
         "route_ended",
         "record_payment",
+        "code_claim",
         "close",
     ]
-    assert (ledger[-3]["stage_before"], ledger[-3]["stage_after"]) == ("in_mediation", "settled")
+    assert (ledger[-4]["stage_before"], ledger[-4]["stage_after"]) == ("in_mediation", "settled")
 
     def registered():
         with fairway.sessions() as session:

@@ -16,6 +16,7 @@ from models.register import PaymentRow
 from tests.claim_paths import SAMPLES
 from tests.conftest import running_fairway
 from tests.helpers import act, assert_eventually, auth, key, ok, open_claim
+from tests.route_helpers import code_and_close
 from tests.workflows.test_deadlines import SHORT
 from workflows.clock import london_date
 
@@ -331,7 +332,7 @@ async def test_a_childs_settlement_waits_for_the_court_then_pays_and_closes(fair
     yearly = {"paid_on": "2026-09-30", "amount": "10000.00", "payee": "claimant", "reference": "PPO-2027"}
     annual = await ok(http, ref, "record_payment", yearly | {"kind": "periodical"})
     assert annual["state"]["stage"] == "paid", "periodical payments run on outside the lump sum"
-    closed = await ok(http, ref, "close", {"outcome": "settled_with_damages"})
+    closed = await code_and_close(http, ref, {"outcome": "settled_with_damages"})
     assert closed["state"]["stage"] == "closed"
 
     expected = [

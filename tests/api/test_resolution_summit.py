@@ -13,6 +13,7 @@ from models.register import CaseRow, ClaimRow, EscalationRow
 from tests.claim_paths import ROUTES, SAMPLES
 from tests.conftest import TEST_POLICY, running_fairway
 from tests.helpers import assert_eventually, auth, key, ledgered, ok, open_claim
+from tests.route_helpers import code_and_close
 
 FIRM = {"firm_id": "SRA-500600", "name": "Summit & Partners LLP"}
 OTHER_FIRM = {"firm_id": "SRA-999000", "name": "Elsewhere Solicitors"}
@@ -195,7 +196,7 @@ async def test_summit_settles_two_claims_and_returns_one(fairway):
         "reference": "PAY-S1",
     }
     await ok(http, a, "record_payment", payment)
-    closed = await ok(http, a, "close", {"outcome": "settled_with_damages"})
+    closed = await code_and_close(http, a, {"outcome": "settled_with_damages"})
     assert closed["state"]["stage"] == "closed"
 
     def register():

@@ -46,6 +46,7 @@ async def claim_lifecycle(fairway) -> str:
         await ok(http, ref, action, SAMPLES[action])
     await ok(http, ref, "put_on_hold", SAMPLES["put_on_hold"])
     await ok(http, ref, "take_off_hold", SAMPLES["take_off_hold"])
+    await ok(http, ref, "code_claim", SAMPLES["code_claim"])
     await ok(http, ref, "close", {"outcome": "settled_with_damages"})
     await ok(http, ref, "reopen", SAMPLES["reopen"], who="supervisor")
     return ref
@@ -163,6 +164,7 @@ async def claim_offers_and_settlement(fairway) -> str:
         "record_payment",
         payment | {"amount": "5000.00", "reference": "PPO-1", "kind": "periodical"},
     )
+    await ok(http, ref, "code_claim", SAMPLES["code_claim"])
     await ok(http, ref, "close", {"outcome": "settled_with_damages"})
     return ref
 

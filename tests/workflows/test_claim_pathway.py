@@ -32,9 +32,13 @@ import pytest
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
+from activities.coding import CodingActivities
 from activities.court_service import ServiceActivities
 from activities.deadlines import CalendarActivities
+from fairway.clinical_coding import read_taxonomy_file
+from fairway.settings import SHIPPED_TAXONOMY_FILE
 from models import cases
 from models import claims as m
 from models.access import ACCESS
@@ -77,6 +81,7 @@ ACTOR_IDS = {
     Role.ADMIN: "alex.admin",
     Role.ADVISER: "ava.adviser",
     Role.ADVICE_SUPERVISOR: "avery.advice-supervisor",
+    Role.ANALYST: "nia.analyst",
 }
 ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -342,6 +347,9 @@ PERIODICAL = SETTLEMENT.model_copy(
 )
 PAID_IN_FULL = m.Payment(
     paid_on=day(-2), amount=D("285000.00"), payee="claimant_solicitors", reference="PAY-1"
+)
+INTERIM_PAID = m.Payment(
+    paid_on=day(-2), amount=D("50000.00"), payee="claimant", reference="INT-1", kind=m.PaymentKind.INTERIM
 )
 SUMMIT_REF, OTHER_SUMMIT = "SUM-TESTSUMMIT01", "SUM-OTHERSUMMIT1"
 SUFFIX = {RouteKind.MEDIATION: "MED", RouteKind.EARLY_NEUTRAL_EVALUATION: "ENE", RouteKind.LITIGATION: "LIT"}
@@ -727,11 +735,12 @@ ROWS: dict[str, Row] = {
         checks=codes("not_in_summit"),
     ),
     "link_case": Row(EVERY, None, hold="any", internal=True),
+    "code_claim": Row(EVERY, None, hold="any", hooks=hooks(CHECK, BEFORE), checks=codes("same_coding")),
     "close": Row(
         OPEN,
         S.CLOSED,
         hooks=hooks(CHECK, AVAILABLE),
-        checks=codes("no_payment_recorded", "outcome_mismatch"),
+        checks=codes("no_payment_recorded", "outcome_mismatch", "claim_not_coded"),
         unavailable=codes("awaiting_court_approval", "payment_outstanding", "routes_running"),
     ),
     "reopen": Row(frozenset({S.CLOSED}), PREVIOUS, roles=SUPERVISING, hooks=hooks(BOOK)),
@@ -930,6 +939,16 @@ LINK = LinkCase(
     relation="opened from this Early Notification case",
 )
 CLOSE = m.Close(outcome=m.ClosureOutcome.WITHDRAWN, summary="claimant withdrew")
+CODING_ACTIVITIES = CodingActivities(read_taxonomy_file(SHIPPED_TAXONOMY_FILE))
+CODING = m.CodeClaim(
+    taxonomy_version="2026.1",
+    specialty="specialty.obstetrics",
+    primary_cause="cause.fetal_monitoring",
+    injuries=["injury.hypoxic_brain_injury"],
+    themes=["theme.ctg_misinterpreted", "theme.delay_in_escalation"],
+    reason="coded at the letter of response",
+)
+CODED = m.ClaimCoding(**CODING.model_dump(), coded_by=OWNER, coded_at=NOW - timedelta(days=1))
 REOPEN = m.Reopen(reason="claimant reinstated the claim")
 CORRECT = m.CorrectDate(action="receive_letter_of_claim", corrected_date=day(-10), reason="misread stamp")
 
@@ -1960,6 +1979,28 @@ ACCEPTS: list[Accepts] = [
         S.CLOSED,
         label="linked already, closed: nothing changes",
     ),
+    # --- coding
+    Accepts(
+        "code_claim",
+        at(S.INVESTIGATING),
+        CODING,
+        S.INVESTIGATING,
+        {"coding": m.ClaimCoding(**CODING.model_dump(), coded_by=OWNER, coded_at=NOW)},
+        outside=(("local activity", "check_coding", {"specialty": "specialty.obstetrics"}),),
+    ),
+    Accepts(
+        "code_claim",
+        at(S.CLOSED, coding=CODED),
+        CODING.model_copy(update={"themes": ["theme.handover"], "reason": "handover was the theme"}),
+        S.CLOSED,
+        {
+            "coding.themes": ["theme.handover"],
+            "coding.reason": "handover was the theme",
+            "coding.coded_at": NOW,
+        },
+        outside=(("local activity", "check_coding", {"themes": ["theme.handover"]}),),
+        label="closed, coded again",
+    ),
     # --- closing and reopening
     Accepts(
         "close",
@@ -1975,7 +2016,7 @@ ACCEPTS: list[Accepts] = [
     ),
     Accepts(
         "close",
-        at(S.PAID),
+        at(S.PAID, coding=CODED),
         m.Close(outcome=m.ClosureOutcome.SETTLED_WITH_DAMAGES),
         S.CLOSED,
         {"outcome": m.ClosureOutcome.SETTLED_WITH_DAMAGES},
@@ -2567,6 +2608,15 @@ REFUSES: list[Refuses] = [
         "no_payment_recorded",
     ),
     Refuses("close", at(S.PAID), CLOSE, "outcome_mismatch"),
+    Refuses("close", at(S.PAID), m.Close(outcome=m.ClosureOutcome.SETTLED_WITH_DAMAGES), "claim_not_coded"),
+    Refuses(
+        "close",
+        at(S.NEGOTIATING, payments=[INTERIM_PAID]),
+        CLOSE,
+        "claim_not_coded",
+        label="an interim payment made, withdrawn",
+    ),
+    Refuses("code_claim", at(S.NEGOTIATING, coding=CODED), CODING, "same_coding"),
     unavailable("close", at(S.AWAITING_APPROVAL), CLOSE, "awaiting_court_approval"),
     unavailable("close", at(S.OFFER_ACCEPTED), CLOSE, "payment_outstanding"),
     unavailable("close", at(S.SETTLED), CLOSE, "payment_outstanding", label="settled"),
@@ -2792,6 +2842,9 @@ def outside(monkeypatch) -> Outside:
         record.calls.append(("activity", method.__name__, _dump(arg)))
 
     async def execute_local_activity_method(method, arg, **options):
+        if method.__name__ == "check_coding":  # the shipped taxonomy judges, as a worker's would
+            record.calls.append(("local activity", "check_coding", _dump(arg)))
+            return CODING_ACTIVITIES.check_coding(arg)
         return getattr(calendar, method.__name__)(arg)
 
     async def execute_local_activity(name, arg, *, result_type, **options):
@@ -3050,11 +3103,11 @@ OFFERED: list[tuple[str, Any, set[str]]] = [
 def test_what_each_role_is_offered(label: str, state, handler: set[str], role: Role):
     state = state()
     if state.stage == S.CLOSED:
-        acting = handler | {"add_note"}
+        acting = handler | {"add_note", "code_claim"}
         supervising = acting | {"acknowledge_escalation", "reopen"}
     else:
         held = {"take_off_hold"} if state.hold else {"put_on_hold"}
-        acting = handler | {"add_note", "extend_deadline", "correct_date"} | held
+        acting = handler | {"add_note", "code_claim", "extend_deadline", "correct_date"} | held
         supervising = acting | {"reassign", "waive_deadline", "acknowledge_escalation"}
     expected = {Role.HANDLER: acting, Role.SUPERVISOR: supervising, Role.ADMIN: supervising}
     offered = PATHWAY.allowed_actions(state, role)
@@ -3855,3 +3908,27 @@ def test_an_issue_within_the_protocols_4_months_is_flagged(issued_on: date, code
     state = claim(S.INVESTIGATING, deadlines=with_deadlines(S.INVESTIGATING, extended))
     departure = claim_protocol.early_issue(state, issued_on)
     assert (departure and departure.code) == code, "an agreed extension of the response does not move the bar"
+
+
+# --- clinical coding: the worker's taxonomy judges the codes (activities/coding.py) ----------------
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"themes": ["theme.communication"]}, "code_not_specific"),
+        ({"primary_cause": "cause.no_such_cause"}, "unknown_code"),
+        ({"specialty": "cause.fetal_monitoring"}, "wrong_kind_of_code"),
+        ({"taxonomy_version": "2025.9"}, "taxonomy_version_stale"),
+        ({"injuries": ["injury.death", "injury.death"]}, "code_given_twice"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+async def test_a_coding_the_taxonomy_refuses_changes_nothing(outside: Outside, change: dict, code: str):
+    state = claim(S.INVESTIGATING)
+    before = state.model_dump()
+    with pytest.raises(ApplicationError) as refused:
+        await take(running(state), "code_claim", CODING.model_copy(update=change))
+    assert refused.value.type == code
+    assert refused.value.details[0]["allowed_actions"], "the refusal says what may be done instead"
+    assert state.model_dump() == before

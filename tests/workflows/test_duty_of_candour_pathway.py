@@ -50,6 +50,7 @@ ACTOR_IDS = {
     Role.ADMIN: "alex.admin",
     Role.ADVISER: "ava.adviser",
     Role.ADVICE_SUPERVISOR: "avery.advice-supervisor",
+    Role.ANALYST: "nia.analyst",
 }
 PATHWAY = duty_of_candour.PATHWAY
 POLICY = m.DutyOfCandourPolicy()

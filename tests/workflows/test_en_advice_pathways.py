@@ -49,6 +49,7 @@ ACTOR_IDS = {
     Role.ADMIN: "alex.admin",
     Role.ADVISER: "ava.adviser",
     Role.ADVICE_SUPERVISOR: "avery.advice-supervisor",
+    Role.ANALYST: "nia.analyst",
 }
 HANDLING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 CLAIM_SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
