@@ -28,6 +28,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fairway.db import Sessions
 from fairway.extracts import new_extract_key, write_extract
 from fairway.private_files import private_dir
 from models.claims import PaymentKind
@@ -69,7 +70,7 @@ class MadeExtract:
 
 
 def make_research_extract(
-    sessions,
+    sessions: Sessions,
     extracts_dir: Path,
     taxonomy: Taxonomy,
     below: int,
@@ -108,7 +109,7 @@ def make_research_extract(
     )
     facts = extract_facts(request.filters, taxonomy.version, now, below)
     try:
-        made = _recorded_with_files(sessions, record, extracts_dir, tables, facts)
+        recorded = _recorded_with_files(sessions, record, extracts_dir, tables, facts)
     except IntegrityError:
         # The same request, retried while this one ran, recorded it first.
         with sessions() as session:
@@ -116,7 +117,7 @@ def make_research_extract(
         if earlier is None:
             raise
         return MadeExtract(_retried(earlier, request), made=False)
-    return MadeExtract(made, made=True)
+    return MadeExtract(recorded, made=True)
 
 
 def _recorded(session: Session, tail: str) -> ExtractRecord | None:
@@ -137,7 +138,11 @@ def _retried(earlier: ExtractRecord, request: ExtractRequest) -> ExtractRecord:
 
 
 def _recorded_with_files(
-    sessions, record: ResearchExtractRow, extracts_dir: Path, tables: dict[ExtractTable, SafeTable], facts
+    sessions: Sessions,
+    record: ResearchExtractRow,
+    extracts_dir: Path,
+    tables: dict[ExtractTable, SafeTable],
+    facts: dict[str, str],
 ) -> ExtractRecord:
     written: Path | None = None
     try:
@@ -145,15 +150,17 @@ def _recorded_with_files(
             session.add(record)
             session.flush()  # the name is this request's from here until it commits or rolls back
             written = _write_files(extracts_dir, record.name, tables, facts)
-            made = ExtractRecord.model_validate(record)
+            recorded = ExtractRecord.model_validate(record)
     except BaseException:
         if written is not None:
             shutil.rmtree(written, ignore_errors=True)
         raise
-    return made
+    return recorded
 
 
-def _write_files(extracts_dir: Path, name: str, tables: dict[ExtractTable, SafeTable], facts) -> Path:
+def _write_files(
+    extracts_dir: Path, name: str, tables: dict[ExtractTable, SafeTable], facts: dict[str, str]
+) -> Path:
     root = private_dir(extracts_dir)
     making = root / f".{name}.{secrets.token_hex(4)}"  # a dot: never a name the API serves
     making.mkdir(mode=0o700)

@@ -363,20 +363,30 @@ def test_the_record_says_who_asked_why_with_which_filters_and_taxonomy_and_how_m
     assert first.row_count == 3
 
 
-def test_a_failed_write_leaves_no_record_and_no_directory(sessions, tmp_path, analyst, monkeypatch):
-    written = []
+class Failing:
+    """Stands in for what fails: `write_extract` on the second table, or the record once the
+    files are in place (as its commit might)."""
 
-    def fails_on_the_second_table(directory, name, *rest):
-        if written:
+    def __init__(self, real) -> None:
+        self.real, self.calls = real, 0
+
+    def __call__(self, *args):
+        self.calls += 1
+        if self.calls > 1:
             raise OSError("the disk is full")
-        written.append(research.write_extract.__wrapped__(directory, name, *rest))
+        return self.real(*args)
 
-    fails_on_the_second_table.__wrapped__ = research.write_extract
-    monkeypatch.setattr(research, "write_extract", fails_on_the_second_table)
+    def model_validate(self, *args):
+        raise OSError("the register went away")
+
+
+@pytest.mark.parametrize("failing", ["write_extract", "ExtractRecord"])
+def test_a_failure_leaves_no_record_and_no_directory(sessions, tmp_path, analyst, monkeypatch, failing):
+    monkeypatch.setattr(research, failing, Failing(getattr(research, failing)))
     reg = three_claims()
-    with reg.written(sessions), pytest.raises(OSError, match="the disk is full"):
+    with reg.written(sessions), pytest.raises(OSError):
         make(sessions, tmp_path / "extracts", asked(1971, 1972), analyst)
-    assert written and list((tmp_path / "extracts").iterdir()) == []
+    assert list((tmp_path / "extracts").iterdir()) == []
     assert not records_of(sessions, analyst)
 
 
