@@ -30,6 +30,7 @@ from api import (
     ops,
     pathways,
     pharmacy_appeals,
+    research,
     resolution_summits,
     significant_concerns,
     work,
@@ -77,7 +78,7 @@ def _document_guard(app: FastAPI) -> None:
 
 
 def routers() -> list[APIRouter]:
-    """Every router the API serves, each case kind's and the queue's and the pathways'."""
+    """Every router the API serves, each case kind's and the queue's and the pathways', and learning's."""
     return [
         claims.router,
         mediation.router,
@@ -91,6 +92,7 @@ def routers() -> list[APIRouter]:
         escalations.router,
         pathways.router,
         work.router,
+        research.router,
         *advice.routers,
         *significant_concerns.routers,
     ]

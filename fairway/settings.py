@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The clinical coding taxonomy Fairway ships (fairway/clinical_coding.py); an operator's own file
@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # characters of allegations) is a small fraction of it.
     max_request_body_bytes: int = Field(1_048_576, ge=1_024, description="larger bodies get 413")
     data_dir: Path = Path("data")
+    # Research extracts leave the register as files (fairway/research_extracts.py), one directory
+    # each, readable by their owner only; unset, they go under the data directory.
+    extracts_dir: Path = Field(None, validate_default=True, description="where research extracts are written")
     ui_port: int = 8233
 
     # The worker's /metrics (fairway/worker_metrics.py): Fairway's figures and, read from the
@@ -100,6 +103,13 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value):
         return None if value == "" else value
+
+    @field_validator("extracts_dir", mode="before")
+    @classmethod
+    def _empty_is_under_the_data_dir(cls, value, info: ValidationInfo):
+        if value is None or value == "":
+            return Path(info.data.get("data_dir", "data")) / "extracts"
+        return value
 
     @field_validator("clinical_coding_file", mode="before")
     @classmethod

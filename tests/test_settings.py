@@ -1,5 +1,7 @@
 """Settings that are computed rather than read."""
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -29,3 +31,9 @@ def test_counts_below_the_threshold_are_suppressed_and_a_threshold_that_hides_no
     assert Settings(suppress_counts_below="8").suppress_counts_below == 8
     with pytest.raises(ValidationError):
         Settings(suppress_counts_below=1)
+
+
+def test_research_extracts_go_under_the_data_dir_unless_placed_elsewhere(tmp_path):
+    assert Settings(data_dir=tmp_path).extracts_dir == tmp_path / "extracts"
+    assert Settings(data_dir=tmp_path, extracts_dir="").extracts_dir == tmp_path / "extracts"
+    assert Settings(data_dir=tmp_path, extracts_dir="/srv/extracts").extracts_dir == Path("/srv/extracts")

@@ -104,6 +104,7 @@ def live_processes(temporal, tmp_path_factory) -> Iterator[tuple[str, str]]:
         "FAIRWAY_TEMPORAL_TASK_QUEUE": f"fuzz-{uuid.uuid4().hex[:8]}",
         "FAIRWAY_DATABASE_URL": register_url,
         "FAIRWAY_TOKEN_FILE": str(work / "tokens.json"),
+        "FAIRWAY_EXTRACTS_DIR": str(work / "extracts"),  # not the working directory's data/
         "FAIRWAY_API_PORT": str(port),
         # Deadlines of a minute: the escalation queue fills while the fuzz runs.
         "FAIRWAY_POLICY": "demo",
