@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 CodeId = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")]
 Version = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]*$")]
 MOST_CODES_OF_A_KIND = 10  # injuries or themes on one claim: more is a list, not a coding
+TAXONOMY_MARK = "x-taxonomy"
 
 
 class CodeKind(StrEnum):
@@ -93,6 +94,15 @@ class Taxonomy(BaseModel):
 
     def of_kind(self, kind: CodeKind) -> list[Code]:
         return [c for c in self.codes if c.kind is kind]
+
+    def codable(self, kind: CodeKind) -> list[Code]:
+        """The codes a new coding may use for `kind`: leaves still in use, in the file's order."""
+        return [c for c in self.of_kind(kind) if not c.retired and c.code not in self.parents]
+
+    def shown(self, code: str) -> str:
+        """A code as a person reads it: its group's label, then its own."""
+        path = self.path(code)
+        return " › ".join(c.label for c in path[-2:])
 
 
 def tree_problems(codes: Iterable[Code]) -> list[str]:
@@ -191,11 +201,19 @@ class Coding(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    taxonomy_version: Version
-    specialty: CodeId
-    primary_cause: CodeId
-    injuries: list[CodeId] = Field(min_length=1, max_length=MOST_CODES_OF_A_KIND)
-    themes: list[CodeId] = Field(min_length=1, max_length=MOST_CODES_OF_A_KIND)
+    # `x-taxonomy` names the codes a field takes: the console offers them from the taxonomy it
+    # runs with (api/console/case_page.py), since no schema can list codes that are data.
+    taxonomy_version: Version = Field(json_schema_extra={TAXONOMY_MARK: "version"})
+    specialty: CodeId = Field(json_schema_extra={TAXONOMY_MARK: CodeKind.SPECIALTY.value})
+    primary_cause: CodeId = Field(json_schema_extra={TAXONOMY_MARK: CodeKind.CAUSE.value})
+    injuries: list[CodeId] = Field(
+        min_length=1,
+        max_length=MOST_CODES_OF_A_KIND,
+        json_schema_extra={TAXONOMY_MARK: CodeKind.INJURY.value},
+    )
+    themes: list[CodeId] = Field(
+        min_length=1, max_length=MOST_CODES_OF_A_KIND, json_schema_extra={TAXONOMY_MARK: CodeKind.THEME.value}
+    )
 
     def coded(self) -> list[tuple[str, CodeKind, str]]:
         """Each code with its field and the kind that field takes, in the order given."""

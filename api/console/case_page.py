@@ -16,9 +16,18 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from api.cases import CaseApi
-from api.console.forms import field_errors, form_for, initial_values, parse_form, values_from_payload
+from api.console.forms import (
+    Choice,
+    field_errors,
+    form_for,
+    initial_values,
+    offering,
+    parse_form,
+    values_from_payload,
+)
 from api.errors import ApiError
 from models.cases import CaseView
+from models.coding import CodeKind, Taxonomy
 from models.deadlines import Deadline
 from workflows.case_kit import Step
 
@@ -59,10 +68,11 @@ def case_context(
     state = view.state
     pathway = spec.workflow.pathway
     public = {s.action for s in pathway.public_steps}
+    codes = taxonomy_choices(request.app.state.taxonomy)
     actions = [
-        _action_form(spec, state.ref, pathway.steps[name], refusal, values)
+        _action_form(spec, state.ref, pathway.steps[name], refusal, values, codes)
         if name == refused_action
-        else _action_form(spec, state.ref, pathway.steps[name], None, None)
+        else _action_form(spec, state.ref, pathway.steps[name], None, None, codes)
         for name in view.allowed_actions
         if name in public
     ]
@@ -86,7 +96,12 @@ def case_context(
 
 
 def _action_form(
-    spec: CaseApi, ref: str, step: Step, refusal: ApiError | None, values: dict | None
+    spec: CaseApi,
+    ref: str,
+    step: Step,
+    refusal: ApiError | None,
+    values: dict | None,
+    codes: dict[str, list[Choice]],
 ) -> ActionForm:
     return _filled(
         step.payload,
@@ -96,7 +111,18 @@ def _action_form(
         url=f"/console/cases/{spec.kind.value}/{ref}/actions/{step.action}",
         refusal=refusal,
         values=values,
+        codes=codes,
     )
+
+
+def taxonomy_choices(taxonomy: Taxonomy) -> dict[str, list[Choice]]:
+    """What a coding form offers: for each kind the codes a new coding may use, shown with their
+    group; for the version, the taxonomy's own (a form offers nothing stale)."""
+    choices = {
+        kind.value: [Choice(c.code, taxonomy.shown(c.code), c.code) for c in taxonomy.codable(kind)]
+        for kind in CodeKind
+    }
+    return choices | {"version": [Choice(taxonomy.version, taxonomy.version, taxonomy.version)]}
 
 
 def opening_form(spec: CaseApi, refusal: ApiError | None, values: dict | None) -> ActionForm:
@@ -112,9 +138,11 @@ def opening_form(spec: CaseApi, refusal: ApiError | None, values: dict | None) -
     )
 
 
-def _filled(model: type[BaseModel], *, action, title, describe, url, refusal, values) -> ActionForm:
+def _filled(
+    model: type[BaseModel], *, action, title, describe, url, refusal, values, codes=None
+) -> ActionForm:
     """A form for the model, with what was sent and why it was refused when it was."""
-    form = form_for(model, scope=f"{action}--")
+    form = offering(form_for(model, scope=f"{action}--"), codes or {})
     errors = field_errors(form, refusal.details) if refusal is not None else {}
     problems = [(field_id, message, refusal.code) for field_id, message in errors.items()] if refusal else []
     if refusal is not None and not problems:

@@ -15,7 +15,7 @@ rows are dropped on the way, so the rows are numbered as the errors' places numb
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
+from models.coding import TAXONOMY_MARK
 from models.common import RULE_BROKEN, Money
 from workflows.clock import BST, GMT, london_time
 
@@ -79,6 +80,9 @@ class Field:
     max_length: int | None = None
     default: Any = None
     scope: str = ""  # the form's own id prefix: a page showing several forms keeps ids unique
+    # Codes of the clinical coding taxonomy this field takes (models/coding.py TAXONOMY_MARK):
+    # offered as a choice once the page knows its taxonomy (`offering`).
+    taxonomy: str | None = None
 
     @property
     def id(self) -> str:
@@ -125,6 +129,23 @@ class Form:
         return chain
 
 
+def offering(form: Form, choices: Mapping[str, Sequence[Choice]]) -> Form:
+    """The form with each taxonomy field (and each row of a list of them) a choice among the
+    codes `choices` gives for its kind; parsing is unchanged, since a choice posts its code."""
+
+    def offered(made: Field) -> Field:
+        if made.taxonomy in choices:
+            given = tuple(choices[made.taxonomy])
+            if made.control is Control.REPEATED and made.item is not None:
+                return replace(made, item=replace(made.item, control=Control.SELECT, choices=given))
+            # A single choice (the taxonomy's version) is already chosen.
+            default = given[0].data if len(given) == 1 and made.required else made.default
+            return replace(made, control=Control.SELECT, choices=given, default=default)
+        return replace(made, fields=tuple(offered(f) for f in made.fields))
+
+    return replace(form, fields=tuple(offered(f) for f in form.fields))
+
+
 # --- the form from the schema -----------------------------------------------------------------
 
 
@@ -166,7 +187,7 @@ def _field(key: str, prop: dict, defs: dict, name: str, required: bool, where: s
     if body.get("format") == "decimal" and hint in ("", MONEY_DESCRIPTION):
         hint = MONEY_HINT
     made = Field(key, name, label, hint, required, Control.TEXT, default=prop.get("default"))
-    return _controlled(made, body, defs, where)
+    return replace(_controlled(made, body, defs, where), taxonomy=prop.get(TAXONOMY_MARK))
 
 
 def _controlled(made: Field, body: dict, defs: dict, where: str) -> Field:

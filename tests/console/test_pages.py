@@ -206,3 +206,36 @@ async def test_a_bad_queue_filter_is_a_refusal_not_an_error(fairway):
     for query in ({"min_age_hours": "nan"}, {"min_age_hours": "-1"}, {"level": "boss"}, {"case_kind": "x"}):
         answer = await http.get("/console/queue", params=query)
         assert answer.status_code == 422 and 'data-code="invalid_request"' in answer.text, query
+
+
+async def test_a_claim_is_coded_by_choosing_from_the_taxonomy(fairway):
+    ref = (await open_claim(fairway.http))["state"]["ref"]
+    http = await signed_in(fairway.http, "handler")
+    page = await http.get(f"/console/cases/claim/{ref}")
+    # Codes are offered, grouped as a person reads them; groups and the version are not typed.
+    assert (
+        '<option value="theme.delay_in_escalation">Monitoring and escalation › Delay in escalation'
+        in page.text
+    )
+    assert '<option value="theme.monitoring_and_escalation"' not in page.text, "a group is never coded"
+    assert '<option value="2026.1" selected>' in page.text
+    form = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": idempotency_key_of(page, "code_claim"),
+        "taxonomy_version": "2026.1",
+        "specialty": "specialty.obstetrics",
+        "primary_cause": "cause.fetal_monitoring",
+        "injuries.0": "injury.hypoxic_brain_injury",
+        "injuries.1": "",
+        "themes.0": "theme.ctg_misinterpreted",
+        "themes.1": "theme.delay_in_escalation",
+        "reason": "coded from the console",
+    }
+    posted = await http.post(f"/console/cases/claim/{ref}/actions/code_claim", data=form)
+    assert posted.status_code == 303, posted.text
+    claim = await fairway.http.get(f"/claims/{ref}", headers={"Authorization": f"Bearer {TOKENS['handler']}"})
+    coding = claim.json()["state"]["coding"]
+    assert (coding["injuries"], coding["themes"]) == (
+        ["injury.hypoxic_brain_injury"],
+        ["theme.ctg_misinterpreted", "theme.delay_in_escalation"],
+    )
