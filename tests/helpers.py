@@ -18,6 +18,7 @@ TOKENS = {
     "admin": "test-admin",
     "adviser": "test-adviser",
     "advice_supervisor": "test-advice-supervisor",
+    "analyst": "test-analyst",
 }
 ACTORS = {
     "test-handler": {"actor": "hana.handler", "role": "handler"},
@@ -27,6 +28,7 @@ ACTORS = {
     "test-admin": {"actor": "alex.admin", "role": "admin"},
     "test-adviser": {"actor": "ava.adviser", "role": "adviser"},
     "test-advice-supervisor": {"actor": "avery.advice-supervisor", "role": "advice_supervisor"},
+    "test-analyst": {"actor": "nia.analyst", "role": "analyst"},
 }
 
 
