@@ -24,6 +24,7 @@ from api import (
     errors,
     escalations,
     guard,
+    learning,
     litigation,
     mediation,
     metrics,
@@ -67,18 +68,20 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def _document_guard(app: FastAPI) -> None:
-    """The OpenAPI document states the guard's rules (api/guard.py) alongside the models'."""
+    """The OpenAPI document states the guard's rules (api/guard.py) alongside the models', and
+    that every error is the JSON error body (api/errors.py), whatever the route's success."""
 
     def openapi() -> dict:
         if app.openapi_schema is None:
-            app.openapi_schema = guard.document(FastAPI.openapi(app))
+            app.openapi_schema = guard.document(errors.document(FastAPI.openapi(app)))
         return app.openapi_schema
 
     app.openapi = openapi
 
 
 def routers() -> list[APIRouter]:
-    """Every router the API serves, each case kind's and the queue's and the pathways', and learning's."""
+    """Every router the API serves, each case kind's and the queue's and the pathways', and
+    learning's figures over many claims."""
     return [
         claims.router,
         mediation.router,
@@ -93,6 +96,7 @@ def routers() -> list[APIRouter]:
         pathways.router,
         work.router,
         research.router,
+        learning.router,
         *advice.routers,
         *significant_concerns.routers,
     ]

@@ -1,41 +1,48 @@
 """National statistics read from the register, never from Temporal: the claims closed in a span
-of years by specialty, damages band and year (models/statistics.py).
+of years by coded specialty, damages band and year (models/statistics.py).
 
 One query reads each closed claim once, with its payments summed per claim in the database; the
-bands, days and quartiles are worked out here, the same way on SQLite and PostgreSQL (SQLite has
-no percentile function). Only the claim table is read, so advice cases are never counted.
+names, bands, days and quartiles are worked out here, the same way on SQLite and PostgreSQL
+(SQLite has no percentile function). Only the claim and payment tables are read, so advice cases
+are never counted.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from models.claims import PaymentKind
+from fairway.claim_figures import pounds, utc_day, with_paid, within
+from models.coding import Taxonomy
 from models.disclosure import DAMAGES_BANDS, damages_band
-from models.register import ClaimRow, PaymentRow
-from models.statistics import NationalFigures, TimeSummary
+from models.register import ClaimRow
+from models.statistics import Category, NationalFigures, TimeSummary, category
 
-PENNY = Decimal("0.01")
 BAND_ORDER = {label: position for position, (_, label) in enumerate(DAMAGES_BANDS)}
 
 
-def national_statistics(session: Session, first_year: int, last_year: int) -> list[NationalFigures]:
+def national_statistics(
+    session: Session, taxonomy: Taxonomy, first_year: int, last_year: int
+) -> list[NationalFigures]:
     """Claims closed from the start of `first_year` to the end of `last_year` (UTC), by year of
-    closure, specialty and band of damages paid; a claim closed without payment is in band nil."""
+    closure, coded specialty (named in `taxonomy`; `not_coded` for a claim not yet coded) and band
+    of damages paid; a claim closed without payment is in band nil."""
+    names: dict[str | None, Category] = {}
     groups: dict[tuple[int, str, str], list] = defaultdict(list)
     for specialty, incident, opened_at, closed_at, damages, costs in session.execute(
         _closed_claims(first_year, last_year)
     ):
-        damages, costs = _pounds(damages), _pounds(costs)
-        key = (closed_at.astimezone(UTC).year, specialty, damages_band(damages))
-        groups[key].append((incident, _day(opened_at), _day(closed_at), damages, costs))
+        if specialty not in names:
+            names[specialty] = category(taxonomy, specialty)
+        damages, costs = pounds(damages), pounds(costs)
+        key = (closed_at.astimezone(UTC).year, names[specialty].code, damages_band(damages))
+        groups[key].append((incident, utc_day(opened_at), utc_day(closed_at), damages, costs))
+    named = {c.code: c for c in names.values()}
     return [
-        _figures(year, specialty, band, claims)
+        _figures(year, named[specialty], band, claims)
         for (year, specialty, band), claims in sorted(
             groups.items(), key=lambda item: (item[0][0], item[0][1], BAND_ORDER[item[0][2]])
         )
@@ -43,34 +50,16 @@ def national_statistics(session: Session, first_year: int, last_year: int) -> li
 
 
 def _closed_claims(first_year: int, last_year: int):
-    not_costs = PaymentRow.kind != PaymentKind.COSTS.value
-    paid = (
-        select(
-            PaymentRow.claim_ref,
-            func.sum(case((not_costs, PaymentRow.amount), else_=0)).label("damages"),
-            func.sum(case((not_costs, 0), else_=PaymentRow.amount)).label("costs"),
-        )
-        .group_by(PaymentRow.claim_ref)
-        .subquery()
-    )
-    return (
-        select(
-            ClaimRow.specialty,
-            ClaimRow.incident_date,
-            ClaimRow.opened_at,
-            ClaimRow.closed_at,
-            paid.c.damages,
-            paid.c.costs,
-        )
-        .outerjoin(paid, paid.c.claim_ref == ClaimRow.ref)
-        .where(
-            ClaimRow.closed_at >= datetime(first_year, 1, 1, tzinfo=UTC),
-            ClaimRow.closed_at < datetime(last_year + 1, 1, 1, tzinfo=UTC),
-        )
+    return with_paid(
+        ClaimRow.coded_specialty,
+        ClaimRow.incident_date,
+        ClaimRow.opened_at,
+        ClaimRow.closed_at,
+        where=within(ClaimRow.closed_at, date(first_year, 1, 1), date(last_year, 12, 31)),
     )
 
 
-def _figures(year: int, specialty: str, band: str, claims: list) -> NationalFigures:
+def _figures(year: int, specialty: Category, band: str, claims: list) -> NationalFigures:
     return NationalFigures(
         year=year,
         specialty=specialty,
@@ -85,12 +74,3 @@ def _figures(year: int, specialty: str, band: str, claims: list) -> NationalFigu
             [(closed - opened).days for _, opened, closed, *_ in claims]
         ),
     )
-
-
-def _pounds(amount) -> Decimal:
-    """A sum as the database gives it (SQLite: a float or an int) to pounds and pence; none is 0."""
-    return Decimal(str(amount or 0)).quantize(PENNY)
-
-
-def _day(at: datetime) -> date:
-    return at.astimezone(UTC).date()

@@ -83,6 +83,15 @@ ELSEWHERE = {
         f"/learning/extracts{path}": "tests/api/test_research_api.py: analysts and admins only, every route"
         for path in ("", "/{name}", *(f"/{{name}}/{{table}}.{form}" for form in ExtractFormat))
     },
+        path: "tests/api/test_learning_api.py: figures over many claims, for LEARNING_READERS; no case"
+        for path in (
+            "/learning/scorecards/{defendant_code}",
+            "/learning/scorecards/{defendant_code}.csv",
+            "/learning/statistics",
+            "/learning/statistics.csv",
+        )
+    },
+    "/learning/taxonomy": "tests/api/test_learning_api.py: every signed-in role; names no case",
 }
 # Expectations the code does not meet yet: (method, path) -> why. Each is a strict xfail.
 KNOWN_GAPS: dict[tuple[str, str], str] = {}
