@@ -20,21 +20,20 @@ import shutil
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fairway.claim_figures import pounds, with_paid
 from fairway.db import Sessions
 from fairway.extracts import new_extract_key, write_extract
 from fairway.private_files import private_dir
-from models.claims import PaymentKind
 from models.coding import Taxonomy
 from models.common import Actor
-from models.register import ClaimCodeRow, ClaimRouteRow, ClaimRow, PaymentRow, ResearchExtractRow
+from models.register import ClaimCodeRow, ClaimRouteRow, ClaimRow, ResearchExtractRow
 from models.research_extracts import (
     CODED_FIELDS,
     EXTRACT_NAME,
@@ -51,8 +50,6 @@ from models.research_extracts import (
     filter_refusal,
     name_tail,
 )
-
-PENNY = Decimal("0.01")
 
 
 class ExtractRefused(Exception):
@@ -199,12 +196,7 @@ def selected_claims(session: Session, request: ExtractRequest, taxonomy: Taxonom
         select(ClaimRouteRow.claim_ref, ClaimRouteRow.kind).where(ClaimRouteRow.claim_ref.in_(chosen))
     ):
         routes[ref].add(kind)
-    paid = _damages_paid()
-    found = session.execute(
-        select(ClaimRow, paid.c.damages)
-        .outerjoin(paid, paid.c.claim_ref == ClaimRow.ref)
-        .where(ClaimRow.ref.in_(chosen))
-    )
+    found = session.execute(with_paid(ClaimRow, where=[ClaimRow.ref.in_(chosen)]))
     return [
         RegisteredClaim(
             ref=claim.ref,
@@ -217,11 +209,11 @@ def selected_claims(session: Session, request: ExtractRequest, taxonomy: Taxonom
             opened_at=claim.opened_at,
             closed_at=claim.closed_at,
             outcome=claim.outcome,
-            damages=Decimal(str(damages or 0)).quantize(PENNY),  # SQLite sums to a float
+            damages=pounds(damages),
             routes=frozenset(routes[claim.ref]),
             codes=tuple(sorted(codes[claim.ref])),
         )
-        for claim, damages in found
+        for claim, damages, _costs in found
     ]
 
 
@@ -242,16 +234,6 @@ def _chosen(request: ExtractRequest, taxonomy: Taxonomy):
         )
         conditions.append(ClaimRow.ref.in_(themed))
     return select(ClaimRow.ref).where(*conditions)
-
-
-def _damages_paid():
-    """Each claim's damages paid (interim, lump sum, periodical), costs apart."""
-    damages = case((PaymentRow.kind != PaymentKind.COSTS.value, PaymentRow.amount), else_=0)
-    return (
-        select(PaymentRow.claim_ref, func.sum(damages).label("damages"))
-        .group_by(PaymentRow.claim_ref)
-        .subquery()
-    )
 
 
 # --- reading back -------------------------------------------------------------------------

@@ -83,6 +83,7 @@ ELSEWHERE = {
         f"/learning/extracts{path}": "tests/api/test_research_api.py: analysts and admins only, every route"
         for path in ("", "/{name}", *(f"/{{name}}/{{table}}.{form}" for form in ExtractFormat))
     },
+    **{
         path: "tests/api/test_learning_api.py: figures over many claims, for LEARNING_READERS; no case"
         for path in (
             "/learning/scorecards/{defendant_code}",
