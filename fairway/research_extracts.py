@@ -3,8 +3,9 @@ select, made safe (models/research_extracts.py), written as files (fairway/extra
 `<extracts_dir>/<name>/`, and recorded (models/register.py ResearchExtractRow).
 
 Only the claim's own tables are read (claim, claim_code, claim_route, payment), so advice cases
-are never in an extract; and only claims coded against the current taxonomy, whose codes the
-filters and the columns are in terms of.
+are never in an extract; and only coded claims whose codes read in the current taxonomy's terms
+(coded against it, or against the version it maps), since the filters and the columns are in
+those terms: a code the previous version had is written as its successor.
 
 An extract is all or nothing. Its record is inserted first and committed last, so nobody sees it
 before its files are whole, and a second request for the same name waits on that insert (the
@@ -50,6 +51,7 @@ from models.research_extracts import (
     filter_refusal,
     name_tail,
 )
+from models.statistics import current_code, readable_versions, stored_codes
 
 
 class ExtractRefused(Exception):
@@ -202,8 +204,8 @@ def selected_claims(session: Session, request: ExtractRequest, taxonomy: Taxonom
             ref=claim.ref,
             trust=claim.defendant_code,
             scheme=claim.scheme,
-            specialty=claim.coded_specialty,
-            primary_cause=claim.primary_cause,
+            specialty=current_code(taxonomy, claim.coded_specialty),
+            primary_cause=current_code(taxonomy, claim.primary_cause),
             age_band=claim.claimant_age_band,
             incident_date=claim.incident_date,
             opened_at=claim.opened_at,
@@ -211,7 +213,7 @@ def selected_claims(session: Session, request: ExtractRequest, taxonomy: Taxonom
             outcome=claim.outcome,
             damages=pounds(damages),
             routes=frozenset(routes[claim.ref]),
-            codes=tuple(sorted(codes[claim.ref])),
+            codes=tuple(sorted({(field, current_code(taxonomy, code)) for field, code in codes[claim.ref]})),
         )
         for claim, damages, _costs in found
     ]
@@ -221,16 +223,17 @@ def _chosen(request: ExtractRequest, taxonomy: Taxonomy):
     """The references of the claims the filters select."""
     filters = request.filters
     conditions = [
-        ClaimRow.taxonomy_version == taxonomy.version,
+        ClaimRow.taxonomy_version.in_(sorted(readable_versions(taxonomy))),
         ClaimRow.opened_at >= datetime(filters.first_year, 1, 1, tzinfo=UTC),
         ClaimRow.opened_at < datetime(filters.last_year + 1, 1, 1, tzinfo=UTC),
     ]
     if filters.specialties:
-        conditions.append(ClaimRow.coded_specialty.in_(sorted(codes_under(taxonomy, filters.specialties))))
+        specialties = stored_codes(taxonomy, codes_under(taxonomy, filters.specialties))
+        conditions.append(ClaimRow.coded_specialty.in_(sorted(specialties)))
     if filters.themes:
         themed = select(ClaimCodeRow.claim_ref).where(
             ClaimCodeRow.field == "themes",
-            ClaimCodeRow.code.in_(sorted(codes_under(taxonomy, filters.themes))),
+            ClaimCodeRow.code.in_(sorted(stored_codes(taxonomy, codes_under(taxonomy, filters.themes)))),
         )
         conditions.append(ClaimRow.ref.in_(themed))
     return select(ClaimRow.ref).where(*conditions)

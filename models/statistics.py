@@ -17,7 +17,7 @@ PostgreSQL's percentile_cont and a spreadsheet's QUARTILE.INC), so three claims 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -62,6 +62,20 @@ def current_code(taxonomy: Taxonomy, code: str) -> str:
     """A stored code in the current version's terms: one the previous version had and this one
     retired or dropped reads as its successor."""
     return taxonomy.mapping.codes.get(code, code) if taxonomy.mapping else code
+
+
+def stored_codes(taxonomy: Taxonomy, codes: Iterable[str]) -> frozenset[str]:
+    """The stored codes that read as `codes` in the current version: the codes themselves and the
+    previous version's codes mapped to them (what a filter on current codes must match)."""
+    wanted = frozenset(codes)
+    mapped = taxonomy.mapping.codes.items() if taxonomy.mapping else ()
+    return wanted | {old for old, new in mapped if new in wanted}
+
+
+def readable_versions(taxonomy: Taxonomy) -> frozenset[str]:
+    """The versions whose codings read in the current one's terms: itself and the one it maps."""
+    previous = {taxonomy.mapping.from_version} if taxonomy.mapping else set()
+    return frozenset({taxonomy.version, *previous})
 
 
 def category(taxonomy: Taxonomy, code: str | None) -> Category:

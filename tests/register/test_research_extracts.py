@@ -32,6 +32,7 @@ from tests.learning_register import HANDLER, TRUST_NAME, Register, day
 from tests.test_extracts import read_csv, read_dictionary
 
 TAXONOMY = read_taxonomy_file(SHIPPED_TAXONOMY_FILE)
+NEXT_TAXONOMY = read_taxonomy_file(Path(__file__).parents[1] / "taxonomies" / "clinical-coding-2026.2.json")
 BELOW = 5
 OBSTETRICS, EMERGENCY = "specialty.obstetrics", "specialty.emergency_medicine"
 # Free text as a claim's opening gives its specialty, and a purpose naming a person: neither may
@@ -219,6 +220,30 @@ def test_filters_select_by_theme_group_specialty_and_year_of_notification_among_
         assert days(themes=["theme.monitoring_and_escalation"], specialties=[OBSTETRICS]) == [11, 44]
         assert days(themes=["theme.handover", "theme.ctg_misinterpreted"]) == [22, 33]
         assert days(specialties=[EMERGENCY]) == [22]
+
+
+def test_a_claim_coded_against_the_version_the_taxonomy_maps_is_read_in_its_terms(
+    sessions, tmp_path, analyst
+):
+    """Codings made before the taxonomy moved on stay in extracts, as their successors' codes,
+    and filters on the new codes find them."""
+    reg = Register()
+    old = coding(
+        primary_cause="cause.wrong_diagnosis", themes=["theme.no_follow_up", "theme.lost_to_follow_up"]
+    )
+    reg.claim(WARD_NOTE, None, 19, 0, opened=day(1976, 5), coded=old)
+    reg.claim(WARD_NOTE, None, 29, 0, opened=day(1976, 6), coded=coding(themes=["theme.handover"]))
+    with reg.written(sessions):
+        request = asked(1976, 1976, themes=["theme.follow_up_failure"])
+        made = make_research_extract(sessions, tmp_path, NEXT_TAXONOMY, BELOW, request, analyst)
+        directory = tmp_path / made.record.name
+        [claim] = read_csv(directory / "claims.csv")
+        codes = read_csv(directory / "codes.csv")
+    assert (claim["days_to_notification"], claim["primary_cause"]) == ("19", "cause.misdiagnosis")
+    assert {(row["field"], row["code"]) for row in codes if row["field"] == "themes"} == {
+        ("themes", "theme.follow_up_failure")  # two old themes merged into one: listed once
+    }
+    assert made.record.taxonomy_version == "2026.2"
 
 
 def test_filters_the_taxonomy_does_not_read_and_filters_matching_nothing_are_refused_writing_nothing(
