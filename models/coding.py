@@ -225,6 +225,19 @@ class Coding(BaseModel):
         ]
 
 
+def code_refusal(taxonomy: Taxonomy, field: str, kind: CodeKind, code: str) -> tuple[str, str] | None:
+    """Why `code`, given for `field`, is not one of `kind` in use in the taxonomy, or None:
+    unknown, of another kind, or retired. A group passes (a filter may name one; a coding may not)."""
+    found = taxonomy.by_code.get(code)
+    if found is None:
+        return "unknown_code", f"{field}: {code!r} is not a code of taxonomy {taxonomy.version}"
+    if found.kind is not kind:
+        return "wrong_kind_of_code", f"{field}: {code!r} is {_a(found.kind)}, not {_a(kind)}"
+    if found.retired:
+        return "retired_code", f"{field}: {code!r} is retired in taxonomy {taxonomy.version}"
+    return None
+
+
 def coding_refusal(coding: Coding, taxonomy: Taxonomy) -> tuple[str, str] | None:
     """Why a new coding cannot stand against the current taxonomy, as (code, message), or None:
     coded against another version, a code unknown, of the wrong kind, retired, a group rather
@@ -236,13 +249,8 @@ def coding_refusal(coding: Coding, taxonomy: Taxonomy) -> tuple[str, str] | None
         )
     given: set[str] = set()
     for field, kind, code in coding.coded():
-        found = taxonomy.by_code.get(code)
-        if found is None:
-            return "unknown_code", f"{field}: {code!r} is not a code of taxonomy {taxonomy.version}"
-        if found.kind is not kind:
-            return "wrong_kind_of_code", f"{field}: {code!r} is {_a(found.kind)}, not {_a(kind)}"
-        if found.retired:
-            return "retired_code", f"{field}: {code!r} is retired in taxonomy {taxonomy.version}"
+        if refused := code_refusal(taxonomy, field, kind, code):
+            return refused
         if code in taxonomy.parents:
             return "code_not_specific", f"{field}: {code!r} is a group; code with one of the codes under it"
         if code in given:

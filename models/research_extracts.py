@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from models.claims import ClosureOutcome, Scheme
-from models.coding import CodeId, CodeKind, Taxonomy
+from models.coding import CodeId, CodeKind, Taxonomy, code_refusal
 from models.common import RequestBody, broken_rule
 from models.disclosure import damages_band, month_of, pseudonym, suppress_small_counts
 from models.extracts import FIRST_YEAR, LAST_YEAR, ExtractColumn
@@ -114,13 +114,8 @@ def filter_refusal(filters: ExtractFilters, taxonomy: Taxonomy) -> tuple[str, st
         ("themes", CodeKind.THEME, filters.themes),
     ):
         for code in codes:
-            found = taxonomy.by_code.get(code)
-            if found is None:
-                return "unknown_code", f"{field}: {code!r} is not a code of taxonomy {taxonomy.version}"
-            if found.kind is not kind:
-                return "wrong_kind_of_code", f"{field}: {code!r} is of kind {found.kind}, not {kind}"
-            if found.retired:
-                return "retired_code", f"{field}: {code!r} is retired in taxonomy {taxonomy.version}"
+            if refused := code_refusal(taxonomy, field, kind, code):
+                return refused
     return None
 
 

@@ -100,11 +100,11 @@ def test_years_out_of_order_break_a_rule_of_their_own():
         ),
         (
             {"specialties": ["theme.handover"]},
-            ("wrong_kind_of_code", "specialties: 'theme.handover' is of kind theme, not specialty"),
+            ("wrong_kind_of_code", "specialties: 'theme.handover' is a theme, not a specialty"),
         ),
         (
             {"themes": ["theme.handover", OBSTETRICS]},
-            ("wrong_kind_of_code", "themes: 'specialty.obstetrics' is of kind specialty, not theme"),
+            ("wrong_kind_of_code", "themes: 'specialty.obstetrics' is a specialty, not a theme"),
         ),
     ],
 )
