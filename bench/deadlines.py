@@ -228,10 +228,13 @@ def milestone_table(floor: dict, fairway: dict) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--claims", type=int, default=1000)
+    parser.add_argument(
+        "--results", type=Path, default=RESULTS, help="where to write (an experiment keeps the record apart)"
+    )
     args = parser.parse_args()
     results = asyncio.run(measure(args.claims))
     text = report(results, args.claims) + ANALYSIS
-    RESULTS.write_text(text)
+    args.results.write_text(text)
     print(text)
     print(json.dumps(results, indent=2, default=str))
 
