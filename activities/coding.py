@@ -20,7 +20,7 @@ class CodingActivities:
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
 
-    @activity.defn
-    def check_coding(self, coding: Coding) -> CodingVerdict:
+    @activity.defn  # pure and quick: on the event loop, as the calendar's (activities/deadlines.py)
+    async def check_coding(self, coding: Coding) -> CodingVerdict:
         refused = coding_refusal(coding, self.taxonomy)
         return CodingVerdict(code=refused[0], message=refused[1]) if refused else CodingVerdict()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from fairway.db import GroupCommit, Sessions, dialect_insert
+from fairway.db import GroupCommit, Sessions, dialect_insert, upsert_if_newer
 from fairway.metrics import PROJECTION_FAILURES, PROJECTION_LAG
 from models.cases import CaseProjection
 from models.claims import ClaimRegisterRow
@@ -52,14 +52,7 @@ def ledger_row(kind: CaseKind, ref: str, entry: LedgerEntry) -> dict:
 
 def upsert_claim(session: Session, row: dict) -> bool:
     """The claim's row, unless the register holds a newer projection: whether it was written."""
-    stmt = dialect_insert(session, ClaimRow).values(**row)
-    newer = {k: stmt.excluded[k] for k in row if k != "ref"}
-    written = session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["ref"], set_=newer, where=ClaimRow.version < stmt.excluded.version
-        )
-    )
-    return written.rowcount > 0
+    return session.execute(upsert_if_newer(session, ClaimRow.__table__), row).rowcount > 0
 
 
 def replace_codes(session: Session, claim_ref: str, codes: list[dict]) -> None:
@@ -89,13 +82,7 @@ def case_row(p: CaseProjection) -> dict:
 
 
 def upsert_case(session: Session, row: dict) -> None:
-    stmt = dialect_insert(session, CaseRow).values(**row)
-    newer = {k: stmt.excluded[k] for k in row if k != "ref"}
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["ref"], set_=newer, where=CaseRow.version < stmt.excluded.version
-        )
-    )
+    session.execute(upsert_if_newer(session, CaseRow.__table__), row)
 
 
 def close_escalations(session: Session, p: CaseProjection) -> None:

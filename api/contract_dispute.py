@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Any
 
-from activities.deadlines import CalendarActivities
+from activities.deadlines import due_for
 from api.cases import CaseApi, case_router
 from api.errors import ApiError
 from models.common import Actor, CaseKind
@@ -45,7 +45,7 @@ def referral_limit(referral: Referral, rule: DeadlineRule) -> DueResult:
     """The last day for the referral, counted from the matter as the deadline book counts it."""
     start = limit_runs_from(referral)
     request = DueRequest(rule=rule, trigger_date=start, trigger_at=datetime.combine(start, time(), UTC))
-    return CalendarActivities().compute_due(request)
+    return due_for(request)
 
 
 def vet(app_state: Any, referral: Referral, actor: Actor, ref: str) -> None:

@@ -29,8 +29,8 @@ from activities.calendar import (
     is_court_office_open,
     limitation,
 )
-from activities.court_service import ServiceActivities
-from activities.deadlines import CalendarActivities
+from activities.court_service import deemed_service_of
+from activities.deadlines import due_for
 from models import early_notification as en
 from models.advice import ADVICE_DEADLINES, AdvicePolicy
 from models.deadline_policies import STANDARD
@@ -602,7 +602,7 @@ def test_limitation_rejects_knowledge_before_the_incident():
 def policy_due(rule: str, trigger: date):
     """What the calendar activity computes for one of the standard policy's rules."""
     request = DueRequest(rule=STANDARD.rules[rule], trigger_date=trigger, trigger_at=datetime.now(UTC))
-    return CalendarActivities().compute_due(request)
+    return due_for(request)
 
 
 def test_model_directions_experts_agenda_answered_within_21_days_then_agreed_within_7():
@@ -650,11 +650,10 @@ def test_cpr_36_7_an_offer_is_made_when_deemed_served_under_cpr_6_26():
     """A Part 36 offer is made when served (CPR 36.7): posted first class on Thu 19 Nov 2026,
     the second day is a Saturday, so it is made on Mon 23 Nov; emailed at 10am that Thursday,
     it is made that day; emailed after 4.30pm on Friday 20 Nov, on Monday 23 Nov."""
-    service = ServiceActivities()
 
     def made_on(method: str, sent_at: datetime) -> date:
         request = DeemedServiceRequest(document="other", method=method, sent_at=sent_at)
-        return service.deemed_service(request).deemed_served_on
+        return deemed_service_of(request).deemed_served_on
 
     assert made_on("first_class_post", datetime(2026, 11, 19, 17, 0, tzinfo=UTC)) == date(2026, 11, 23)
     assert made_on("email", datetime(2026, 11, 19, 10, 0, tzinfo=UTC)) == date(2026, 11, 19)
@@ -678,7 +677,7 @@ def advice_due(rule: str, trigger: date):
     request = DueRequest(
         rule=ADVICE_DEADLINES.rules[rule], trigger_date=trigger, trigger_at=datetime.now(UTC)
     )
-    return CalendarActivities().compute_due(request)
+    return due_for(request)
 
 
 def test_mhps_part_ii_para_38_board_returns_a_calendar_month_apart():
@@ -734,7 +733,7 @@ def test_a_period_unit_the_calendar_does_not_know_is_refused():
 def en_due(rule: str, trigger: date):
     """What the calendar activity computes for one of the Early Notification policy's rules."""
     request = DueRequest(rule=en.EN_DEADLINES.rules[rule], trigger_date=trigger, trigger_at=datetime.now(UTC))
-    return CalendarActivities().compute_due(request)
+    return due_for(request)
 
 
 def test_en_report_form_clinical_team_tells_legal_within_14_days_of_the_birth():

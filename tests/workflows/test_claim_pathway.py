@@ -2844,12 +2844,12 @@ def outside(monkeypatch) -> Outside:
     async def execute_local_activity_method(method, arg, **options):
         if method.__name__ == "check_coding":  # the shipped taxonomy judges, as a worker's would
             record.calls.append(("local activity", "check_coding", _dump(arg)))
-            return CODING_ACTIVITIES.check_coding(arg)
-        return getattr(calendar, method.__name__)(arg)
+            return await CODING_ACTIVITIES.check_coding(arg)
+        return await getattr(calendar, method.__name__)(arg)
 
     async def execute_local_activity(name, arg, *, result_type, **options):
         assert name == "deemed_service", name
-        return result_type.model_validate(ServiceActivities().deemed_service(arg).model_dump())
+        return result_type.model_validate((await ServiceActivities().deemed_service(arg)).model_dump())
 
     async def start_child_workflow(workflow_type, arg, *, id, parent_close_policy, **options):
         name = workflow_type if isinstance(workflow_type, str) else workflow_type.__qualname__

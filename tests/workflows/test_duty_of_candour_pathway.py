@@ -118,9 +118,11 @@ def test_an_incident_cannot_be_reported_before_it_happened():
         (date(2026, 12, 22), date(2027, 1, 1)),
     ],
 )
-def test_the_written_follow_up_is_due_10_calendar_days_after_the_report(reported, due):
+async def test_the_written_follow_up_is_due_10_calendar_days_after_the_report(reported, due):
     rule = m.CANDOUR_DEADLINES.rules[FOLLOW_UP]
-    result = CalendarActivities().compute_due(DueRequest(rule=rule, trigger_date=reported, trigger_at=NOW))
+    result = await CalendarActivities().compute_due(
+        DueRequest(rule=rule, trigger_date=reported, trigger_at=NOW)
+    )
     assert result.due_on == due
 
 
@@ -476,7 +478,7 @@ def outside(monkeypatch) -> Outside:
         record.calls.append(("child", run.__qualname__, {"id": id, **_dump(arg)} | options))
 
     async def compute(book: DeadlineBook, request):
-        return CalendarActivities().compute_due(request)
+        return await CalendarActivities().compute_due(request)
 
     monkeypatch.setattr(workflow, "now", lambda: NOW)
     monkeypatch.setattr(workflow, "info", lambda: SimpleNamespace(workflow_id="the-case-under-test"))

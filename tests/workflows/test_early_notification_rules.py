@@ -156,7 +156,7 @@ def outside(monkeypatch) -> Outside:
         record.calls.append(("child", run.__qualname__, {"id": id, **_dump(arg)}))
 
     async def compute(book: DeadlineBook, request):
-        return CalendarActivities().compute_due(request)
+        return await CalendarActivities().compute_due(request)
 
     monkeypatch.setattr(workflow, "now", lambda: record.now)
     monkeypatch.setattr(workflow, "info", lambda: SimpleNamespace(workflow_id="the-case-under-test"))

@@ -1849,7 +1849,7 @@ def outside(monkeypatch) -> Outside:
             record.calls.append(("signal", f"{self.workflow_id}:{name}", _dump(arg)))
 
     async def compute(book: DeadlineBook, request):
-        return CalendarActivities().compute_due(request)
+        return await CalendarActivities().compute_due(request)
 
     monkeypatch.setattr(workflow, "now", lambda: NOW)
     monkeypatch.setattr(workflow, "info", lambda: SimpleNamespace(workflow_id=WORKFLOW_ID))

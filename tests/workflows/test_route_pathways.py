@@ -2745,7 +2745,7 @@ def claims(monkeypatch):
 
     async def local_activity(method, arg, **options):
         instance = ACTIVITIES[method.__qualname__.split(".")[0]]
-        return getattr(instance, method.__name__)(arg)
+        return await getattr(instance, method.__name__)(arg)
 
     async def activity(method, arg, **options):
         asked.append((method.__name__, arg))
