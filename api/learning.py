@@ -5,6 +5,7 @@ Figures over many claims, read from the register and never from Temporal; who ma
 declared once (models/access.py LEARNING_READERS), so the analyst, who reads no case, reads these.
 A request its schema allows but a rule refuses (a period reversed, too long, in the future) is
 answered 409 with the rule's code, as every such refusal in the API is (models.common.broken_rule).
+The console's learning pages (api/console/learning.py) read the figures through the same functions.
 """
 
 from __future__ import annotations
@@ -38,10 +39,16 @@ from models.statistics import STATISTICS_COLUMNS, NationalStatistics, statistics
 router = APIRouter(prefix="/learning", tags=["learning"])
 
 
+def learning_reader(what: Learning, actor: Actor) -> Actor:
+    """The actor, if their role may read this part of learning: the API's dependencies and the
+    console's pages ask this one question (403 forbidden otherwise)."""
+    require(LEARNING_READERS[what], actor, f"learning's {what}")
+    return actor
+
+
 def _reader_of(what: Learning):
     def reader(actor: CurrentActor) -> Actor:
-        require(LEARNING_READERS[what], actor, f"learning's {what}")
-        return actor
+        return learning_reader(what, actor)
 
     return Depends(reader)
 
@@ -63,22 +70,32 @@ def _taxonomy(request: Request) -> Taxonomy:
 CurrentTaxonomy = Annotated[Taxonomy, Depends(_taxonomy)]
 
 
-def _period(
-    first_day: Annotated[date, Query(alias="from", description="the first day (UTC), included")],
-    last_day: Annotated[date, Query(alias="to", description="the last day (UTC), included")],
-) -> ReportingPeriod:
+def reporting_period(first_day: date, last_day: date) -> ReportingPeriod:
+    """The period asked for, or its refusal as a 409 with the rule's code."""
     if refusal := period_refusal(first_day, last_day, datetime.now(UTC).date()):
         raise ApiError(409, *refusal)
     return ReportingPeriod(first_day=first_day, last_day=last_day)
 
 
+def _period(
+    first_day: Annotated[date, Query(alias="from", description="the first day (UTC), included")],
+    last_day: Annotated[date, Query(alias="to", description="the last day (UTC), included")],
+) -> ReportingPeriod:
+    return reporting_period(first_day, last_day)
+
+
 Period = Annotated[ReportingPeriod, Depends(_period)]
 
 
-def _years(first_year: Year, last_year: Year) -> tuple[int, int]:
+def statistics_years(first_year: int, last_year: int) -> tuple[int, int]:
+    """The span of years asked for, or its refusal as a 409 with the rule's code."""
     if refusal := years_refusal(first_year, last_year, datetime.now(UTC).year):
         raise ApiError(409, *refusal)
     return first_year, last_year
+
+
+def _years(first_year: Year, last_year: Year) -> tuple[int, int]:
+    return statistics_years(first_year, last_year)
 
 
 Years = Annotated[tuple[int, int], Depends(_years)]
@@ -99,8 +116,11 @@ def scorecard_csv(
     taxonomy: CurrentTaxonomy,
 ) -> CsvFile:
     """The scorecard's figures one a row: section, key, label, group, group_label, measure, value."""
-    card = _scorecard(session, taxonomy, defendant_code, period)
-    name = f"scorecard-{defendant_code}-{period.first_day}-to-{period.last_day}.csv"
+    return scorecard_file(scorecard_of(session, taxonomy, defendant_code, period))
+
+
+def scorecard_file(card: Scorecard) -> CsvFile:
+    name = f"scorecard-{card.defendant_code}-{card.period.first_day}-to-{card.period.last_day}.csv"
     return _csv(SCORECARD_COLUMNS, scorecard_rows(card), name)
 
 
@@ -115,10 +135,11 @@ def scorecard(
     """One trust's claims over a period of whole UTC days (`from` and `to` included, at most ten
     years): notified and closed by specialty and cause, paid by damages band, times, routes, open
     and overdue now, and its top learning themes beside their national share."""
-    return _scorecard(session, taxonomy, defendant_code, period)
+    return scorecard_of(session, taxonomy, defendant_code, period)
 
 
-def _scorecard(session, taxonomy: Taxonomy, defendant_code: str, period: ReportingPeriod) -> Scorecard:
+def scorecard_of(session, taxonomy: Taxonomy, defendant_code: str, period: ReportingPeriod) -> Scorecard:
+    """The trust's scorecard, or 404 trust_not_found when the register holds no claim against it."""
     card = member_scorecard(session, taxonomy, defendant_code, period)
     if card is None:
         raise ApiError(404, "trust_not_found", f"no claim against trust {defendant_code}")
@@ -130,9 +151,12 @@ def statistics_csv(
     _: StatisticsReader, years: Years, session: SessionDep, taxonomy: CurrentTaxonomy
 ) -> CsvFile:
     """One row per year, specialty and damages band, its figures across."""
-    first, last = years
-    rows = statistics_rows(national_statistics(session, taxonomy, first, last))
-    return _csv(STATISTICS_COLUMNS, rows, f"national-statistics-{first}-to-{last}.csv")
+    return statistics_file(statistics_of(session, taxonomy, *years))
+
+
+def statistics_file(statistics: NationalStatistics) -> CsvFile:
+    name = f"national-statistics-{statistics.first_year}-to-{statistics.last_year}.csv"
+    return _csv(STATISTICS_COLUMNS, statistics_rows(statistics.figures), name)
 
 
 @router.get("/statistics", response_model=NationalStatistics, summary="National statistics")
@@ -141,10 +165,13 @@ def statistics(
 ) -> NationalStatistics:
     """Claims closed from `first_year` to `last_year` (at most 30 years), by year, coded specialty
     and damages band: how many, what was paid, and how long they took."""
-    first, last = years
-    figures = national_statistics(session, taxonomy, first, last)
+    return statistics_of(session, taxonomy, *years)
+
+
+def statistics_of(session, taxonomy: Taxonomy, first_year: int, last_year: int) -> NationalStatistics:
+    figures = national_statistics(session, taxonomy, first_year, last_year)
     return NationalStatistics(
-        first_year=first, last_year=last, taxonomy_version=taxonomy.version, figures=figures
+        first_year=first_year, last_year=last_year, taxonomy_version=taxonomy.version, figures=figures
     )
 
 

@@ -1,6 +1,7 @@
 """Research extracts: made, listed, read and downloaded by analysts and admins only
 (models/access.py `Learning.EXTRACTS`). Everything comes from the register and the extracts
-directory, never from Temporal (fairway/research_extracts.py)."""
+directory, never from Temporal (fairway/research_extracts.py). The console's extract pages
+(api/console/extracts.py) make, read and serve extracts through the functions here."""
 
 from __future__ import annotations
 
@@ -10,18 +11,20 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentActor, IdempotencyKey, SessionDep, require
+from api.deps import CurrentActor, IdempotencyKey, SessionDep
 from api.errors import ApiError, not_found
+from api.learning import learning_reader
 from api.listing import Page, Paging
 from fairway.research_extracts import (
     ExtractRefused,
+    MadeExtract,
     extract_file,
     extract_record,
     extract_records,
     make_research_extract,
     table_rows,
 )
-from models.access import LEARNING_READERS, Learning
+from models.access import Learning
 from models.common import Actor
 from models.research_extracts import (
     EXTRACT_NAME_PATTERN,
@@ -43,8 +46,7 @@ RETRIED = "a retry with the same Idempotency-Key and body: the extract it made"
 
 
 def _extracts_reader(actor: CurrentActor) -> Actor:
-    require(LEARNING_READERS[Learning.EXTRACTS], actor, "research extracts")
-    return actor
+    return learning_reader(Learning.EXTRACTS, actor)
 
 
 # A dependency, so a role that may not read extracts is refused before its path is looked at.
@@ -66,9 +68,11 @@ class ResearchExtract(ExtractRecord):
     tables: list[ExtractTableFiles]
 
 
-def _view(request: Request, record: ExtractRecord) -> ResearchExtract:
+def extract_view(request: Request, record: ExtractRecord, prefix: str = PREFIX) -> ResearchExtract:
+    """The record with each table's rows and the links to its files under `prefix` (the API's,
+    or the console's, which serves them to a signed-in browser)."""
     rows = table_rows(request.app.state.settings.extracts_dir, record.name)
-    base = f"{PREFIX}/{record.name}"
+    base = f"{prefix}/{record.name}"
     tables = [
         ExtractTableFiles(
             table=table,
@@ -98,10 +102,21 @@ def make_extract(
     tables (claims, codes, summary) as CSV and Parquet with their dictionaries, and record who
     asked and why. Retrying with the same Idempotency-Key and body answers 200 with the same
     extract; another body under that key is 409 request_id_reused."""
+    made = made_extract(request, body, actor, idempotency_key)
+    response.status_code = 201 if made.made else 200
+    response.headers["Location"] = f"{PREFIX}/{made.record.name}"
+    return extract_view(request, made.record)
+
+
+def made_extract(
+    request: Request, body: ExtractRequest, actor: Actor, idempotency_key: str | None
+) -> MadeExtract:
+    """The extract the request asks for, made now or by an earlier request under the same key;
+    a refusal is a 409 with its code."""
     state = request.app.state
     settings = state.settings
     try:
-        made = make_research_extract(
+        return make_research_extract(
             state.sessions,
             settings.extracts_dir,
             state.taxonomy,
@@ -112,9 +127,6 @@ def make_extract(
         )
     except ExtractRefused as refused:
         raise ApiError(409, refused.code, refused.message) from None
-    response.status_code = 201 if made.made else 200
-    response.headers["Location"] = f"{PREFIX}/{made.record.name}"
-    return _view(request, made.record)
 
 
 @router.get("", response_model=Page[ResearchExtract], summary="List research extracts")
@@ -123,7 +135,7 @@ def list_extracts(
 ) -> Page[ResearchExtract]:
     """Every extract's record, newest first."""
     records, total = extract_records(session, paging.limit, paging.offset)
-    items = [_view(request, record) for record in records]
+    items = [extract_view(request, record) for record in records]
     return Page[ResearchExtract](items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
@@ -133,10 +145,10 @@ def read_extract(
 ) -> ResearchExtract:
     """Who asked for the extract, when, why, with which filters and taxonomy version, its row
     counts and the links to its files."""
-    return _view(request, _recorded(session, name))
+    return extract_view(request, recorded_extract(session, name))
 
 
-def _recorded(session, name: str) -> ExtractRecord:
+def recorded_extract(session, name: str) -> ExtractRecord:
     record = extract_record(session, name)
     if record is None:
         raise not_found("research_extract", name)
@@ -147,12 +159,7 @@ def _download_route(form: ExtractFormat) -> None:
     def download(
         name: ExtractName, table: ExtractTable, actor: ExtractsReader, session: SessionDep, request: Request
     ) -> FileResponse:
-        # Only a recorded extract's files are served: a directory left by a failed write never is.
-        _recorded(session, name)
-        path = extract_file(request.app.state.settings.extracts_dir, name, table, form)
-        if path is None:
-            raise ApiError(404, "extract_file_not_found", f"the files of extract {name} are no longer kept")
-        return FileResponse(path, media_type=MEDIA_TYPES[form], filename=f"{name}-{table.value}.{form.value}")
+        return extract_download(request, session, name, table, form)
 
     download.__doc__ = f"One table of an extract, as {form.value}."
     router.add_api_route(
@@ -169,6 +176,18 @@ def _download_route(form: ExtractFormat) -> None:
         },
         summary=f"Download a table of a research extract ({form.value})",
     )
+
+
+def extract_download(
+    request: Request, session, name: str, table: ExtractTable, form: ExtractFormat
+) -> FileResponse:
+    """One table of a recorded extract as a file, or 404 once its files are no longer kept."""
+    # Only a recorded extract's files are served: a directory left by a failed write never is.
+    recorded_extract(session, name)
+    path = extract_file(request.app.state.settings.extracts_dir, name, table, form)
+    if path is None:
+        raise ApiError(404, "extract_file_not_found", f"the files of extract {name} are no longer kept")
+    return FileResponse(path, media_type=MEDIA_TYPES[form], filename=f"{name}-{table.value}.{form.value}")
 
 
 for _form in ExtractFormat:

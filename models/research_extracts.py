@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from models.claims import ClosureOutcome, Scheme
-from models.coding import CodeId, CodeKind, Taxonomy, code_refusal
+from models.coding import TAXONOMY_MARK, CodeId, CodeKind, Taxonomy, code_refusal
 from models.common import RequestBody, broken_rule
 from models.disclosure import damages_band, month_of, pseudonym, suppress_small_counts
 from models.extracts import FIRST_YEAR, LAST_YEAR, ExtractColumn
@@ -62,13 +62,18 @@ class ExtractFilters(RequestBody):
     """Which claims an extract holds: those notified in the years, of any of the specialties (none
     given: every one) and with any of the themes (none given: whatever their themes)."""
 
+    # `x-taxonomy`: the console offers the taxonomy's codes of the kind (api/console/extracts.py).
     specialties: list[CodeId] = Field(
         [],
         max_length=MOST_FILTER_CODES,
         description="coded specialties; a group stands for every code under it",
+        json_schema_extra={TAXONOMY_MARK: CodeKind.SPECIALTY.value},
     )
     themes: list[CodeId] = Field(
-        [], max_length=MOST_FILTER_CODES, description="learning themes, e.g. theme.monitoring_and_escalation"
+        [],
+        max_length=MOST_FILTER_CODES,
+        description="learning themes, e.g. theme.monitoring_and_escalation",
+        json_schema_extra={TAXONOMY_MARK: CodeKind.THEME.value},
     )
     first_year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR, description="of notification, from 1 January")
     last_year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR, description="of notification, to 31 December")

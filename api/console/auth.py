@@ -23,6 +23,7 @@ from api.browser_session import COOKIE, PATH, SessionSeal, read_form, signed_in
 from api.errors import ApiError
 from api.escalations import QUEUE_READERS
 from fairway.keys import derived_key
+from models.access import Learning, kinds_visible_to, may_read_learning
 from models.common import Actor
 
 CSRF_FIELD = "csrf_token"
@@ -88,11 +89,16 @@ class NavItem:
 
 
 def navigation(actor: Actor, path: str) -> list[NavItem]:
-    """The header's links: only the pages the actor's role may use."""
-    items = [("Dashboard", "/console"), ("My work", "/console/work")]
+    """The header's links: only the pages the actor's role may use. A role that sees no case
+    kind (the analyst) has no dashboard, work or cases to go to; learning's readers have it."""
+    sees_cases = bool(kinds_visible_to(actor.role))
+    items = [("Dashboard", "/console"), ("My work", "/console/work")] if sees_cases else []
     if actor.role in QUEUE_READERS:
         items.append(("Escalations", "/console/queue"))
-    items.append(("Cases", "/console/cases"))
+    if sees_cases:
+        items.append(("Cases", "/console/cases"))
+    if any(may_read_learning(actor.role, what) for what in Learning):
+        items.append(("Learning", "/console/learning"))
     here = [href for _, href in items if path == href or path.startswith(href + "/")]
     current = max(here, key=len, default=None)
     return [NavItem(text, href, href == current) for text, href in items]

@@ -103,7 +103,7 @@ def _action_form(
     values: dict | None,
     codes: dict[str, list[Choice]],
 ) -> ActionForm:
-    return _filled(
+    return filled_form(
         step.payload,
         action=step.action,
         title=step.action.replace("_", " ").capitalize(),
@@ -127,7 +127,7 @@ def taxonomy_choices(taxonomy: Taxonomy) -> dict[str, list[Choice]]:
 
 def opening_form(spec: CaseApi, refusal: ApiError | None, values: dict | None) -> ActionForm:
     noun = spec.kind.value.replace("_", " ")
-    return _filled(
+    return filled_form(
         spec.opening,
         action="open",
         title=f"Open the {noun} case",
@@ -138,10 +138,11 @@ def opening_form(spec: CaseApi, refusal: ApiError | None, values: dict | None) -
     )
 
 
-def _filled(
+def filled_form(
     model: type[BaseModel], *, action, title, describe, url, refusal, values, codes=None
 ) -> ActionForm:
-    """A form for the model, with what was sent and why it was refused when it was."""
+    """A form for the model (an action's, an opening's, a learning page's question), with what
+    was sent and why it was refused when it was."""
     form = offering(form_for(model, scope=f"{action}--"), codes or {})
     errors = field_errors(form, refusal.details) if refusal is not None else {}
     problems = [(field_id, message, refusal.code) for field_id, message in errors.items()] if refusal else []

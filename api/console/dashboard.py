@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import ColumnElement, Select, case, extract, func, literal, or_, select
 from sqlalchemy.orm import Session
 
@@ -123,9 +123,13 @@ def dashboard(
     session: SessionDep,
     now: Now,
     kind: Annotated[str | None, Query(max_length=40, description="one case kind only")] = None,
-) -> HTMLResponse:
+) -> Response:
     """The console's home, over every kind the actor may see or the one kind asked for."""
     visible = kinds_visible_to(actor.role)
+    if not visible:
+        # A role that sees no case (the analyst) would find every figure here nought: its work
+        # is learning's, where signing in lands it (and which refuses a role that reads none).
+        return RedirectResponse("/console/learning", status_code=303)
     if kind and kind not in visible:
         # The same answer for a kind that does not exist and one the role may not see.
         return refused(request, ApiError(404, "case_kind_not_found", "no case kind by that name"))

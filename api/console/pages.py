@@ -1,5 +1,6 @@
 """The console's pages, each a thin reading of the API's own functions (see api/console/__init__.py):
-my work, the supervisor queue, the case lists and the case page with its action forms.
+my work, the supervisor queue, the case lists and the case page with its action forms. The
+dashboard and learning's pages (api/console/learning.py, extracts.py) have modules of their own.
 
 A refusal from those functions (an ApiError) is shown as a page with its reason and status,
 never as the API's JSON; access and confidentiality are the API's, checked by the same calls.
@@ -20,7 +21,7 @@ from temporalio.service import RPCError
 
 from api import work
 from api.cases import SPECS, CaseApi, CaseRequest, act, case_story, may_read, open_case_of, read_view
-from api.console import dashboard
+from api.console import dashboard, extracts, learning
 from api.console.auth import ConsoleActor, checked_form
 from api.console.case_page import case_context, opening_form, payload_of
 from api.console.templating import refused, render
@@ -49,7 +50,13 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 def routers() -> list[APIRouter]:
     """Every page router of the console, in the order their paths are matched."""
-    return [dashboard.router, router, *(_kind_router(spec) for spec in SPECS.values())]
+    return [
+        dashboard.router,
+        router,
+        learning.router,
+        extracts.router,
+        *(_kind_router(spec) for spec in SPECS.values()),
+    ]
 
 
 # --- my work and the queue ---------------------------------------------------------------------
