@@ -56,6 +56,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.handler_actions
 	$(BIN)/python -m bench.deadlines
 	$(BIN)/python -m bench.scale $(SCALE)
+	$(BIN)/python -m bench.learning
 
 clean:
 	rm -rf $(VENV) data .pytest_cache node_modules api/console/static/build

@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     Date,
     DateTime,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -60,6 +61,11 @@ class Base(DeclarativeBase):
 
 class ClaimRow(Base):
     __tablename__ = "claim"
+    # Learning's figures over a period (scorecards, extracts) count the claims notified in it, coded
+    # or not, nationally and by trust: read from this index alone, never the table's rows.
+    __table_args__ = (
+        Index("ix_claim_opened_at_coding", "opened_at", "coded_specialty", "defendant_code", "ref"),
+    )
 
     ref: Mapped[str] = mapped_column(String(40), primary_key=True)
     workflow_id: Mapped[str] = mapped_column(String(80), unique=True)
@@ -74,7 +80,7 @@ class ClaimRow(Base):
     incident_date: Mapped[date] = mapped_column(Date)
     on_hold: Mapped[bool] = mapped_column(default=False)
     outcome: Mapped[str | None] = mapped_column(String(40))
-    opened_at: Mapped[datetime] = mapped_column(index=True)
+    opened_at: Mapped[datetime] = mapped_column()  # indexed with the coding: __table_args__
     updated_at: Mapped[datetime] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
     seq: Mapped[int] = mapped_column(Integer)  # the workflow's action count
