@@ -21,6 +21,7 @@ from models.common import (
     CaseKind,
     EventFloor,
     Money,
+    OdsCode,
     Reference,
     RequestBody,
     age_on,
@@ -84,7 +85,7 @@ class ClosureOutcome(StrEnum):
 
 class Defendant(RequestBody):
     kind: Literal["trust", "gp_practice"]
-    code: Reference = Field(description="ODS code of the trust or practice")
+    code: OdsCode = Field(description="ODS code of the trust or practice, e.g. RX1")
     name: str = Field(min_length=1, max_length=200)
 
 

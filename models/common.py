@@ -177,6 +177,10 @@ class MoneySchema:
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2), MoneySchema()]  # pence: 2 places
 
 Reference = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9/._-]*$")]
+# An organisation's code in NHS England's Organisation Data Service (a trust's RX1, a practice's
+# A81001): capitals and digits, as a member's scorecard is asked for by it.
+ODS_CODE_PATTERN = r"^[A-Z0-9]{3,10}$"
+OdsCode = Annotated[str, Field(pattern=ODS_CODE_PATTERN)]
 
 
 class Refusal(BaseModel):

@@ -26,6 +26,7 @@ from models.common import (
     CaseKind,
     EventFloor,
     Money,
+    OdsCode,
     Reference,
     RequestBody,
     broken_rule,
@@ -70,7 +71,7 @@ class Notification(RequestBody):
     """A trust's notification, once MNSI has confirmed it is investigating. No names."""
 
     mnsi_reference: Reference = Field(description="MNSI's (formerly HSIB's) reference for its investigation")
-    trust_code: Reference = Field(description="ODS code of the trust")
+    trust_code: OdsCode = Field(description="ODS code of the trust, e.g. RX1: the claim's defendant")
     trust_name: str = Field(min_length=1, max_length=200, description="the organisation, for the claim")
     date_of_birth: date
     gestation_weeks: int = Field(ge=20, le=45, description="completed weeks of gestation at birth")

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from models.coding import Taxonomy
-from models.common import Money, date_refusal
+from models.common import ODS_CODE_PATTERN, Money, date_refusal
 from models.disclosure import DAMAGES_BANDS, damages_band
 from models.routes import RouteKind, RouteResult
 from models.statistics import Category, TimeSummary, category, share
@@ -27,7 +27,7 @@ LONGEST_PERIOD_YEARS = 10
 TOP_THEMES = 10
 # A trust's code as ODS gives it (a trust "RX1", a GP practice "A81001"), and nothing else: the
 # code is echoed in answers and file names.
-DEFENDANT_CODE_PATTERN = r"^[A-Z0-9]{3,10}$"
+DEFENDANT_CODE_PATTERN = ODS_CODE_PATTERN  # a claim's defendant is named by the same rule
 
 
 class ReportingPeriod(BaseModel):

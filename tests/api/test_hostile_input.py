@@ -416,7 +416,7 @@ async def test_the_longest_values_an_opening_allows_reach_the_register(client, r
     wide = "\U0001f600"  # four bytes in UTF-8, two UTF-16 units
     async with running_fairway(client, sessions) as fairway:
         body = opening(
-            defendant={"kind": "trust", "code": "R" * 60, "name": wide * 200},
+            defendant={"kind": "trust", "code": "R" * 10, "name": wide * 200},  # an ODS code at its longest
             specialty=wide * 100,
             claimant={"name": wide * 200, "date_of_birth": "1990-01-01"},
             claimant_firm={"firm_id": "F" * 60, "name": wide * 200},
