@@ -19,7 +19,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.heartbeats import heartbeating
-from fairway.db import GroupCommit, dialect_insert
+from fairway.db import GroupCommit, upsert_if_newer
 from models import search_attributes as sa
 from models.cases import AddNote, LinkCase
 from models.claims import ClaimInput, ClaimStage, claim_workflow_id
@@ -145,10 +145,4 @@ class EarlyNotificationActivities:
 
 
 def _upsert(session: Session, row: dict) -> None:
-    stmt = dialect_insert(session, EarlyNotificationRow).values(**row)
-    newer = {k: stmt.excluded[k] for k in row if k != "ref"}
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["ref"], set_=newer, where=EarlyNotificationRow.seq < stmt.excluded.seq
-        )
-    )
+    session.execute(upsert_if_newer(session, EarlyNotificationRow.__table__, newer_by="seq"), row)

@@ -63,18 +63,19 @@ def replace_codes(session: Session, claim_ref: str, codes: list[dict]) -> None:
 
 
 def upsert_routes(session: Session, claim_ref: str, version: int, routes: list[dict]) -> None:
-    for route in routes:
-        row = {**route, "claim_ref": claim_ref, "version": version}
-        row["started_at"] = datetime.fromisoformat(route["started_at"])
-        row["ended_at"] = route["ended_at"] and datetime.fromisoformat(route["ended_at"])
-        stmt = dialect_insert(session, ClaimRouteRow).values(**row)
-        session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["claim_ref", "route_ref"],
-                set_={k: stmt.excluded[k] for k in ("ended_at", "result", "version")},
-                where=ClaimRouteRow.version < stmt.excluded.version,
-            )
-        )
+    if not routes:
+        return
+    rows = [
+        route
+        | {
+            "claim_ref": claim_ref,
+            "version": version,
+            "started_at": datetime.fromisoformat(route["started_at"]),
+            "ended_at": route["ended_at"] and datetime.fromisoformat(route["ended_at"]),
+        }
+        for route in routes
+    ]
+    session.execute(upsert_if_newer(session, ClaimRouteRow.__table__, key=("claim_ref", "route_ref")), rows)
 
 
 def case_row(p: CaseProjection) -> dict:

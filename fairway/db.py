@@ -142,22 +142,25 @@ def _insert_if_new(dialect: str, table: Table, key: tuple[str, ...]) -> Insert:
     return insert(table).on_conflict_do_nothing(index_elements=list(key)).returning(table.c.id)
 
 
-def upsert_if_newer(session: Session, table: Table, key: str = "ref") -> Insert:
-    """INSERT ... ON CONFLICT (key) DO UPDATE every other column, but only over a row of an
-    older `version` (a late retry of an old projection never rolls a row back); execute it with
-    one row's values, every column given. Its result's rowcount says whether the row was written."""
-    return _upsert_if_newer(session.get_bind().dialect.name, table, key)
+def upsert_if_newer(
+    session: Session, table: Table, key: Sequence[str] = ("ref",), newer_by: str = "version"
+) -> Insert:
+    """INSERT ... ON CONFLICT (key) DO UPDATE every other column, but only over a row whose
+    `newer_by` count is lower (a late retry of an old projection never rolls a row back); execute
+    it with a row's values, every column given, or a list of rows. For one row, its result's
+    rowcount says whether the row was written."""
+    return _upsert_if_newer(session.get_bind().dialect.name, table, tuple(key), newer_by)
 
 
 @functools.cache
-def _upsert_if_newer(dialect: str, table: Table, key: str) -> Insert:
+def _upsert_if_newer(dialect: str, table: Table, key: tuple[str, ...], newer_by: str) -> Insert:
     # Built once, like _insert_if_new: building it for each projection cost more worker CPU than
     # running it (a third of a claim's opening, measured with py-spy).
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table)
-    newer = {c.name: statement.excluded[c.name] for c in table.columns if c.name != key}
+    newer = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in key}
     return statement.on_conflict_do_update(
-        index_elements=[key], set_=newer, where=table.c.version < statement.excluded.version
+        index_elements=list(key), set_=newer, where=table.c[newer_by] < statement.excluded[newer_by]
     )
 
 

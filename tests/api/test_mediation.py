@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.claims import ClaimStage
-from models.register import CaseRow, ClaimRow
+from models.register import CaseRow, ClaimRouteRow, ClaimRow
 from tests.claim_paths import SAMPLES
 from tests.helpers import act, assert_eventually, ok
 from tests.route_helpers import (
@@ -166,6 +166,9 @@ async def test_claim_settles_on_the_day_is_paid_and_closed(fairway):
             assert row.facts["result"] == "settled" and row.next_deadline_at is None
             claim_row = session.get(ClaimRow, claim_ref)
             assert (claim_row.stage, claim_row.outcome) == ("closed", "settled_with_damages")
+            # The claim's routes, for its trust's scorecard: the mediation and how it ended.
+            route = session.get(ClaimRouteRow, (claim_ref, ref))
+            assert (route.kind, route.result) == ("mediation", "settled") and route.ended_at is not None
 
     await assert_eventually(registered)
 
