@@ -3,17 +3,10 @@ worker was started with (fairway/clinical_coding.py), which a workflow cannot re
 
 from __future__ import annotations
 
-from pydantic import BaseModel
 from temporalio import activity
 
 from models.coding import Coding, Taxonomy, coding_refusal
-
-
-class CodingVerdict(BaseModel):
-    """Why a coding cannot stand, or nothing (`code` None) when it can."""
-
-    code: str | None = None
-    message: str = ""
+from models.common import Refusal
 
 
 class CodingActivities:
@@ -21,6 +14,7 @@ class CodingActivities:
         self.taxonomy = taxonomy
 
     @activity.defn  # pure and quick: on the event loop, as the calendar's (activities/deadlines.py)
-    async def check_coding(self, coding: Coding) -> CodingVerdict:
+    async def check_coding(self, coding: Coding) -> Refusal | None:
+        """Why the coding cannot stand against the taxonomy, or None when it can."""
         refused = coding_refusal(coding, self.taxonomy)
-        return CodingVerdict(code=refused[0], message=refused[1]) if refused else CodingVerdict()
+        return Refusal(code=refused[0], message=refused[1]) if refused else None

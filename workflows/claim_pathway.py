@@ -227,12 +227,12 @@ def _code(claim: m.ClaimState, p: m.CodeClaim, ctx: Context) -> None:
 async def _codes_in_taxonomy(case, p: m.CodeClaim, ctx: Context) -> None:
     """The worker's taxonomy is the judge: unknown, retired, group or stale-version codes are
     refused before anything changes."""
-    verdict = await workflow.execute_local_activity_method(
+    refusal = await workflow.execute_local_activity_method(
         CodingActivities.check_coding, Coding(**p.model_dump(exclude={"reason"})), **COMPUTATION
     )
-    if verdict.code is not None:
+    if refusal is not None:
         allowed = case.pathway.allowed_actions(case.state, ctx.actor.role)
-        raise refuse(verdict.code, verdict.message, case.state.stage, allowed)
+        raise refuse(refusal.code, refusal.message, case.state.stage, allowed)
 
 
 def _close(claim: m.ClaimState, p: m.Close, ctx: Context) -> None:
