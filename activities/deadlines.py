@@ -8,7 +8,7 @@ from datetime import timedelta
 from temporalio import activity
 
 from activities import calendar
-from models.deadlines import DueRequest, DueResult, LimitationRequest
+from models.deadlines import CalendarAnswers, CalendarQuestions, DueRequest, DueResult, LimitationRequest
 from workflows.clock import london_date
 
 
@@ -16,12 +16,14 @@ class CalendarActivities:
     # Pure and quick, so run on the worker's event loop (async), not handed to a thread: the hop
     # to a thread and back cost the worker more than the computation (py-spy, a claim's opening).
     @activity.defn
-    async def compute_due(self, request: DueRequest) -> DueResult:
-        return due_for(request)
+    async def answer(self, asked: CalendarQuestions) -> CalendarAnswers:
+        """Every date one step asks for, at once: one local activity, one marker in history
+        and one workflow activation for all of them, not one each."""
+        return CalendarAnswers(answers=[answer(question) for question in asked.questions])
 
-    @activity.defn
-    async def compute_limitation(self, request: LimitationRequest) -> DueResult:
-        return limitation_for(request)
+
+def answer(question: DueRequest | LimitationRequest) -> DueResult:
+    return limitation_for(question) if isinstance(question, LimitationRequest) else due_for(question)
 
 
 def due_for(request: DueRequest) -> DueResult:

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Sequence
 
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.contrib.pydantic import PydanticPayloadConverter
 from temporalio.converter import (
     DataConverter,
     DefaultFailureConverterWithEncodedAttributes,
@@ -24,9 +24,10 @@ from temporalio.converter import (
     WithSerializationContext,
 )
 
-from fairway.encryption import EncryptionCodec
+from fairway.encryption import EncryptionCodec, tier_of_workflow
 from fairway.keys import KeyRing, key_ring
 from fairway.settings import Settings
+from models.access import Tier
 
 ZLIB = b"binary/zlib"
 SMALLEST_COMPRESSED = 256  # bytes of serialized payload; below this the saving is lost in metadata
@@ -58,13 +59,18 @@ def decompress(payload: Payload) -> Payload:
 
 class FairwayCodec(PayloadCodec, WithSerializationContext):
     """Compress, then encrypt; decode in reverse. The workflow a payload belongs to picks its
-    encryption tier."""
+    encryption tier: one codec per tier, shared."""
 
-    def __init__(self, encryption: EncryptionCodec) -> None:
+    def __init__(self, encryption: EncryptionCodec, _tiers: dict | None = None) -> None:
         self.compression, self.encryption = CompressionCodec(), encryption
+        self._tiers: dict[Tier, FairwayCodec] = _tiers if _tiers is not None else {}
+        self._tiers.setdefault(encryption.tier, self)
 
     def with_context(self, context: SerializationContext) -> FairwayCodec:
-        return FairwayCodec(self.encryption.with_context(context))
+        return self.for_tier(tier_of_workflow(getattr(context, "workflow_id", None)))
+
+    def for_tier(self, tier: Tier) -> FairwayCodec:
+        return self._tiers.get(tier) or FairwayCodec(self.encryption.for_tier(tier), self._tiers)
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return await self.encryption.encode(await self.compression.encode(payloads))
@@ -73,10 +79,44 @@ class FairwayCodec(PayloadCodec, WithSerializationContext):
         return await self.compression.decode(await self.encryption.decode(payloads))
 
 
+class SharedPayloadConverter(PydanticPayloadConverter):
+    """Pydantic's payload converter, built once. The SDK builds a data converter, and with it a
+    new payload converter, twice for every workflow activation (its command-aware converter),
+    only to set it aside: building pydantic's converter each time was a tenth of the worker's
+    CPU per opening. It holds nothing but its type adapters, so one serves them all."""
+
+    _shared: SharedPayloadConverter | None = None
+
+    def __new__(cls) -> SharedPayloadConverter:
+        if cls._shared is None:
+            cls._shared = super().__new__(cls)
+            PydanticPayloadConverter.__init__(cls._shared)
+        return cls._shared
+
+    def __init__(self) -> None:
+        pass  # built once, in __new__
+
+
+@dataclasses.dataclass(frozen=True)
+class FairwayDataConverter(DataConverter):
+    """A data converter whose only context is the encryption tier of the payload's workflow: so
+    one converter per tier, kept, rather than a copy made (and its payload converter built) for
+    every payload of every activation."""
+
+    _per_tier: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def with_context(self, context: SerializationContext) -> DataConverter:
+        tier = tier_of_workflow(getattr(context, "workflow_id", None))
+        converter = self._per_tier.get(tier)
+        if converter is None:
+            converter = self._per_tier[tier] = super().with_context(context)
+        return converter
+
+
 def data_converter(keys: KeyRing) -> DataConverter:
     """The one way Fairway's payloads are written to and read from Temporal."""
-    return dataclasses.replace(
-        pydantic_data_converter,
+    return FairwayDataConverter(
+        payload_converter_class=SharedPayloadConverter,
         payload_codec=FairwayCodec(EncryptionCodec(keys)),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
@@ -177,6 +177,7 @@ class Deadline(BaseModel):
 
 
 class DueRequest(BaseModel):
+    kind: Literal["due"] = "due"
     rule: DeadlineRule
     trigger_date: date
     trigger_at: datetime
@@ -192,6 +193,7 @@ class DueResult(BaseModel):
 
 
 class LimitationRequest(BaseModel):
+    kind: Literal["limitation"] = "limitation"
     incident_date: date
     date_of_knowledge: date | None
     claimant_date_of_birth: date | None
@@ -202,6 +204,16 @@ class LimitationRequest(BaseModel):
     # LA 1980 s.12: the dependants' own claim under the Fatal Accidents Act 1976, not the estate's
     dependants: bool = False
     dependants_knowledge: date | None = None
+
+
+class CalendarQuestions(BaseModel):
+    """Every date one step of a case asks the calendar for, asked together (one local activity)."""
+
+    questions: list[Annotated[DueRequest | LimitationRequest, Field(discriminator="kind")]]
+
+
+class CalendarAnswers(BaseModel):
+    answers: list[DueResult]  # in the questions' order
 
 
 class Escalation(BaseModel):

@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -56,6 +57,12 @@ def opening(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def read_only_url(url: str) -> str:
+    """The same SQLite file opened read-only (the tests run as root, which file modes don't stop)."""
+    path = Path(url.removeprefix("sqlite:///")).resolve()
+    return f"sqlite:///file:{path}?mode=ro&uri=true"
 
 
 async def assert_eventually(

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
+from temporalio import exceptions as temporal
 from temporalio import workflow
 from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
@@ -57,9 +58,9 @@ from models.common import (
     payload_digest,
 )
 from models.deadlines import DeadlineChangeView, LadderStep
-from workflows.activity_options import REGISTER_WRITE
+from workflows.activity_options import OPENING_WRITE, REGISTER_WRITE
 from workflows.clock import end_of_london_day, london_date
-from workflows.deadline_book import CaseRef, DeadlineBook, moved_on, standings
+from workflows.deadline_book import Calendar, CaseRef, DeadlineBook, moved_on, standings
 
 ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -527,6 +528,8 @@ class CaseWorkflow:
         self._alarm_at: datetime | None = None
         self._alarm: asyncio.Task | None = None
         self._fresh = input.carried is None
+        self._calendar = Calendar()  # one per case, so the dates a step asks for go together
+        self._opening_seq: int | None = None  # the ledger's length once the opening is done
         self._input = input
         if input.carried is not None:
             self.state = input.carried.state
@@ -534,10 +537,13 @@ class CaseWorkflow:
             self.unprojected: list[LedgerEntry] = input.carried.unprojected
         else:
             digest = payload_digest(input.opening)  # before `open`, which may fill in defaults
-            self.state = self.open(input, workflow.now())
+            # The start event's time, not the first task's: the same in every attempt of that
+            # task, so the opening's projection (written from inside it) is the same too.
+            opened_at = workflow.info().workflow_start_time
+            self.state = self.open(input, opened_at)
             self.requests, self.unprojected = {}, []
             opened = self._record(
-                self.pathway.opening_action, input.opened_by, None, self.opening_summary(input)
+                self.pathway.opening_action, input.opened_by, None, self.opening_summary(input), at=opened_at
             )
             opened.payload_digest = digest
         workflow.set_query_handler("state", lambda: self.state)
@@ -601,6 +607,7 @@ class CaseWorkflow:
             async with self._lock:
                 await self.on_open(self._input)
                 self._book_changed()
+                self._opening_seq = self.state.seq
         self._ready = True
         while True:
             wake_at = self._wake_at()
@@ -793,7 +800,12 @@ class CaseWorkflow:
         )
 
     def _record(
-        self, action: str, meta: ActionMeta, stage_before: str | None, summary: dict
+        self,
+        action: str,
+        meta: ActionMeta,
+        stage_before: str | None,
+        summary: dict,
+        at: datetime | None = None,
     ) -> AppliedAction:
         """Number an accepted action, queue its ledger entry and remember its request id (the
         latest of them, carried across continue-as-new)."""
@@ -808,7 +820,7 @@ class CaseWorkflow:
             stage_before=stage_before,
             stage_after=case.stage,
             summary=summary,
-            at=workflow.now(),
+            at=at or workflow.now(),
         )
         self.unprojected.append(entry)
         self._last_action_at = entry.at
@@ -867,7 +879,7 @@ class CaseWorkflow:
     @property
     def book(self) -> DeadlineBook:
         case = CaseRef(self.state.kind.value, self.state.ref, workflow.info().workflow_id, self.state.team)
-        return DeadlineBook(self.state.deadlines, self.policy.deadlines, case)
+        return DeadlineBook(self.state.deadlines, self.policy.deadlines, case, self._calendar)
 
     def recipients(self) -> dict[LadderStep, str]:
         contacts = self.policy.deadlines.contacts
@@ -954,22 +966,47 @@ class CaseWorkflow:
     # --- projection -------------------------------------------------------------------------
 
     async def _project(self) -> None:
-        """Write the case's row and its new ledger entries to the register. A regular activity,
-        never a local one: its input comes from history, so it only writes what Temporal has
-        accepted (a local activity can run on a workflow task that is then lost)."""
+        """Write the case's row and its new ledger entries to the register. A regular activity:
+        its input comes from history, so it only writes what Temporal has accepted (a local
+        activity can run on a workflow task that is then lost, with an Update it took)."""
         self._dirty = False
         self._show()
         self.state.version += 1
         entries = list(self.unprojected)
         self._projected_at = workflow.now()
-        await workflow.execute_activity_method(
-            RegisterActivities.project_case,
-            self._projection(entries),
-            summary=f"register: project {self.state.ref} (seq {self.state.seq})",
-            **REGISTER_WRITE,
-        )
+        projection = self._projection(entries)
+        if not (self._opening_only() and await self._project_opening(projection)):
+            await workflow.execute_activity_method(
+                RegisterActivities.project_case,
+                projection,
+                summary=f"register: project {self.state.ref} (seq {self.state.seq})",
+                **REGISTER_WRITE,
+            )
         del self.unprojected[: len(entries)]
         await self._tell_followers(entries)
+
+    def _opening_only(self) -> bool:
+        """The first projection of a new case, before it has taken any Update or signal: all it
+        holds follows from its start and what history recorded since (a child's start). The one
+        projection a local activity may write."""
+        return self.state.version == 1 and self._opening_seq == self.state.seq
+
+    async def _project_opening(self, projection: CaseProjection) -> bool:
+        """The opening's projection, written from inside the opening's own workflow task: an
+        opening then costs no activity task and no second workflow task (a fifth of the server's
+        CPU per opening, bench/results/scale.md), and the register has the case when the opening
+        is answered. Safe as a local activity because nothing in it was taken from a handler in
+        that task: an attempt of the task that is lost and run again writes the same rows (keyed;
+        the opening is dated by its start event), but for when its deadlines were set, which the
+        next projection rewrites. A register that fails the one try leaves the write to the
+        ordinary projection, which retries until the register takes it."""
+        try:
+            await workflow.execute_local_activity_method(
+                RegisterActivities.project_case, projection, **OPENING_WRITE
+            )
+        except (temporal.ActivityError, temporal.ApplicationError, temporal.TimeoutError):
+            return False  # a local activity's failure comes as its own error, not wrapped
+        return True
 
     def _projection(self, entries: list[LedgerEntry]) -> CaseProjection:
         s = self.state

@@ -18,6 +18,7 @@ from activities.deadlines import CalendarActivities
 from activities.escalations import EscalationActivities
 from models.common import SYSTEM_ACTOR
 from models.deadlines import (
+    CalendarQuestions,
     Deadline,
     DeadlineChange,
     DeadlineChangeView,
@@ -36,6 +37,37 @@ from workflows.activity_options import COMPUTATION, REGISTER_WRITE
 from workflows.clock import end_of_london_day, london_date
 
 
+class Calendar:
+    """The legal calendar as one case asks it: the dates that one step (or an opening) asks for
+    together, in a gather or one after another in the same turn, go in one local activity. Each
+    separate one cost the worker a workflow activation and the history a marker: an opening
+    asked two (its review and limitation), a third of the worker's CPU per opening."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[DueRequest | LimitationRequest, asyncio.Future]] = []
+
+    async def ask(self, question: DueRequest | LimitationRequest) -> DueResult:
+        answer = asyncio.get_running_loop().create_future()
+        self._waiting.append((question, answer))
+        if len(self._waiting) == 1:
+            asyncio.get_running_loop().create_task(self._ask_together())
+        return await answer
+
+    async def _ask_together(self) -> None:
+        await asyncio.sleep(0)  # the other questions of this turn join first
+        asked, self._waiting = self._waiting, []
+        try:
+            answers = await workflow.execute_local_activity_method(
+                CalendarActivities.answer, CalendarQuestions(questions=[q for q, _ in asked]), **COMPUTATION
+            )
+        except BaseException as err:  # each asker sees the failure as its own
+            for _, answer in asked:
+                answer.set_exception(err)
+            return
+        for (_, answer), result in zip(asked, answers.answers, strict=True):
+            answer.set_result(result)
+
+
 @dataclass
 class CaseRef:
     kind: str
@@ -45,10 +77,17 @@ class CaseRef:
 
 
 class DeadlineBook:
-    def __init__(self, deadlines: dict[str, Deadline], policy: DeadlinePolicy, case: CaseRef) -> None:
+    def __init__(
+        self,
+        deadlines: dict[str, Deadline],
+        policy: DeadlinePolicy,
+        case: CaseRef,
+        calendar: Calendar | None = None,
+    ) -> None:
         self.deadlines = deadlines
         self.policy = policy
         self.case = case
+        self.calendar = calendar or Calendar()
 
     # --- setting -------------------------------------------------------------------------
 
@@ -86,48 +125,43 @@ class DeadlineBook:
     async def set_limitation(
         self, request: LimitationRequest, trigger: str, owner: str, actor: str, name: str = "limitation"
     ):
-        result = await workflow.execute_local_activity_method(
-            CalendarActivities.compute_limitation, request, **COMPUTATION
-        )
+        result = await self.calendar.ask(request)
         return self._place(name, trigger, request.incident_date, owner, actor, result)
 
     async def recompute(
         self, trigger: str, corrected: date, actor: str, keep_agreed: bool = True
     ) -> list[DeadlineChangeView]:
         """A trigger date was wrong: every deadline computed from it moves."""
-        views = []
         # An extended deadline's date was agreed and a waived one is gone: a correction leaves
         # both alone. A met one keeps its status and only shows its corrected date.
         computed = (DeadlineStatus.OPEN, DeadlineStatus.MISSED, DeadlineStatus.MET)
         if not keep_agreed:  # as running claims did before this rule
             computed = tuple(DeadlineStatus)
-        for deadline in [
+        moving = [
             d
             for d in self.deadlines.values()
             if d.trigger == trigger and d.kind != DeadlineKind.STATUTORY and d.status in computed
-        ]:
-            rule = self.policy.rules[deadline.rule or deadline.name]
-            result = await self._compute(
-                DueRequest(rule=rule, trigger_date=corrected, trigger_at=workflow.now())
-            )
-            views.append(
-                self._place(
-                    deadline.name,
-                    trigger,
-                    corrected,
-                    deadline.owner,
-                    actor,
-                    result,
-                    "recomputed",
-                    deadline.rule,
+        ]
+        results = await asyncio.gather(  # asked together: one local activity for all of them
+            *(
+                self._compute(
+                    DueRequest(
+                        rule=self.policy.rules[d.rule or d.name],
+                        trigger_date=corrected,
+                        trigger_at=workflow.now(),
+                    )
                 )
+                for d in moving
             )
+        )
+        views = [
+            self._place(d.name, trigger, corrected, d.owner, actor, result, "recomputed", d.rule)
+            for d, result in zip(moving, results, strict=True)
+        ]
         return views
 
     async def _compute(self, request: DueRequest) -> DueResult:
-        return await workflow.execute_local_activity_method(
-            CalendarActivities.compute_due, request, **COMPUTATION
-        )
+        return await self.calendar.ask(request)
 
     def _place(self, name, trigger, trigger_date, owner, actor, result: DueResult, change="set", rule=None):
         policy_rule = self.policy.rules[rule or name]

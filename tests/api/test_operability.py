@@ -8,7 +8,6 @@ import asyncio
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,7 +24,7 @@ from fairway.readiness import POLLER_SEEN_WITHIN, recent_pollers
 from fairway.settings import Settings
 from fairway.startup import backoff, until_ready
 from tests.conftest import DATA_CONVERTER, TEST_POLICY, directory, sessions_for
-from tests.helpers import assert_eventually, auth, key, opening
+from tests.helpers import assert_eventually, auth, key, opening, read_only_url
 from worker import build_worker
 
 HANDLER = auth("handler")
@@ -111,7 +110,7 @@ async def test_readyz_flips_with_each_dependency(client, sqlite_url, tmp_path):
 
             await assert_eventually(ready)  # from the worker's first poll
 
-    read_only = sessions_for(_read_only_url(sqlite_url))
+    read_only = sessions_for(read_only_url(sqlite_url))
     async with _api(client, read_only, task_queue) as http, build_worker(client, task_queue, sessions):
         refused = await http.get("/readyz")
         assert refused.status_code == 503 and refused.json()["checks"]["register"] == (
@@ -127,12 +126,6 @@ async def test_readyz_flips_with_each_dependency(client, sqlite_url, tmp_path):
     async with _api(nowhere, sessions, task_queue) as http:
         down = (await http.get("/readyz")).json()["checks"]
         assert down["temporal"] == down["worker"] == "Temporal is not reachable"
-
-
-def _read_only_url(url: str) -> str:
-    """The same SQLite file opened read-only (the tests run as root, which file modes don't stop)."""
-    path = Path(url.removeprefix("sqlite:///")).resolve()
-    return f"sqlite:///file:{path}?mode=ro&uri=true"
 
 
 def test_a_poller_seen_long_ago_is_gone():
@@ -167,7 +160,7 @@ async def test_start_up_waits_and_says_what_for(monkeypatch):
 def test_a_register_that_cannot_be_written_is_told_once_per_case(sqlite_url):
     from tests.register.test_projection import _claim, _entry, _project
 
-    failing = RegisterActivities(sessions_for(_read_only_url(sqlite_url)))
+    failing = RegisterActivities(sessions_for(read_only_url(sqlite_url)))
     ref = f"CLM-{uuid.uuid4().hex[:12].upper()}"
     counted = _failures_counted()
     with structlog.testing.capture_logs() as logs:

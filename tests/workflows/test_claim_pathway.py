@@ -66,6 +66,7 @@ from workflows import case_kit, claim_offers, claim_pathway, claim_protocol, cla
 from workflows.case_kit import PREVIOUS, Context
 from workflows.claim import ClaimWorkflow
 from workflows.clock import end_of_london_day, london_date
+from workflows.deadline_book import Calendar
 
 PATHWAY = claim_pathway.PATHWAY
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -2876,6 +2877,7 @@ def running(state: m.ClaimState) -> ClaimWorkflow:
     case._dirty = case._rearm = False
     case.requests, case.unprojected = {}, []
     case._lock = asyncio.Lock()
+    case._calendar = Calendar()
     case._visible_deadlines = (None, False)
     return case
 

@@ -22,7 +22,7 @@ import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from temporalio import workflow
 
-from activities.deadlines import CalendarActivities
+from activities.deadlines import due_for
 from api.duty_of_candour import SPEC
 from models import duty_of_candour as m
 from models import early_notification as en
@@ -35,7 +35,7 @@ from models.duty_of_candour import Stage as S
 from workflows import duty_of_candour, early_notification
 from workflows.case_kit import Context
 from workflows.clock import end_of_london_day
-from workflows.deadline_book import DeadlineBook
+from workflows.deadline_book import Calendar, DeadlineBook
 
 TODAY = date(2026, 6, 15)
 NOW = datetime(2026, 6, 15, 9, 30, tzinfo=UTC)
@@ -120,7 +120,7 @@ def test_an_incident_cannot_be_reported_before_it_happened():
 )
 async def test_the_written_follow_up_is_due_10_calendar_days_after_the_report(reported, due):
     rule = m.CANDOUR_DEADLINES.rules[FOLLOW_UP]
-    result = await CalendarActivities().compute_due(
+    result = due_for(
         DueRequest(rule=rule, trigger_date=reported, trigger_at=NOW)
     )
     assert result.due_on == due
@@ -478,7 +478,7 @@ def outside(monkeypatch) -> Outside:
         record.calls.append(("child", run.__qualname__, {"id": id, **_dump(arg)} | options))
 
     async def compute(book: DeadlineBook, request):
-        return await CalendarActivities().compute_due(request)
+        return due_for(request)
 
     monkeypatch.setattr(workflow, "now", lambda: NOW)
     monkeypatch.setattr(workflow, "info", lambda: SimpleNamespace(workflow_id="the-case-under-test"))
@@ -494,6 +494,7 @@ def running(flow: type, state, policy) -> Any:
     case_.state, case_.policy, case_._input = state, policy, None
     case_._dirty = case_._rearm = False
     case_.requests, case_.unprojected, case_._registered = {}, [], None
+    case_._calendar = Calendar()
     return case_
 
 

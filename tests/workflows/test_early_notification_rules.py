@@ -20,13 +20,13 @@ import pytest
 from pydantic import BaseModel, ValidationError
 from temporalio import workflow
 
-from activities.deadlines import CalendarActivities
+from activities.deadlines import due_for
 from api.cases import new_ref
 from api.early_notification import SPEC
 from models import early_notification as en
 from models.common import ActionMeta, Actor, AppliedAction, Role, payload_digest
 from models.duty_of_candour import candour_ref_for
-from workflows.deadline_book import DeadlineBook
+from workflows.deadline_book import Calendar, DeadlineBook
 from workflows.early_notification import EarlyNotificationWorkflow
 
 NOW = datetime(2026, 6, 15, 9, 30, tzinfo=UTC)
@@ -156,7 +156,7 @@ def outside(monkeypatch) -> Outside:
         record.calls.append(("child", run.__qualname__, {"id": id, **_dump(arg)}))
 
     async def compute(book: DeadlineBook, request):
-        return await CalendarActivities().compute_due(request)
+        return due_for(request)
 
     monkeypatch.setattr(workflow, "now", lambda: record.now)
     monkeypatch.setattr(workflow, "info", lambda: SimpleNamespace(workflow_id="the-case-under-test"))
@@ -178,6 +178,7 @@ async def opened(notification: en.Notification) -> EarlyNotificationWorkflow:
     case.policy, case._input = opening.policy, opening
     case._dirty = case._rearm = False
     case.requests, case.unprojected, case._registered = {}, [], None
+    case._calendar = Calendar()
     case.state = case.open(opening, NOW)
     await case.on_open(opening)
     return case

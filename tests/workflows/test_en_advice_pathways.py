@@ -26,7 +26,7 @@ from pydantic import BaseModel, TypeAdapter
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from activities.deadlines import CalendarActivities
+from activities.deadlines import due_for
 from models import advice as a
 from models import early_notification as en
 from models.cases import CasePolicy, CaseState, CaseView
@@ -35,7 +35,7 @@ from models.deadlines import Deadline, LadderStep
 from workflows import advice, early_notification, exclusion, intervention
 from workflows.case_kit import CaseWorkflow, Context
 from workflows.clock import end_of_london_day
-from workflows.deadline_book import DeadlineBook
+from workflows.deadline_book import Calendar, DeadlineBook
 
 TODAY = date(2026, 6, 15)
 NOW = datetime(2026, 6, 15, 9, 30, tzinfo=UTC)
@@ -1849,7 +1849,7 @@ def outside(monkeypatch) -> Outside:
             record.calls.append(("signal", f"{self.workflow_id}:{name}", _dump(arg)))
 
     async def compute(book: DeadlineBook, request):
-        return await CalendarActivities().compute_due(request)
+        return due_for(request)
 
     monkeypatch.setattr(workflow, "now", lambda: NOW)
     monkeypatch.setattr(workflow, "info", lambda: SimpleNamespace(workflow_id=WORKFLOW_ID))
@@ -1867,6 +1867,7 @@ def running(kind: Kind, state: CaseState) -> CaseWorkflow:
     case.state, case.policy, case._input = state, kind.policy, None
     case._dirty = case._rearm = False
     case.requests, case.unprojected, case._registered = {}, [], None
+    case._calendar = Calendar()
     return case
 
 
