@@ -19,7 +19,7 @@ from fairway.worker_metrics import TemporalSdkFigures, sdk_runtime, serving_work
 from models.deadlines import LadderStep
 from models.register import CaseRow
 from tests.conftest import running_fairway
-from tests.helpers import assert_eventually, open_claim
+from tests.helpers import assert_eventually, ok, open_claim
 from tests.register.test_escalations import _escalation, _ref
 
 
@@ -55,7 +55,14 @@ async def test_the_worker_serves_the_sdks_figures_beside_its_own(temporal, sqlit
                 with sqlite_sessions() as session:
                     assert session.get(CaseRow, ref) is not None
 
-            await assert_eventually(projected)
+            await assert_eventually(projected)  # by the opening itself, as a local activity
+            await ok(fairway.http, ref, "add_note", {"text": "an action, projected by an activity"})
+
+            def projected_again() -> None:
+                with sqlite_sessions() as session:
+                    assert session.get(CaseRow, ref).version == 2
+
+            await assert_eventually(projected_again)
             with contextlib.suppress(RPCError):  # a call refused, so the SDK has a failure to count
                 await client.get_workflow_handle("claim-no-such-case").describe()
             after = await scrape(port)

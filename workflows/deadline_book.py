@@ -50,11 +50,11 @@ class Calendar:
         answer = asyncio.get_running_loop().create_future()
         self._waiting.append((question, answer))
         if len(self._waiting) == 1:
+            # Runs after the tasks already ready (a gather's others), which ask before it does.
             asyncio.get_running_loop().create_task(self._ask_together())
         return await answer
 
     async def _ask_together(self) -> None:
-        await asyncio.sleep(0)  # the other questions of this turn join first
         asked, self._waiting = self._waiting, []
         try:
             answers = await workflow.execute_local_activity_method(

@@ -4,6 +4,7 @@ retried on the next worker as soon as its attempt times out, and recorded exactl
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -74,8 +75,9 @@ def escalations(sessions, refs: list[str], step: str) -> list[EscalationRow]:
 
 
 async def waiting_for_its_supervisor_step(handle: WorkflowHandle) -> None:
-    """The claim has recorded its warning and projected itself since: it writes nothing more
-    before the supervisor step, so a lock on the register holds up that step alone."""
+    """The claim has recorded its warning and projected itself since (by an activity, or by a
+    local activity in the task after the warning's): it writes nothing more before the
+    supervisor step, so a lock on the register holds up that step alone."""
     activity_types, warned = {}, 0
     async for event in handle.fetch_history_events():
         if name := event.activity_task_scheduled_event_attributes.activity_type.name:
@@ -83,9 +85,25 @@ async def waiting_for_its_supervisor_step(handle: WorkflowHandle) -> None:
         scheduled = event.activity_task_completed_event_attributes.scheduled_event_id
         if scheduled and activity_types[scheduled] == "escalate":
             warned = event.event_id
-        elif scheduled and activity_types[scheduled] == "project_case" and 0 < warned < scheduled:
+        elif warned and _projection(event, activity_types, warned):
             return
     raise AssertionError(f"{handle.id} has not projected its warning yet")
+
+
+def _projection(event, activity_types: dict[int, str], warned: int) -> bool:
+    """A projection's completion after the warning: an activity's, or a local activity's marker."""
+    scheduled = event.activity_task_completed_event_attributes.scheduled_event_id
+    if scheduled:
+        return activity_types[scheduled] == "project_case" and warned < scheduled
+    return _local_activity(event) == "project_case"
+
+
+def _local_activity(event) -> str | None:
+    """The activity type a local activity's marker records, if the event is one."""
+    if not event.HasField("marker_recorded_event_attributes"):
+        return None
+    data = event.marker_recorded_event_attributes.details["data"].payloads[0].data
+    return json.loads(data).get("activity_type")
 
 
 async def escalating(handle: WorkflowHandle) -> datetime:
