@@ -25,6 +25,7 @@ from activities.significant_concerns import ConcernActivities
 from activities.summits import SummitActivities
 from fairway import db
 from fairway.clinical_coding import current_taxonomy, read_taxonomy_file
+from fairway.collector import tune_for_cached_cases
 from fairway.escalation_contacts import Contacts, read_contacts_file
 from fairway.settings import SHIPPED_TAXONOMY_FILE, Settings
 from fairway.startup import register_when_ready, temporal_when_ready
@@ -162,6 +163,7 @@ async def run_worker(settings: Settings) -> None:
     lease = timedelta(seconds=settings.outbox_lease_seconds) if settings.outbox_lease_seconds else LEASE
     outbox = OutboxDispatcher(sessions, notifier_from(settings), lease=lease)
     dispatcher = asyncio.create_task(outbox.run(stop))
+    tune_for_cached_cases()  # built: what start-up made is frozen out of every collection
     try:
         with serving_worker_metrics(settings, sessions):
             async with worker:

@@ -120,6 +120,14 @@ PROJECTION_FAILURES = counter(
     "projection attempts the register refused (unreachable, read-only, a value it cannot store); "
     "Temporal retries each until the register takes it, and the log tells each case once",
 )
+GC_PAUSES = histogram(
+    WORKER,
+    "fairway_gc_pause_seconds",
+    "each garbage collection's pause of the whole worker, by generation (2: the full one, "
+    "which walks every cached case; fairway/collector.py)",
+    ("generation",),
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
 SDK_METRICS_UP = gauge(
     WORKER,
     "fairway_temporal_sdk_metrics_up",

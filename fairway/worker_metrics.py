@@ -25,6 +25,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from fairway.metrics import (
     ESCALATIONS_RECORDED,
+    GC_PAUSES,
     PROJECTION_FAILURES,
     PROJECTION_LAG,
     SDK_METRICS_UP,
@@ -81,6 +82,7 @@ def worker_registry(sessions: sessionmaker[Session], sdk_url: str | None) -> Col
     registry.register(ESCALATIONS_RECORDED)
     registry.register(PROJECTION_LAG)
     registry.register(PROJECTION_FAILURES)
+    registry.register(GC_PAUSES)
     registry.register(RegisterFigures(sessions))
     if sdk_url is not None:
         registry.register(TemporalSdkFigures(sdk_url))
