@@ -9,14 +9,13 @@ position, its actor and, for a hashed key, the first 8 hex digits of the digest.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from fairway.strict_json import NotJson, RepeatedKey, Unreadable, read_json_file
 from models.common import PEOPLE_ROLES, Actor, Role
 
 HASHED = "sha256:"
@@ -92,13 +91,13 @@ def _digest_of(key: str, where: str) -> str:
 
 def _tokens(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as err:
-        raise TokenFileError(f"cannot be read ({getattr(err, 'strerror', None) or err})") from None
-    try:
-        found = json.loads(text, object_pairs_hook=_refuse_repeated_keys)
-    except json.JSONDecodeError as err:
+        found = read_json_file(path)
+    except Unreadable as err:
+        raise TokenFileError(f"cannot be read ({err})") from None
+    except NotJson as err:
         raise TokenFileError(f"not valid JSON ({err})") from None
+    except RepeatedKey as err:
+        raise TokenFileError(f"{_key_shown(err.key)} appears twice in one object") from None
     # Checked by hand, not by a model, so that no message quotes a stray top-level key: a file
     # that forgot the "tokens" wrapper has tokens there.
     if not isinstance(found, dict) or found.keys() != {"tokens"} or not isinstance(found["tokens"], dict):
@@ -142,15 +141,6 @@ def _reasons(err: ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(map(str, e['loc']))}: {e['msg']}" if e["loc"] else e["msg"] for e in err.errors()
     )
-
-
-def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """json.loads keeps the last of two equal keys; in a token file a repeat is a mistake, not an override."""
-    found = dict(pairs)
-    if len(found) < len(pairs):
-        key = next(key for key, count in Counter(key for key, _ in pairs).items() if count > 1)
-        raise TokenFileError(f"{_key_shown(key)} appears twice in one object")
-    return found
 
 
 def _key_shown(key: str) -> str:

@@ -15,14 +15,13 @@ settings files (fairway/escalation_contacts.py).
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from fairway.settings import Settings
+from fairway.strict_json import NotJson, RepeatedKey, Unreadable, read_json_file
 from models.coding import Taxonomy
 
 
@@ -60,22 +59,10 @@ def _where(loc: tuple, document: Any) -> str:
 
 def _json(path: Path) -> Any:
     try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as err:
-        reason = getattr(err, "strerror", None) or err
-        raise TaxonomyFileError(f"taxonomy file {path} cannot be read ({reason})") from None
-    try:
-        return json.loads(text, object_pairs_hook=_refuse_repeated_keys)
-    except json.JSONDecodeError as err:
+        return read_json_file(path)
+    except Unreadable as err:
+        raise TaxonomyFileError(f"taxonomy file {path} cannot be read ({err})") from None
+    except NotJson as err:
         raise TaxonomyFileError(f"taxonomy file {path} is not JSON ({err})") from None
-    except TaxonomyFileError as err:
-        raise TaxonomyFileError(f"taxonomy file {path}: {err}") from None
-
-
-def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """json.loads keeps the last of two equal keys: a code mapped twice would silently lose one."""
-    found = dict(pairs)
-    if len(found) < len(pairs):
-        key = next(key for key, count in Counter(key for key, _ in pairs).items() if count > 1)
-        raise TaxonomyFileError(f"{key!r} appears twice in one object")
-    return found
+    except RepeatedKey as err:
+        raise TaxonomyFileError(f"taxonomy file {path}: {err.key!r} appears twice in one object") from None

@@ -14,12 +14,12 @@ An entry is an actor id (the local part of an address at the relay's domain) or 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from fairway.strict_json import NotJson, RepeatedKey, Unreadable, read_json_file
 from models.common import SYSTEM_ACTOR
 from models.deadlines import EscalationContacts
 
@@ -71,9 +71,10 @@ def read_contacts_file(path: Path, teams: Collection[str]) -> dict[str, Escalati
 
 def _json(path: Path) -> object:
     try:
-        return json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError) as err:
-        reason = getattr(err, "strerror", None) or err
-        raise ContactsFileError(f"contacts file {path} cannot be read ({reason})") from None
-    except json.JSONDecodeError as err:
+        return read_json_file(path)
+    except Unreadable as err:
+        raise ContactsFileError(f"contacts file {path} cannot be read ({err})") from None
+    except NotJson as err:
         raise ContactsFileError(f"contacts file {path} is not JSON ({err})") from None
+    except RepeatedKey as err:
+        raise ContactsFileError(f"contacts file {path}: {err.key!r} appears twice in one object") from None

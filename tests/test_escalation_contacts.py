@@ -61,6 +61,12 @@ def test_each_team_named_in_the_file_gets_its_people(tmp_path):
             {"teams": {"claimz": {"supervisor": "sue", "head_of_service": "h"}}},
             "no deadline policy has team claimz; the teams are advice, claims, early_notification",
         ),
+        # A team written twice is a mistake, not an override of the first (JSON would keep the last).
+        (
+            '{"teams": {"claims": {"supervisor": "sue", "head_of_service": "h"},'
+            ' "claims": {"supervisor": "sam", "head_of_service": "h"}}}',
+            "'claims' appears twice in one object",
+        ),
     ],
 )
 def test_a_mistake_names_the_file_and_the_entry(tmp_path, content, says):
