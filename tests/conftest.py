@@ -161,6 +161,18 @@ async def running_fairway(
         )
 
 
+@asynccontextmanager
+async def api_alone(
+    client: Client, sessions: sessionmaker[Session], task_queue: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API on `task_queue` with no worker of its own: for a test that starts, stops and
+    replaces the workers itself."""
+    settings = Settings(temporal_task_queue=task_queue, worker_wait_seconds=60)
+    app = create_app(settings, client=client, sessions=sessions, directory=directory(), policy=TEST_POLICY)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://fairway") as http:
+        yield http
+
+
 @pytest.fixture
 async def fairway(client: Client, sqlite_sessions) -> AsyncIterator[Fairway]:
     async with running_fairway(client, sqlite_sessions) as f:

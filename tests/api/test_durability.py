@@ -5,26 +5,15 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import httpx
-
-from api.app import create_app
 from fairway.devserver import free_port
-from fairway.settings import Settings
-from tests.conftest import TEST_POLICY, directory, running_fairway, start_dev_server
+from tests.conftest import api_alone, running_fairway, start_dev_server
 from tests.helpers import act, auth, ok, open_claim
 from worker import build_worker
 
 
 async def test_claim_continues_when_its_worker_is_replaced(client, sqlite_sessions):
     task_queue = f"durability-{uuid.uuid4().hex[:8]}"
-    app = create_app(
-        Settings(temporal_task_queue=task_queue),
-        client=client,
-        sessions=sqlite_sessions,
-        directory=directory(),
-        policy=TEST_POLICY,
-    )
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://fairway") as http:
+    async with api_alone(client, sqlite_sessions, task_queue) as http:
         async with build_worker(client, task_queue, sqlite_sessions):
             ref = (await open_claim(http))["state"]["ref"]
             await ok(http, ref, "add_note", {"text": "before the worker stopped"})

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 
-from api.app import create_app
-from fairway.settings import Settings
 from models.common import CaseKind, case_workflow_id
 from models.register import CaseRow, LedgerRow
 from tests.api.test_opening import KINDS
-from tests.conftest import TEST_POLICY, directory, sessions_for
+from tests.conftest import api_alone, sessions_for
 from tests.helpers import assert_eventually, auth, key, open_claim, read_only_url
 from worker import build_worker
 
@@ -74,14 +71,7 @@ async def test_a_register_that_refuses_the_opening_does_not_hold_it_up(client, s
     activity, which writes it once a worker with a writable register takes its retry."""
     task_queue = f"opening-projection-{uuid.uuid4().hex[:8]}"
     read_only = sessions_for(read_only_url(sqlite_url))
-    app = create_app(
-        Settings(temporal_task_queue=task_queue, worker_wait_seconds=60),
-        client=client,
-        sessions=sqlite_sessions,
-        directory=directory(),
-        policy=TEST_POLICY,
-    )
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://fairway") as http:
+    async with api_alone(client, sqlite_sessions, task_queue) as http:
         async with build_worker(client, task_queue, read_only):
             ref = (await open_claim(http))["state"]["ref"]
             assert _row(sqlite_sessions, ref) is None
