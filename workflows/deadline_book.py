@@ -38,20 +38,21 @@ from workflows.clock import end_of_london_day, london_date
 
 
 class Calendar:
-    """The legal calendar as one case asks it: the dates that one step (or an opening) asks for
-    together, in a gather or one after another in the same turn, go in one local activity. Each
-    separate one cost the worker a workflow activation and the history a marker: an opening
-    asked two (its review and limitation), a third of the worker's CPU per opening."""
+    """The legal calendar as one case asks it: the dates a step asks for at once (in a gather:
+    an opening's review and limitation, a correction's recomputed deadlines) go in one local
+    activity. Each local activity costs the worker a workflow activation and the history a
+    marker of its own."""
 
     def __init__(self) -> None:
         self._waiting: list[tuple[DueRequest | LimitationRequest, asyncio.Future]] = []
+        self._asking: asyncio.Task | None = None  # held, so the task is never collected mid-way
 
     async def ask(self, question: DueRequest | LimitationRequest) -> DueResult:
         answer = asyncio.get_running_loop().create_future()
         self._waiting.append((question, answer))
         if len(self._waiting) == 1:
             # Runs after the tasks already ready (a gather's others), which ask before it does.
-            asyncio.get_running_loop().create_task(self._ask_together())
+            self._asking = asyncio.get_running_loop().create_task(self._ask_together())
         return await answer
 
     async def _ask_together(self) -> None:
@@ -60,12 +61,18 @@ class Calendar:
             answers = await workflow.execute_local_activity_method(
                 CalendarActivities.answer, CalendarQuestions(questions=[q for q, _ in asked]), **COMPUTATION
             )
-        except BaseException as err:  # each asker sees the failure as its own
+        except asyncio.CancelledError:
             for _, answer in asked:
-                answer.set_exception(err)
+                answer.cancel()
+            raise
+        except Exception as err:  # each asker sees the failure as its own
+            for _, answer in asked:
+                if not answer.done():
+                    answer.set_exception(err)
             return
         for (_, answer), result in zip(asked, answers.answers, strict=True):
-            answer.set_result(result)
+            if not answer.done():  # an asker cancelled meanwhile takes no answer
+                answer.set_result(result)
 
 
 @dataclass
