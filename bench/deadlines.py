@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from bench.common import (
     MILESTONES,
@@ -44,7 +46,7 @@ from bench.common import (
 from fairway import db
 from models import deadline_policies
 from models.claims import ClaimOpening, ClaimPolicy
-from models.common import Actor, Role
+from models.common import Actor, CaseKind, Role, case_workflow_id
 
 RESULTS = Path(__file__).parent / "results" / "deadlines.md"
 HANDLER = Actor(id="bench.handler", role=Role.HANDLER)
@@ -69,11 +71,18 @@ OPENING = ClaimOpening.model_validate(
 )
 
 
+async def start_one(client: Client, ref: str):
+    try:
+        return await start_claim(client, ref, OPENING, POLICY, HANDLER, "bench-fairway")
+    except WorkflowAlreadyStartedError:  # the SDK retried a start whose answer was lost
+        return client.get_workflow_handle(case_workflow_id(CaseKind.CLAIM, ref))
+
+
 async def fairway_round(client: Client, sessions, n: int, timeline: CpuTimeline) -> dict:
-    refs = [f"CLM-BENCH{uuid.uuid4().hex[:7].upper()}" for _ in range(n)]
-    handles = await limited(
-        start_claim(client, ref, OPENING, POLICY, HANDLER, "bench-fairway") for ref in refs
-    )
+    # A claim reference's own shape, 60 random bits: 5,000 refs of 28 bits had a one-in-twenty
+    # chance of two alike.
+    refs = [f"CLM-{base64.b32encode(uuid.uuid4().bytes).decode()[:12]}" for _ in range(n)]
+    handles = await limited(start_one(client, ref) for ref in refs)
     await limited(opened(h) for h in handles)
     return await escalate_together(sessions, handles, HANDLER, timeline)
 
