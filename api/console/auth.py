@@ -88,6 +88,15 @@ class NavItem:
     current: bool
 
 
+def caseless_home(actor: Actor) -> RedirectResponse | None:
+    """Where a role that sees no case (the analyst) goes from a page of cases: every figure on
+    the dashboard or in its work would be nought. Its work is learning's, where signing in lands
+    it (and which refuses a role that reads none). None for a role that sees cases."""
+    if kinds_visible_to(actor.role):
+        return None
+    return RedirectResponse("/console/learning", status_code=303)
+
+
 def navigation(actor: Actor, path: str) -> list[NavItem]:
     """The header's links: only the pages the actor's role may use. A role that sees no case
     kind (the analyst) has no dashboard, work or cases to go to; learning's readers have it."""

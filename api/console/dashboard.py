@@ -16,13 +16,13 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import ColumnElement, Select, case, extract, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from api.cases import SPECS
 from api.console import charts
-from api.console.auth import ConsoleActor
+from api.console.auth import ConsoleActor, caseless_home
 from api.console.templating import refused, render
 from api.deps import SessionDep
 from api.errors import ApiError
@@ -125,11 +125,9 @@ def dashboard(
     kind: Annotated[str | None, Query(max_length=40, description="one case kind only")] = None,
 ) -> Response:
     """The console's home, over every kind the actor may see or the one kind asked for."""
+    if (elsewhere := caseless_home(actor)) is not None:
+        return elsewhere
     visible = kinds_visible_to(actor.role)
-    if not visible:
-        # A role that sees no case (the analyst) would find every figure here nought: its work
-        # is learning's, where signing in lands it (and which refuses a role that reads none).
-        return RedirectResponse("/console/learning", status_code=303)
     if kind and kind not in visible:
         # The same answer for a kind that does not exist and one the role may not see.
         return refused(request, ApiError(404, "case_kind_not_found", "no case kind by that name"))

@@ -22,7 +22,7 @@ from temporalio.service import RPCError
 from api import work
 from api.cases import SPECS, CaseApi, CaseRequest, act, case_story, may_read, open_case_of, read_view
 from api.console import dashboard, extracts, learning
-from api.console.auth import ConsoleActor, checked_form
+from api.console.auth import ConsoleActor, caseless_home, checked_form
 from api.console.case_page import case_context, opening_form, payload_of
 from api.console.templating import refused, render
 from api.deps import SessionDep
@@ -69,7 +69,9 @@ def my_work(
     session: SessionDep,
     handler: Annotated[str | None, Query(max_length=100)] = None,
     team: Annotated[str | None, Query(max_length=60)] = None,
-) -> HTMLResponse:
+) -> Response:
+    if (elsewhere := caseless_home(actor)) is not None:
+        return elsewhere
     try:
         mine = work.my_work(
             actor, session, handler=handler or None, team=team or None, within_days=14, limit=100
