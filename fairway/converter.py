@@ -24,10 +24,9 @@ from temporalio.converter import (
     WithSerializationContext,
 )
 
-from fairway.encryption import EncryptionCodec, tier_of_workflow
+from fairway.encryption import EncryptionCodec, tier_of_context
 from fairway.keys import KeyRing, key_ring
 from fairway.settings import Settings
-from models.access import Tier
 
 ZLIB = b"binary/zlib"
 SMALLEST_COMPRESSED = 256  # bytes of serialized payload; below this the saving is lost in metadata
@@ -59,18 +58,13 @@ def decompress(payload: Payload) -> Payload:
 
 class FairwayCodec(PayloadCodec, WithSerializationContext):
     """Compress, then encrypt; decode in reverse. The workflow a payload belongs to picks its
-    encryption tier: one codec per tier, shared."""
+    encryption tier (FairwayDataConverter keeps one converter, so one codec, per tier)."""
 
-    def __init__(self, encryption: EncryptionCodec, _tiers: dict | None = None) -> None:
+    def __init__(self, encryption: EncryptionCodec) -> None:
         self.compression, self.encryption = CompressionCodec(), encryption
-        self._tiers: dict[Tier, FairwayCodec] = _tiers if _tiers is not None else {}
-        self._tiers.setdefault(encryption.tier, self)
 
     def with_context(self, context: SerializationContext) -> FairwayCodec:
-        return self.for_tier(tier_of_workflow(getattr(context, "workflow_id", None)))
-
-    def for_tier(self, tier: Tier) -> FairwayCodec:
-        return self._tiers.get(tier) or FairwayCodec(self.encryption.for_tier(tier), self._tiers)
+        return FairwayCodec(self.encryption.with_context(context))
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return await self.encryption.encode(await self.compression.encode(payloads))
@@ -106,7 +100,7 @@ class FairwayDataConverter(DataConverter):
     _per_tier: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     def with_context(self, context: SerializationContext) -> DataConverter:
-        tier = tier_of_workflow(getattr(context, "workflow_id", None))
+        tier = tier_of_context(context)
         converter = self._per_tier.get(tier)
         if converter is None:
             converter = self._per_tier[tier] = super().with_context(context)

@@ -50,6 +50,11 @@ def tier_of_workflow(workflow_id: str | None) -> Tier:
     return Tier.ADVICE
 
 
+def tier_of_context(context: SerializationContext) -> Tier:
+    """The tier of the workflow the SDK says a payload belongs to (advice when it names none)."""
+    return tier_of_workflow(getattr(context, "workflow_id", None))
+
+
 def payload_tier(payload: Payload) -> Tier | None:
     """The tier an encrypted payload was written for, None if it is not encrypted."""
     if payload.metadata.get("encoding") != ENCRYPTED:
@@ -76,7 +81,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         return self._tiers.get(tier) or EncryptionCodec(self.keys, tier, self._ciphers, self._tiers)
 
     def with_context(self, context: SerializationContext) -> EncryptionCodec:
-        return self.for_tier(tier_of_workflow(getattr(context, "workflow_id", None)))
+        return self.for_tier(tier_of_context(context))
 
     @property
     def key_id(self) -> str:
