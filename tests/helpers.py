@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -57,6 +58,14 @@ def opening(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def local_activity_type(event) -> str | None:
+    """The activity type a history event's local-activity marker records; None for any other event."""
+    if not event.HasField("marker_recorded_event_attributes"):
+        return None
+    data = event.marker_recorded_event_attributes.details["data"].payloads[0].data
+    return json.loads(data).get("activity_type")
 
 
 def read_only_url(url: str) -> str:

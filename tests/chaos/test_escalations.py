@@ -4,7 +4,6 @@ retried on the next worker as soon as its attempt times out, and recorded exactl
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from models.common import ActionMeta, Actor, CaseKind, Role, case_workflow_id
 from models.register import EscalationRow, NotificationRow
 from tests.chaos.conftest import DOMAIN
 from tests.conftest import TEST_POLICY
-from tests.helpers import assert_eventually, opening
+from tests.helpers import assert_eventually, local_activity_type, opening
 from workflows.activity_options import REGISTER_WRITE
 from workflows.claim import ClaimWorkflow
 
@@ -95,15 +94,7 @@ def _projection(event, activity_types: dict[int, str], warned: int) -> bool:
     scheduled = event.activity_task_completed_event_attributes.scheduled_event_id
     if scheduled:
         return activity_types[scheduled] == "project_case" and warned < scheduled
-    return _local_activity(event) == "project_case"
-
-
-def _local_activity(event) -> str | None:
-    """The activity type a local activity's marker records, if the event is one."""
-    if not event.HasField("marker_recorded_event_attributes"):
-        return None
-    data = event.marker_recorded_event_attributes.details["data"].payloads[0].data
-    return json.loads(data).get("activity_type")
+    return local_activity_type(event) == "project_case"
 
 
 async def escalating(handle: WorkflowHandle) -> datetime:
