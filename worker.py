@@ -133,6 +133,15 @@ def build_worker(
     )
 
 
+def caching(settings: Settings) -> dict:
+    """How the worker keeps cases between tasks: how many, and how long a case's next task waits
+    for this worker (which has it cached) before another may take it and replay it."""
+    return {
+        "max_cached_workflows": settings.cached_cases,
+        "sticky_queue_schedule_to_start_timeout": timedelta(seconds=settings.worker_sticky_wait_seconds),
+    }
+
+
 def escalation_contacts(settings: Settings) -> dict[str, EscalationContacts]:
     """The operator's contacts per team; none without a file (the policies' own stand)."""
     if settings.escalation_contacts_file is None:
@@ -153,7 +162,7 @@ async def run_worker(settings: Settings) -> None:
         sessions,
         contacts,
         taxonomy,
-        max_cached_workflows=settings.cached_cases,
+        **caching(settings),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

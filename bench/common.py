@@ -21,7 +21,7 @@ from pathlib import Path
 
 import aiohttp
 from sqlalchemy import func, select
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, PendingWorkflowTaskState
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -342,7 +342,23 @@ async def sleeping(handle, until: datetime) -> None:
             if event.HasField("timer_started_event_attributes"):
                 return
         await asyncio.sleep(0.5)
-    raise TimeoutError(f"{handle.id} did not start its timer by {until:%H:%M:%S}")
+    stuck = await where_stuck(handle)
+    raise TimeoutError(f"{handle.id} did not start its timer by {until:%H:%M:%S}: {stuck}")
+
+
+async def where_stuck(handle) -> str:
+    """What the server says of a workflow that has not got as far as it should: its history so
+    far and its pending workflow task, for the record of a failed set-up."""
+    described = await handle.describe()
+    history = handle.fetch_history_events()
+    events = [EventType.Name(e.event_type).removeprefix("EVENT_TYPE_") async for e in history]
+    task = described.raw_description.pending_workflow_task
+    pending = "none"
+    if described.raw_description.HasField("pending_workflow_task"):
+        state = PendingWorkflowTaskState.Name(task.state)
+        scheduled, first = task.scheduled_time.ToDatetime(), task.original_scheduled_time.ToDatetime()
+        pending = f"{state} (attempt {task.attempt}, scheduled {scheduled:%H:%M:%S}, first {first:%H:%M:%S})"
+    return f"status {described.status.name}; history {', '.join(events)}; pending workflow task {pending}"
 
 
 REVIEW = "case_review_due"  # the deadline the deadline benches move to one instant

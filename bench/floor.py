@@ -3,6 +3,8 @@ benchmark one that only sleeps to an instant and runs one no-op activity, and fo
 benchmark one that only stays open, as an open claim does.
 
 Run as a worker: `python -m bench.floor TASK_QUEUE` (the address comes from FAIRWAY_TEMPORAL_ADDRESS).
+Its worker is tuned as Fairway's is, from the same settings (cases cached, the wait for the worker
+caching a workflow), so a comparison measures the workflows, not the tuning.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
+
+from fairway.settings import Settings
+from worker import caching
 
 
 @workflow.defn
@@ -88,6 +93,7 @@ async def main(task_queue: str) -> None:
         workflows=[FloorUpdates, FloorTimer, FloorCase],
         activities=[noop],
         activity_executor=ThreadPoolExecutor(32),
+        **caching(Settings()),
     )
     await worker.run()
 

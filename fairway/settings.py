@@ -38,6 +38,13 @@ class Settings(BaseSettings):
             return self.worker_workflow_cache
         return max(1, int(self.worker_memory_budget_mib / self.worker_memory_per_case_mib))
 
+    # A case's next workflow task goes first to the worker caching it, and waits there this long
+    # before any worker may take it, from the case's whole history. A burst (thousands of
+    # deadlines due at one instant) queues minutes deep on one worker: Temporal's 10 s then hands
+    # most of the burst on, to be replayed, doubling its cost (bench/results/deadlines.md). A
+    # worker that dies without stopping leaves the tasks already queued for it waiting this long.
+    worker_sticky_wait_seconds: float = Field(300, gt=0, description="a task's wait for its case's worker")
+
     # An action or a read waits this long for a worker's answer, then gets 503 no_worker.
     worker_wait_seconds: float = Field(10.0, gt=0, description="how long the API waits for a worker")
 

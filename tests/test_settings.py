@@ -1,11 +1,13 @@
 """Settings that are computed rather than read."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from fairway.settings import Settings
+from worker import caching
 
 
 def test_the_worker_cache_holds_what_its_memory_budget_allows():
@@ -17,6 +19,17 @@ def test_the_worker_cache_holds_what_its_memory_budget_allows():
 def test_a_fixed_cache_size_overrides_the_budget_and_an_empty_one_does_not():
     assert Settings(worker_workflow_cache=10).cached_cases == 10
     assert Settings(worker_workflow_cache="").cached_cases == Settings().cached_cases
+
+
+def test_the_worker_waits_minutes_for_its_cached_cases_tasks_and_takes_its_cache_size_from_settings():
+    default = caching(Settings())
+    assert default["sticky_queue_schedule_to_start_timeout"] == timedelta(minutes=5)
+    assert default["max_cached_workflows"] == 3413
+    chosen = caching(Settings(worker_sticky_wait_seconds="20", worker_workflow_cache=7))
+    assert chosen["max_cached_workflows"] == 7
+    assert chosen["sticky_queue_schedule_to_start_timeout"] == timedelta(seconds=20)
+    with pytest.raises(ValidationError):
+        Settings(worker_sticky_wait_seconds=0)
 
 
 def test_the_outbox_lease_is_the_dispatchers_own_unless_set():

@@ -120,9 +120,7 @@ def test_an_incident_cannot_be_reported_before_it_happened():
 )
 async def test_the_written_follow_up_is_due_10_calendar_days_after_the_report(reported, due):
     rule = m.CANDOUR_DEADLINES.rules[FOLLOW_UP]
-    result = due_for(
-        DueRequest(rule=rule, trigger_date=reported, trigger_at=NOW)
-    )
+    result = due_for(DueRequest(rule=rule, trigger_date=reported, trigger_at=NOW))
     assert result.due_on == due
 
 
