@@ -33,6 +33,7 @@ from bench.common import (
     CpuMeter,
     CpuTimeline,
     bench_keys,
+    burst_window,
     connect_as_fairway,
     dev_server,
     escalate_together,
@@ -140,7 +141,8 @@ def report(results: dict, n: int) -> str:
         "",
         f"- Time until all were recorded: **{ratio:.2f}x** the floor (target <= 1.2x): "
         f"{'met' if ratio <= 1.2 else 'NOT met'}.",
-        f"- Lost: {fairway['lost']}; duplicated: {fairway['duplicated']}; fired early: {fairway['early']}.",
+        f"- Lost (not recorded within {burst_window(n):.0f} s of the instant): {fairway['lost']}; "
+        f"duplicated: {fairway['duplicated']}; fired early: {fairway['early']}.",
         "- Where Fairway's lag goes: from the due instant until the workflow task the timer woke "
         f"started, p50 {fairway['task_started_after_due']['p50_s']:.2f} s, max "
         f"{fairway['task_started_after_due']['max_s']:.2f} s; from then until the record was written, "
