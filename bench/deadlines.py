@@ -42,6 +42,7 @@ from bench.common import (
     machine,
     opened,
     processes,
+    replaced_lines,
     start_claim,
 )
 from fairway import db
@@ -143,6 +144,7 @@ def report(results: dict, n: int) -> str:
         f"{'met' if ratio <= 1.2 else 'NOT met'}.",
         f"- Lost (not recorded within {burst_window(n):.0f} s of the instant): {fairway['lost']}; "
         f"duplicated: {fairway['duplicated']}; fired early: {fairway['early']}.",
+        *replaced_lines(floor),
         "- Where Fairway's lag goes: from the due instant until the workflow task the timer woke "
         f"started, p50 {fairway['task_started_after_due']['p50_s']:.2f} s, max "
         f"{fairway['task_started_after_due']['max_s']:.2f} s; from then until the record was written, "

@@ -89,6 +89,7 @@ from bench.common import (
     opened,
     percentile,
     processes,
+    replaced_lines,
     rss_mib,
     sqlite_mib,
     start_claim,
@@ -1180,6 +1181,8 @@ def burst_table(fairway: dict | None, floor: dict | None) -> list[str]:
             f"Escalation records: one per claim for {fairway['claims']:,} claims; lost {fairway['lost']}, "
             f"duplicated {fairway['duplicated']}, early {fairway['early']}."
         )
+    if _ok(floor):
+        lines += replaced_lines(floor)
     return lines + _failed("deadline burst (Fairway)", fairway) + _failed("deadline burst (floor)", floor)
 
 
