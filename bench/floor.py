@@ -19,9 +19,6 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
-from fairway.settings import Settings
-from worker import caching
-
 
 @workflow.defn
 class FloorUpdates:
@@ -82,6 +79,11 @@ class FloorTimer:
 
 
 async def main(task_queue: str) -> None:
+    # Here, not at the top: the SDK's sandbox re-imports this module for each workflow, and the
+    # worker's own module (with everything it imports) has no place there.
+    from fairway.settings import Settings
+    from worker import caching
+
     client = await Client.connect(
         os.environ["FAIRWAY_TEMPORAL_ADDRESS"], data_converter=pydantic_data_converter
     )
