@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     # A case's next workflow task goes first to the worker caching it, and waits there this long
     # before any worker may take it, from the case's whole history. A burst (thousands of
     # deadlines due at one instant) queues minutes deep on one worker: Temporal's 10 s then hands
-    # most of the burst on, to be replayed, doubling its cost (bench/results/deadlines.md). A
+    # most of the burst on, to be replayed, doubling its cost (bench/results/deadlines-10000.md). A
     # worker that dies without stopping leaves the tasks already queued for it waiting this long.
     worker_sticky_wait_seconds: float = Field(300, gt=0, description="a task's wait for its case's worker")
 
