@@ -346,16 +346,17 @@ async def asleep(handle, until: datetime) -> bool:
 
 
 async def asleep_or_replaced(handles: list, start_again, replace_by: datetime, until: datetime) -> list[str]:
-    """Every floor timer asleep before `until`. One whose first workflow task is still undelivered
-    at `replace_by` is terminated and started again, and what the server said of it is returned:
-    the dev server (1.32) has left one first task in thousands scheduled, attempt 1, for twenty
-    minutes while the worker polled (three runs on 2026-12-07), a fault of its own that would
-    otherwise end the floor's round."""
+    """Every floor timer asleep before `until`. One not yet asleep at `replace_by` (its timer not
+    started, each time seen so far because its first workflow task was never delivered) is
+    terminated and started again, and what the server said of it is returned: the dev server
+    (1.32) has left one first task in thousands scheduled, attempt 1, for twenty minutes while
+    the worker polled (three runs on 2026-12-07), a fault of its own that would otherwise end
+    the floor's round."""
     stuck = [i for i, ok in enumerate(await limited(asleep(h, replace_by) for h in handles)) if not ok]
     seen = []
     for i in stuck:
         seen.append(f"{handles[i].id}: {await where_stuck(handles[i])}")
-        await handles[i].terminate(reason="its first workflow task was never delivered")
+        await handles[i].terminate(reason="not asleep at half the lead")
         handles[i] = await start_again()
     for i in stuck:
         if not await asleep(handles[i], until):
@@ -369,8 +370,8 @@ def replaced_lines(floor: dict) -> list[str]:
     if not replaced:
         return []
     return [
-        f"- Floor timers started again in set-up, their first workflow task never delivered by the "
-        f"server: {len(replaced)}: " + "; ".join(replaced) + "."
+        f"- Floor timers started again in set-up, not asleep at half the lead (what the server "
+        f"said of each): {len(replaced)}: " + "; ".join(replaced) + "."
     ]
 
 
