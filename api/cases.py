@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import (
     Client,
@@ -60,6 +61,7 @@ from models.common import (
     payload_digest,
     reported_dates,
 )
+from models.register import LedgerRow
 from workflows.case_kit import PREVIOUS, CaseWorkflow, Step
 from workflows.clock import london_date
 
@@ -286,6 +288,8 @@ async def open_case_of(state: Any, spec: CaseApi, opening: BaseModel, actor: Act
     ref = opening_ref(spec, opening, actor, key)
     if spec.vet_opening is not None:  # it may read the register: off the event loop
         await run_in_threadpool(spec.vet_opening, state, opening, actor, ref)
+    if key and spec.ref_from_opening is not None:
+        await run_in_threadpool(refuse_key_opening_another, state.sessions, spec, actor, key, ref)
     _bind(spec, ref)
     # Without a key, a request of its own: never the ref, which another opening may share.
     meta = ActionMeta(actor=actor, request_id=key or uuid.uuid4().hex)
@@ -294,6 +298,33 @@ async def open_case_of(state: Any, spec: CaseApi, opening: BaseModel, actor: Act
         started = await start_with_answer(state.client, spec, ref, start_input, meta, state.settings)
     log.info("case opened", kind=spec.noun)
     return started
+
+
+def refuse_key_opening_another(sessions, spec: CaseApi, actor: Actor, key: str, ref: str) -> None:
+    """A kind whose reference follows from its opening (an EN case's, from its MNSI investigation)
+    does not derive its workflow id from the Idempotency-Key, so the case would not find the
+    key's earlier use itself: the ledger does. The same key with a body naming another case is
+    refused rather than opening a second one. An opening is in the ledger once it is answered
+    (its projection runs inside it), so only two requests racing with one key both get through."""
+    with sessions() as session:
+        earlier = session.scalar(
+            select(LedgerRow.case_ref)
+            .where(
+                LedgerRow.case_kind == spec.kind.value,
+                LedgerRow.actor_id == actor.id,
+                LedgerRow.request_id == key,
+                LedgerRow.action == spec.workflow.pathway.opening_action,
+                LedgerRow.case_ref != ref,
+            )
+            .limit(1)
+        )
+    if earlier is not None:
+        raise ApiError(
+            409,
+            "request_id_reused",
+            f"request id {key} already opened {spec.noun} case {earlier} with another request",
+            {"existing_ref": earlier},
+        )
 
 
 async def start_with_answer(

@@ -154,6 +154,16 @@ async def test_an_eligible_notification_to_a_no_liability_closure(en):
         http, idempotency_key=same_key, date_of_birth=born, mnsi_reference=mnsi, gestation_weeks=38
     )
     assert other.status_code == 409 and other.json()["code"] == "request_id_reused", other.text
+    # The key again, for another investigation: the case's reference comes from its MNSI
+    # reference, not the key, so it is the ledger that knows the key opened this case.
+    elsewhere = f"MNSI-{key()[:8]}"
+    reused = await notify(http, idempotency_key=same_key, date_of_birth=born, mnsi_reference=elsewhere)
+    assert reused.status_code == 409 and reused.json()["code"] == "request_id_reused", reused.text
+    assert reused.json()["details"]["existing_ref"] == ref
+    unopened = await http.get(f"{PREFIX}/{en_ref_for(elsewhere)}", headers=auth("handler"))
+    assert unopened.status_code == 404, unopened.text
+    another_actor = await notify(http, "supervisor", idempotency_key=same_key, mnsi_reference=elsewhere)
+    assert another_actor.status_code == 201, "a key is the actor's own: another's may be the same"
 
     await to_family_letter(http, ref)
     wrong_letter = await en_act(http, ref, "send_family_letter_seeking_consent", {"sent_on": today()})
