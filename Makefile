@@ -45,8 +45,11 @@ run: $(STAMP) $(ASSETS)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Two test processes, each with its own dev server and register: most of a test's time is
+# spent waiting on Temporal, so two keep a 2-core machine busy (TESTS_IN_PARALLEL=0: one).
+TESTS_IN_PARALLEL ?= 2
 test: lint $(ASSETS) chromium
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TESTS_IN_PARALLEL)
 
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

@@ -1202,7 +1202,7 @@ LIT_PATH = {
     ),
     LS.TRIAL_HELD: (LS.TRIAL_LISTED, {"trial_held_on": d("2026-11-09")}, (("trial", "2026-11-09", MET),)),
     LS.DEFAULT_JUDGMENT: (LS.ACKNOWLEDGED, {"default_judgment_on": d("2025-10-08")}, ()),
-    **{stage: (LS.TRIAL_HELD, {}, ()) for stage in LIT_FINAL},
+    **{stage: (LS.TRIAL_HELD, {}, ()) for stage in sorted(LIT_FINAL)},
 }
 STAY = lit.StayRecord(stayed_on=d("2026-08-20"), reason="for ADR", until=d("2026-10-01"))
 
@@ -2234,7 +2234,7 @@ LITIGATION = Kind(
             _lit(LS.TRIAL_LISTED, stayed=True),
             {"record_direction_complied", "receive_experts_agenda"},
         ),
-        *[(stage.value, _lit(stage), set()) for stage in LIT_FINAL],
+        *[(stage.value, _lit(stage), set()) for stage in sorted(LIT_FINAL)],
     ],
     also=litigation_anywhere,
 )
