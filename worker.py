@@ -10,7 +10,7 @@ from datetime import timedelta
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunner, Worker
 
 from activities.coding import CodingActivities
 from activities.court_service import ServiceActivities
@@ -129,6 +129,7 @@ def build_worker(
         activities=activities(sessions, client, contacts, taxonomy),
         activity_executor=ThreadPoolExecutor(max_workers=32),
         workflow_runner=workflow_runner(),
+        **polling(),
         **options,
     )
 
@@ -139,6 +140,18 @@ def caching(settings: Settings) -> dict:
     return {
         "max_cached_workflows": settings.cached_cases,
         "sticky_queue_schedule_to_start_timeout": timedelta(seconds=settings.worker_sticky_wait_seconds),
+    }
+
+
+def polling() -> dict:
+    """How many polls the worker keeps open for tasks: as many as the server says are waiting
+    (Temporal's poller autoscaling). The SDK's default of five workflow-task polls gives a worker
+    that caches workflows one poll for new and evicted cases (the other four wait on its cached
+    cases' own queue), one task at a time: 11-14 a second on this machine, so that 100 bare starts
+    a second built a backlog of thousands (bench/results/scale.md, 2026-12-07)."""
+    return {
+        "workflow_task_poller_behavior": PollerBehaviorAutoscaling(),
+        "activity_task_poller_behavior": PollerBehaviorAutoscaling(),
     }
 
 

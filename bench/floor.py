@@ -3,8 +3,9 @@ benchmark one that only sleeps to an instant and runs one no-op activity, and fo
 benchmark one that only stays open, as an open claim does.
 
 Run as a worker: `python -m bench.floor TASK_QUEUE` (the address comes from FAIRWAY_TEMPORAL_ADDRESS).
-Its worker is tuned as Fairway's is, from the same settings (cases cached, the wait for the worker
-caching a workflow), so a comparison measures the workflows, not the tuning.
+Its worker is tuned as Fairway's is, from the same settings and functions (cases cached, the wait
+for the worker caching a workflow, polls autoscaled, workflows run outside the SDK's sandbox), so
+a comparison measures the workflows, not the tuning.
 """
 
 from __future__ import annotations
@@ -79,10 +80,10 @@ class FloorTimer:
 
 
 async def main(task_queue: str) -> None:
-    # Here, not at the top: the SDK's sandbox re-imports this module for each workflow, and the
-    # worker's own module (with everything it imports) has no place there.
+    # Here, not at the top: the benches import this module for its workflows' names, and need
+    # not load the worker's module (with everything it imports) for that.
     from fairway.settings import Settings
-    from worker import caching
+    from worker import caching, polling, workflow_runner
 
     client = await Client.connect(
         os.environ["FAIRWAY_TEMPORAL_ADDRESS"], data_converter=pydantic_data_converter
@@ -95,6 +96,8 @@ async def main(task_queue: str) -> None:
         workflows=[FloorUpdates, FloorTimer, FloorCase],
         activities=[noop],
         activity_executor=ThreadPoolExecutor(32),
+        workflow_runner=workflow_runner(),
+        **polling(),
         **caching(Settings()),
     )
     await worker.run()

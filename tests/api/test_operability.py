@@ -14,6 +14,7 @@ import pytest
 import structlog
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.worker import PollerBehaviorAutoscaling
 
 from activities.register import RegisterActivities
 from api.app import create_app
@@ -126,6 +127,14 @@ async def test_readyz_flips_with_each_dependency(client, sqlite_url, tmp_path):
     async with _api(nowhere, sessions, task_queue) as http:
         down = (await http.get("/readyz")).json()["checks"]
         assert down["temporal"] == down["worker"] == "Temporal is not reachable"
+
+
+async def test_the_worker_keeps_as_many_polls_open_as_the_server_has_tasks_for(client, sqlite_sessions):
+    """Not the SDK's fixed five, of which a caching worker gives new and evicted cases one."""
+    async with build_worker(client, f"fairway-test-{uuid.uuid4().hex[:8]}", sqlite_sessions) as worker:
+        config = worker.config()
+    assert isinstance(config["workflow_task_poller_behavior"], PollerBehaviorAutoscaling)
+    assert isinstance(config["activity_task_poller_behavior"], PollerBehaviorAutoscaling)
 
 
 def test_a_poller_seen_long_ago_is_gone():
