@@ -764,9 +764,12 @@ async def long_claim(stack: Stack, http, client: Client, short_refs: list[str]) 
     last_run = (await handle.describe()).run_id
     runs = (await client.count_workflows(f"WorkflowId = '{handle.id}'")).count
     replayed_bytes, replayed_events, _ = await history_size(handle)
-    cold, warm, short_cold = [], [], []
+    cold, warm, short_cold, cold_run_events = [], [], [], []
     for short_ref in short_refs[:REPLAY_SAMPLES]:
         await restart_worker(stack, http, tally)
+        # Each restart adds two notes to the run the next one replays: its length says what
+        # each cold figure is of.
+        cold_run_events.append((await history_size(handle))[1])
         cold += await notes(http, [ref], tally)
         warm += await notes(http, [ref], tally)
         short_cold += await notes(http, [short_ref], tally)
@@ -777,6 +780,7 @@ async def long_claim(stack: Stack, http, client: Client, short_refs: list[str]) 
         "runs": runs,
         "current_run_bytes": replayed_bytes,
         "current_run_events": replayed_events,
+        "cold_run_events": cold_run_events,
         "warm": timing(warm),
         "cold": timing(cold),
         "short_cold": timing(short_cold),
@@ -1088,11 +1092,16 @@ def long_line(long: dict | None) -> list[str]:
     return [
         f"- A long claim: {long['actions']} add-notes, after which {crossed}; the run a cold worker "
         f"replays holds {long['current_run_events']} events, {long['current_run_bytes'] / 1024:.0f} KB. "
-        f"After each of {cold['n']} worker restarts, an add-note on it (cold): p50 {cold['p50_ms']:.0f} ms, "
+        f"After each of {cold['n']} worker restarts (the run then {_span(long.get('cold_run_events'))} "
+        f"events long, two notes more each time), an add-note on it (cold): p50 {cold['p50_ms']:.0f} ms, "
         f"max {cold['max_ms']:.0f} ms; at once another (warm): p50 {warm['p50_ms']:.0f} ms: cold p50 "
         f"**{cold['p50_ms'] / warm['p50_ms']:.2f}x** warm. A short claim's first touch in the same "
         f"restarts: p50 {short['p50_ms']:.0f} ms, max {short['max_ms']:.0f} ms." + _errors(long)
     ]
+
+
+def _span(values: list[int] | None) -> str:
+    return f"{min(values)}-{max(values)}" if values else "?"
 
 
 def at_n_section(results: dict) -> list[str]:
