@@ -349,10 +349,10 @@ async def asleep_or_replaced(handles: list, start_again, replace_by: datetime, u
     """Every floor timer asleep before `until`. One not yet asleep at `replace_by` (its timer not
     started, each time seen so far because its first workflow task was still scheduled, attempt
     1) is terminated and started again, and what the server said of it is returned: one first
-    task in thousands has waited twenty minutes while the worker polled (three runs on
-    2026-12-07), which would otherwise end the floor's round. Whose fault is not settled: in the
-    100,000-claim run the floor's worker was busy throughout, so a backlog it drained slowly
-    fits as well as the dev server's (1.32) matching."""
+    task in thousands waited twenty minutes (three runs on 2026-12-07), which would otherwise end
+    the floor's round. The cause found since: the floor's worker had one poll for new workflows
+    (the SDK's default with a cache), so its starts queued thousands deep; its polls are
+    autoscaled now (`worker.polling`), and the check stays as a guard that says what it did."""
     stuck = [i for i, ok in enumerate(await limited(asleep(h, replace_by) for h in handles)) if not ok]
     seen = []
     for i in stuck:
