@@ -482,6 +482,8 @@ MILESTONES = {
     EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: "task completed",
     EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED: "activity picked up",
     EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: "activity completed",
+    # Fairway's wake-up writes from inside its task (workflows/register_writes.py): a marker.
+    EventType.EVENT_TYPE_MARKER_RECORDED: "written inside the task",
 }
 
 

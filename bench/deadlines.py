@@ -2,7 +2,7 @@
 
 Fairway: N claim workflows (the real worker, in its own process) each have their first-review
 deadline moved by an `extend_deadline` Update to one common instant T; at T every one of them
-must escalate to the supervisor (one activity writing an escalation record and an outbox row).
+must escalate to the supervisor (one register write of an escalation record and an outbox row).
 Lag = when the record was written - T. Floor: N minimal workflows that sleep until T2 and run
 one no-op activity; lag = when the activity ran - T2. Same server (WAL), same machine, one run.
 

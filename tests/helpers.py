@@ -68,6 +68,20 @@ def local_activity_type(event) -> str | None:
     return json.loads(data).get("activity_type")
 
 
+async def register_writes(handle) -> list[tuple[str, bool]]:
+    """The register writes in a case's history, in order: each one's activity type and whether it
+    was written from inside a workflow task (a local activity's marker) or by an activity."""
+    scheduled, done = {}, []
+    async for event in handle.fetch_history_events():
+        if name := event.activity_task_scheduled_event_attributes.activity_type.name:
+            scheduled[event.event_id] = name
+        if completed := event.activity_task_completed_event_attributes.scheduled_event_id:
+            done.append((scheduled[completed], False))
+        elif name := local_activity_type(event):
+            done.append((name, True))
+    return done
+
+
 def read_only_url(url: str) -> str:
     """The same SQLite file opened read-only (the tests run as root, which file modes don't stop)."""
     path = Path(url.removeprefix("sqlite:///")).resolve()

@@ -18,7 +18,7 @@ from fairway.settings import Settings
 from fairway.worker_metrics import TemporalSdkFigures, sdk_runtime, serving_worker_metrics, worker_registry
 from models.deadlines import LadderStep
 from models.register import CaseRow
-from tests.conftest import running_fairway
+from tests.conftest import TEST_POLICY, running_fairway
 from tests.helpers import assert_eventually, ok, open_claim
 from tests.register.test_escalations import _escalation, _ref
 
@@ -48,7 +48,10 @@ async def test_the_worker_serves_the_sdks_figures_beside_its_own(temporal, sqlit
     client = await connect(settings, runtime=sdk_runtime(settings), service="fairway-worker")
     with serving_worker_metrics(settings, sqlite_sessions) as port:
         before = await scrape(port)
-        async with running_fairway(client, sqlite_sessions) as fairway:
+        # Each action projected at once, in the task that took it: by an activity, whose figures
+        # the SDK then serves (a projection gathered behind a timer is written inside its task).
+        at_once = TEST_POLICY.model_copy(update={"projection_delay_seconds": 0})
+        async with running_fairway(client, sqlite_sessions, policy=at_once) as fairway:
             ref = (await open_claim(fairway.http))["state"]["ref"]
 
             def projected() -> None:

@@ -37,12 +37,9 @@ ASKING_ANOTHER_CASE = ActivityConfig(
 # computation included, so this bounds only the computation.
 COMPUTATION = LocalActivityConfig(start_to_close_timeout=timedelta(seconds=30))
 
-# The opening's own projection, inside the opening's workflow task (workflows/case_kit.py): one
-# try, since the opening's answer waits on it; a register that does not take it leaves the write
-# to the ordinary projection activity, which retries until it does. One try, not a few: the SDK's
-# core leaks each retried local activity attempt's timer (temporalio/sdk-rust#1454), which can
-# time out a later attempt and panics if it fires after its worker has stopped.
-OPENING_WRITE = LocalActivityConfig(
+# A register write from inside a workflow task (workflows/register_writes.py): one try, since the
+# task waits on it; a register that does not take it leaves the write to REGISTER_WRITE.
+IN_TASK_WRITE = LocalActivityConfig(
     start_to_close_timeout=timedelta(seconds=5),
     retry_policy=RetryPolicy(maximum_attempts=1),
 )

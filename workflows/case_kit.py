@@ -21,7 +21,6 @@ from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
-from temporalio import exceptions as temporal
 from temporalio import workflow
 from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
@@ -58,7 +57,7 @@ from models.common import (
     payload_digest,
 )
 from models.deadlines import DeadlineChangeView, LadderStep
-from workflows.activity_options import OPENING_WRITE, REGISTER_WRITE
+from workflows import register_writes
 from workflows.clock import end_of_london_day, london_date
 from workflows.deadline_book import Calendar, CaseRef, DeadlineBook, moved_on, standings
 
@@ -529,7 +528,7 @@ class CaseWorkflow:
         self._alarm: asyncio.Task | None = None
         self._fresh = input.carried is None
         self._calendar = Calendar()  # one per case, so the dates a step asks for go together
-        self._opening_seq: int | None = None  # the ledger's length once the opening is done
+        self._update_task: int | None = None  # the history length of the task that last took an Update
         self._input = input
         if input.carried is not None:
             self.state = input.carried.state
@@ -607,7 +606,6 @@ class CaseWorkflow:
             async with self._lock:
                 await self.on_open(self._input)
                 self._book_changed()
-                self._opening_seq = self.state.seq
         self._ready = True
         while True:
             wake_at = self._wake_at()
@@ -616,7 +614,7 @@ class CaseWorkflow:
                 await workflow.wait_condition(lambda: self._has_work() or self._alarm_rang())
             self._rearm = False
             async with self._lock:
-                escalated = await self.book.escalate_due(self.recipients())
+                escalated = await self.book.escalate_due(self.recipients(), in_task=self._writes_in_task())
                 if await self.on_time_passed() or escalated:
                     self._book_changed()
             if self.unprojected or self._dirty:
@@ -736,6 +734,7 @@ class CaseWorkflow:
         """Every handler action, by name, through the kind's pathway table: one handler for the
         class, not one registered per step on every instance (each cached case then walked by
         Python's collector)."""
+        self._update_task = workflow.info().get_current_history_length()
         step, meta, payload = self._decode(action, args)
         async with self._lock:
             earlier = self.requests.get(meta.request_id)
@@ -933,15 +932,12 @@ class CaseWorkflow:
         """How long to let a batch gather before projecting it. An action after a quiet spell is
         projected at once (no timer in its history); a burst is written at most once per
         `projection_delay_seconds`, by one projection. Only the deadline book changed (an
-        escalation fired, already recorded): the register's copy of the book can trail longer,
-        so a burst of escalations across many cases is not slowed by their projections."""
-        policy = self.policy
-        if not self.unprojected:
-            return timedelta(seconds=policy.book_projection_delay)
-        if self._projected_at is None:
+        escalation fired, already recorded): at once, from inside the wake-up's own task when
+        it may (workflows/register_writes.py), so a wake-up is one workflow task."""
+        if not self.unprojected or self._projected_at is None:
             return timedelta(0)
         since = workflow.now() - self._projected_at
-        return max(timedelta(seconds=policy.projection_delay_seconds) - since, timedelta(0))
+        return max(timedelta(seconds=self.policy.projection_delay_seconds) - since, timedelta(0))
 
     async def _gather_batch(self) -> bool:
         """Let a burst of actions gather so one projection writes them all; a ladder step
@@ -966,47 +962,33 @@ class CaseWorkflow:
     # --- projection -------------------------------------------------------------------------
 
     async def _project(self) -> None:
-        """Write the case's row and its new ledger entries to the register. A regular activity:
-        its input comes from history, so it only writes what Temporal has accepted (a local
-        activity can run on a workflow task that is then lost, with an Update it took)."""
+        """Write the case's row and its new ledger entries to the register: only what Temporal
+        has accepted, so from inside this task only if it took no Update (a local activity can
+        run on a workflow task that is then lost, with an Update it took), else as an activity,
+        whose input comes from history. An opening's projection is then written inside the
+        opening's own task (an opening costs no activity task and no second workflow task: a
+        fifth of the server's CPU per opening, bench/results/scale.md), and the register has the
+        case when the opening is answered; it is dated by its start event, so a lost attempt of
+        that task writes the same rows."""
         self._dirty = False
         self._show()
         self.state.version += 1
         entries = list(self.unprojected)
         self._projected_at = workflow.now()
-        projection = self._projection(entries)
-        if not (self._opening_only() and await self._project_opening(projection)):
-            await workflow.execute_activity_method(
-                RegisterActivities.project_case,
-                projection,
-                summary=f"register: project {self.state.ref} (seq {self.state.seq})",
-                **REGISTER_WRITE,
-            )
+        await register_writes.write(
+            RegisterActivities.project_case,
+            self._projection(entries),
+            summary=f"register: project {self.state.ref} (seq {self.state.seq})",
+            in_task=self._writes_in_task(),
+        )
         del self.unprojected[: len(entries)]
         await self._tell_followers(entries)
 
-    def _opening_only(self) -> bool:
-        """The first projection of a new case, before it has taken any Update or signal: all it
-        holds follows from its start and what history recorded since (a child's start). The one
-        projection a local activity may write."""
-        return self.state.version == 1 and self._opening_seq == self.state.seq
-
-    async def _project_opening(self, projection: CaseProjection) -> bool:
-        """The opening's projection, written from inside the opening's own workflow task: an
-        opening then costs no activity task and no second workflow task (a fifth of the server's
-        CPU per opening, bench/results/scale.md), and the register has the case when the opening
-        is answered. Safe as a local activity because nothing in it was taken from a handler in
-        that task: an attempt of the task that is lost and run again writes the same rows (keyed;
-        the opening is dated by its start event), but for when its deadlines were set, which the
-        next projection rewrites. A register that fails the one try leaves the write to the
-        ordinary projection, which retries until the register takes it."""
-        try:
-            await workflow.execute_local_activity_method(
-                RegisterActivities.project_case, projection, **OPENING_WRITE
-            )
-        except (temporal.ActivityError, temporal.ApplicationError, temporal.TimeoutError):
-            return False  # a local activity's failure comes as its own error, not wrapped
-        return True
+    def _writes_in_task(self) -> bool:
+        """Whether this workflow task may write the register from inside itself: it took no
+        Update (workflows/register_writes.py). Every attempt of a task sees the same history
+        length, so this answers alike in each, and in replay."""
+        return self._update_task != workflow.info().get_current_history_length()
 
     def _projection(self, entries: list[LedgerEntry]) -> CaseProjection:
         s = self.state

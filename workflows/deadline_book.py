@@ -33,6 +33,7 @@ from models.deadlines import (
     LadderStep,
     LimitationRequest,
 )
+from workflows import register_writes
 from workflows.activity_options import COMPUTATION, REGISTER_WRITE
 from workflows.clock import end_of_london_day, london_date
 
@@ -361,11 +362,12 @@ class DeadlineBook:
     def overdue(self) -> bool:
         return any(d.status is DeadlineStatus.MISSED for d in self.deadlines.values())
 
-    async def escalate_due(self, recipients: dict[LadderStep, str]) -> bool:
+    async def escalate_due(self, recipients: dict[LadderStep, str], in_task: bool) -> bool:
         """Fire every ladder step that has come due, in order; mark missed deadlines.
 
-        Each step is one activity writing one escalation record and one notification, keyed
-        so a retry or replay writes nothing twice. Returns whether anything changed.
+        Each step is one register write of one escalation record and one notification, keyed
+        so a retry or replay writes nothing twice; from inside the wake-up's task if `in_task`
+        (workflows/register_writes.py). Returns whether anything changed.
         """
         now, changed = workflow.now(), False
         for deadline in self._live():
@@ -376,7 +378,7 @@ class DeadlineBook:
                 if (step, at) != due[-1] and deadline.armed_at is not None and at < deadline.armed_at:
                     self._skip(deadline, step, due[-1][0], now)
                 else:
-                    await self._escalate(deadline, step, recipients[step], now)
+                    await self._escalate(deadline, step, recipients[step], now, in_task)
                 changed = True
             if deadline.due_at <= now and deadline.status is not DeadlineStatus.MISSED:
                 deadline.status = DeadlineStatus.MISSED
@@ -431,10 +433,12 @@ class DeadlineBook:
             )
         )
 
-    async def _escalate(self, deadline: Deadline, step: LadderStep, proposed: str, now: datetime) -> None:
-        """One ladder step: `proposed` is the owner or the policy's contact; the activity answers
+    async def _escalate(
+        self, deadline: Deadline, step: LadderStep, proposed: str, now: datetime, in_task: bool
+    ) -> None:
+        """One ladder step: `proposed` is the owner or the policy's contact; the write answers
         who was told (the operator's contacts file may name someone else for the team)."""
-        told = await workflow.execute_activity_method(
+        told = await register_writes.write(
             EscalationActivities.escalate,
             Escalation(
                 case_kind=self.case.kind,
@@ -451,7 +455,7 @@ class DeadlineBook:
                 at=now,
             ),
             summary=f"{deadline.name}: {STEP_WORDS[step]} (team {self.case.team})",
-            **REGISTER_WRITE,
+            in_task=in_task,
         )
         deadline.steps_done.append(step)
         deadline.changes.append(

@@ -1,5 +1,6 @@
-"""A worker killed in the middle of a burst of escalations: each escalation it was recording is
-retried on the next worker as soon as its attempt times out, and recorded exactly once."""
+"""A worker killed in the middle of a burst of escalations: each escalation it was recording
+(from inside the wake-up's workflow task, workflows/register_writes.py) is written again by the
+next worker as soon as that task times out, and recorded exactly once."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from temporalio.api.enums.v1 import PendingActivityState
+from temporalio.api.enums.v1 import EventType, PendingWorkflowTaskState
 from temporalio.client import Client, WorkflowHandle
 
 from activities.notifications import message_id
@@ -21,8 +22,7 @@ from models.common import ActionMeta, Actor, CaseKind, Role, case_workflow_id
 from models.register import EscalationRow, NotificationRow
 from tests.chaos.conftest import DOMAIN
 from tests.conftest import TEST_POLICY
-from tests.helpers import assert_eventually, local_activity_type, opening
-from workflows.activity_options import REGISTER_WRITE
+from tests.helpers import assert_eventually, opening, register_writes
 from workflows.claim import ClaimWorkflow
 
 CLAIMS = 4
@@ -33,8 +33,6 @@ POLICY = TEST_POLICY.model_copy(
     update={"deadlines": deadline_policies.short(seconds=6, warn_before=86_400, head_of_service_after=3_600)}
 )
 REVIEW = "case_review_due"
-# A timed-out attempt is retried after the retry policy's first interval.
-RETRY_AT = REGISTER_WRITE["start_to_close_timeout"] + REGISTER_WRITE["retry_policy"].initial_interval
 SLACK = timedelta(seconds=4)  # for a loaded machine
 
 
@@ -73,52 +71,30 @@ def escalations(sessions, refs: list[str], step: str) -> list[EscalationRow]:
         return list(session.scalars(query))
 
 
-async def waiting_for_its_supervisor_step(handle: WorkflowHandle) -> None:
-    """The claim has recorded its warning and projected itself since (by an activity, or by a
-    local activity in the task after the warning's): it writes nothing more before the
-    supervisor step, so a lock on the register holds up that step alone."""
-    activity_types, warned = {}, 0
-    async for event in handle.fetch_history_events():
-        if name := event.activity_task_scheduled_event_attributes.activity_type.name:
-            activity_types[event.event_id] = name
-        scheduled = event.activity_task_completed_event_attributes.scheduled_event_id
-        if scheduled and activity_types[scheduled] == "escalate":
-            warned = event.event_id
-        elif warned and _projection(event, activity_types, warned):
-            return
-    raise AssertionError(f"{handle.id} has not projected its warning yet")
+async def waiting_for_its_supervisor_step(handle: WorkflowHandle) -> datetime:
+    """The claim has recorded its warning and projected itself since: it writes nothing more
+    before the supervisor step, so a lock on the register holds up that step alone. Answers
+    when that step falls due."""
+    names = [name for name, _ in await register_writes(handle)]
+    assert "escalate" in names and "project_case" in names[names.index("escalate") :], names
+    return (await handle.query("state", result_type=ClaimState)).deadlines[REVIEW].due_at
 
 
-def _projection(event, activity_types: dict[int, str], warned: int) -> bool:
-    """A projection's completion after the warning: an activity's, or a local activity's marker."""
-    scheduled = event.activity_task_completed_event_attributes.scheduled_event_id
-    if scheduled:
-        return activity_types[scheduled] == "project_case" and warned < scheduled
-    return local_activity_type(event) == "project_case"
+async def escalating(handle: WorkflowHandle, due: datetime) -> tuple[datetime, timedelta]:
+    """When the claim's wake-up for its supervisor step started, once it has (past the due time,
+    a workflow task started and not done: its write waits on the locked register), and how long
+    Temporal gives that task before handing it out again."""
+    described = (await handle.describe()).raw_description
+    task = described.pending_workflow_task
+    assert task.state == PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED, task
+    started = task.started_time.ToDatetime(tzinfo=UTC)
+    assert started >= due, f"{handle.id}'s task started {started}, before the due time {due}"
+    return started, described.execution_config.default_workflow_task_timeout.ToTimedelta()
 
 
-async def escalating(handle: WorkflowHandle) -> datetime:
-    """When the claim's escalate activity started, once it has."""
-    described = await handle.describe()
-    for pending in described.raw_description.pending_activities:
-        if (
-            pending.activity_type.name == "escalate"
-            and pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
-        ):
-            return pending.last_started_time.ToDatetime(tzinfo=UTC)
-    raise AssertionError(f"{handle.id} is not escalating yet")
-
-
-async def escalate_attempts(handle: WorkflowHandle) -> list[int]:
-    """The attempt on which each of the claim's escalate activities completed."""
-    escalate, attempts = set(), []
-    async for event in handle.fetch_history_events():
-        if event.activity_task_scheduled_event_attributes.activity_type.name == "escalate":
-            escalate.add(event.event_id)
-        started = event.activity_task_started_event_attributes
-        if started.scheduled_event_id in escalate:
-            attempts.append(started.attempt)
-    return attempts
+async def tasks_timed_out(handle: WorkflowHandle) -> int:
+    timed_out = EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT
+    return len([event async for event in handle.fetch_history_events() if event.event_type == timed_out])
 
 
 async def escalated_once(handle: WorkflowHandle):
@@ -139,17 +115,18 @@ async def test_escalations_a_killed_worker_was_recording_are_recorded_once_soon_
     refs = [h.id.removeprefix("claim-") for h in handles]
 
     async def opened():  # each has set its review, escalated its warning and projected it
-        await asyncio.gather(*(waiting_for_its_supervisor_step(h) for h in handles))
+        return await asyncio.gather(*(waiting_for_its_supervisor_step(h) for h in handles))
 
-    await assert_eventually(opened, timeout=60, interval=0.1)
+    dues = await assert_eventually(opened, timeout=60, interval=0.1)
     assert len(escalations(workers.sessions, refs, "warning")) == CLAIMS
 
     with register_locked(workers.register_url):
 
         async def all_escalating():
-            return await asyncio.gather(*(escalating(h) for h in handles))
+            return await asyncio.gather(*(escalating(h, due) for h, due in zip(handles, dues, strict=True)))
 
-        started = await assert_eventually(all_escalating, timeout=30, interval=0.1)
+        tasks = await assert_eventually(all_escalating, timeout=30, interval=0.1)
+        started = [at for at, _ in tasks]
         await asyncio.sleep(0.2)
         workers.kill(first)
         killed_at = datetime.now(UTC)
@@ -158,13 +135,15 @@ async def test_escalations_a_killed_worker_was_recording_are_recorded_once_soon_
     async def recorded():
         assert len(escalations(workers.sessions, refs, "supervisor")) == CLAIMS
 
-    bound = max(started) + RETRY_AT + SLACK
+    # A task whose worker died is handed out again once its timeout has passed.
+    handed_out_again = max(timeout for _, timeout in tasks)
+    bound = max(started) + handed_out_again + SLACK
     await assert_eventually(recorded, timeout=(bound - datetime.now(UTC)).total_seconds() + 10)
     rows = {row.case_ref: row for row in escalations(workers.sessions, refs, "supervisor")}
     assert sorted(rows) == sorted(refs), "none lost"
     reviews = [await assert_eventually(lambda h=h: escalated_once(h), timeout=30) for h in handles]
     after_retry = [
-        (_utc(rows[ref].recorded_at) - (at + RETRY_AT)).total_seconds()
+        (_utc(rows[ref].recorded_at) - (at + handed_out_again)).total_seconds()
         for ref, at in zip(refs, started, strict=True)
     ]
     after_due = [
@@ -174,12 +153,14 @@ async def test_escalations_a_killed_worker_was_recording_are_recorded_once_soon_
     print(
         f"\nkilled {(killed_at - max(started)).total_seconds():.1f} s after the last escalation started; "
         f"recorded {', '.join(f'{s:+.1f}' for s in sorted(after_retry))} s from its retry "
-        f"(start + {RETRY_AT.total_seconds():g} s), {max(after_due):.1f} s after the due time at most"
+        f"(start + {handed_out_again.total_seconds():g} s), {max(after_due):.1f} s after the due time at most"
     )
     assert all(s <= SLACK.total_seconds() for s in after_retry), after_retry
     assert all(s >= 0 for s in after_due), "none before the due time"
     for handle in handles:
-        assert await escalate_attempts(handle) == [1, 2], "the warning at once, the supervisor on its retry"
+        escalated = [in_task for name, in_task in await register_writes(handle) if name == "escalate"]
+        assert escalated == [True, True], "each step written once, from inside its wake-up's task"
+        assert await tasks_timed_out(handle) == 1, "the supervisor step's task, on the killed worker"
 
     # Each with its one notification, and that delivered.
     with workers.sessions() as session:

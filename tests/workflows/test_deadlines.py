@@ -16,7 +16,7 @@ from sqlalchemy import select
 from models import deadline_policies
 from models.register import ClaimRow, EscalationRow, NotificationRow
 from tests.conftest import TEST_POLICY, running_fairway
-from tests.helpers import act, assert_eventually, auth, ok, open_claim
+from tests.helpers import act, assert_eventually, auth, ok, open_claim, register_writes
 from worker import build_worker
 
 # case_review_due: warning at 1.5 s, supervisor at 3 s, head of service at 4.5 s after opening.
@@ -179,6 +179,45 @@ async def test_an_extension_rearms_the_ladder(short_fairway):
     assert earlier.status_code == 409 and earlier.json()["code"] == "extension_not_later"
 
 
+async def test_a_case_woken_by_its_timer_writes_the_step_and_its_row_from_inside_that_task(short_fairway):
+    """A wake-up is one workflow task: the step and then the case's own row are written from
+    inside it (workflows/register_writes.py), with no activity task or second workflow task."""
+    f = short_fairway
+    ref = (await open_claim(f.http))["state"]["ref"]
+    review = [
+        (1, "warning", "hana.handler"),
+        (1, "supervisor", "sam.supervisor"),
+        (1, "head_of_service", "hana.head"),
+    ]
+    await until_steps(f.sessions, ref, review, timeout=10)
+    handle = f.client.get_workflow_handle(f"claim-{ref}")
+
+    async def woken():
+        writes = await register_writes(handle)
+        assert [w for w in writes if w[0] != "answer"] == [("project_case", True)] + 3 * [
+            ("escalate", True),
+            ("project_case", True),
+        ], writes
+
+    await assert_eventually(woken)
+
+
+async def test_a_step_an_action_brings_due_is_written_once_the_action_is_recorded(fairway):
+    """A step that falls due in the task that took a handler's Update (a letter of claim entered
+    long after it came: its deadlines already past) is written by an activity, which runs only
+    once that task, and the Update, are in history: a lost task must not leave an escalation of
+    a deadline that was never set."""
+    ref = (await open_claim(fairway.http))["state"]["ref"]
+    late = {"received_on": "2025-06-02", "copied_to_nhs_resolution": True}
+    await ok(fairway.http, ref, "receive_letter_of_claim", late)
+    await until_steps(
+        fairway.sessions, ref, [(1, "head_of_service", "hana.head")], deadline="letter_of_response_due"
+    )
+    writes = await register_writes(fairway.client.get_workflow_handle(f"claim-{ref}"))
+    escalated = [in_task for name, in_task in writes if name == "escalate"]
+    assert escalated and not any(escalated), writes
+
+
 async def test_a_waiver_stops_the_ladder_and_needs_a_supervisor(short_fairway):
     f = short_fairway
     ref = (await open_claim(f.http))["state"]["ref"]
@@ -250,7 +289,7 @@ async def test_a_worker_killed_between_steps_resumes_without_duplicates(client, 
 
 async def test_a_step_falling_due_while_a_projection_gathers_is_not_held_back(client, sqlite_sessions):
     # The claim's register write waits 8 s to gather a batch; its ladder steps fall due first.
-    gathering = {"projection_delay_seconds": 8, "book_projection_delay_seconds": 8}
+    gathering = {"projection_delay_seconds": 8}
     slow_register = SHORT.model_copy(update=gathering)
     async with running_fairway(client, sqlite_sessions, policy=slow_register) as f:
         ref = (await open_claim(f.http))["state"]["ref"]

@@ -223,7 +223,7 @@ async def test_a_deadline_met_at_opening_never_warns_or_escalates(outside: Outsi
     assert not case.state.overdue
     assert case.book.next_deadline() == case.state.deadlines[en.MNSI_REPORT].due_at, "only live ones count"
     outside.now = datetime(2030, 1, 1, tzinfo=UTC)  # long after every due date in the book
-    assert await case.book.escalate_due(case.recipients())
+    assert await case.book.escalate_due(case.recipients(), in_task=False)
     assert outside.deadlines_escalated() == {en.MNSI_REPORT, en.LIABILITY_DECISION}
     assert all(
         case.state.deadlines[name].status.value == "met" for name in REPORTING & set(case.state.deadlines)
