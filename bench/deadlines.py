@@ -163,6 +163,30 @@ def report(results: dict, n: int) -> str:
 ANALYSIS = """
 ## Notes
 
+- 2026-12-07, issue 13: a wake-up writes its step from inside the workflow task its timer woke
+  (a local activity, `workflows/register_writes.py`), and its projection, still deferred by the
+  policy's book delay, from inside the task that delay wakes; an activity only where the task
+  also took a handler's Update (not yet in history) or the one try fails. A wake-up is now one
+  workflow task and no activity task (it was a task, an activity task and a second task, then
+  the projection's activity and one more task). At 1,000, back to back with the code before it:
+  11.06 s against the floor's 6.74 s (**1.64x**, the run above) where it was 10.48 s against
+  6.62 s (1.58x): the same, within this machine's spread. Over each whole round, set-up
+  included, Fairway's server spent 69 s of CPU where it spent 93, its worker 61 s (60); over the
+  burst alone, the server 9.5 s (12.1), the worker 9.4 s (7.7: each local activity's result is
+  an activation of its own). Writing the projection at once as well, in the wake-up's own task
+  (tried first), took 14.67 s (2.02x): the register write and its activation landed inside the
+  burst, so the book delay stays. The 0.85x of 2026-12-01 (below) is not this machine's figure
+  today: the code before this change gave 1.58x here.
+- Among more claims than the worker caches (3,000 due at once with a cache of 1,000, the shape
+  of 10,000 due among 100,000 open), FAIRWAY_WORKER_WORKFLOW_CACHE=1000, `--claims 3000`: the
+  code before this change 117.4 s against the floor's 30.9 s (3.80x); with the projection
+  written at once in the wake-up's task 114.9 s (3.48x of 33.0 s), the server's CPU over the
+  burst 59 s where it was 71; with the book delay kept (this code) 107.8 s, 2.74x of a floor
+  that took 39.4 s in that run, the server's CPU over the burst 56 s and the worker's 107 s
+  (113 before). In each, the worker is busy throughout (107-114 s of CPU over the burst: 36-38
+  ms a wake-up) replaying claims it no longer caches; fewer tasks per wake-up change that
+  little, since the tasks after the first found the claim cached. What the replay costs is in
+  docs/scale.md ("Cold cases").
 - 2026-12-01, issue 12 (the claim on the case kit, one API): three runs after the change on a
   quiet machine gave **1.12x, 1.40x and 0.85x** the floor (the second and third after the worker
   began answering the SDK's serialization-context question outside the sandbox), none lost,
@@ -175,8 +199,8 @@ ANALYSIS = """
   and a larger workflow (the claim and its deadline book: a claim's history is about 90
   events and 64 kB, its start event alone 17.5 kB with the claim's deadline policy; the
   floor's is 16 events and 6 kB). The register projection and the NextDeadline/Overdue upsert
-  wait ten times the projection delay, so a burst of escalations is not slowed by a burst of
-  projections.
+  wait the policy's book delay (ten seconds for a claim), so a burst of escalations is not
+  slowed by a burst of projections.
 - How the rounds are made comparable (2026-11-25, second session): both get the same lead
   before their instant, and every floor workflow is confirmed asleep (its timer started)
   before it, so neither burst carries the tail of its own set-up. With the floor's old 20 s
@@ -184,14 +208,15 @@ ANALYSIS = """
   measured 0.56x of it, a flattering comparison. Both rounds now poll for completion four
   times a second, and CPU is read over the same window for both (from one second before the
   instant to the last record) from a background sampler.
-- The wake-up has exactly the floor's shape (table above, and a claim's history read event by
+- Until 2026-12-07 the wake-up had exactly the floor's shape (a claim's history read event by
   event): the timer fires, one workflow task schedules one activity, the activity starts as
-  that task completes (eager execution), and one more task follows. For both, nearly all the
-  lag is tasks waiting their turn for the machine, not any step of Fairway's own.
+  that task completes (eager execution), and one more task follows. Since, it is one task.
+  For both, nearly all the lag is tasks waiting their turn for the machine, not any step of
+  Fairway's own.
 - The burst is CPU-bound: both cores are 80-85% busy in both rounds, and the time ratio
   follows the ratio of CPU spent per wake-up (server plus worker) closely. This session's
   runs, time ratio / CPU ratio: 1.36x / 1.39x, 1.55x / 1.54x, 1.32x / 1.32x, 1.24x / 1.23x
-  (outbox dispatcher switched off, an experiment) and 1.27x / 1.27x (the run above). Per
+  (outbox dispatcher switched off, an experiment) and 1.27x / 1.27x (the run committed then). Per
   wake-up the floor costs 6.5-8.0 ms of server CPU and 3.5-4.3 ms of worker CPU; Fairway
   7.7-9.8 ms and 5.4-7.1 ms. Meeting 1.2x reliably needs Fairway's wake-up within 20% of the
   CPU of one that does nothing, on a machine whose own run-to-run spread is about as large.
@@ -209,9 +234,9 @@ ANALYSIS = """
   session); earlier, plain table inserts, one statement per projection's ledger entries, the
   dispatcher marking a pass in one statement, deferring the book-only projections (3.1x to
   1.4x) and the group commit.
-- Tried and not kept: escalations as local activities, in the task the timer woke (no change
-  to the time to record all 1,000, and it would write escalations from a task whose outcome
-  could still be lost, which the projection design rules out for the same reason); twenty
+- Tried and not kept (before 2026-12-07, when it was kept, above, with the rule that makes it
+  safe: no write from inside a task that took an Update): escalations as local activities, in
+  the task the timer woke (no change to the time to record all 1,000); twenty
   task pollers instead of five; a larger server history cache; a shorter interpreter switch
   interval; async escalations on one writer thread; the unsandboxed workflow runner
   (discouraged by Temporal; 1.97x in its run). Each was within noise.

@@ -101,6 +101,8 @@ class CasePolicy(BaseModel):
     # The register trails the workflow by at most this long, or this many actions.
     projection_delay_seconds: float = 1.0
     projection_batch: int = 50
+    # After an escalation (already recorded) the register's copy of the book may trail longer.
+    book_projection_delay_seconds: float | None = None
     recent_request_ids: int = 500
     # A run continues as new after this many history events (Temporal suggests it only at
     # thousands): what a case evicted from the cache replays on its next action (docs/scale.md).
@@ -109,6 +111,12 @@ class CasePolicy(BaseModel):
     quiet_before_continuing_seconds: float = 2.0
     # How long an ended case can still be reopened before its run ends (a claim's 90 days).
     reopen_window_seconds: int = 0
+
+    @property
+    def book_projection_delay(self) -> float:
+        if self.book_projection_delay_seconds is None:
+            return self.projection_delay_seconds
+        return self.book_projection_delay_seconds
 
 
 StateT = TypeVar("StateT", bound=CaseState)

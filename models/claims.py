@@ -550,6 +550,7 @@ class ClaimPolicy(CasePolicy):
 
     reopen_window_seconds: int = 90 * 24 * 3600
     projection_delay_seconds: float = 3.0
+    book_projection_delay_seconds: float | None = 10.0  # after an escalation, already recorded
     # Stages whose arrival sets a stocktake_due deadline (PAP section 6).
     stocktake_stages: list[ClaimStage] = [ClaimStage.LETTER_OF_RESPONSE_SENT]
 

@@ -46,6 +46,7 @@ TEST_POLICY = ClaimPolicy(
     version="test",
     reopen_window_seconds=3600,
     projection_delay_seconds=0.2,
+    book_projection_delay_seconds=1.0,
 )
 
 

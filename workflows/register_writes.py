@@ -2,9 +2,8 @@
 activity.
 
 From inside the task (a local activity) a write costs no activity task and no second workflow
-task, and a case evicted from the worker's cache is replayed once for it, not twice: that is
-most of what a deadline's wake-up cost when thousands fall due at once among more cases than
-the worker caches (bench/results/deadlines-*.md). It may be written there only when everything
+task: a deadline's wake-up is one workflow task, and the server spends about a quarter less CPU
+on a burst of them (bench/results/deadlines.md). It may be written there only when everything
 it writes follows from the case's history, so that an attempt of the task that is lost and run
 again writes the same rows (every write is keyed), but for the times it is stamped with, which
 the next write rewrites. An Update is in history only once the task that took it completes: a

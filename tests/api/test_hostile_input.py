@@ -341,8 +341,8 @@ async def _settled(fairway, ref: str, seq: int) -> tuple:
         return snapshot
 
     # A projection the case still owes (its opening deadlines, set just after it opened) lands
-    # within the policy's projection delay: "before" is the case once nothing more comes.
-    quiet = TEST_POLICY.projection_delay_seconds + 0.5
+    # within the policy's book delay: "before" is the case once nothing more comes.
+    quiet = TEST_POLICY.book_projection_delay_seconds + 0.5
     snapshot = await assert_eventually(projected)
     for _ in range(5):
         await asyncio.sleep(quiet)
