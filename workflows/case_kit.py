@@ -934,8 +934,8 @@ class CaseWorkflow:
         `projection_delay_seconds`, by one projection. Only the deadline book changed (an
         escalation fired, already recorded): the register's copy of the book can trail longer,
         so a burst of escalations across many cases is not slowed by their projections (written
-        at once, in the wake-up's own task, a burst of 1,000 took 14.7 s where it takes 10.5;
-        bench/results/deadlines.md)."""
+        at once, in the wake-up's own task, a burst of 1,000 took 14.7 s, against 10.5-11.1 s
+        deferred; bench/results/deadlines.md)."""
         policy = self.policy
         if not self.unprojected:
             return timedelta(seconds=policy.book_projection_delay)
@@ -991,8 +991,9 @@ class CaseWorkflow:
 
     def _writes_in_task(self) -> bool:
         """Whether this workflow task may write the register from inside itself: it took no
-        Update (workflows/register_writes.py). Every attempt of a task sees the same history
-        length, so this answers alike in each, and in replay."""
+        Update (workflows/register_writes.py). Every activation of one task sees the same
+        history length, and its replay the recorded one; an Update taken by an attempt that was
+        lost comes again with the next attempt, and sets it again."""
         return self._update_task != workflow.info().get_current_history_length()
 
     def _projection(self, entries: list[LedgerEntry]) -> CaseProjection:

@@ -2,7 +2,7 @@
 activity.
 
 From inside the task (a local activity) a write costs no activity task and no second workflow
-task: a deadline's wake-up is one workflow task, and the server spends about a quarter less CPU
+task: a deadline's wake-up is one workflow task, and the server spends about a fifth less CPU
 on a burst of them (bench/results/deadlines.md). It may be written there only when everything
 it writes follows from the case's history, so that an attempt of the task that is lost and run
 again writes the same rows (every write is keyed), but for the times it is stamped with, which
