@@ -70,16 +70,15 @@ def local_activity_type(event) -> str | None:
 
 async def register_writes(handle) -> list[tuple[str, bool]]:
     """The register writes in a case's history, in order: each one's activity type and whether it
-    was written from inside a workflow task (a local activity's marker) or by an activity."""
-    scheduled, done = {}, []
+    was written from inside a workflow task (a local activity's marker) or left to an activity
+    (scheduled, whether or not it has run yet)."""
+    writes = []
     async for event in handle.fetch_history_events():
         if name := event.activity_task_scheduled_event_attributes.activity_type.name:
-            scheduled[event.event_id] = name
-        if completed := event.activity_task_completed_event_attributes.scheduled_event_id:
-            done.append((scheduled[completed], False))
+            writes.append((name, False))
         elif name := local_activity_type(event):
-            done.append((name, True))
-    return done
+            writes.append((name, True))
+    return writes
 
 
 def read_only_url(url: str) -> str:

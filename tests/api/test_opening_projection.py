@@ -9,13 +9,12 @@ import uuid
 
 import pytest
 from sqlalchemy import select
-from temporalio.api.enums.v1 import EventType
 
 from models.common import CaseKind, case_workflow_id
 from models.register import CaseRow, LedgerRow
 from tests.api.test_opening import KINDS
 from tests.conftest import api_alone, sessions_for
-from tests.helpers import assert_eventually, auth, key, local_activity_type, open_claim, read_only_url
+from tests.helpers import assert_eventually, auth, key, open_claim, read_only_url, register_writes
 from worker import build_worker
 
 
@@ -27,18 +26,6 @@ def _row(sessions, ref: str) -> CaseRow | None:
 def _ledger(sessions, ref: str) -> list[LedgerRow]:
     with sessions() as s:
         return list(s.scalars(select(LedgerRow).where(LedgerRow.case_ref == ref).order_by(LedgerRow.seq)))
-
-
-def _projections(events) -> tuple[int, int]:
-    """Projections in a history: by an activity, and by a local activity."""
-    scheduled = sum(
-        1
-        for e in events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-        and e.activity_task_scheduled_event_attributes.activity_type.name == "project_case"
-    )
-    local = sum(1 for e in events if local_activity_type(e) == "project_case")
-    return scheduled, local
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -58,11 +45,12 @@ async def test_an_answered_opening_is_already_in_the_register(fairway, kind):
     opening = _ledger(fairway.sessions, state["ref"])
     assert [(e.seq, e.actor_id) for e in opening] == [(1, response.json()["applied"]["actor_id"])]
 
-    history = await fairway.client.get_workflow_handle(row.workflow_id).fetch_history()
-    started = history.events[0].event_time.ToDatetime()
+    handle = fairway.client.get_workflow_handle(row.workflow_id)
+    started = (await handle.fetch_history()).events[0].event_time.ToDatetime()
     # The opening is dated by its start event, the same in any attempt of the task that wrote it.
     assert row.opened_at.replace(tzinfo=None) == opening[0].at.replace(tzinfo=None) == started
-    assert _projections(history.events) == (0, 1)
+    projections = [write for write in await register_writes(handle) if write[0] == "project_case"]
+    assert projections == [("project_case", True)], "inside the opening's task, no activity"
 
 
 async def test_a_register_that_refuses_the_opening_does_not_hold_it_up(client, sqlite_url, sqlite_sessions):
@@ -77,7 +65,7 @@ async def test_a_register_that_refuses_the_opening_does_not_hold_it_up(client, s
             handle = client.get_workflow_handle(case_workflow_id(CaseKind.CLAIM, ref))
 
             async def left_to_the_activity() -> None:
-                assert _projections((await handle.fetch_history()).events)[0] == 1
+                assert (await register_writes(handle)).count(("project_case", False)) == 1
 
             await assert_eventually(left_to_the_activity)
 
