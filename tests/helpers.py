@@ -33,6 +33,9 @@ ACTORS = {
     "test-analyst": {"actor": "nia.analyst", "role": "analyst"},
 }
 
+# Each role's test actor, as the tokens above name them (a role's first, where it has two).
+ACTOR_IDS = {entry["role"]: entry["actor"] for entry in reversed(ACTORS.values())}
+
 
 def auth(who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {TOKENS[who]}"}

@@ -62,6 +62,7 @@ from models.routes import (
     SummitOutcome,
     SummitResult,
 )
+from tests.helpers import ACTOR_IDS
 from workflows import case_kit, claim_offers, claim_pathway, claim_protocol, claim_routes
 from workflows.case_kit import PREVIOUS, Context
 from workflows.claim import ClaimWorkflow
@@ -74,16 +75,7 @@ TODAY = london_date(NOW)
 POLICY = m.ClaimPolicy()
 REF = "CLM-TESTCLAIM0001"
 WORKFLOW_ID = f"claim-{REF}"
-OWNER = "hana.handler"
-ACTOR_IDS = {
-    Role.HANDLER: OWNER,
-    Role.SUPERVISOR: "sam.supervisor",
-    Role.AUDITOR: "ada.auditor",
-    Role.ADMIN: "alex.admin",
-    Role.ADVISER: "ava.adviser",
-    Role.ADVICE_SUPERVISOR: "avery.advice-supervisor",
-    Role.ANALYST: "nia.analyst",
-}
+OWNER = ACTOR_IDS["handler"]
 ACTING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
 D = Decimal

@@ -32,6 +32,7 @@ from models.deadline_policies import STANDARD
 from models.deadlines import Deadline, DueRequest
 from models.duty_of_candour import Harm
 from models.duty_of_candour import Stage as S
+from tests.helpers import ACTOR_IDS
 from workflows import duty_of_candour, early_notification
 from workflows.case_kit import Context
 from workflows.clock import end_of_london_day
@@ -43,15 +44,6 @@ OPENED = datetime(2026, 6, 5, 9, 0, tzinfo=UTC)
 AT = TypeAdapter(datetime).dump_python(NOW, mode="json")
 HANDLING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
-ACTOR_IDS = {
-    Role.HANDLER: "hana.handler",
-    Role.SUPERVISOR: "sam.supervisor",
-    Role.AUDITOR: "ada.auditor",
-    Role.ADMIN: "alex.admin",
-    Role.ADVISER: "ava.adviser",
-    Role.ADVICE_SUPERVISOR: "avery.advice-supervisor",
-    Role.ANALYST: "nia.analyst",
-}
 PATHWAY = duty_of_candour.PATHWAY
 POLICY = m.DutyOfCandourPolicy()
 FOLLOW_UP = m.WRITTEN_FOLLOW_UP

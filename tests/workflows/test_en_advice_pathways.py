@@ -32,6 +32,7 @@ from models import early_notification as en
 from models.cases import CasePolicy, CaseState, CaseView
 from models.common import PEOPLE_ROLES, Actor, AppliedAction, Role
 from models.deadlines import Deadline, LadderStep
+from tests.helpers import ACTOR_IDS
 from workflows import advice, early_notification, exclusion, intervention
 from workflows.case_kit import CaseWorkflow, Context
 from workflows.clock import end_of_london_day
@@ -42,15 +43,6 @@ NOW = datetime(2026, 6, 15, 9, 30, tzinfo=UTC)
 OPENED = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
 AT = TypeAdapter(datetime).dump_python(NOW, mode="json")
 WORKFLOW_ID = "the-case-under-test"
-ACTOR_IDS = {
-    Role.HANDLER: "hana.handler",
-    Role.SUPERVISOR: "sam.supervisor",
-    Role.AUDITOR: "ada.auditor",
-    Role.ADMIN: "alex.admin",
-    Role.ADVISER: "ava.adviser",
-    Role.ADVICE_SUPERVISOR: "avery.advice-supervisor",
-    Role.ANALYST: "nia.analyst",
-}
 HANDLING = frozenset({Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 CLAIM_SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
 ADVISING = frozenset({Role.ADVISER, Role.ADVICE_SUPERVISOR, Role.ADMIN})
