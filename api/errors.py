@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -90,17 +91,25 @@ async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
 
 
 async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [
+    refusal = invalid(exc.errors())
+    return JSONResponse(_body(refusal.code, refusal.message, refusal.details), status_code=refusal.status)
+
+
+def invalid(errors: Sequence[Mapping[str, Any]], message: str | None = None) -> ApiError:
+    """What a request its schema or its own rules refuse is answered, whether it came as JSON or
+    from a console form: 409 with the rule's code when every error is a broken rule (the request
+    matches its schema), else 422 `invalid_request`; each error's place, type and message in the
+    details. `message` replaces the first error's own, where a page lists them all."""
+    details = [
         {"loc": [_loc_part(p) for p in e.get("loc", ())], "type": e.get("type"), "msg": e.get("msg")}
-        for e in exc.errors()
+        for e in errors
     ]
-    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-    message = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
-    rules = [e for e in exc.errors() if e.get("type") == RULE_BROKEN]
-    if rules and len(rules) == len(errors):
-        # The request matches its schema; a rule about its own fields refuses it.
-        return JSONResponse(_body(rules[0]["ctx"]["code"], message, errors), status_code=409)
-    return JSONResponse(_body("invalid_request", message, errors), status_code=422)
+    first = details[0] if details else {"loc": [], "msg": "invalid request"}
+    said = message or f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    rules = [e for e in errors if e.get("type") == RULE_BROKEN]
+    if rules and len(rules) == len(details):
+        return ApiError(409, rules[0]["ctx"]["code"], said, details)
+    return ApiError(422, "invalid_request", said, details)
 
 
 def _loc_part(part: Any) -> Any:

@@ -25,11 +25,13 @@ from api.console.forms import (
     parse_form,
     values_from_payload,
 )
-from api.errors import ApiError
+from api.errors import ApiError, invalid
 from models.cases import CaseView
 from models.coding import CodeKind, Taxonomy
 from models.deadlines import Deadline
 from workflows.case_kit import Step
+
+FORM_NEEDS_CORRECTING = "the form has answers that need correcting"
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,12 @@ class ActionForm:
 
 
 def payload_of(model: type[BaseModel], fields: dict[str, list[str]]) -> BaseModel:
-    """An action's payload, or an opening, from its posted form; what its schema refuses is the
-    API's own 422, with the same details."""
+    """An action's payload, or an opening, from its posted form; what its schema or its rules
+    refuse is answered as the API answers it (api.errors.invalid)."""
     try:
         return model.model_validate(parse_form(form_for(model), fields))  # names are unscoped
     except ValidationError as err:
-        details = err.errors(include_url=False, include_context=False, include_input=False)
-        raise ApiError(422, "invalid_request", "the form has answers that need correcting", details) from None
+        raise invalid(err.errors(include_url=False, include_input=False), FORM_NEEDS_CORRECTING) from None
 
 
 def case_context(

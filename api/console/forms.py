@@ -130,14 +130,14 @@ class Form:
 
 
 def offering(form: Form, choices: Mapping[str, Sequence[Choice]]) -> Form:
-    """The form with each taxonomy field (and each row of a list of them) a choice among the
-    codes `choices` gives for its kind; parsing is unchanged, since a choice posts its code."""
+    """The form with each taxonomy field a choice among the codes `choices` gives for its kind
+    (a list of them, a box for each); parsing is unchanged, since a choice posts its code."""
 
     def offered(made: Field) -> Field:
         if made.taxonomy in choices:
             given = tuple(choices[made.taxonomy])
-            if made.control is Control.REPEATED and made.item is not None:
-                return replace(made, item=replace(made.item, control=Control.SELECT, choices=given))
+            if made.control is Control.CHECKBOXES:
+                return replace(made, choices=given)
             # A single choice (the taxonomy's version) is already chosen.
             default = given[0].data if len(given) == 1 and made.required else made.default
             return replace(made, control=Control.SELECT, choices=given, default=default)
@@ -186,8 +186,14 @@ def _field(key: str, prop: dict, defs: dict, name: str, required: bool, where: s
     hint = prop.get("description") or (body.get("description", "") if is_object else "")
     if body.get("format") == "decimal" and hint in ("", MONEY_DESCRIPTION):
         hint = MONEY_HINT
-    made = Field(key, name, label, hint, required, Control.TEXT, default=prop.get("default"))
-    return replace(_controlled(made, body, defs, where), taxonomy=prop.get(TAXONOMY_MARK))
+    made = _controlled(
+        Field(key, name, label, hint, required, Control.TEXT, default=prop.get("default")), body, defs, where
+    )
+    if (taxonomy := prop.get(TAXONOMY_MARK)) and made.control is Control.REPEATED:
+        # A list of codes is a box to tick for each (several chosen in one go, without
+        # JavaScript); `offering` gives the boxes, the codes of the taxonomy the app runs with.
+        made = replace(made, control=Control.CHECKBOXES, item=None)
+    return replace(made, taxonomy=taxonomy)
 
 
 def _controlled(made: Field, body: dict, defs: dict, where: str) -> Field:

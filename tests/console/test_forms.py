@@ -6,6 +6,7 @@ through a rendered form and comes back as a post validating to the same request.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from html.parser import HTMLParser
 from typing import Any
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 import api.app  # noqa: F401  (importing the app builds every kind's router, which fills SPECS)
 from api.cases import SPECS
 from api.console.auth import CSRF_FIELD
+from api.console.case_page import taxonomy_choices
 from api.console.forms import (
     BLANK_ROWS,
     IDEMPOTENCY_FIELD,
@@ -27,11 +29,16 @@ from api.console.forms import (
     field_errors,
     form_for,
     initial_values,
+    offering,
     parse_form,
     values_from_payload,
 )
 from api.console.templating import environment
+from api.errors import invalid
+from fairway.clinical_coding import read_taxonomy_file
+from fairway.settings import SHIPPED_TAXONOMY_FILE
 from models.claims import ClaimOpening
+from models.coding import TAXONOMY_MARK
 from models.common import RequestBody
 from tests.access_cases import (
     bodies,
@@ -129,6 +136,10 @@ def string_control(schema: dict) -> Control:
 
 def check_list(found: Field, schema: dict, defs: dict, where: str) -> None:
     items = resolved(schema["items"], defs)
+    if TAXONOMY_MARK in schema:  # a list of codes: a box for each, given with the taxonomy (offering)
+        assert found.control is Control.CHECKBOXES and found.taxonomy == schema[TAXONOMY_MARK], where
+        assert found.choices == (), where
+        return
     if "enum" in items:
         assert found.control is Control.CHECKBOXES, where
         assert [c.value for c in found.choices] == [posted(v) for v in items["enum"]], where
@@ -328,6 +339,14 @@ def leaves(fields, values) -> list[Field]:
     return found
 
 
+CODES = taxonomy_choices(read_taxonomy_file(SHIPPED_TAXONOMY_FILE))
+
+
+def shown(model: type[BaseModel]) -> Form:
+    """The form as a case page shows it: a taxonomy's fields offer its codes."""
+    return offering(form_for(model), CODES)
+
+
 def richest(model: type[BaseModel]) -> dict[str, Any]:
     """A valid body with as many fields given as any sample has."""
     return max(samples(model), key=lambda body: len(values_from_payload(form_for(model), body)))
@@ -335,7 +354,7 @@ def richest(model: type[BaseModel]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("model", MODEL_PARAMS)
 def test_every_control_is_labelled_and_every_name_is_the_forms_own(model):
-    form = form_for(model)
+    form = shown(model)
     for values in (initial_values(form), values_from_payload(form, richest(model))):
         page = render(form, values)
         assert len(page.ids) == len(set(page.ids)), "ids are unique"
@@ -495,11 +514,32 @@ def test_a_body_comes_back_from_its_form_as_the_same_request(model):
 @pytest.mark.parametrize("model", MODEL_PARAMS)
 def test_a_body_comes_back_through_the_rendered_form(model):
     """Rendered with a body's values and posted as a browser posts it, a form asks the same request."""
-    form = form_for(model)
+    form = shown(model)
     body = richest(model)
     posted = render(form, values_from_payload(form, body)).submitted()
     assert posted.pop(CSRF_FIELD) == ["csrf-123"] and posted.pop(IDEMPOTENCY_FIELD) == ["key-456"]
-    assert model.model_validate(parse_form(form, posted)) == model.model_validate(body)
+    assert model.model_validate(parse_form(form, posted)) == model.model_validate(
+        in_box_order(form.fields, body)
+    )
+
+
+def in_box_order(fields: Iterable[Field], body: Mapping[str, Any]) -> dict[str, Any]:
+    """A body as a browser sends it back: the boxes a list ticks come in the order they stand."""
+    back = dict(body)
+    for made in fields:
+        value = back.get(made.key)
+        if made.control is Control.CHECKBOXES and isinstance(value, list):
+            order = [c.data for c in made.choices]
+            back[made.key] = sorted(value, key=order.index)
+        elif made.control is Control.GROUP and isinstance(value, Mapping):
+            back[made.key] = in_box_order(made.fields, value)
+        elif (
+            made.control is Control.REPEATED
+            and made.item.control is Control.GROUP
+            and isinstance(value, list)
+        ):
+            back[made.key] = [in_box_order(made.item.fields, row) for row in value]
+    return back
 
 
 @pytest.mark.parametrize("model", MODEL_PARAMS)
@@ -589,10 +629,10 @@ def test_a_time_is_london_wall_clock_time():
 
 
 def api_details(model: type[BaseModel], body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The `details` of the API's 422 (api/errors.py): pydantic's errors, placed under "body"."""
+    """The `details` of the API's refusal (api.errors.invalid) of a JSON body: under "body"."""
     with pytest.raises(ValidationError) as refused:
         model.model_validate(body)
-    return [{"loc": ["body", *e["loc"]], "type": e["type"], "msg": e["msg"]} for e in refused.value.errors()]
+    return invalid([{**e, "loc": ("body", *e["loc"])} for e in refused.value.errors()]).details
 
 
 def test_a_refusal_names_the_fields_it_is_about():

@@ -12,7 +12,7 @@ import pytest
 from api.cases import SPECS
 from api.console.pages import QUEUE_PAGE
 from tests.conftest import running_fairway
-from tests.helpers import TOKENS, assert_eventually, open_claim
+from tests.helpers import TOKENS, assert_eventually, auth, key, open_claim, opening
 
 
 @pytest.fixture
@@ -146,6 +146,39 @@ async def test_a_handler_opens_a_claim_from_the_form(fairway):
     assert again.headers["location"] == opened.headers["location"]  # a double submit opens one case
 
 
+async def test_a_form_breaking_a_rule_is_refused_as_the_api_refuses_it(fairway):
+    """A request its schema allows but a rule refuses is 409 with the rule's code, from the form
+    as from the API."""
+    http = await signed_in(fairway.http, "handler")
+    page = await http.get("/console/cases/claim/new")
+    form = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": "open-out-of-order",
+        "scheme": "CNST",
+        "defendant.kind": "trust",
+        "defendant.code": "RX1",
+        "defendant.name": "Example Hospitals NHS Trust",
+        "specialty": "obstetrics",
+        "incident_date": "2025-03-01",
+        "date_of_knowledge": "2025-01-01",
+        "claimant.name": "Alex Example",
+        "claimant.date_of_birth": "1990-01-01",
+        "claimant.protected_party": "no",
+        "claimant_firm.firm_id": "SRA-100200",
+        "claimant_firm.name": "Example & Co LLP",
+        "allegations": "Delay in recognising fetal distress.",
+        "handler": "hana.handler",
+    }
+    answer = await http.post("/console/cases/claim/new", data=form)
+    assert answer.status_code == 409, answer.text
+    assert 'data-code="dates_out_of_order"' in answer.text
+    assert "the date of knowledge is before the incident date" in answer.text
+    sent = opening(date_of_knowledge="2025-01-01")
+    headers = auth("handler") | {"Idempotency-Key": key()}
+    by_api = await fairway.http.post("/claims", json=sent, headers=headers)
+    assert (by_api.status_code, by_api.json()["code"]) == (409, "dates_out_of_order"), by_api.text
+
+
 async def test_an_adviser_sees_advice_cases_and_no_claim(fairway):
     ref = (await open_claim(fairway.http))["state"]["ref"]
     http = await signed_in(fairway.http, "adviser")
@@ -212,12 +245,14 @@ async def test_a_claim_is_coded_by_choosing_from_the_taxonomy(fairway):
     ref = (await open_claim(fairway.http))["state"]["ref"]
     http = await signed_in(fairway.http, "handler")
     page = await http.get(f"/console/cases/claim/{ref}")
-    # Codes are offered, grouped as a person reads them; groups and the version are not typed.
-    assert (
-        '<option value="theme.delay_in_escalation">Monitoring and escalation › Delay in escalation'
-        in page.text
+    # Codes are offered, grouped as a person reads them, a box to tick for each of a list's;
+    # groups and the version are not typed.
+    assert re.search(
+        r'name="themes" type="checkbox" value="theme.delay_in_escalation">\s*'
+        r"<label [^>]*>Monitoring and escalation › Delay in escalation</label>",
+        page.text,
     )
-    assert '<option value="theme.monitoring_and_escalation"' not in page.text, "a group is never coded"
+    assert 'value="theme.monitoring_and_escalation"' not in page.text, "a group is never coded"
     assert '<option value="2026.1" selected>' in page.text
     form = {
         "csrf_token": csrf_of(page),
@@ -225,10 +260,8 @@ async def test_a_claim_is_coded_by_choosing_from_the_taxonomy(fairway):
         "taxonomy_version": "2026.1",
         "specialty": "specialty.obstetrics",
         "primary_cause": "cause.fetal_monitoring",
-        "injuries.0": "injury.hypoxic_brain_injury",
-        "injuries.1": "",
-        "themes.0": "theme.ctg_misinterpreted",
-        "themes.1": "theme.delay_in_escalation",
+        "injuries": ["injury.hypoxic_brain_injury"],
+        "themes": ["theme.ctg_misinterpreted", "theme.delay_in_escalation"],
         "reason": "coded from the console",
     }
     posted = await http.post(f"/console/cases/claim/{ref}/actions/code_claim", data=form)
