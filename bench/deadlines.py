@@ -26,7 +26,6 @@ from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from bench.common import (
     MILESTONES,
@@ -48,9 +47,10 @@ from bench.common import (
 from fairway import db
 from models import deadline_policies
 from models.claims import ClaimOpening, ClaimPolicy
-from models.common import Actor, CaseKind, Role, case_workflow_id
+from models.common import Actor, Role
 
 RESULTS = Path(__file__).parent / "results" / "deadlines.md"
+QUEUE = "bench-fairway"
 HANDLER = Actor(id="bench.handler", role=Role.HANDLER)
 # The first review is already overdue when a claim opens (as when old claims are loaded), so
 # its warning and supervisor steps fire during set-up. The bench then extends it to T: revision
@@ -73,18 +73,11 @@ OPENING = ClaimOpening.model_validate(
 )
 
 
-async def start_one(client: Client, ref: str):
-    try:
-        return await start_claim(client, ref, OPENING, POLICY, HANDLER, "bench-fairway")
-    except WorkflowAlreadyStartedError:  # the SDK retried a start whose answer was lost
-        return client.get_workflow_handle(case_workflow_id(CaseKind.CLAIM, ref))
-
-
 async def fairway_round(client: Client, sessions, n: int, timeline: CpuTimeline) -> dict:
     # A claim reference's own shape, 60 random bits: 5,000 refs of 28 bits had a one-in-twenty
     # chance of two alike.
     refs = [f"CLM-{base64.b32encode(uuid.uuid4().bytes).decode()[:12]}" for _ in range(n)]
-    handles = await limited(start_one(client, ref) for ref in refs)
+    handles = await limited(start_claim(client, ref, OPENING, POLICY, HANDLER, QUEUE) for ref in refs)
     await limited(opened(h) for h in handles)
     return await escalate_together(sessions, handles, HANDLER, timeline)
 
@@ -97,7 +90,7 @@ async def measure(n: int) -> dict:
         db.migrate(url)
         env = bench_keys(work) | {
             "FAIRWAY_TEMPORAL_ADDRESS": address,
-            "FAIRWAY_TEMPORAL_TASK_QUEUE": "bench-fairway",
+            "FAIRWAY_TEMPORAL_TASK_QUEUE": QUEUE,
             "FAIRWAY_DATABASE_URL": url,
         }
         meter = CpuMeter(
