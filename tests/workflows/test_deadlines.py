@@ -322,7 +322,9 @@ async def test_correcting_a_trigger_date_moves_every_deadline_computed_from_it(f
         "the answer leaves logs out"
     )
     live = (await http.get(f"/claims/{ref}", headers=auth("supervisor"))).json()["state"]
-    assert live["deadlines"]["letter_of_response_due"]["changes"][-1]["change"] == "recomputed"
+    # Recomputed; then, its date long past by now, its ladder may already have marked it missed.
+    kinds = [c["change"] for c in live["deadlines"]["letter_of_response_due"]["changes"]]
+    assert "recomputed" in kinds and set(kinds[kinds.index("recomputed") + 1 :]) <= {"missed"}, kinds
     nothing = await act(
         http, ref, "correct_date", {"action": "add_note", "corrected_date": "2026-03-20", "reason": "x"}
     )
