@@ -90,9 +90,8 @@ async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
 
-async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    refusal = invalid(exc.errors())
-    return JSONResponse(_body(refusal.code, refusal.message, refusal.details), status_code=refusal.status)
+async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return await _api_error(request, invalid(exc.errors()))
 
 
 def invalid(errors: Sequence[Mapping[str, Any]], message: str | None = None) -> ApiError:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -82,6 +82,17 @@ async def register_writes(handle) -> list[tuple[str, bool]]:
         elif name := local_activity_type(event):
             writes.append((name, True))
     return writes
+
+
+async def at_most(n: int, awaitables: Iterable[Awaitable[T]]) -> list[T]:
+    """Every one awaited, in order of the answers, with no more than n in flight at once."""
+    gate = asyncio.Semaphore(n)
+
+    async def one(awaitable: Awaitable[T]) -> T:
+        async with gate:
+            return await awaitable
+
+    return await asyncio.gather(*(one(a) for a in awaitables))
 
 
 def read_only_url(url: str) -> str:

@@ -29,7 +29,6 @@ neither names a case.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from dataclasses import dataclass
@@ -66,7 +65,7 @@ from tests.access_cases import (
 from tests.advice_paths import QUICK_ADVICE, use_policy
 from tests.claim_paths import SAMPLES
 from tests.conftest import TEST_POLICY, directory, running_fairway
-from tests.helpers import assert_eventually, auth, key
+from tests.helpers import assert_eventually, at_most, auth, key
 from tests.route_helpers import claim_at, route_ok
 
 ROLES = list(WHO)  # every role, each through one token
@@ -284,13 +283,10 @@ def judge(m: Matrix, role: Role, p: Probe, response) -> list[str]:
 
 
 async def run(m: Matrix, role: Role, probes: list[Probe]) -> list[str]:
-    gate = asyncio.Semaphore(16)
-
     async def one(p: Probe) -> list[str]:
-        async with gate:
-            return judge(m, role, p, await send(m.http, role, p))
+        return judge(m, role, p, await send(m.http, role, p))
 
-    return [w for found in await asyncio.gather(*(one(p) for p in probes)) for w in found]
+    return [w for found in await at_most(16, (one(p) for p in probes)) for w in found]
 
 
 # --- the matrix --------------------------------------------------------------------------------

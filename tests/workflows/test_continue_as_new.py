@@ -6,14 +6,13 @@ several times within one test.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Iterable
 from typing import TypeVar
 
 import pytest
 
 from tests.conftest import TEST_POLICY, running_fairway, start_dev_server
-from tests.helpers import act, assert_eventually, auth, key, ledgered, ok, open_claim
+from tests.helpers import act, assert_eventually, at_most, auth, key, ledgered, ok, open_claim
 
 THRESHOLD = 60
 T = TypeVar("T")
@@ -32,13 +31,7 @@ async def eight_at_a_time(requests: Iterable[Awaitable[T]]) -> list[T]:
     """Concurrent enough to meet a continue-as-new mid-burst, and within the Updates Temporal
     admits in flight on one workflow (10; one more is 503 case_busy by design, api/errors.py),
     so a loaded machine is no failure."""
-    in_flight = asyncio.Semaphore(8)
-
-    async def sent(request: Awaitable[T]) -> T:
-        async with in_flight:
-            return await request
-
-    return await asyncio.gather(*(sent(r) for r in requests))
+    return await at_most(8, requests)
 
 
 async def _runs(client, workflow_id: str) -> int:
